@@ -1,0 +1,204 @@
+"""The ``iotlm`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from agent.config import ConfigError, Settings, load_settings
+from device_drivers.broker import EmbeddedBroker
+from device_drivers.connection import Connection
+from device_drivers.home import Home, HomeFileError, default_homebench_path, load_home, load_homebench
+from device_drivers.model import Device
+from device_drivers.simulator import Simulator
+from device_drivers.transport import Transport
+
+EXAMPLE_HOME = Path(__file__).resolve().parents[1] / "examples" / "homes" / "flat.json"
+
+
+class CLIError(Exception):
+    """A user-facing error: printed as one line, exit status 2."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except (CLIError, ConfigError, HomeFileError, ConnectionError, ValueError) as exc:
+        print(f"iotlm: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="iotlm", description="An on-device language-model agent for the home.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    sub = parser.add_subparsers(title="commands")
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--broker", help="MQTT broker URL (mqtt://host:port); default: $IOTLM_BROKER, else an embedded broker")
+        p.add_argument("--home-dir", dest="home_dir", help="data directory (default: $IOTLM_HOME)")
+        p.add_argument("--config", type=Path, help="config file (default: $IOTLM_HOME/config.toml)")
+
+    p = sub.add_parser("devices", help="list the devices discovered on the broker")
+    common(p)
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--wait", type=float, default=2.0, help="seconds to wait for discovery (default 2)")
+    p.set_defaults(func=cmd_devices)
+
+    p = sub.add_parser("simulate", help="run a simulated home on the broker until interrupted")
+    common(p)
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--home", type=Path, help="home file (JSON, see DESIGN.md); default: the example flat")
+    src.add_argument("--homebench", type=int, metavar="HOME_ID", help="a HomeBench home (0-99)")
+    p.add_argument("--dialect", choices=["z2m", "ha", "both"], default="z2m")
+    p.set_defaults(func=cmd_simulate)
+
+    p = sub.add_parser("demo", help="embedded broker + simulated example home; lists its devices")
+    p.add_argument("--home", type=Path, help="home file to simulate (default: the example flat)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return load_settings({"broker": getattr(args, "broker", None), "home": getattr(args, "home_dir", None)},
+                         config_file=getattr(args, "config", None))
+
+
+@contextlib.contextmanager
+def broker_url(settings: Settings) -> Iterator[str]:
+    """The configured broker, or an embedded one for the duration of the block."""
+    if settings.broker:
+        yield settings.broker
+        return
+    with EmbeddedBroker() as broker:
+        print(f"started an embedded {broker.impl} broker on {broker.url}", file=sys.stderr)
+        yield broker.url
+
+
+def _transport(settings: Settings, url: str, **kw: Any) -> Transport:
+    return Transport(url, username=settings.username, password=settings.password,
+                     ca_certs=str(settings.ca_certs) if settings.ca_certs else None, **kw)
+
+
+def discover(settings: Settings, url: str, wait: float) -> list[Device]:
+    conn = Connection(_transport(settings, url), z2m_base=settings.z2m_base, ha_prefix=settings.ha_prefix)
+    conn.start(timeout=10)
+    try:
+        conn.wait_settled(quiet=min(0.3, wait), timeout=wait)
+        # state is not retained in Zigbee2MQTT: allow the /get answers to arrive
+        conn.registry.wait_for(lambda r: all(
+            any(a.value is not None for a in d.attributes.values()) for d in r.all()), timeout=min(wait, 2.0))
+        conn.transport.drain()
+        return sorted(conn.registry.all(), key=lambda d: (d.room or "", d.id))
+    finally:
+        conn.stop()
+
+
+def cmd_devices(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    with broker_url(settings) as url:
+        devices = discover(settings, url, args.wait)
+    print_devices(devices, as_json=args.json)
+    return 0
+
+
+def print_devices(devices: list[Device], *, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps([device_json(d) for d in devices], indent=2, ensure_ascii=False))
+        return
+    if not devices:
+        print("no devices found (is Zigbee2MQTT or Home Assistant discovery publishing on this broker?)")
+        return
+    room = object()
+    for device in devices:
+        if device.room != room:
+            room = device.room
+            print(f"\n{device.room or '(no room)'}")
+        flags = " [risky]" if device.risky else ""
+        flags += " [read-only]" if device.read_only else ""
+        flags += " [offline]" if device.availability == "offline" else ""
+        print(f"  {device.id}  ({device.type}, {device.name}){flags}")
+        for name, attr in device.attributes.items():
+            if attr.kind == "options":
+                allowed = "|".join(map(str, attr.options or []))
+            elif attr.kind == "numeric":
+                allowed = attr.range_text()
+            else:
+                allowed = attr.kind
+            rw = "" if attr.writable else " (read-only)"
+            print(f"      {name} = {attr.value!r}  [{allowed}]{rw}")
+
+
+def device_json(device: Device) -> dict[str, Any]:
+    return {
+        "id": device.id, "name": device.name, "aliases": device.aliases, "room": device.room,
+        "type": device.type, "risky": device.risky, "read_only": device.read_only,
+        "availability": device.availability,
+        "driver": device.binding.driver if device.binding else None,
+        "attributes": {
+            name: {k: v for k, v in attr.model_dump().items() if v is not None} for name, attr in device.attributes.items()
+        },
+    }
+
+
+def _load_sim_home(args: argparse.Namespace) -> Home:
+    if getattr(args, "homebench", None) is not None:
+        return load_homebench(default_homebench_path(), args.homebench)
+    return load_home(args.home or EXAMPLE_HOME)
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    home = _load_sim_home(args)
+    with broker_url(settings) as url:
+        transport = _transport(settings, url).start()
+        sim = Simulator(home, transport, dialect=args.dialect, base=settings.z2m_base, ha_prefix=settings.ha_prefix).start()
+        print(f"simulating {len(home.devices)} devices of {home.name!r} ({args.dialect}) on {url}; Ctrl-C to stop",
+              file=sys.stderr)
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        try:
+            stop.wait()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            sim.clear_discovery()
+            transport.stop()
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    home = load_home(args.home or EXAMPLE_HOME)
+    settings = load_settings({})
+    with EmbeddedBroker() as broker:
+        transport = Transport(broker.url).start()
+        try:
+            Simulator(home, transport, dialect="z2m").start()
+            print(f"iotlm demo: embedded {broker.impl} broker on {broker.url}, simulated home {home.name!r}",
+                  file=sys.stderr)
+            devices = discover(settings, broker.url, wait=3.0)
+        finally:
+            transport.stop()
+    print_devices(devices, as_json=args.json)
+    return 0 if len(devices) == len(home.devices) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,78 @@
+"""Settings: one frozen, validated object. Precedence: flag > environment > file > default."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from device_drivers.transport import BrokerURLError, parse_broker_url
+
+ENV = {"broker": "IOTLM_BROKER", "home": "IOTLM_HOME", "model": "IOTLM_MODEL"}
+
+
+class ConfigError(ValueError):
+    """A setting that cannot be used; the message names it and what would be right."""
+
+
+def default_home() -> Path:
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Application Support" / "iotlm"
+    if os.name == "nt":
+        return Path(os.environ.get("APPDATA", Path.home())) / "iotlm"
+    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "iotlm"
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    broker: str | None = None
+    """``mqtt://host:port``; None starts an embedded broker."""
+    home: Path = default_home()
+    model: Path | None = None
+    z2m_base: str = "zigbee2mqtt"
+    ha_prefix: str = "homeassistant"
+    username: str | None = None
+    password: str | None = None
+    ca_certs: Path | None = None
+
+    @field_validator("broker")
+    @classmethod
+    def _broker(cls, v: str | None) -> str | None:
+        if v:
+            try:
+                parse_broker_url(v)
+            except BrokerURLError as exc:
+                raise ValueError(str(exc)) from exc
+        return v or None
+
+
+def load_settings(flags: dict[str, Any] | None = None, *, config_file: Path | None = None,
+                  environ: dict[str, str] | None = None) -> Settings:
+    """Merge defaults, the config file, the environment and flags (None flags are unset)."""
+    env = os.environ if environ is None else environ
+    merged: dict[str, Any] = {}
+    home = Path((flags or {}).get("home") or env.get(ENV["home"]) or default_home())
+    path = config_file or home / "config.toml"
+    if path.exists():
+        try:
+            merged.update(tomllib.loads(path.read_text(encoding="utf-8")))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"config file {path}: {exc}; fix it or remove it to use the defaults") from exc
+    elif config_file is not None:
+        raise ConfigError(f"config file {path} does not exist")
+    for key, var in ENV.items():
+        if env.get(var):
+            merged[key] = env[var]
+    merged.update({k: v for k, v in (flags or {}).items() if v is not None})
+    merged.setdefault("home", home)
+    try:
+        return Settings.model_validate(merged)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ConfigError(f"setting {where!r}: {first['msg']} (from {path if where in merged else 'flags/env'})") from exc

@@ -1,0 +1,64 @@
+"""Transport + registry + drivers, started together: how the rest of iotlm reaches devices."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from device_drivers.base import CommandError, Driver
+from device_drivers.homeassistant.driver import HomeAssistantDriver
+from device_drivers.model import Device, Value
+from device_drivers.registry import DeviceRegistry
+from device_drivers.transport import Transport
+from device_drivers.zigbee2mqtt.driver import Zigbee2MQTTDriver
+
+
+class Connection:
+    """A live view of the home on one broker."""
+
+    def __init__(self, transport: Transport, *, z2m_base: str = "zigbee2mqtt", ha_prefix: str = "homeassistant") -> None:
+        self.transport = transport
+        self.registry = DeviceRegistry()
+        self.drivers: dict[str, Driver] = {}
+        self.add_driver(Zigbee2MQTTDriver(transport, self.registry, z2m_base))
+        self.add_driver(HomeAssistantDriver(transport, self.registry, ha_prefix))
+
+    def add_driver(self, driver: Driver) -> None:
+        if driver.name in self.drivers:
+            raise ValueError(f"a driver named {driver.name!r} is already registered")
+        self.drivers[driver.name] = driver
+
+    def start(self, timeout: float = 10.0) -> Connection:
+        for driver in self.drivers.values():
+            driver.start()
+        self.transport.start(timeout)
+        return self
+
+    def stop(self) -> None:
+        self.transport.stop()
+
+    def command(self, device_id: str, values: dict[str, Value]) -> dict[str, Any]:
+        """Send canonical values to a device through its driver (callers go through the gate)."""
+        device = self.registry.get(device_id)
+        if device is None:
+            raise CommandError(f"no device {device_id!r}; known: {', '.join(sorted(self.registry.ids())) or 'none yet'}")
+        return self._driver(device).command(device, values)
+
+    def _driver(self, device: Device) -> Driver:
+        if device.binding is None or device.binding.driver not in self.drivers:
+            raise CommandError(f"{device.id} has no driver that can reach it")
+        return self.drivers[device.binding.driver]
+
+    def wait_settled(self, quiet: float = 0.3, timeout: float = 5.0) -> int:
+        """Wait until no new device appeared for ``quiet`` seconds; return the device count."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        last = -1
+        while time.monotonic() < deadline:
+            count = len(self.registry)
+            if count == last and count > 0:
+                break
+            last = count
+            time.sleep(quiet)
+        self.transport.drain(timeout=max(0.1, deadline - time.monotonic()))
+        return len(self.registry)

@@ -1,0 +1,146 @@
+"""Home Assistant MQTT discovery: entities grouped into devices, state via value templates."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from typing import Any
+
+from device_drivers._logonce import OnceLogger
+from device_drivers.base import CommandError
+from device_drivers.homeassistant import codec
+from device_drivers.model import Binding, Device, Value
+from device_drivers.registry import DeviceRegistry
+from device_drivers.transport import Transport
+
+log = logging.getLogger(__name__)
+_TYPE_ORDER = ("lock", "climate", "cover", "fan", "light", "switch")
+
+
+class HomeAssistantDriver:
+    name = codec.DRIVER
+
+    def __init__(self, transport: Transport, registry: DeviceRegistry, prefix: str = "homeassistant") -> None:
+        self.transport = transport
+        self.registry = registry
+        self.prefix = prefix.rstrip("/")
+        self._entities: dict[str, dict[str, codec.Entity]] = {}  # device key -> config topic -> entity
+        self._routes: dict[str, list[tuple[str, str]]] = {}  # state topic -> [(device id, attribute)]
+        self._availability: dict[str, str] = {}  # availability topic -> device id
+        self._lock = threading.Lock()
+        self._problems = OnceLogger(log)
+
+    def start(self) -> None:
+        self.transport.subscribe(f"{self.prefix}/+/+/config", self._on_config)
+        self.transport.subscribe(f"{self.prefix}/+/+/+/config", self._on_config)
+        self.transport.subscribe(f"{self.prefix}/status", self._on_status)
+
+    def _on_status(self, topic: str, payload: bytes) -> None:
+        if payload.strip().lower() == b"online":
+            log.debug("Home Assistant status online; retained configs will be (re)published by devices")
+
+    def _on_config(self, topic: str, payload: bytes) -> None:
+        if not payload:
+            self._remove_entity(topic)
+            return
+        try:
+            relative = "ha/" + topic[len(self.prefix) + 1:]  # the prefix may have several levels
+            entity = codec.decode_config(relative, json.loads(payload))
+        except json.JSONDecodeError as exc:
+            self._problems.warning(topic, f"config is not JSON ({exc.msg}); skipped")
+            return
+        except codec.CodecError as exc:
+            self._problems.warning(topic, f"{exc}; skipped")
+            return
+        with self._lock:
+            for entities in self._entities.values():
+                entities.pop(topic, None)
+            self._entities.setdefault(entity.device_key, {})[topic] = entity
+        self._rebuild(entity.device_key)
+
+    def _remove_entity(self, topic: str) -> None:
+        with self._lock:
+            keys = [k for k, ents in self._entities.items() if topic in ents]
+            for key in keys:
+                self._entities[key].pop(topic)
+        for key in keys:
+            self._rebuild(key)
+
+    def _rebuild(self, device_key: str) -> None:
+        with self._lock:
+            entities = list(self._entities.get(device_key, {}).values())
+        if not entities:
+            self.registry.remove(device_key)
+            return
+        attributes: dict[str, Any] = {}
+        bindings: dict[str, Any] = {}
+        components: set[str] = set()
+        availability = None
+        for entity in entities:
+            components.add(entity.component)
+            availability = availability or entity.availability_topic
+            for name, attr in entity.attributes.items():
+                key = name if name not in attributes else f"{name}_{entity.component}"
+                attributes[key] = attr
+                bindings[key] = entity.bindings[name]
+        device_type = next((t for t in _TYPE_ORDER if t in components), None)
+        if device_type is None:
+            writable = any(a.writable for a in attributes.values())
+            device_type = "other" if writable else ("binary_sensor" if components == {"binary_sensor"} else "sensor")
+        first = entities[0]
+        device = Device(
+            id=device_key, name=first.device_name, room=first.room, type=device_type, attributes=attributes,
+            binding=Binding(driver=self.name, address=device_key, availability_topic=availability, properties=bindings),
+        )
+        self.registry.upsert(device)
+        new_topics: list[str] = []
+        with self._lock:
+            for routes in self._routes.values():
+                routes[:] = [(d, a) for d, a in routes if d != device_key]
+            for name, binding in bindings.items():
+                if binding.state_topic:
+                    if binding.state_topic not in self._routes:
+                        new_topics.append(binding.state_topic)
+                    self._routes.setdefault(binding.state_topic, []).append((device_key, name))
+            if availability and availability not in self._availability:
+                self._availability[availability] = device_key
+                new_topics.append(availability)
+        for state_topic in dict.fromkeys(new_topics):
+            self.transport.subscribe(state_topic, self._on_state)
+
+    def _on_state(self, topic: str, payload: bytes) -> None:
+        with self._lock:
+            routes = list(self._routes.get(topic, []))
+            avail_device = self._availability.get(topic)
+        if avail_device is not None:
+            text = payload.decode("utf-8", "replace").strip().lower()
+            if text in ("online", "offline"):
+                self.registry.set_availability(avail_device, text)
+        by_device: dict[str, dict[str, Value]] = {}
+        for device_id, attr_name in routes:
+            device = self.registry.get(device_id)
+            if device is None or device.binding is None:
+                continue
+            try:
+                found, value = codec.decode_value(device.attributes[attr_name], device.binding.properties[attr_name], payload)
+            except codec.CodecError as exc:
+                self._problems.warning(topic, str(exc))
+                continue
+            if found:
+                by_device.setdefault(device_id, {})[attr_name] = value
+        for device_id, values in by_device.items():
+            self.registry.report(device_id, values)
+            if avail_device is None and (dev := self.registry.get(device_id)) and dev.availability == "unknown":
+                self.registry.set_availability(device_id, "online")
+
+    def command(self, device: Device, values: dict[str, Value]) -> dict[str, Any]:
+        if device.binding is None or device.binding.driver != self.name:
+            raise CommandError(f"{device.id} is not a Home Assistant discovery device")
+        try:
+            messages = codec.encode_commands(device.binding.properties, values)
+        except codec.CodecError as exc:
+            raise CommandError(f"{device.id}: {exc}") from exc
+        for topic, payload in messages.items():
+            self.transport.publish(topic, payload, qos=1)
+        return dict(messages)

@@ -1,0 +1,275 @@
+"""The device model: what a device is, what it can do, and unit conversions.
+
+A device's attributes are kept in *canonical* values, the ones people say and home files
+use: ``"on"``/``"off"``, ``"locked"``/``"unlocked"``, ``"open"``/``"closed"``, numbers in the
+attribute's declared unit. Drivers translate canonical values to the wire form of their
+dialect (``"ON"``, ``"LOCK"``, 0-254 brightness) through the device's :class:`Binding`.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Value = bool | int | float | str | list[int] | None
+
+DEVICE_TYPES = (
+    "light", "switch", "fan", "climate", "lock", "cover", "media_player", "vacuum",
+    "sensor", "binary_sensor", "appliance", "humidifier", "heater", "outlet", "other",
+)
+
+# Wire spellings of two-state values, mapped to the canonical word people use.
+_CANONICAL_WORDS: dict[str, str] = {
+    "on": "on", "off": "off", "true": "on", "false": "off",
+    "lock": "locked", "locked": "locked", "unlock": "unlocked", "unlocked": "unlocked",
+    "open": "open", "opened": "open", "close": "closed", "closed": "closed",
+}
+
+
+class AttributeError_(ValueError):
+    """A value does not fit an attribute (wrong type, out of range, not an option)."""
+
+
+class Attribute(BaseModel):
+    """One property of a device: its current value and what values it accepts."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    value: Value = None
+    min: float | None = None
+    max: float | None = None
+    step: float | None = None
+    unit: str | None = None
+    options: list[Any] | None = None
+    writable: bool = True
+
+    @field_validator("min", "max", "step", mode="before")
+    @classmethod
+    def _number(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            try:
+                return float(v)
+            except ValueError as exc:
+                raise ValueError(f"expected a number, got {v!r}") from exc
+        return v
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Attribute:
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min {self.min} is above max {self.max}")
+        if self.options is not None and (self.min is not None or self.max is not None):
+            raise ValueError("an attribute has either options or a numeric range, not both")
+        return self
+
+    @property
+    def kind(self) -> Literal["numeric", "options", "color", "text"]:
+        if self.options is not None:
+            return "options"
+        if self.min is not None or self.max is not None or isinstance(self.value, int | float) and not isinstance(self.value, bool):
+            return "numeric"
+        if isinstance(self.value, list):
+            return "color"
+        return "text"
+
+    def check(self, value: Any, *, name: str = "value") -> Value:
+        """Return ``value`` coerced to this attribute's type, or raise with what is allowed."""
+        kind = self.kind
+        if kind == "options":
+            assert self.options is not None
+            for option in self.options:
+                if _same(option, value):
+                    return option  # type: ignore[no-any-return]
+            raise AttributeError_(
+                f"{name}: {value!r} is not one of the options {', '.join(map(str, self.options))}"
+            )
+        if kind == "numeric":
+            number = _to_number(value)
+            if number is None:
+                raise AttributeError_(f"{name}: expected a number, got {value!r}")
+            if (self.min is not None and number < self.min) or (self.max is not None and number > self.max):
+                raise AttributeError_(f"{name}: {_fmt(number)} is out of range {self.range_text()}")
+            return _tidy(number)
+        if kind == "color":
+            if (
+                isinstance(value, list | tuple) and len(value) == 3
+                and all(isinstance(c, int) and not isinstance(c, bool) and 0 <= c <= 255 for c in value)
+            ):
+                return list(value)
+            raise AttributeError_(f"{name}: expected an RGB triple of integers 0-255, got {value!r}")
+        if not isinstance(value, str):
+            raise AttributeError_(f"{name}: expected text, got {value!r}")
+        return value
+
+    def range_text(self) -> str:
+        low = "-inf" if self.min is None else _fmt(self.min)
+        high = "inf" if self.max is None else _fmt(self.max)
+        return f"{low}..{high}{(' ' + self.unit) if self.unit else ''}"
+
+
+class PropertyBinding(BaseModel):
+    """How one canonical attribute appears on the wire in a driver's dialect."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    key: str
+    """JSON key (Zigbee2MQTT property) or entity/topic key (Home Assistant)."""
+    values: dict[str, Any] = Field(default_factory=dict)
+    """Canonical value (as text) -> wire value, for two-state and enum attributes."""
+    state_topic: str | None = None
+    command_topic: str | None = None
+    value_template: str | None = None
+    command_template: str | None = None
+    gettable: bool = False
+
+
+class Binding(BaseModel):
+    """Which driver owns a device and how to reach it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    driver: str
+    address: str
+    """The device's name in its dialect (Zigbee2MQTT friendly name, HA device identifier)."""
+    state_topic: str | None = None
+    command_topic: str | None = None
+    availability_topic: str | None = None
+    properties: dict[str, PropertyBinding] = Field(default_factory=dict)
+
+
+class Device(BaseModel):
+    """A device of the home, as discovered (or as written in a home file)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    name: str
+    aliases: list[str] = Field(default_factory=list)
+    room: str | None = None
+    type: str = "other"
+    attributes: dict[str, Attribute] = Field(default_factory=dict)
+    risky: bool = False
+    read_only: bool = False
+    availability: Literal["online", "offline", "unknown"] = "unknown"
+    binding: Binding | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        if not v or v != v.strip() or any(c in v for c in "#+\0"):
+            raise ValueError(f"device id {v!r} must be non-empty, without surrounding spaces, '#', '+' or NUL")
+        return v
+
+    @model_validator(mode="after")
+    def _read_only(self) -> Device:
+        if self.read_only:
+            for attr in self.attributes.values():
+                attr.writable = False
+        elif self.attributes and not any(a.writable for a in self.attributes.values()):
+            self.read_only = True
+        return self
+
+    def state(self) -> dict[str, Value]:
+        return {name: attr.value for name, attr in self.attributes.items()}
+
+    def writable(self) -> dict[str, Attribute]:
+        return {name: attr for name, attr in self.attributes.items() if attr.writable}
+
+
+# ---------------------------------------------------------------- conversions
+
+
+def canonical(value: Any) -> Any:
+    """Canonical spelling of a two-state word ("ON" -> "on", "LOCK" -> "locked")."""
+    if isinstance(value, str):
+        return _CANONICAL_WORDS.get(value.strip().lower(), value)
+    return value
+
+
+# Canonical -> wire spelling used by Zigbee2MQTT and Home Assistant defaults.
+WIRE_WORDS: dict[str, str] = {
+    "on": "ON", "off": "OFF", "locked": "LOCK", "unlocked": "UNLOCK", "open": "OPEN", "closed": "CLOSE",
+}
+
+
+def canonical_option(value: Any) -> Any:
+    """An enum/binary option as people say it: "ON" -> "on", "CLOSE" -> "closed", "Heat" -> "heat"."""
+    if isinstance(value, str):
+        word = value.strip().lower()
+        return _CANONICAL_WORDS.get(word, word)
+    return value
+
+
+def to_bool(value: Any) -> bool | None:
+    """``"on"``/``"ON"``/``True``/``1`` -> True, the opposites -> False, anything else None."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return bool(value) if value in (0, 1) else None
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word in {"on", "true", "yes", "1", "open", "locked", "lock"}:
+            return True
+        if word in {"off", "false", "no", "0", "closed", "close", "unlocked", "unlock"}:
+            return False
+    return None
+
+
+def percent_to_scale(percent: float, scale_max: float = 254) -> int:
+    """50 (%) on a 0-254 brightness -> 127."""
+    if not 0 <= percent <= 100:
+        raise AttributeError_(f"percent must be 0-100, got {_fmt(percent)}")
+    return int(math.floor(percent * scale_max / 100 + 0.5)) if percent < 100 else int(scale_max)
+
+
+def scale_to_percent(raw: float, scale_max: float = 254) -> int:
+    """127 on a 0-254 brightness -> 50 (%)."""
+    if scale_max <= 0:
+        raise AttributeError_(f"scale maximum must be positive, got {_fmt(scale_max)}")
+    return int(math.floor(raw * 100 / scale_max + 0.5))
+
+
+def kelvin_to_mired(kelvin: float) -> int:
+    """2700 K -> 370 mired."""
+    if kelvin <= 0:
+        raise AttributeError_(f"colour temperature must be a positive number of kelvin, got {_fmt(kelvin)}")
+    return int(round(1_000_000 / kelvin))
+
+
+def mired_to_kelvin(mired: float) -> int:
+    """370 mired -> 2703 K."""
+    if mired <= 0:
+        raise AttributeError_(f"colour temperature must be a positive number of mireds, got {_fmt(mired)}")
+    return int(round(1_000_000 / mired))
+
+
+def _to_number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, str):
+        try:
+            number = float(value.strip().rstrip("%").strip())
+        except ValueError:
+            return None
+        return number if math.isfinite(number) else None
+    return None
+
+
+def _tidy(number: float) -> int | float:
+    return int(number) if float(number).is_integer() else number
+
+
+def _fmt(number: float) -> str:
+    return str(_tidy(number))
+
+
+def _same(option: Any, value: Any) -> bool:
+    if isinstance(option, bool):
+        return to_bool(value) is option if not isinstance(value, int | float) or isinstance(value, bool) else False
+    if isinstance(option, str) and isinstance(value, str):
+        a, b = option.strip().lower(), value.strip().lower()
+        return a == b or canonical(a) == canonical(b)
+    return bool(option == value)

@@ -1,0 +1,127 @@
+"""The device registry: every device the drivers discovered, with its reported state."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from device_drivers.model import Device, Value
+
+Listener = Callable[[str, dict[str, Value]], None]
+"""Called with (device id, changed attributes) after a device reports state."""
+
+
+class DeviceRegistry:
+    """Thread-safe map of device id -> :class:`Device`.
+
+    Drivers add devices and report state; everyone else reads. State comes only from what
+    devices report (:meth:`report`), never from what was commanded.
+    """
+
+    def __init__(self) -> None:
+        self._devices: dict[str, Device] = {}
+        self._cond = threading.Condition()
+        self._listeners: list[Listener] = []
+        self._version = 0
+
+    # ------------------------------------------------------------ writers (drivers)
+
+    def upsert(self, device: Device) -> None:
+        """Add a device or replace its description, keeping the state already reported."""
+        with self._cond:
+            old = self._devices.get(device.id)
+            if old is not None:
+                for name, attr in device.attributes.items():
+                    if name in old.attributes and old.attributes[name].value is not None and attr.value is None:
+                        attr.value = old.attributes[name].value
+                if device.availability == "unknown":
+                    device.availability = old.availability
+            self._devices[device.id] = device
+            self._version += 1
+            self._cond.notify_all()
+
+    def remove(self, device_id: str) -> None:
+        with self._cond:
+            if self._devices.pop(device_id, None) is not None:
+                self._version += 1
+                self._cond.notify_all()
+
+    def report(self, device_id: str, values: dict[str, Any]) -> dict[str, Value]:
+        """Record state a device reported; return the attributes whose value changed."""
+        changed: dict[str, Value] = {}
+        with self._cond:
+            device = self._devices.get(device_id)
+            if device is None:
+                return changed
+            for name, value in values.items():
+                attr = device.attributes.get(name)
+                if attr is not None and attr.value != value:
+                    attr.value = value
+                    changed[name] = value
+            self._version += 1
+            self._cond.notify_all()
+            listeners = list(self._listeners)
+        if changed:
+            for listener in listeners:
+                listener(device_id, changed)
+        return changed
+
+    def set_availability(self, device_id: str, availability: str) -> None:
+        with self._cond:
+            device = self._devices.get(device_id)
+            if device is not None and availability in ("online", "offline", "unknown"):
+                device.availability = availability  # type: ignore[assignment]
+                self._version += 1
+                self._cond.notify_all()
+
+    # ------------------------------------------------------------ readers
+
+    def get(self, device_id: str) -> Device | None:
+        with self._cond:
+            device = self._devices.get(device_id)
+            return device.model_copy(deep=True) if device is not None else None
+
+    def all(self) -> list[Device]:
+        with self._cond:
+            return [d.model_copy(deep=True) for d in self._devices.values()]
+
+    def ids(self) -> list[str]:
+        with self._cond:
+            return list(self._devices)
+
+    def by_address(self, driver: str, address: str) -> Device | None:
+        with self._cond:
+            for device in self._devices.values():
+                if device.binding and device.binding.driver == driver and device.binding.address == address:
+                    return device
+        return None
+
+    def __len__(self) -> int:
+        with self._cond:
+            return len(self._devices)
+
+    def __contains__(self, device_id: object) -> bool:
+        with self._cond:
+            return device_id in self._devices
+
+    def add_listener(self, listener: Listener) -> None:
+        with self._cond:
+            self._listeners.append(listener)
+
+    def wait_for(self, predicate: Callable[[DeviceRegistry], bool], timeout: float) -> bool:
+        """Block until ``predicate(self)`` holds (checked after every change) or timeout."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                if predicate(self):
+                    return True
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._cond.wait(remaining)
+
+    def wait_for_devices(self, ids: Iterable[str], timeout: float) -> bool:
+        wanted = set(ids)
+        return self.wait_for(lambda r: wanted <= set(r._devices), timeout)

@@ -1,0 +1,232 @@
+"""One MQTT client for the whole process: reconnecting, resubscribing, never blocking paho.
+
+Messages are handed from paho's network thread to a dispatcher thread through a queue, so a
+handler may publish and wait without stalling the network loop.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import ssl
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[str, bytes], None]
+
+
+class BrokerURLError(ValueError):
+    """A broker address that cannot be used."""
+
+
+@dataclass(frozen=True)
+class BrokerAddress:
+    host: str
+    port: int
+    tls: bool = False
+    username: str | None = None
+    password: str | None = None
+
+    @property
+    def url(self) -> str:
+        return f"{'mqtts' if self.tls else 'mqtt'}://{self.host}:{self.port}"
+
+
+def parse_broker_url(url: str) -> BrokerAddress:
+    """``mqtt://[user:pass@]host[:1883]`` or ``mqtts://host[:8883]`` -> :class:`BrokerAddress`."""
+    parts = urlsplit(url if "://" in url else f"mqtt://{url}")
+    if parts.scheme not in ("mqtt", "mqtts", "tcp", "ssl"):
+        raise BrokerURLError(f"broker {url!r}: scheme must be mqtt:// or mqtts://, e.g. mqtt://127.0.0.1:1883")
+    if not parts.hostname:
+        raise BrokerURLError(f"broker {url!r}: no host; write it as mqtt://HOST:PORT")
+    tls = parts.scheme in ("mqtts", "ssl")
+    try:
+        port = parts.port or (8883 if tls else 1883)
+    except ValueError as exc:
+        raise BrokerURLError(f"broker {url!r}: port must be a number 1-65535") from exc
+    return BrokerAddress(
+        host=parts.hostname, port=port, tls=tls,
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+    )
+
+
+@dataclass(frozen=True)
+class Will:
+    topic: str
+    payload: str
+    retain: bool = True
+    qos: int = 1
+
+
+class Transport:
+    """The process's MQTT client.
+
+    ``subscribe`` registers a handler for a topic filter; subscriptions are (re)made on every
+    connect. Handlers run on the dispatcher thread, one message at a time, in arrival order.
+    """
+
+    def __init__(
+        self,
+        broker: str | BrokerAddress,
+        *,
+        client_id: str | None = None,
+        username: str | None = None,
+        password: str | None = None,
+        ca_certs: str | None = None,
+        will: Will | None = None,
+        keepalive: int = 30,
+    ) -> None:
+        self.address = parse_broker_url(broker) if isinstance(broker, str) else broker
+        self._client = mqtt.Client(
+            CallbackAPIVersion.VERSION2,
+            client_id=client_id or f"iotlm-{uuid.uuid4().hex[:10]}",
+            protocol=mqtt.MQTTv311,
+        )
+        user = username or self.address.username
+        if user:
+            self._client.username_pw_set(user, password or self.address.password)
+        if self.address.tls or ca_certs:
+            self._client.tls_set(ca_certs=ca_certs, cert_reqs=ssl.CERT_REQUIRED)
+        if will is not None:
+            self._client.will_set(will.topic, will.payload, qos=will.qos, retain=will.retain)
+        self._client.reconnect_delay_set(min_delay=1, max_delay=5)
+        self._client.on_connect = self._on_connect
+        self._client.on_disconnect = self._on_disconnect
+        self._client.on_message = self._on_message
+        self._keepalive = keepalive
+        self._subs: list[tuple[str, Handler]] = []
+        self._lock = threading.Lock()
+        self._connected = threading.Event()
+        self._connections = 0
+        self._inbox: queue.Queue[tuple[str, bytes] | threading.Event | None] = queue.Queue()
+        self._dispatcher: threading.Thread | None = None
+        self._started = False
+
+    # ------------------------------------------------------------ lifecycle
+
+    def start(self, timeout: float | None = 10.0) -> Transport:
+        """Connect (and keep reconnecting in the background); wait up to ``timeout`` s."""
+        if not self._started:
+            self._started = True
+            self._dispatcher = threading.Thread(target=self._dispatch, name="iotlm-mqtt-dispatch", daemon=True)
+            self._dispatcher.start()
+            self._client.connect_async(self.address.host, self.address.port, keepalive=self._keepalive)
+            self._client.loop_start()
+        if timeout is not None and not self._connected.wait(timeout):
+            raise ConnectionError(
+                f"no MQTT broker answered at {self.address.url} within {timeout:g} s; "
+                "start one or pass --broker mqtt://HOST:PORT"
+            )
+        return self
+
+    def stop(self) -> None:
+        if not self._started:
+            return
+        self._started = False
+        try:
+            self._client.disconnect()
+        finally:
+            self._client.loop_stop()
+            self._inbox.put(None)
+            if self._dispatcher is not None:
+                self._dispatcher.join(timeout=5)
+
+    def __enter__(self) -> Transport:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def connected(self) -> bool:
+        return self._connected.is_set()
+
+    @property
+    def connections(self) -> int:
+        """How many times a connection was made (1 + reconnects)."""
+        return self._connections
+
+    def wait_connected(self, timeout: float) -> bool:
+        return self._connected.wait(timeout)
+
+    # ------------------------------------------------------------ pub/sub
+
+    def subscribe(self, topic_filter: str, handler: Handler, qos: int = 1) -> None:
+        with self._lock:
+            self._subs.append((topic_filter, handler))
+        if self.connected:
+            self._client.subscribe(topic_filter, qos=qos)
+
+    def publish(self, topic: str, payload: str | bytes | dict[str, Any] | list[Any] | None = None, *,
+                qos: int = 1, retain: bool = False, wait: float | None = None) -> bool:
+        """Publish; with ``wait`` seconds, return whether the broker acknowledged it in time."""
+        if isinstance(payload, dict | list):
+            import json
+
+            payload = json.dumps(payload, separators=(",", ":"))
+        info = self._client.publish(topic, payload, qos=qos, retain=retain)
+        if wait is None:
+            return info.rc == mqtt.MQTT_ERR_SUCCESS
+        try:
+            info.wait_for_publish(wait)
+        except (RuntimeError, ValueError):
+            return False
+        return info.is_published()
+
+    # ------------------------------------------------------------ paho callbacks (network thread)
+
+    def _on_connect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
+        if reason.is_failure:
+            log.warning("MQTT broker %s refused the connection: %s", self.address.url, reason)
+            return
+        with self._lock:
+            filters = list(dict.fromkeys(f for f, _ in self._subs))
+        for topic_filter in filters:
+            client.subscribe(topic_filter, qos=1)
+        self._connections += 1
+        if self._connections > 1:
+            log.info("reconnected to %s; %d subscriptions restored", self.address.url, len(filters))
+        self._connected.set()
+
+    def _on_disconnect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
+        self._connected.clear()
+        if self._started:
+            log.warning("lost MQTT broker %s (%s); reconnecting", self.address.url, reason)
+
+    def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
+        self._inbox.put((message.topic, bytes(message.payload)))
+
+    # ------------------------------------------------------------ dispatcher thread
+
+    def _dispatch(self) -> None:
+        while True:
+            item = self._inbox.get()
+            if item is None:
+                return
+            if isinstance(item, threading.Event):
+                item.set()
+                continue
+            topic, payload = item
+            with self._lock:
+                handlers = [h for f, h in self._subs if mqtt.topic_matches_sub(f, topic)]
+            for handler in handlers:
+                try:
+                    handler(topic, payload)
+                except Exception:  # a handler's bug must not stop the others
+                    log.exception("handler for %s failed", topic)
+
+    def drain(self, timeout: float = 5.0) -> bool:
+        """Wait until every message received so far has been handled."""
+        marker = threading.Event()
+        self._inbox.put(marker)
+        return marker.wait(timeout)

@@ -1,0 +1,140 @@
+"""Zigbee2MQTT over MQTT: discovery from ``bridge/devices``, state, availability, commands."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from device_drivers._logonce import OnceLogger
+from device_drivers.base import CommandError
+from device_drivers.model import Device, Value
+from device_drivers.registry import DeviceRegistry
+from device_drivers.transport import Transport
+from device_drivers.zigbee2mqtt import codec
+
+log = logging.getLogger(__name__)
+
+
+class Zigbee2MQTTDriver:
+    """Keeps the registry in step with one Zigbee2MQTT bridge (``base`` topic)."""
+
+    name = codec.DRIVER
+
+    def __init__(self, transport: Transport, registry: DeviceRegistry, base: str = "zigbee2mqtt") -> None:
+        self.transport = transport
+        self.registry = registry
+        self.base = base.rstrip("/")
+        self._names: set[str] = set()
+        self._pending: dict[str, Any] = {}
+        self._lock = threading.Lock()
+        self._problems = OnceLogger(log)
+        self.discovered = threading.Event()
+
+    def start(self) -> None:
+        self.transport.subscribe(f"{self.base}/bridge/devices", self._on_devices)
+        self.transport.subscribe(f"{self.base}/#", self._on_message)
+
+    # ------------------------------------------------------------ incoming
+
+    def _on_devices(self, topic: str, payload: bytes) -> None:
+        try:
+            data = codec.parse_json(payload)
+        except codec.CodecError as exc:
+            self._problems.warning(topic, str(exc))
+            return
+        decoded = codec.decode_devices(data, self.base)
+        for problem in decoded.problems:
+            self._problems.warning(topic, problem)
+        new_names = {d.id for d in decoded.devices}
+        with self._lock:
+            gone = self._names - new_names
+            fresh = new_names - self._names
+            self._names = new_names
+        for name in gone:
+            self.registry.remove(name)
+        for device in decoded.devices:
+            self.registry.upsert(device)
+            pending = self._pending.pop(device.id, None)
+            if pending is not None:
+                self._apply_state(f"{self.base}/{device.id}", device, pending)
+        for device in decoded.devices:
+            request = codec.get_request(device)
+            if device.id in fresh and request:
+                self.transport.publish(f"{self.base}/{device.id}/get", request, qos=0)
+        self.discovered.set()
+
+    def _on_message(self, topic: str, payload: bytes) -> None:
+        rest = topic[len(self.base) + 1:]
+        if rest.startswith("bridge/"):
+            return
+        with self._lock:
+            names = self._names
+        if rest.endswith("/availability") and rest[: -len("/availability")] in names:
+            self._on_availability(topic, rest[: -len("/availability")], payload)
+            return
+        if rest.endswith(("/set", "/get")) and rest[:-4] in names:
+            return  # commands, ours or another client's
+        if rest not in names:
+            if "/" not in rest or rest.rsplit("/", 1)[-1] not in ("set", "get", "availability"):
+                # state can come before the device list: keep the latest until it does
+                try:
+                    self._pending[rest] = codec.parse_json(payload)
+                except codec.CodecError:
+                    pass
+                if len(self._pending) > 10_000:
+                    self._pending.clear()
+            return
+        device = self.registry.get(rest)
+        if device is None:
+            return
+        try:
+            data = codec.parse_json(payload)
+        except codec.CodecError as exc:
+            self._problems.warning(topic, str(exc))
+            return
+        self._apply_state(topic, device, data)
+
+    def _apply_state(self, topic: str, device: Device, data: Any) -> None:
+        try:
+            values = codec.decode_state(device, data)
+        except codec.CodecError as exc:
+            self._problems.warning(topic, str(exc))
+            return
+        self.registry.report(device.id, values)
+        if device.availability == "unknown":
+            self.registry.set_availability(device.id, "online")
+
+    def _on_availability(self, topic: str, name: str, payload: bytes) -> None:
+        text = payload.decode("utf-8", "replace").strip()
+        state = text
+        if text.startswith("{"):
+            try:
+                state = str(codec.parse_json(payload).get("state", ""))
+            except (codec.CodecError, AttributeError):
+                self._problems.warning(topic, f"availability payload {text[:60]!r} is not understood")
+                return
+        state = state.lower()
+        if state in ("online", "offline"):
+            self.registry.set_availability(name, state)
+        else:
+            self._problems.warning(topic, f"availability {state!r} is neither online nor offline")
+
+    # ------------------------------------------------------------ outgoing
+
+    def command(self, device: Device, values: dict[str, Value]) -> dict[str, Any]:
+        if device.binding is None or device.binding.driver != self.name:
+            raise CommandError(f"{device.id} is not a Zigbee2MQTT device")
+        try:
+            payload = codec.encode_command(device, values)
+        except codec.CodecError as exc:
+            raise CommandError(str(exc)) from exc
+        topic = device.binding.command_topic or f"{self.base}/{device.id}/set"
+        self.transport.publish(topic, payload, qos=1)
+        return {topic: payload}
+
+    def refresh(self, device: Device) -> None:
+        """Ask the device to publish its state (Zigbee2MQTT does not retain it)."""
+        request = codec.get_request(device)
+        if request:
+            self.transport.publish(f"{self.base}/{device.id}/get", request, qos=0)

@@ -1,0 +1,1 @@
+"""Local memory: SQLite store, embeddings, faiss index, retrieval (issue 6)."""

@@ -1,0 +1,1 @@
+"""The tool registry, plugin hooks and built-in tools (issue 3)."""
