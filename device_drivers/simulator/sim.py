@@ -40,7 +40,7 @@ class Received:
 
 class Simulator:
     def __init__(self, home: Home, transport: Transport, *, dialect: Dialect = "z2m",
-                 base: str = "zigbee2mqtt", ha_prefix: str = "homeassistant") -> None:
+                 base: str = "zigbee2mqtt", ha_prefix: str = "homeassistant", ha_root: str = f"{CONTROL}/ha") -> None:
         if dialect not in ("z2m", "ha", "both"):
             raise ValueError(f"dialect {dialect!r}: use z2m, ha or both")
         self.home = home
@@ -48,6 +48,7 @@ class Simulator:
         self.dialect = dialect
         self.base = base.rstrip("/")
         self.ha_prefix = ha_prefix.rstrip("/")
+        self.sim_root = ha_root.rstrip("/")
         self.commands: list[Received] = []
         self._lock = threading.RLock()
         self._initial = {d.id: d.model_copy(deep=True) for d in home.devices}
@@ -62,10 +63,6 @@ class Simulator:
             for _topic, config, attr_map in configs:
                 for command_topic, attr in attr_map.items():
                     self._ha_commands[command_topic] = (device_id, attr)
-
-    @property
-    def sim_root(self) -> str:
-        return f"{CONTROL}/ha"
 
     # ------------------------------------------------------------ lifecycle
 

@@ -1,0 +1,86 @@
+"""The ``iotlm`` command line, run as a user would, against a real broker."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from device_drivers.broker import EmbeddedBroker
+from device_drivers.home import Home
+from device_drivers.transport import Transport
+from tests.conftest import ROOT, start_sim
+
+
+def _iotlm(*args: str, env: dict[str, str] | None = None, timeout: float = 90) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run([sys.executable, "-m", "agent.cli", *args], capture_output=True, text=True, timeout=timeout,
+                          cwd=ROOT, env=full_env)
+
+
+def test_devices_json_lists_every_device_with_attributes_and_values(broker: EmbeddedBroker, home: Home,
+                                                                    sim_transport: Transport, tmp_path: Path) -> None:
+    # the default base topic, as a user's Zigbee2MQTT would use: this test owns it on this broker
+    from device_drivers.simulator import Simulator
+
+    sim = Simulator(home, sim_transport, dialect="z2m").start()
+    try:
+        result = _iotlm("devices", "--json", "--broker", broker.url, "--home-dir", str(tmp_path))
+    finally:
+        sim.clear_discovery()
+    assert result.returncode == 0, result.stderr
+    listed = {d["id"]: d for d in json.loads(result.stdout)}
+    assert set(listed) == {d.id for d in home.devices}
+    for device in home.devices:
+        got = listed[device.id]
+        assert (got["room"], got["type"], got["risky"], got["driver"]) == (device.room, device.type, device.risky, "zigbee2mqtt")
+        assert {k: v.get("value") for k, v in got["attributes"].items()} == device.state()
+
+
+def test_demo_runs_with_no_broker_configured(tmp_path: Path) -> None:
+    env = {"IOTLM_HOME": str(tmp_path), "IOTLM_BROKER": ""}
+    result = _iotlm("demo", "--json", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "embedded" in result.stderr
+    devices = json.loads(result.stdout)
+    assert len(devices) == len(json.loads((ROOT / "examples/homes/flat.json").read_text())["devices"])
+
+
+def test_bad_broker_url_is_a_clear_error(tmp_path: Path) -> None:
+    result = _iotlm("devices", "--broker", "http://example", "--home-dir", str(tmp_path))
+    assert result.returncode == 2
+    assert "scheme must be mqtt:// or mqtts://" in result.stderr
+
+
+def test_unreachable_broker_says_so(tmp_path: Path) -> None:
+    from device_drivers.broker import free_port
+
+    result = _iotlm("devices", "--broker", f"mqtt://127.0.0.1:{free_port()}", "--home-dir", str(tmp_path), timeout=60)
+    assert result.returncode == 2
+    assert "no MQTT broker answered" in result.stderr
+
+
+def test_broken_home_file_names_the_problem(tmp_path: Path) -> None:
+    bad = tmp_path / "home.json"
+    bad.write_text('{"name": "x", "devices": [{"id": "a", "name": "a", "attributes": {"b": {"min": 5, "max": 1}}}]}')
+    result = _iotlm("demo", "--home", str(bad), env={"IOTLM_HOME": str(tmp_path)})
+    assert result.returncode == 2
+    assert "devices.0.attributes.b" in result.stderr and "min 5.0 is above max 1.0" in result.stderr
+
+
+def test_simulate_serves_a_homebench_home(broker: EmbeddedBroker, transport: Transport, tmp_path: Path) -> None:
+    from device_drivers.connection import Connection
+
+    proc = subprocess.Popen([sys.executable, "-m", "agent.cli", "simulate", "--homebench", "3", "--broker", broker.url,
+                             "--home-dir", str(tmp_path)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        conn = Connection(transport)  # the default base topic, as `iotlm simulate` uses
+        for driver in conn.drivers.values():
+            driver.start()
+        assert conn.registry.wait_for(lambda r: len(r) > 20 and "ding_room.light" in r, timeout=30)
+        assert conn.registry.get("ding_room.light").room == "dining room"  # type: ignore[union-attr]
+    finally:
+        proc.terminate()
+        assert proc.wait(timeout=10) == 0

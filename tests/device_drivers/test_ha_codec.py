@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from device_drivers.homeassistant import codec
+
+DEV = {"ids": ["dev1"], "name": "Kitchen light", "sa": "Kitchen"}
+
+
+@pytest.mark.parametrize(("template", "payload", "value"), [
+    ("{{ value_json.temperature }}", {"temperature": 21.5}, 21.5),
+    ('{{ value_json["state"] }}', {"state": "ON"}, "ON"),
+    ("{{value_json.a.b}}", {"a": {"b": 3}}, 3),
+    ("{{ value_json.missing }}", {"x": 1}, None),
+    ("{{ value_json.t | float }}", {"t": "3.5"}, 3.5),
+    ("{{ value }}", "ON", "ON"),
+])
+def test_value_templates(template: str, payload: Any, value: Any) -> None:
+    raw = payload.encode() if isinstance(payload, str) else json.dumps(payload).encode()
+    assert codec.render_template(template, raw) == value
+
+
+def test_unsupported_template_is_an_error_naming_the_forms() -> None:
+    with pytest.raises(codec.CodecError, match="not of the supported forms"):
+        codec.render_template("{% if value_json.x %}on{% endif %}", b"{}")
+
+
+def test_abbreviations_and_base_topic_are_expanded() -> None:
+    config = codec.expand({"~": "zigbee2mqtt/kitchen", "stat_t": "~", "cmd_t": "~/set", "uniq_id": "u1", "dev": DEV})
+    assert config == {"state_topic": "zigbee2mqtt/kitchen", "command_topic": "zigbee2mqtt/kitchen/set", "unique_id": "u1",
+                      "device": {"identifiers": ["dev1"], "name": "Kitchen light", "suggested_area": "Kitchen"}}
+
+
+CASES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
+    ("light", {"schema": "json", "cmd_t": "l/set", "stat_t": "l", "brightness": True, "brightness_scale": 254,
+               "supported_color_modes": ["color_temp"]},
+     {"state": ["on", "off"], "brightness": (0, 254), "color_temp": (153, 500)}),
+    ("switch", {"cmd_t": "s/set", "stat_t": "s"}, {"state": ["on", "off"]}),
+    ("lock", {"cmd_t": "k/set", "stat_t": "k"}, {"state": ["locked", "unlocked"]}),
+    ("cover", {"cmd_t": "c/set", "stat_t": "c", "pos_t": "c/pos", "set_pos_t": "c/pos/set"},
+     {"state": ["open", "closed"], "position": (0, 100)}),
+    ("fan", {"cmd_t": "f/set", "stat_t": "f", "pct_cmd_t": "f/pct/set"}, {"state": ["on", "off"], "speed": (1, 100)}),
+    ("climate", {"temp_cmd_t": "c/t/set", "min_temp": 5, "max_temp": 30, "mode_cmd_t": "c/m/set", "modes": ["off", "heat"],
+                 "curr_temp_t": "c/cur"},
+     {"target_temperature": (5, 30), "mode": ["off", "heat"], "current_temperature": (None, None)}),
+    ("sensor", {"stat_t": "z", "val_tpl": "{{ value_json.humidity }}", "unit_of_meas": "%"}, {"humidity": (None, None)}),
+    ("binary_sensor", {"stat_t": "z", "val_tpl": "{{ value_json.occupancy }}", "pl_on": True, "pl_off": False},
+     {"occupancy": [True, False]}),
+    ("number", {"cmd_t": "n/set", "stat_t": "n", "min": 0, "max": 60, "name": "Interval"}, {"interval": (0, 60)}),
+    ("select", {"cmd_t": "s/set", "stat_t": "s", "ops": ["low", "high"], "name": "Speed"}, {"speed": ["low", "high"]}),
+]
+
+
+@pytest.mark.parametrize(("component", "config", "attributes"), CASES, ids=[c[0] for c in CASES])
+def test_components_become_attributes(component: str, config: dict[str, Any], attributes: dict[str, Any]) -> None:
+    entity = codec.decode_config(f"homeassistant/{component}/node/obj/config", {**config, "dev": DEV})
+    assert (entity.device_key, entity.room) == ("dev1", "Kitchen")
+    assert set(entity.attributes) == set(attributes)
+    for name, allowed in attributes.items():
+        attr = entity.attributes[name]
+        if isinstance(allowed, list):
+            assert attr.options == allowed
+        else:
+            assert (attr.min, attr.max) == allowed
+
+
+def test_json_light_command_merges_into_one_payload() -> None:
+    entity = codec.decode_config("homeassistant/light/x/config", {"schema": "json", "cmd_t": "l/set", "stat_t": "l",
+                                                                   "brightness": True, "brightness_scale": 254})
+    assert codec.encode_commands(entity.bindings, {"state": "on", "brightness": 128}) == {"l/set": '{"state":"ON","brightness":128}'}
+
+
+def test_lock_uses_its_payloads_and_states() -> None:
+    entity = codec.decode_config("homeassistant/lock/x/config", {"cmd_t": "k/set", "stat_t": "k"})
+    assert codec.encode_commands(entity.bindings, {"state": "unlocked"}) == {"k/set": "UNLOCK"}
+    assert codec.decode_value(entity.attributes["state"], entity.bindings["state"], b"LOCKED") == (True, "locked")
+
+
+# ---------------------------------------------------------------- bad input
+
+@pytest.mark.parametrize(("topic", "config", "message"), [
+    ("homeassistant/switch/x/config", {"stat_t": "s"}, "switch config has no command_topic"),
+    ("homeassistant/vacuum/x/config", {"cmd_t": "v"}, "component 'vacuum' is not supported"),
+    ("homeassistant/switch/config", {"cmd_t": "s"}, "topic is not"),
+    ("homeassistant/switch/x/config", ["not", "an", "object"], "config is not a JSON object"),
+    ("homeassistant/select/x/config", {"cmd_t": "s"}, "select config has no options"),
+])
+def test_bad_configs_are_refused_with_a_reason(topic: str, config: Any, message: str) -> None:
+    with pytest.raises(codec.CodecError, match=message):
+        codec.decode_config(topic, config)
