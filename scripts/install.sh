@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Install iotlm into ./.venv. Usage: scripts/install.sh [test]
+#   with "test", the test tools are installed too.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PY=${PYTHON:-}
+if [ -z "$PY" ]; then
+  for candidate in python3.13 python3.12 python3.11 python3; do
+    if command -v "$candidate" >/dev/null 2>&1 && "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+      PY=$candidate; break
+    fi
+  done
+fi
+if [ -z "$PY" ]; then
+  echo "iotlm needs Python 3.11 or newer; install it or set PYTHON=/path/to/python3.11" >&2
+  exit 2
+fi
+
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+# torch pinned first: a bare "torch" requirement would pull a multi-GB CUDA build.
+# Elsewhere, set PIP_EXTRA_INDEX_URL to PyTorch's CPU wheel index to get the CPU build.
+.venv/bin/python -m pip install -q "torch==2.13.0"
+extra=""
+[ "${1:-}" = "test" ] && extra="[test]"
+# llama-cpp-python builds llama.cpp from source the first time (about 5 minutes on 2 cores).
+.venv/bin/python -m pip install -q -e ".${extra}"
+echo "iotlm installed in .venv (run .venv/bin/iotlm --help)" >&2
