@@ -115,8 +115,7 @@ class EmbeddedBroker:
                 self._proc = subprocess.Popen(
                     [binary, "-c", str(conf)], stdin=subprocess.DEVNULL, stdout=err, stderr=err,
                 )
-            proc = self._proc
-            if _wait_listening(self.port, 5.0, alive=lambda: proc.poll() is None):
+            if _wait_listening(self.port, 5.0, alive=lambda proc=self._proc: proc.poll() is None):
                 self.impl = "mosquitto"
                 return
             self._kill_proc()
@@ -139,7 +138,7 @@ class EmbeddedBroker:
     # ------------------------------------------------------------ amqtt
 
     def _start_amqtt(self) -> None:
-        from amqtt.broker import Broker
+        from amqtt.broker import Broker  # type: ignore[import-untyped]
 
         for noisy in ("amqtt", "transitions"):
             logging.getLogger(noisy).setLevel(logging.CRITICAL)

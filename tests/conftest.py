@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -64,17 +61,3 @@ def connect(transport: Transport, prefix: str) -> Connection:
     for driver in conn.drivers.values():
         driver.start()
     return conn
-
-
-@pytest.fixture
-def tmp_mosquitto_dir() -> Iterator[Path]:
-    d = Path(tempfile.mkdtemp(prefix="iotlm-test-"))
-    yield d
-    shutil.rmtree(d, ignore_errors=True)
-
-
-def run_cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    import sys
-
-    return subprocess.run([sys.executable, "-m", "agent.cli", *args], capture_output=True, text=True,
-                          timeout=timeout, cwd=ROOT)

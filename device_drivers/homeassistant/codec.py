@@ -164,7 +164,7 @@ def decode_config(topic: str, config: Any) -> Entity:
     unique_id = str(c.get("unique_id") or f"{parts[-3]}_{object_id}")
     if component in _COMMANDED and component != "climate" and not c.get("command_topic"):
         raise CodecError(f"{component} config has no command_topic; a {component} needs one to be controlled")
-    device = c.get("device") if isinstance(c.get("device"), dict) else {}
+    device: dict[str, Any] = c["device"] if isinstance(c.get("device"), dict) else {}
     identifiers = device.get("identifiers")
     if isinstance(identifiers, list) and identifiers:
         device_key = str(identifiers[0])
@@ -241,7 +241,7 @@ def _cover(c: dict[str, Any], e: Entity, n: str | None) -> None:
 
 def _light(c: dict[str, Any], e: Entity, n: str | None) -> None:
     if c.get("schema") == "json":
-        common = {"state_topic": c.get("state_topic"), "command_topic": c.get("command_topic"), "command_template": JSON_LIGHT}
+        common: dict[str, Any] = {"state_topic": c.get("state_topic"), "command_topic": c.get("command_topic"), "command_template": JSON_LIGHT}
         e.attributes["state"] = Attribute(options=["on", "off"])
         e.bindings["state"] = PropertyBinding(key="state", values={"on": "ON", "off": "OFF", "state:on": "ON", "state:off": "OFF"},
                                               value_template="{{ value_json.state }}", **common)

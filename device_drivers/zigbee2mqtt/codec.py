@@ -8,11 +8,17 @@ JSON a Zigbee2MQTT device expects on ``<base>/<name>/set``.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from device_drivers.model import (
-    Attribute, Binding, Device, PropertyBinding, Value, canonical_option,
+    Attribute,
+    Binding,
+    Device,
+    PropertyBinding,
+    Value,
+    canonical_option,
 )
 
 DRIVER = "zigbee2mqtt"
@@ -224,7 +230,7 @@ def decode_state(device: Device, payload: Any) -> dict[str, Value]:
     return out
 
 
-def encode_command(device: Device, values: dict[str, Value]) -> dict[str, Any]:
+def encode_command(device: Device, values: Mapping[str, Value]) -> dict[str, Any]:
     """Canonical attribute values -> the ``/set`` payload. Raises on what the device lacks."""
     binding = device.binding
     assert binding is not None

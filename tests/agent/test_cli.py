@@ -11,7 +11,7 @@ from pathlib import Path
 from device_drivers.broker import EmbeddedBroker
 from device_drivers.home import Home
 from device_drivers.transport import Transport
-from tests.conftest import ROOT, start_sim
+from tests.conftest import ROOT
 
 
 def _iotlm(*args: str, env: dict[str, str] | None = None, timeout: float = 90) -> subprocess.CompletedProcess[str]:

@@ -5,8 +5,15 @@ from typing import Any
 import pytest
 
 from device_drivers.model import (
-    Attribute, AttributeError_, Device, canonical, kelvin_to_mired, mired_to_kelvin, percent_to_scale,
-    scale_to_percent, to_bool,
+    Attribute,
+    AttributeError_,
+    Device,
+    canonical,
+    kelvin_to_mired,
+    mired_to_kelvin,
+    percent_to_scale,
+    scale_to_percent,
+    to_bool,
 )
 
 
