@@ -145,9 +145,7 @@ class EmbeddedBroker:
         self.port = self.requested_port or free_port()
         config = {
             "listeners": {"default": {"type": "tcp", "bind": f"127.0.0.1:{self.port}"}},
-            "sys_interval": 0,
-            "auth": {"allow-anonymous": True},
-            "topic-check": {"enabled": False},
+            "plugins": {"amqtt.plugins.authentication.AnonymousAuthPlugin": {"allow_anonymous": True}},
         }
         ready = threading.Event()
         failure: list[BaseException] = []

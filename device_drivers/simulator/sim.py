@@ -184,12 +184,11 @@ class Simulator:
                 if isinstance(raw, str) and raw.upper() == "TOGGLE" and len(prop.values) == 2:
                     current = str(self.state(device_id).get(name))
                     raw = next(w for c, w in prop.values.items() if c != current)
-                match = [c for c, w in prop.values.items() if w == raw or (isinstance(w, str) and isinstance(raw, str) and w.lower() == raw.lower())]
-                if not match:
+                option = z2m_codec.from_wire(prop, wire_device.attributes[name], raw)
+                if option is z2m_codec.NO_MATCH:
                     rejected[key] = f"'{raw}' is not an allowed value for '{key}' ({', '.join(map(str, prop.values.values()))})"
                     continue
-                options = wire_device.attributes[name].options or []
-                values[name] = next(o for o in options if str(o) == match[0])
+                values[name] = option
             elif isinstance(raw, dict) and set(raw) >= {"r", "g", "b"}:
                 values[name] = [raw["r"], raw["g"], raw["b"]]
             else:

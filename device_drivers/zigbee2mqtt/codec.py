@@ -218,16 +218,27 @@ def decode_state(device: Device, payload: Any) -> dict[str, Value]:
         raw = payload[prop.key]
         attr = device.attributes[attr_name]
         if prop.values:
-            matched = [c for c, w in prop.values.items() if w == raw or (isinstance(w, str) and isinstance(raw, str) and w.lower() == raw.lower())]
-            if not matched:
+            option = from_wire(prop, attr, raw)
+            if option is NO_MATCH:
                 continue  # a value outside the declared options: not state we can trust
-            out[attr_name] = next(o for o in attr.options or [] if str(o) == matched[0])
+            out[attr_name] = option
         elif attr.kind == "color":
             if isinstance(raw, dict) and all(isinstance(raw.get(k), int) for k in "rgb"):
                 out[attr_name] = [raw["r"], raw["g"], raw["b"]]
         else:
             out[attr_name] = raw
     return out
+
+
+NO_MATCH: Any = object()
+
+
+def from_wire(prop: PropertyBinding, attr: Attribute, raw: Any) -> Any:
+    """The attribute option whose wire form is ``raw`` ("ON" -> "on"), or ``NO_MATCH``."""
+    for option_key, wire in prop.values.items():
+        if wire == raw or (isinstance(wire, str) and isinstance(raw, str) and wire.lower() == raw.lower()):
+            return next((o for o in attr.options or [] if str(o) == option_key), NO_MATCH)
+    return NO_MATCH
 
 
 def encode_command(device: Device, values: Mapping[str, Value]) -> dict[str, Any]:

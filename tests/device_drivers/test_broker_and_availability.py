@@ -1,0 +1,104 @@
+"""The amqtt fallback broker, availability, early state, and every HomeBench home."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from device_drivers.broker import EmbeddedBroker
+from device_drivers.home import Home, HomeFileError, default_homebench_path, homebench_home, load_homebench, parse_home
+from device_drivers.transport import BrokerURLError, Transport, parse_broker_url
+from tests.conftest import connect, start_sim
+
+
+def test_amqtt_fallback_serves_discovery_and_commands(home: Home, prefix: str) -> None:
+    with EmbeddedBroker(kind="amqtt") as broker:
+        assert broker.impl == "amqtt" and broker.url.startswith("mqtt://127.0.0.1:")
+        sim_t, t = Transport(broker.url).start(), Transport(broker.url).start()
+        try:
+            sim = start_sim(home, sim_t, prefix, "z2m")
+            conn = connect(t, prefix)
+            assert conn.registry.wait_for_devices([d.id for d in home.devices], timeout=15)
+            conn.command("office.desk_lamp", {"state": "on"})
+            assert conn.registry.wait_for(lambda r: r.get("office.desk_lamp").attributes["state"].value == "on", timeout=5)  # type: ignore[union-attr]
+            assert sim.state("office.desk_lamp")["state"] == "on"
+        finally:
+            t.stop()
+            sim_t.stop()
+
+
+@pytest.mark.parametrize(("payload", "availability"), [(b'{"state":"offline"}', "offline"), (b"offline", "offline"),
+                                                        (b'{"state":"online"}', "online")])
+def test_availability_in_both_payload_forms(payload: bytes, availability: str, home: Home, transport: Transport,
+                                            sim_transport: Transport, prefix: str) -> None:
+    start_sim(home, sim_transport, prefix, "z2m")
+    conn = connect(transport, prefix)
+    assert conn.registry.wait_for_devices(["kitchen.light"], timeout=10)
+    sim_transport.publish(f"{prefix}/z2m/kitchen.light/availability", b'{"state":"online"}', wait=2)
+    sim_transport.publish(f"{prefix}/z2m/kitchen.light/availability", payload, wait=2)
+    transport.drain()
+    assert conn.registry.wait_for(lambda r: r.get("kitchen.light").availability == availability, timeout=5)  # type: ignore[union-attr]
+
+
+def test_state_published_before_the_device_list_is_kept(transport: Transport, sim_transport: Transport, prefix: str) -> None:
+    conn = connect(transport, prefix)
+    base = f"{prefix}/z2m"
+    sim_transport.publish(f"{base}/porch/light", {"state": "ON"}, wait=2)
+    transport.drain()
+    device = {"friendly_name": "porch/light", "type": "Router", "definition": {"exposes": [
+        {"type": "light", "features": [{"type": "binary", "property": "state", "access": 3, "value_on": "ON", "value_off": "OFF"}]}]}}
+    sim_transport.publish(f"{base}/bridge/devices", [device], retain=True, wait=2)
+    assert conn.registry.wait_for(lambda r: getattr(r.get("porch/light"), "state", dict)() == {"state": "on"}, timeout=5)
+    found = conn.registry.get("porch/light")
+    assert found is not None and (found.room, found.name) == ("porch", "light")
+    sim_transport.publish(f"{base}/bridge/devices", b"", retain=True, wait=2)
+
+
+def test_every_homebench_home_loads_with_normalised_quirks() -> None:
+    path = default_homebench_path()
+    if not path.exists():
+        pytest.fail(f"HomeBench data not found at {path}")
+    with path.open(encoding="utf-8") as lines:
+        homes = [homebench_home(json.loads(line)) for line in lines]
+    assert len(homes) == 100
+    for h in homes:
+        for device in h.devices:
+            assert all(name == name.strip() for name in device.attributes), device.id  # " degree" -> "degree"
+            assert device.room != "ding room"
+    curtains = [d for h in homes for d in h.devices if d.id.endswith(".curtain")]
+    assert curtains and all("degree" in d.attributes for d in curtains)
+    vacuums = [d for h in homes for d in h.devices if d.type == "vacuum"]
+    assert vacuums and all({"cleaning", "charging", "paused"} <= set(d.attributes["state"].options or []) for d in vacuums)
+
+
+def test_unknown_homebench_home_is_a_clear_error() -> None:
+    with pytest.raises(HomeFileError, match="no home with home_id 1000; HomeBench homes are numbered 0-99"):
+        load_homebench(default_homebench_path(), 1000)
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    ([], "expected an object with 'name' and 'devices'"),
+    ({"devices": [{"id": "a", "name": "a"}, {"id": "a", "name": "b"}]}, "device id 'a' is used twice"),
+    ({"devices": [{"id": "a", "name": "a", "colour": "red"}]}, "devices.0.colour: Extra inputs are not permitted"),
+])
+def test_bad_home_files(data: object, message: str) -> None:
+    with pytest.raises(HomeFileError, match=message):
+        parse_home(data)
+
+
+@pytest.mark.parametrize(("url", "host", "port", "tls", "user"), [
+    ("mqtt://127.0.0.1:1884", "127.0.0.1", 1884, False, None),
+    ("mqtts://me:pw@broker.lan", "broker.lan", 8883, True, "me"),
+    ("broker.lan", "broker.lan", 1883, False, None),
+])
+def test_broker_urls(url: str, host: str, port: int, tls: bool, user: str | None) -> None:
+    address = parse_broker_url(url)
+    assert (address.host, address.port, address.tls, address.username) == (host, port, tls, user)
+
+
+@pytest.mark.parametrize(("url", "message"), [("http://x", "scheme must be mqtt://"), ("mqtt://:1883", "no host"),
+                                              ("mqtt://h:99999", "port must be a number")])
+def test_bad_broker_urls(url: str, message: str) -> None:
+    with pytest.raises(BrokerURLError, match=message):
+        parse_broker_url(url)
