@@ -87,14 +87,16 @@ def test_simulator_rejects_what_a_device_would(home: Home, transport: Transport,
     transport.publish(f"{prefix}/z2m/kitchen.light/set", {"brightness": 250, "state": "ON"}, wait=2)
     transport.publish(f"{prefix}/z2m/kitchen.temperature/set", {"temperature": 30}, wait=2)
     transport.publish(f"{prefix}/z2m/kitchen.light/set", {"warp": 9}, wait=2)
-    assert _wait(lambda: len(sim.commands) == 3)
-    light, sensor, warp = sim.commands
+    transport.publish(f"{prefix}/z2m/kitchen.light/set", {"state": "DIM"}, wait=2)
+    assert _wait(lambda: len(sim.commands) == 4)
+    light, sensor, warp, dim = sim.commands
+    assert dim.rejected == {"state": "'DIM' is not an allowed value for 'state' (ON, OFF)"}
     assert light.applied == {"state": "on"} and "250 is out of range 0..100 %" in light.rejected["brightness"]
     assert sensor.applied == {} and sensor.rejected == {"temperature": "kitchen.temperature.temperature is read-only"}
     assert warp.rejected == {"warp": "No converter available for 'warp' (9)"}
     assert sim.state("kitchen.light") == {"state": "on", "brightness": 70}
     assert sim.state("kitchen.temperature") == {"temperature": 21.5, "humidity": 45}
-    assert _wait(lambda: len(logs) == 3)
+    assert _wait(lambda: len(logs) == 4)
 
 
 def test_report_and_reset_control_topics(home: Home, transport: Transport, sim_transport: Transport, prefix: str) -> None:
