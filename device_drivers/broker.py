@@ -103,6 +103,7 @@ class EmbeddedBroker:
                 "allow_anonymous true",
                 "persistence false",
                 "max_queued_messages 0",
+                "set_tcp_nodelay true",
                 "log_dest stderr",
                 "log_type error",
                 "log_type warning",

@@ -6,8 +6,10 @@ handler may publish and wait without stalling the network loop.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
+import socket
 import ssl
 import threading
 import uuid
@@ -189,6 +191,11 @@ class Transport:
         if reason.is_failure:
             log.warning("MQTT broker %s refused the connection: %s", self.address.url, reason)
             return
+        sock = client.socket()
+        if isinstance(sock, socket.socket):
+            # small request/response messages: Nagle + delayed ACK would add ~40 ms per hop
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         with self._lock:
             filters = list(dict.fromkeys(f for f, _ in self._subs))
         for topic_filter in filters:
