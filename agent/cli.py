@@ -167,13 +167,14 @@ def _load_sim_home(args: argparse.Namespace) -> Home:
 def cmd_simulate(args: argparse.Namespace) -> int:
     settings = _settings(args)
     home = _load_sim_home(args)
+    stop = threading.Event()
+    # before anything is published: a SIGTERM must always end in clear_discovery()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with broker_url(settings) as url:
         transport = _transport(settings, url).start()
         sim = Simulator(home, transport, dialect=args.dialect, base=settings.z2m_base, ha_prefix=settings.ha_prefix).start()
         print(f"simulating {len(home.devices)} devices of {home.name!r} ({args.dialect}) on {url}; Ctrl-C to stop",
               file=sys.stderr)
-        stop = threading.Event()
-        signal.signal(signal.SIGTERM, lambda *_: stop.set())
         try:
             stop.wait()
         except KeyboardInterrupt:
