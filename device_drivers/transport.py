@@ -105,6 +105,8 @@ class Transport:
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
         self._client.on_message = self._on_message
+        self._client.on_subscribe = self._on_subscribe
+        self._pending_subs: dict[int, threading.Event] = {}
         self._keepalive = keepalive
         self._subs: list[tuple[str, Handler]] = []
         self._lock = threading.Lock()
@@ -163,11 +165,23 @@ class Transport:
 
     # ------------------------------------------------------------ pub/sub
 
-    def subscribe(self, topic_filter: str, handler: Handler, qos: int = 1) -> None:
+    def subscribe(self, topic_filter: str, handler: Handler, qos: int = 1, *, wait: float | None = None) -> bool:
+        """Route messages matching ``topic_filter`` to ``handler``.
+
+        With ``wait`` seconds (and a connection), return only once the broker acknowledged
+        the subscription, so a message published after this call is sure to be delivered.
+        """
+        acked = threading.Event()
         with self._lock:
             self._subs.append((topic_filter, handler))
-        if self.connected:
-            self._client.subscribe(topic_filter, qos=qos)
+            if not self.connected:
+                return False
+            # under the lock, so on_subscribe cannot look for the mid before it is recorded
+            result, mid = self._client.subscribe(topic_filter, qos=qos)
+            if result != mqtt.MQTT_ERR_SUCCESS or mid is None:
+                return False
+            self._pending_subs[mid] = acked
+        return acked.wait(wait) if wait is not None else True
 
     def publish(self, topic: str, payload: str | bytes | dict[str, Any] | list[Any] | None = None, *,
                 qos: int = 1, retain: bool = False, wait: float | None = None) -> bool:
@@ -209,6 +223,12 @@ class Transport:
         self._connected.clear()
         if self._started:
             log.warning("lost MQTT broker %s (%s); reconnecting", self.address.url, reason)
+
+    def _on_subscribe(self, client: mqtt.Client, userdata: Any, mid: int, reasons: Any, props: Any) -> None:
+        with self._lock:
+            acked = self._pending_subs.pop(mid, None)
+        if acked is not None:
+            acked.set()
 
     def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
         self._inbox.put((message.topic, bytes(message.payload)))

@@ -60,4 +60,7 @@ def connect(transport: Transport, prefix: str) -> Connection:
     conn = Connection(transport, z2m_base=f"{prefix}/z2m", ha_prefix=f"{prefix}/ha")
     for driver in conn.drivers.values():
         driver.start()
+    # the broker handles one client's packets in order: once this SUBACK is back, the
+    # drivers' subscriptions above are active too, and nothing published after is missed
+    assert transport.subscribe(f"{prefix}/_fence", lambda t, p: None, wait=5)
     return conn

@@ -68,12 +68,13 @@ class Simulator:
 
     def start(self) -> Simulator:
         t = self.transport
-        t.subscribe(f"{CONTROL}/reset", self._on_reset)
-        t.subscribe(f"{CONTROL}/+/report", self._on_report)
+        # wait for each SUBACK: a command sent right after start() must reach the device
+        t.subscribe(f"{CONTROL}/reset", self._on_reset, wait=5)
+        t.subscribe(f"{CONTROL}/+/report", self._on_report, wait=5)
         if self.dialect in ("z2m", "both"):
-            t.subscribe(f"{self.base}/#", self._on_z2m)
+            t.subscribe(f"{self.base}/#", self._on_z2m, wait=5)
         if self.dialect in ("ha", "both"):
-            t.subscribe(f"{self.sim_root}/#", self._on_ha)
+            t.subscribe(f"{self.sim_root}/#", self._on_ha, wait=5)
         self.publish_discovery()
         self.publish_all_state()
         return self

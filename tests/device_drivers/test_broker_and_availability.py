@@ -102,3 +102,19 @@ def test_broker_urls(url: str, host: str, port: int, tls: bool, user: str | None
 def test_bad_broker_urls(url: str, message: str) -> None:
     with pytest.raises(BrokerURLError, match=message):
         parse_broker_url(url)
+
+
+def test_subscribe_with_wait_is_active_before_it_returns(transport: Transport, sim_transport: Transport, prefix: str) -> None:
+    """A message another client publishes right after ``subscribe(wait=...)`` is delivered."""
+    got: list[str] = []
+    for i in range(50):
+        topic = f"{prefix}/race/{i}"
+        assert transport.subscribe(topic, lambda t, p: got.append(t), wait=5)
+        sim_transport.publish(topic, b"x", qos=1, wait=2)
+    transport.drain()
+    import time
+
+    deadline = time.monotonic() + 5
+    while len(got) < 50 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert sorted(got) == sorted(f"{prefix}/race/{i}" for i in range(50))
