@@ -14,12 +14,19 @@ from pathlib import Path
 from typing import Any
 
 from agent.config import ConfigError, Settings, load_settings
+from agent.runtime import Runtime, build_runtime, database_path
 from device_drivers.broker import EmbeddedBroker
 from device_drivers.connection import Connection
 from device_drivers.home import Home, HomeFileError, default_homebench_path, load_home, load_homebench
 from device_drivers.model import Device
 from device_drivers.simulator import Simulator
 from device_drivers.transport import Transport
+from memory.migrations import DatabaseError
+from policies.audit import AuditLog
+from policies.config import PolicyConfigError
+from tools.device_tools import device_operations
+from tools.plugins import PluginError, build_tools, plugin_manager
+from tools.registry import ToolInputError, UnknownToolError
 
 EXAMPLE_HOME = Path(__file__).resolve().parents[1] / "examples" / "homes" / "flat.json"
 
@@ -38,7 +45,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return int(args.func(args) or 0)
-    except (CLIError, ConfigError, HomeFileError, ConnectionError, ValueError) as exc:
+    except (CLIError, ConfigError, HomeFileError, ConnectionError, ValueError, PluginError, DatabaseError,
+            PolicyConfigError, UnknownToolError) as exc:
         print(f"iotlm: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -69,6 +77,31 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--dialect", choices=["z2m", "ha", "both"], default="z2m")
     p.set_defaults(func=cmd_simulate)
 
+    p = sub.add_parser("tools", help="list every tool with its schema and origin")
+    common(p)
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--devices", action="store_true", help="also the operations of the devices on the broker")
+    p.set_defaults(func=cmd_tools)
+
+    p = sub.add_parser("call", help="call a tool or device operation (kitchen.light.turn_on) through the policy gate")
+    common(p)
+    p.add_argument("name", help="tool name, or DEVICE_ID.OPERATION")
+    p.add_argument("args", nargs="*", metavar="KEY=VALUE", help="arguments; values are read as JSON when they parse")
+    p.add_argument("--yes", action="store_true", help="confirm risky actions up front")
+    p.add_argument("--user", help="who is asking (roles come from the policy file); default: owner")
+    p.add_argument("--policies", type=Path, help="policy file (.toml/.yaml)")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--wait", type=float, default=2.0, help="seconds to wait for discovery and for the device to confirm")
+    p.set_defaults(func=cmd_call)
+
+    p = sub.add_parser("audit", help="list the policy gate's decisions")
+    p.add_argument("--home-dir", dest="home_dir", help="data directory (default: $IOTLM_HOME)")
+    p.add_argument("--config", type=Path)
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--verdict", choices=["allow", "ask", "deny"])
+    p.set_defaults(func=cmd_audit)
+
     p = sub.add_parser("demo", help="embedded broker + simulated example home; lists its devices")
     p.add_argument("--home", type=Path, help="home file to simulate (default: the example flat)")
     p.add_argument("--json", action="store_true")
@@ -77,7 +110,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    return load_settings({"broker": getattr(args, "broker", None), "home": getattr(args, "home_dir", None)},
+    return load_settings({"broker": getattr(args, "broker", None), "home": getattr(args, "home_dir", None),
+                          "policies": getattr(args, "policies", None)},
                          config_file=getattr(args, "config", None))
 
 
@@ -182,6 +216,104 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         finally:
             sim.clear_discovery()
             transport.stop()
+    return 0
+
+
+def _settle(runtime: Runtime, wait: float) -> None:
+    conn = runtime.connection
+    conn.start(timeout=10)
+    conn.wait_settled(quiet=min(0.3, wait), timeout=wait)
+    conn.registry.wait_for(lambda r: all(any(a.value is not None for a in d.attributes.values()) for d in r.all()),
+                           timeout=min(wait, 2.0))
+    conn.transport.drain()
+
+
+def cmd_tools(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    schemas = [t.schema() for t in build_tools(plugin_manager())]
+    if args.devices:
+        with broker_url(settings) as url:
+            devices = discover(settings, url, 2.0)
+        schemas += [op.schema() for d in devices for op in device_operations(d)]
+    if args.json:
+        print(json.dumps(schemas, indent=2, ensure_ascii=False))
+        return 0
+    for schema in schemas:
+        params = schema["parameters"].get("properties", {})
+        sig = ", ".join(f"{k}: {_type_text(v)}" for k, v in params.items())
+        print(f"{schema['name']}({sig})  [{schema['origin']}, {schema['risk']}]")
+        print(f"    {schema['description']}")
+    return 0
+
+
+def _type_text(schema: dict[str, Any]) -> str:
+    if "enum" in schema:
+        return "|".join(map(str, schema["enum"]))
+    if "anyOf" in schema:
+        return " | ".join(_type_text(s) for s in schema["anyOf"])
+    if schema.get("type") == "number" and ("minimum" in schema or "maximum" in schema):
+        return f"number {schema.get('minimum', '')}..{schema.get('maximum', '')}"
+    return str(schema.get("type", "any"))
+
+
+def _parse_args(pairs: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key:
+            raise CLIError(f"argument {pair!r} is not KEY=VALUE (e.g. value=40 or room=kitchen)")
+        try:
+            out[key] = json.loads(raw)
+        except json.JSONDecodeError:
+            out[key] = raw
+    return out
+
+
+def cmd_call(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    call_args = _parse_args(args.args)
+    with broker_url(settings) as url:
+        runtime = build_runtime(settings, url)
+        try:
+            _settle(runtime, args.wait)
+            try:
+                outcome = runtime.executor.call(args.name, call_args, user=runtime.user(args.user), origin="cli",
+                                                confirmed=args.yes, wait=args.wait)
+            except ToolInputError as exc:
+                raise CLIError(str(exc)) from exc
+        finally:
+            runtime.stop()
+    if args.json:
+        print(outcome.model_dump_json(indent=2))
+    else:
+        text = outcome.reason or (json.dumps(outcome.result, ensure_ascii=False, default=str) if outcome.result is not None
+                                  else f"{outcome.step.describe()}: {outcome.status}")
+        print(f"{outcome.status}: {text}")
+        if outcome.status == "needs_confirmation":
+            print("run again with --yes to confirm")
+    return 0 if outcome.ok else 1
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    path = database_path(settings)
+    if not path.exists():
+        entries: list[dict[str, Any]] = []
+    else:
+        audit = AuditLog(path)
+        try:
+            entries = audit.entries(args.limit, verdict=args.verdict)
+        finally:
+            audit.close()
+    if args.json:
+        print(json.dumps(entries, indent=2, ensure_ascii=False))
+        return 0
+    if not entries:
+        print(f"no decisions recorded yet in {path}")
+    for e in entries:
+        what = f"{e['device_id']}.{e['operation']}" if e["device_id"] else e["tool"]
+        value = "" if e["value"] in (None, {}) else f" {e['value']}"
+        print(f"{e['time']}  {e['verdict']:5}  {e['user']}({e['origin']})  {what}{value}  [{e['policy']}] {e['reason']}")
     return 0
 
 

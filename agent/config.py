@@ -39,6 +39,8 @@ class Settings(BaseModel):
     username: str | None = None
     password: str | None = None
     ca_certs: Path | None = None
+    policies: Path | None = None
+    """Policy file (.toml/.yaml); default: $IOTLM_HOME/policies.toml if it exists."""
 
     @field_validator("broker")
     @classmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from device_drivers.base import CommandError, Driver
@@ -11,16 +12,30 @@ from device_drivers.registry import DeviceRegistry
 from device_drivers.transport import Transport
 from device_drivers.zigbee2mqtt.driver import Zigbee2MQTTDriver
 
+DriverFactory = Callable[[Transport, DeviceRegistry, "Connection"], Driver]
+"""Builds a driver for a connection: ``factory(transport, registry, connection)``."""
+
+BUILTIN_DRIVERS: dict[str, DriverFactory] = {
+    "zigbee2mqtt": lambda t, r, c: Zigbee2MQTTDriver(t, r, c.z2m_base),
+    "homeassistant": lambda t, r, c: HomeAssistantDriver(t, r, c.ha_prefix),
+}
+
 
 class Connection:
     """A live view of the home on one broker."""
 
-    def __init__(self, transport: Transport, *, z2m_base: str = "zigbee2mqtt", ha_prefix: str = "homeassistant") -> None:
+    z2m_base: str
+    ha_prefix: str
+
+    def __init__(self, transport: Transport, *, z2m_base: str = "zigbee2mqtt", ha_prefix: str = "homeassistant",
+                 drivers: Mapping[str, DriverFactory] | None = None) -> None:
         self.transport = transport
         self.registry = DeviceRegistry()
+        self.z2m_base = z2m_base
+        self.ha_prefix = ha_prefix
         self.drivers: dict[str, Driver] = {}
-        self.add_driver(Zigbee2MQTTDriver(transport, self.registry, z2m_base))
-        self.add_driver(HomeAssistantDriver(transport, self.registry, ha_prefix))
+        for factory in (BUILTIN_DRIVERS if drivers is None else drivers).values():
+            self.add_driver(factory(transport, self.registry, self))
 
     def add_driver(self, driver: Driver) -> None:
         if driver.name in self.drivers:

@@ -46,7 +46,7 @@ def main() -> None:
             level = 10 + i % 80
             start = time.perf_counter()
             conn.command("kitchen.light", {"brightness": level})
-            ok = conn.registry.wait_for(lambda r: r.get("kitchen.light").attributes["brightness"].value == level, 5)  # type: ignore[union-attr]
+            ok = conn.registry.wait_for(lambda r, level=level: r.get("kitchen.light").attributes["brightness"].value == level, 5)  # type: ignore[union-attr, misc]
             if ok:
                 rtts.append((time.perf_counter() - start) * 1000)
         conn.stop()

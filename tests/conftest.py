@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,12 @@ from device_drivers.connection import Connection
 from device_drivers.home import Home, load_home
 from device_drivers.simulator import Simulator
 from device_drivers.transport import Transport
+from policies.audit import AuditLog
+from policies.config import PolicyConfig
+from policies.defaults import default_policies
+from policies.gate import Gate
+from tools.executor import Executor
+from tools.plugins import build_tools, plugin_manager
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE_HOME = ROOT / "examples" / "homes" / "flat.json"
@@ -64,3 +71,35 @@ def connect(transport: Transport, prefix: str) -> Connection:
     # drivers' subscriptions above are active too, and nothing published after is missed
     assert transport.subscribe(f"{prefix}/_fence", lambda t, p: None, wait=5)
     return conn
+
+
+@dataclass
+class Stack:
+    """A simulated home on the broker, and iotlm's side of it: devices, gate, audit, executor."""
+
+    sim: Simulator
+    conn: Connection
+    audit: AuditLog
+    executor: Executor
+
+
+def make_stack(home: Home, transport: Transport, sim_transport: Transport, prefix: str, db: Path,
+               config: PolicyConfig | None = None) -> Stack:
+    sim = start_sim(home, sim_transport, prefix)
+    conn = connect(transport, prefix)
+    wanted = {d.id for d in home.devices}
+    assert conn.registry.wait_for(
+        lambda r: wanted <= set(r.ids()) and all(r.get(i).state() == home.device(i).state() for i in wanted),  # type: ignore[union-attr]
+        timeout=10)
+    config = config or PolicyConfig()
+    audit = AuditLog(db)
+    tools = build_tools(plugin_manager())
+    executor = Executor(conn, Gate(default_policies(config), audit), tools, policy_config=config, verify_timeout=3.0)
+    return Stack(sim, conn, audit, executor)
+
+
+@pytest.fixture
+def stack(home: Home, transport: Transport, sim_transport: Transport, prefix: str, tmp_path: Path) -> Iterator[Stack]:
+    s = make_stack(home, transport, sim_transport, prefix, tmp_path / "iotlm.db")
+    yield s
+    s.audit.close()

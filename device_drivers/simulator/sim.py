@@ -60,7 +60,7 @@ class Simulator:
         self._ha = {d.id: ha_config.entity_configs(d, self.ha_prefix, self.sim_root) for d in home.devices}
         self._ha_commands: dict[str, tuple[str, str]] = {}
         for device_id, configs in self._ha.items():
-            for _topic, config, attr_map in configs:
+            for _topic, _config, attr_map in configs:
                 for command_topic, attr in attr_map.items():
                     self._ha_commands[command_topic] = (device_id, attr)
 

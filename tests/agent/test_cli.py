@@ -84,3 +84,32 @@ def test_simulate_serves_a_homebench_home(broker: EmbeddedBroker, transport: Tra
     finally:
         proc.terminate()
         assert proc.wait(timeout=10) == 0
+
+
+def test_call_and_audit_from_the_command_line(broker: EmbeddedBroker, home: Home, sim_transport: Transport,
+                                              tmp_path: Path) -> None:
+    from device_drivers.simulator import Simulator
+
+    sim = Simulator(home, sim_transport, dialect="z2m").start()
+    env = {"IOTLM_HOME": str(tmp_path), "IOTLM_BROKER": broker.url}
+    try:
+        done = _iotlm("call", "kitchen.light.set_brightness", "value=40", "--json", env=env)
+        asked = _iotlm("call", "hallway.front_door.unlock", env=env)
+        bad = _iotlm("call", "kitchen.light.set_brightness", "value=400", env=env)
+    finally:
+        sim.clear_discovery()
+    assert done.returncode == 0, done.stderr
+    outcome = json.loads(done.stdout)
+    assert (outcome["status"], outcome["reported"]) == ("done", 40)
+    assert asked.returncode == 1
+    assert asked.stdout.splitlines() == ["needs_confirmation: changing the front door lock needs your confirmation",
+                                         "run again with --yes to confirm"]
+    assert bad.returncode == 2
+    assert bad.stderr.strip() == "iotlm: error: kitchen.light.set_brightness: argument 'value' got 400; allowed: a number in 0..100 %"
+    assert [(c.device_id, json.loads(c.payload)) for c in sim.commands] == [("kitchen.light", {"brightness": 40})]
+
+    audit = _iotlm("audit", "--json", env=env)
+    assert audit.returncode == 0, audit.stderr
+    entries = json.loads(audit.stdout)
+    assert [(e["device_id"], e["verdict"], e["policy"], e["origin"]) for e in entries] == [
+        ("kitchen.light", "allow", "default", "cli"), ("hallway.front_door", "ask", "confirmation", "cli")]

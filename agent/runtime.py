@@ -1,0 +1,65 @@
+"""Everything a running iotlm needs, built once from the settings: devices, tools, gate, executor."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from agent.config import Settings
+from device_drivers.connection import Connection
+from device_drivers.transport import Transport
+from policies.audit import AuditLog
+from policies.config import PolicyConfig, load_policy_config
+from policies.defaults import default_policies
+from policies.gate import Gate
+from policies.model import User
+from tools.executor import Executor
+from tools.plugins import build_drivers, build_tools, plugin_manager
+from tools.registry import ToolRegistry
+
+
+def policy_file(settings: Settings) -> Path | None:
+    if settings.policies is not None:
+        return settings.policies
+    for name in ("policies.toml", "policies.yaml", "policies.yml"):
+        candidate = settings.home / name
+        if candidate.exists():
+            return candidate
+    return None
+
+
+def database_path(settings: Settings) -> Path:
+    return settings.home / "iotlm.db"
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    connection: Connection
+    tools: ToolRegistry
+    policy_config: PolicyConfig
+    audit: AuditLog
+    executor: Executor
+
+    def user(self, name: str | None) -> User:
+        name = name or "owner"
+        return User(name=name, role=self.policy_config.role_of(name))
+
+    def stop(self) -> None:
+        self.connection.stop()
+        self.audit.close()
+
+
+def build_runtime(settings: Settings, broker_url: str) -> Runtime:
+    """Load plugins and policies (start-up errors surface here), connect, and wire the gate."""
+    pm = plugin_manager()
+    tools = build_tools(pm)
+    drivers = build_drivers(pm)
+    config = load_policy_config(policy_file(settings))
+    audit = AuditLog(database_path(settings))
+    transport = Transport(broker_url, username=settings.username, password=settings.password,
+                          ca_certs=str(settings.ca_certs) if settings.ca_certs else None)
+    connection = Connection(transport, z2m_base=settings.z2m_base, ha_prefix=settings.ha_prefix, drivers=drivers)
+    gate = Gate(default_policies(config), audit)
+    executor = Executor(connection, gate, tools, policy_config=config)
+    return Runtime(settings, connection, tools, config, audit, executor)

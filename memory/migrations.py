@@ -1,0 +1,48 @@
+"""Numbered migrations for iotlm's SQLite file, one sequence per component."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import sqlite_utils
+
+Migration = Callable[[sqlite_utils.Database], None]
+
+
+class DatabaseError(RuntimeError):
+    """The database cannot be opened or written; says which file and why."""
+
+
+def open_database(path: str | Path, *, busy_timeout: float = 10.0) -> sqlite_utils.Database:
+    """Open (creating) a WAL-mode database shared by threads; errors name the file."""
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(str(path), check_same_thread=False, timeout=busy_timeout, isolation_level=None)
+        db = sqlite_utils.Database(conn)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA foreign_keys=ON")
+    except (OSError, sqlite3.Error) as exc:
+        raise DatabaseError(f"cannot open database {path}: {exc}; check the path and its permissions (IOTLM_HOME)") from exc
+    return db
+
+
+def migrate(db: sqlite_utils.Database, component: str, migrations: Sequence[Migration]) -> int:
+    """Apply the migrations of ``component`` not yet applied; return the version reached."""
+    try:
+        db.execute("CREATE TABLE IF NOT EXISTS _migrations (component TEXT PRIMARY KEY, version INTEGER NOT NULL)")
+        row = db.execute("SELECT version FROM _migrations WHERE component = ?", [component]).fetchone()
+        version = row[0] if row else 0
+        for number, migration in enumerate(migrations, start=1):
+            if number <= version:
+                continue
+            with db.conn:
+                migration(db)
+                db.execute("INSERT INTO _migrations (component, version) VALUES (?, ?) "
+                           "ON CONFLICT(component) DO UPDATE SET version = excluded.version", [component, number])
+            version = number
+    except sqlite3.Error as exc:
+        raise DatabaseError(f"cannot prepare the {component} tables in {db.conn}: {exc}") from exc
+    return version

@@ -1,0 +1,76 @@
+"""The audit log: every gate decision, with who asked, what, which policy, and why."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from memory.migrations import DatabaseError, migrate, open_database
+from policies.model import Decision, PolicyContext, Step
+
+
+def _v1(db: sqlite_utils.Database) -> None:
+    db.table("audit").create({
+        "id": int, "time": str, "user": str, "role": str, "origin": str, "tool": str, "device_id": str,
+        "operation": str, "attribute": str, "value": str, "verdict": str, "policy": str, "code": str, "reason": str,
+    }, pk="id", not_null={"time", "user", "origin", "tool", "verdict", "policy", "reason"})
+    db.table("audit").create_index(["time"])
+    db.table("audit").create_index(["device_id", "time"])
+
+
+MIGRATIONS = [_v1]
+
+
+class AuditLog:
+    def __init__(self, path: str | Path, *, busy_timeout: float = 10.0) -> None:
+        self.path = Path(path)
+        self.db = open_database(self.path, busy_timeout=busy_timeout)
+        migrate(self.db, "audit", MIGRATIONS)
+        self._lock = threading.Lock()
+
+    def record(self, step: Step, ctx: PolicyContext, decision: Decision) -> int:
+        row = {
+            "time": ctx.now.isoformat(timespec="milliseconds"), "user": ctx.user.name, "role": ctx.user.role,
+            "origin": ctx.origin, "tool": step.tool, "device_id": step.device_id, "operation": step.operation,
+            "attribute": step.attribute,
+            "value": json.dumps(step.value if step.device_id else step.args, default=str),
+            "verdict": decision.verdict, "policy": decision.policy, "code": decision.code, "reason": decision.reason,
+        }
+        try:
+            with self._lock:
+                pk = self.db.table("audit").insert(row).last_pk
+                return int(pk) if pk is not None else -1
+        except sqlite3.Error as exc:
+            raise DatabaseError(f"cannot write the audit log {self.path}: {exc}") from exc
+
+    def entries(self, limit: int = 50, *, verdict: str | None = None, since: datetime | None = None) -> list[dict[str, Any]]:
+        where, params = [], []
+        if verdict:
+            where.append("verdict = ?")
+            params.append(verdict)
+        if since:
+            where.append("time >= ?")
+            params.append(since.isoformat())
+        sql = "SELECT * FROM audit" + (f" WHERE {' AND '.join(where)}" if where else "") + " ORDER BY id DESC LIMIT ?"
+        with self._lock:
+            rows = self.db.execute(sql, [*params, limit]).fetchall()
+            columns = [c.name for c in self.db.table("audit").columns]
+        out = [dict(zip(columns, r, strict=True)) for r in rows]
+        for entry in out:
+            entry["value"] = json.loads(entry["value"]) if entry["value"] else None
+        return out[::-1]
+
+    def count(self, verdict: str | None = None) -> int:
+        with self._lock:
+            if verdict is None:
+                return int(self.db.execute("SELECT count(*) FROM audit").fetchone()[0])
+            return int(self.db.execute("SELECT count(*) FROM audit WHERE verdict = ?", [verdict]).fetchone()[0])
+
+    def close(self) -> None:
+        self.db.conn.close()

@@ -1,0 +1,182 @@
+"""The policy file: who may do what, what needs confirmation, quiet hours, rate limits.
+
+TOML or YAML. Devices are picked with selectors: ``*``, ``risky``, ``type:lock``,
+``id:garage.*``, ``name:*garage*`` (name or alias), ``room:kitchen``, ``tool:notify``;
+globs are case-insensitive.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import tomllib
+from datetime import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from device_drivers.model import Device
+
+SELECTOR_KINDS = ("type", "id", "name", "room", "tool")
+
+
+class PolicyConfigError(ValueError):
+    """A policy file that cannot be used; names the file, the place and what would be right."""
+
+
+def check_selector(selector: str) -> str:
+    if selector in ("*", "risky"):
+        return selector
+    kind, sep, pattern = selector.partition(":")
+    if not sep or kind not in SELECTOR_KINDS or not pattern:
+        raise ValueError(
+            f"selector {selector!r} is not understood; use '*', 'risky' or one of "
+            + ", ".join(f"'{k}:PATTERN'" for k in SELECTOR_KINDS)
+        )
+    return selector
+
+
+def selector_matches(selector: str, device: Device | None, tool: str) -> bool:
+    if selector == "*":
+        return True
+    if selector == "risky":
+        return device is not None and device.risky
+    kind, _, pattern = selector.partition(":")
+    pattern = pattern.lower()
+    if kind == "tool":
+        return fnmatch.fnmatchcase(tool.lower(), pattern)
+    if device is None:
+        return False
+    if kind == "type":
+        return fnmatch.fnmatchcase(device.type.lower(), pattern)
+    if kind == "id":
+        return fnmatch.fnmatchcase(device.id.lower(), pattern)
+    if kind == "room":
+        return fnmatch.fnmatchcase((device.room or "").lower(), pattern)
+    names = [device.name, *device.aliases]
+    return any(fnmatch.fnmatchcase(n.lower(), pattern) for n in names)
+
+
+class Rule(BaseModel):
+    """Devices (a selector) and the operations on them (``unlock``, ``set_volume``, ``*``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    devices: str
+    operations: list[str] = Field(default_factory=lambda: ["*"])
+
+    @field_validator("devices")
+    @classmethod
+    def _selector(cls, v: str) -> str:
+        return check_selector(v)
+
+    def matches(self, device: Device | None, tool: str, operation: str | None) -> bool:
+        if not selector_matches(self.devices, device, tool):
+            return False
+        op = (operation or tool).lower()
+        return any(fnmatch.fnmatchcase(op, o.lower()) for o in self.operations)
+
+    def text(self) -> str:
+        ops = ", ".join(self.operations)
+        return f"{ops} on {self.devices}"
+
+
+class Role(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    deny: list[Rule] = Field(default_factory=list)
+    ask: list[Rule] = Field(default_factory=list)
+
+
+class QuietHours(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool = True
+    start: time = time(22, 0)
+    end: time = time(7, 0)
+    devices: str = "type:media_player"
+    attribute: str = "volume"
+    max_value: float = 30
+
+    @field_validator("devices")
+    @classmethod
+    def _selector(cls, v: str) -> str:
+        return check_selector(v)
+
+    def active(self, now: time) -> bool:
+        if self.start <= self.end:
+            return self.start <= now < self.end
+        return now >= self.start or now < self.end
+
+
+class RateLimit(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    max_commands: int = Field(default=20, ge=1)
+    per_seconds: float = Field(default=60, gt=0)
+
+
+def _default_roles() -> dict[str, Role]:
+    return {
+        "admin": Role(),
+        "member": Role(),
+        "guest": Role(deny=[
+            Rule(devices="type:lock", operations=["unlock"]),
+            Rule(devices="name:*garage*", operations=["open", "set_position", "turn_on"]),
+            Rule(devices="name:*oven*"),
+        ]),
+    }
+
+
+class PolicyConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    confirm: list[str] = Field(default_factory=lambda: ["risky", "type:lock", "name:*garage*", "name:*oven*"])
+    """Devices whose changes need the person's confirmation."""
+    users: dict[str, str] = Field(default_factory=lambda: {"owner": "admin"})
+    default_role: str = "member"
+    roles: dict[str, Role] = Field(default_factory=_default_roles)
+    quiet_hours: QuietHours = QuietHours()
+    rate_limit: RateLimit = RateLimit()
+
+    @field_validator("confirm")
+    @classmethod
+    def _selectors(cls, v: list[str]) -> list[str]:
+        return [check_selector(s) for s in v]
+
+    @model_validator(mode="after")
+    def _roles_exist(self) -> PolicyConfig:
+        for name, role in [*self.users.items(), ("default_role", self.default_role)]:
+            if role not in self.roles:
+                raise ValueError(f"{name!r} has role {role!r}, which is not defined; roles: {', '.join(self.roles)}")
+        return self
+
+    def role_of(self, user: str) -> str:
+        return self.users.get(user, self.default_role)
+
+
+def load_policy_config(path: str | Path | None) -> PolicyConfig:
+    """Read a ``.toml`` / ``.yaml`` policy file; None gives the shipped defaults."""
+    if path is None:
+        return PolicyConfig()
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise PolicyConfigError(f"cannot read policy file {path}: {exc.strerror or exc}") from exc
+    try:
+        if path.suffix.lower() == ".toml":
+            data: Any = tomllib.loads(text)
+        elif path.suffix.lower() in (".yaml", ".yml"):
+            data = yaml.safe_load(text) or {}
+        else:
+            raise PolicyConfigError(f"policy file {path}: use a .toml or .yaml file")
+    except (tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
+        raise PolicyConfigError(f"policy file {path}: not valid {path.suffix[1:].upper()}: {exc}") from exc
+    try:
+        return PolicyConfig.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
+        raise PolicyConfigError(f"policy file {path}: {where}: {first['msg']}") from exc

@@ -1,0 +1,116 @@
+"""Plugins: the example plugin installed from its folder, and broken plugins at start-up."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import os
+import re
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, Stack
+from tools.plugins import PluginError, build_drivers, build_tools, plugin_manager
+
+
+def test_example_plugin_is_installed_and_its_tools_listed_with_origin() -> None:
+    names = {ep.name: ep.value for ep in importlib.metadata.entry_points(group="iotlm")}
+    assert names.get("notify") == "iotlm_notify", (
+        "the example plugin is not installed: pip install -e examples/plugins/iotlm-notify")
+    tools = {t.name: t for t in build_tools(plugin_manager())}
+    assert {n: t.origin for n, t in tools.items()} == {
+        "current_time": "builtin", "get_device_state": "builtin", "list_devices": "builtin",
+        "notify": "notify", "room_off": "notify"}
+    assert tools["notify"].schema()["parameters"]["properties"]["priority"] == {
+        "enum": ["low", "normal", "high"], "type": "string", "default": "normal"}
+
+
+def test_builtin_drivers_come_through_the_same_hook() -> None:
+    assert list(build_drivers(plugin_manager())) == ["zigbee2mqtt", "homeassistant"]
+
+
+def test_plugin_notify_tool_publishes_exactly(stack: Stack) -> None:
+    got: list[tuple[str, dict[str, object]]] = []
+    arrived = threading.Event()
+
+    def on_notify(topic: str, payload: bytes) -> None:
+        got.append((topic, json.loads(payload)))
+        arrived.set()
+
+    assert stack.sim.transport.subscribe("iotlm/notify", on_notify, wait=5)
+    outcome = stack.executor.call("notify", {"message": "washing is done", "priority": "high"})
+    assert (outcome.status, outcome.result) == ("ok", "notified: iotlm: washing is done")
+    assert arrived.wait(5)
+    assert got == [("iotlm/notify", {"title": "iotlm", "message": "washing is done", "priority": "high", "user": "owner"})]
+
+
+def test_plugin_scene_acts_only_through_the_gate(stack: Stack) -> None:
+    stack.executor.call("kitchen.light.turn_on")
+    stack.executor.call("kitchen.coffee_machine.turn_on")
+    outcome = stack.executor.call("room_off", {"room": "kitchen"})
+    assert outcome.result == {"kitchen.light": "done", "kitchen.coffee_machine": "done", "kitchen.oven": "already"}
+    inner = [e for e in stack.audit.entries() if e["origin"] == "tool"]
+    assert [(e["device_id"], e["verdict"]) for e in inner] == [
+        ("kitchen.light", "allow"), ("kitchen.coffee_machine", "allow"), ("kitchen.oven", "ask")]
+
+
+def _write_plugin(tmp_path: Path, name: str, module: str, source: str | None) -> Path:
+    site = tmp_path / "site"
+    dist = site / f"{name}-0.1.dist-info"
+    dist.mkdir(parents=True)
+    (dist / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 0.1\n")
+    (dist / "entry_points.txt").write_text(f"[iotlm]\n{name} = {module}\n")
+    if source is not None:
+        (site / f"{module}.py").write_text(source)
+    return site
+
+
+BROKEN = '''
+from tools import hookimpl, tool
+
+@tool
+def shout(text):
+    """Shout something."""
+
+@hookimpl
+def register_tools(register):
+    register(shout)
+'''
+
+
+@pytest.mark.parametrize(("source", "message"), [
+    (BROKEN, "plugin 'brokenplug': tool 'shout' (from brokenplug): argument 'text' has no type annotation"),
+    (None, "plugin 'brokenplug' (brokenplug_mod) could not be loaded: ModuleNotFoundError"),
+    ("raise RuntimeError('boom at import')", "plugin 'brokenplug' (brokenplug_mod) could not be loaded: RuntimeError: boom"),
+])
+def test_a_broken_plugin_is_a_clear_start_up_error(tmp_path: Path, source: str | None, message: str) -> None:
+    site = _write_plugin(tmp_path, "brokenplug", "brokenplug_mod", source)
+    sys.path.insert(0, str(site))
+    try:
+        eps = [ep for ep in importlib.metadata.entry_points(group="iotlm") if ep.name == "brokenplug"]
+        assert eps, "the test plugin's entry point was not found"
+        with pytest.raises(PluginError, match=re.escape(message)):
+            build_tools(plugin_manager(eps))
+    finally:
+        sys.path.remove(str(site))
+        sys.modules.pop("brokenplug_mod", None)
+    # and the command line refuses to start with the same message, exit status 2
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), str(ROOT)]), "IOTLM_HOME": str(tmp_path)}
+    result = subprocess.run([sys.executable, "-m", "agent.cli", "tools"], capture_output=True, text=True, env=env,
+                            cwd=ROOT, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.startswith("iotlm: error: ") and message in result.stderr
+
+
+def test_iotlm_tools_json_lists_schema_and_origin(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "agent.cli", "tools", "--json"], capture_output=True, text=True,
+                            cwd=ROOT, timeout=60, env={**os.environ, "IOTLM_HOME": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    tools = {t["name"]: t for t in json.loads(result.stdout)}
+    assert tools["room_off"]["origin"] == "notify"
+    assert tools["room_off"]["parameters"]["required"] == ["room"]
+    assert tools["list_devices"]["origin"] == "builtin"

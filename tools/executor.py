@@ -1,0 +1,208 @@
+"""The executor: the only path from iotlm to a device.
+
+Every step, whatever its origin (chat, rule, API, a tool, a plugin), is decided by the gate
+and audited here before anything is published; what is reported back is what the device
+reports, never what was asked for.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from device_drivers.base import CommandError
+from device_drivers.connection import Connection
+from device_drivers.model import Device, Value
+from policies.config import PolicyConfig
+from policies.gate import Gate
+from policies.model import Origin, PolicyContext, Step, User
+from tools.context import PUBLISH_PREFIXES, PublishNotAllowed, ToolContext
+from tools.device_tools import DeviceOperation, device_operations
+from tools.registry import ToolRegistry, UnknownToolError
+
+log = logging.getLogger(__name__)
+
+Status = Literal["done", "already", "unconfirmed", "denied", "needs_confirmation", "failed", "ok"]
+
+
+class Outcome(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    step: Step
+    status: Status
+    reason: str = ""
+    code: str = ""
+    reported: Value = None
+    """The device-reported value after the step (device steps)."""
+    result: Any = None
+    """What a read or a tool call returned."""
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("done", "already", "ok")
+
+
+class Executor:
+    def __init__(self, connection: Connection, gate: Gate, tools: ToolRegistry, *,
+                 policy_config: PolicyConfig | None = None, clock: Callable[[], datetime] = datetime.now,
+                 verify_timeout: float = 2.0) -> None:
+        self._connection = connection
+        self.gate = gate
+        self.tools = tools
+        self._clock = clock
+        self.verify_timeout = verify_timeout
+        limit = (policy_config or PolicyConfig()).rate_limit
+        self._window = limit.per_seconds
+        self._sent: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------ reading
+
+    def now(self) -> datetime:
+        return self._clock()
+
+    def devices(self) -> list[Device]:
+        return self._connection.registry.all()
+
+    def device(self, device_id: str) -> Device | None:
+        return self._connection.registry.get(device_id)
+
+    def operation(self, name: str) -> tuple[Device, DeviceOperation]:
+        device_id, _, op_name = name.rpartition(".")
+        device = self.device(device_id) if device_id else None
+        if device is None:
+            raise UnknownToolError(f"no tool {name!r}: there is no device {device_id!r}" if device_id else f"no tool {name!r}")
+        for op in device_operations(device):
+            if op.operation == op_name:
+                return device, op
+        ops = ", ".join(op.operation for op in device_operations(device))
+        raise UnknownToolError(f"no tool {name!r}: the {device.name} can do: {ops}")
+
+    # ------------------------------------------------------------ entry points
+
+    def call(self, name: str, args: dict[str, Any] | None = None, *, user: User | None = None, origin: Origin = "api",
+             confirmed: bool = False, wait: float | None = None) -> Outcome:
+        """Call a registered tool or a device operation (``kitchen.light.turn_on``).
+
+        Bad arguments raise :class:`~tools.registry.ToolInputError` and nothing is sent.
+        """
+        args = dict(args or {})
+        user = user or User()
+        if name in self.tools:
+            return self._call_tool(name, args, user, origin, confirmed)
+        device, op = self.operation(name)
+        step = op.step(device, args)
+        return self.run([step], user=user, origin=origin, confirmed=confirmed, wait=wait)[0]
+
+    def run(self, steps: Sequence[Step], *, user: User | None = None, origin: Origin = "api", confirmed: bool = False,
+            wait: float | None = None) -> list[Outcome]:
+        """Decide, send and verify device steps; the valid ones run even if others are refused."""
+        user = user or User()
+        outcomes: list[Outcome | None] = []
+        sent: list[tuple[int, Step]] = []
+        for step in steps:
+            outcome = self._decide_and_send(step, user, origin, confirmed)
+            outcomes.append(outcome)
+            if outcome is None:
+                sent.append((len(outcomes) - 1, step))
+        if sent:
+            self._verify(sent, outcomes, self.verify_timeout if wait is None else wait)
+        return [o for o in outcomes if o is not None]
+
+    # ------------------------------------------------------------ internals
+
+    def _context(self, step: Step, user: User, origin: Origin, confirmed: bool, device: Device | None,
+                 tool_requires_confirmation: bool = False) -> PolicyContext:
+        return PolicyContext(user=user, origin=origin, now=self._clock(), device=device, confirmed=confirmed,
+                             recent_commands=self._recent(step.device_id) if step.device_id else 0,
+                             tool_requires_confirmation=tool_requires_confirmation)
+
+    def _call_tool(self, name: str, args: dict[str, Any], user: User, origin: Origin, confirmed: bool) -> Outcome:
+        tool = self.tools.get(name)
+        values = tool.validate(args)
+        step = Step(tool=name, args=values)
+        decision = self.gate.decide(step, self._context(step, user, origin, confirmed, None, tool.requires_confirmation))
+        if decision.verdict != "allow":
+            status: Status = "denied" if decision.verdict == "deny" else "needs_confirmation"
+            return Outcome(step=step, status=status, reason=decision.reason, code=decision.code)
+        if tool.context_arg:
+            values[tool.context_arg] = ToolContext(executor=self, user=user, origin="tool", confirmed=confirmed)
+        try:
+            result = tool.func(**values)
+        except Exception as exc:  # a tool's failure is a result, not a crash
+            log.exception("tool %s failed", name)
+            return Outcome(step=step, status="failed", reason=f"{name} failed: {exc}", code="tool_failed")
+        return Outcome(step=step, status="ok", result=result, code="ok")
+
+    def _decide_and_send(self, step: Step, user: User, origin: Origin, confirmed: bool) -> Outcome | None:
+        device = self.device(step.device_id) if step.device_id else None
+        decision = self.gate.decide(step, self._context(step, user, origin, confirmed, device))
+        if decision.verdict == "deny":
+            return Outcome(step=step, status="denied", reason=decision.reason, code=decision.code)
+        if device is None or step.attribute is None:  # a read
+            if decision.verdict == "ask":
+                return Outcome(step=step, status="needs_confirmation", reason=decision.reason, code=decision.code)
+            return Outcome(step=step, status="ok", result=device.state() if device else None, code="ok")
+        attr = device.attributes[step.attribute]
+        value = attr.check(step.value)
+        if attr.value == value:
+            return Outcome(step=step, status="already", reported=attr.value, code="already",
+                           reason=f"the {device.name} is already {_say(step.attribute, value)}")
+        if decision.verdict == "ask":
+            return Outcome(step=step, status="needs_confirmation", reason=decision.reason, code=decision.code)
+        try:
+            self._connection.command(device.id, {step.attribute: value})
+        except CommandError as exc:
+            return Outcome(step=step, status="failed", reason=str(exc), code="command_failed")
+        self._note_sent(device.id)
+        return None
+
+    def _verify(self, sent: list[tuple[int, Step]], outcomes: list[Outcome | None], timeout: float) -> None:
+        registry = self._connection.registry
+
+        def wanted(step: Step) -> bool:
+            device = registry.get(step.device_id or "")
+            return device is not None and device.attributes[step.attribute or ""].value == step.value
+
+        registry.wait_for(lambda r: all(wanted(s) for _, s in sent), timeout)
+        for index, step in sent:
+            device = registry.get(step.device_id or "")
+            reported = device.attributes[step.attribute or ""].value if device else None
+            if reported == step.value:
+                outcomes[index] = Outcome(step=step, status="done", reported=reported, code="done")
+            else:
+                outcomes[index] = Outcome(
+                    step=step, status="unconfirmed", reported=reported, code="unconfirmed",
+                    reason=f"{step.device_id} did not confirm within {timeout:g} s; it reports {step.attribute} = {reported!r}")
+
+    def _recent(self, device_id: str) -> int:
+        cutoff = time.monotonic() - self._window
+        with self._lock:
+            sent = self._sent.get(device_id)
+            if not sent:
+                return 0
+            while sent and sent[0] < cutoff:
+                sent.popleft()
+            return len(sent)
+
+    def _note_sent(self, device_id: str) -> None:
+        with self._lock:
+            self._sent.setdefault(device_id, deque()).append(time.monotonic())
+
+    def publish(self, topic: str, payload: dict[str, Any] | str) -> None:
+        """Publish a non-device message (notifications, events); device topics are refused."""
+        if not topic.startswith(PUBLISH_PREFIXES) or any(c in topic for c in "#+"):
+            raise PublishNotAllowed(f"tools may publish only under {' or '.join(PUBLISH_PREFIXES)}, not {topic!r}; "
+                                    "devices are changed with ctx.act(), which goes through the policy gate")
+        self._connection.transport.publish(topic, payload, qos=1)
+
+
+def _say(attribute: str, value: Value) -> str:
+    return str(value) if attribute == "state" else f"at {attribute} {value}"

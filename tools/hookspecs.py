@@ -1,0 +1,21 @@
+"""Plugin hooks (pluggy). A plugin is a module in the ``iotlm`` entry-point group."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pluggy
+
+hookspec = pluggy.HookspecMarker("iotlm")
+hookimpl = pluggy.HookimplMarker("iotlm")
+
+
+@hookspec
+def register_tools(register: Callable[[Callable[..., Any]], Any]) -> None:
+    """Register tools: call ``register(func)`` for each ``@tool`` function."""
+
+
+@hookspec
+def register_drivers(register: Callable[[str, Callable[..., Any]], None]) -> None:
+    """Register device drivers: ``register(name, factory)``, ``factory(transport, registry) -> Driver``."""

@@ -1,0 +1,68 @@
+"""Loading plugins: the built-in one and those installed in the ``iotlm`` entry-point group."""
+
+from __future__ import annotations
+
+import importlib.metadata
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import pluggy
+
+from device_drivers.connection import DriverFactory
+from tools import builtin, hookspecs
+from tools.registry import RegistrationError, ToolRegistry
+
+GROUP = "iotlm"
+
+
+class PluginError(RuntimeError):
+    """A plugin that cannot be loaded or whose registration failed; names the plugin."""
+
+
+def plugin_manager(entry_points: Iterable[importlib.metadata.EntryPoint] | None = None) -> pluggy.PluginManager:
+    """The built-in plugin plus every installed one (or the given ``entry_points``)."""
+    pm = pluggy.PluginManager(GROUP)
+    pm.add_hookspecs(hookspecs)
+    pm.register(builtin, name="builtin")
+    eps = importlib.metadata.entry_points(group=GROUP) if entry_points is None else entry_points
+    for ep in eps:
+        try:
+            plugin = ep.load()
+        except Exception as exc:
+            raise PluginError(f"plugin {ep.name!r} ({ep.value}) could not be loaded: {type(exc).__name__}: {exc}") from exc
+        try:
+            pm.register(plugin, name=ep.name)
+        except (ValueError, pluggy.PluginValidationError) as exc:
+            raise PluginError(f"plugin {ep.name!r} ({ep.value}) is not a valid iotlm plugin: {exc}") from exc
+    return pm
+
+
+def _each(pm: pluggy.PluginManager, hook: str) -> Iterable[tuple[str, Callable[..., Any]]]:
+    for impl in getattr(pm.hook, hook).get_hookimpls():
+        yield impl.plugin_name, impl.function
+
+
+def build_tools(pm: pluggy.PluginManager) -> ToolRegistry:
+    """Every plugin's tools, each tagged with the plugin it came from."""
+    registry = ToolRegistry()
+    for origin, function in _each(pm, "register_tools"):
+        def register(func: Callable[..., Any], origin: str = origin) -> Any:
+            return registry.register(func, origin=origin)
+        try:
+            function(register=register)
+        except RegistrationError as exc:
+            raise PluginError(f"plugin {origin!r}: {exc}") from exc
+        except Exception as exc:
+            raise PluginError(f"plugin {origin!r}: register_tools failed: {type(exc).__name__}: {exc}") from exc
+    return registry
+
+
+def build_drivers(pm: pluggy.PluginManager) -> dict[str, DriverFactory]:
+    factories: dict[str, DriverFactory] = {}
+    for origin, function in _each(pm, "register_drivers"):
+        def register(name: str, factory: DriverFactory, origin: str = origin) -> None:
+            if name in factories:
+                raise PluginError(f"plugin {origin!r}: a driver named {name!r} is already registered")
+            factories[name] = factory
+        function(register=register)
+    return factories
