@@ -1,0 +1,130 @@
+"""The words of home requests: general English, not any one home or benchmark.
+
+Device names, aliases and rooms come from the live registry; this module only knows how
+people talk about devices in general (kinds of device, attributes, actions, numbers).
+"""
+
+from __future__ import annotations
+
+# A kind of device, the words people use for it, and the device types / name words it covers.
+DEVICE_KINDS: dict[str, tuple[str, ...]] = {
+    "light": ("light", "lights", "lamp", "lamps", "lighting", "bulb", "bulbs", "ceiling light", "chandelier", "sconce", "spotlight", "spotlights"),
+    "fan": ("fan", "fans", "ceiling fan", "ventilator", "vent"),
+    "tv": ("tv", "television", "telly", "tele"),
+    "media_player": ("media player", "speaker", "speakers", "stereo", "music", "sound system", "radio", "music player"),
+    "air_conditioner": ("air conditioner", "air conditioning", "ac", "a/c", "aircon", "air con", "air-conditioner", "cooler"),
+    "heater": ("heater", "heating", "radiator", "radiators", "heat", "heating system"),
+    "thermostat": ("thermostat", "thermostats"),
+    "curtain": ("curtain", "curtains", "drapes", "drape"),
+    "blinds": ("blind", "blinds", "shade", "shades", "shutter", "shutters", "roller blind"),
+    "cover": ("cover", "covers", "awning"),
+    "garage_door": ("garage door", "garage"),
+    "lock": ("lock", "locks", "door lock", "deadbolt", "front door", "back door", "door"),
+    "vacuum": ("vacuum", "vacuum robot", "vacuum cleaner", "robot vacuum", "hoover", "robot", "roomba"),
+    "humidifier": ("humidifier", "humidifiers"),
+    "dehumidifier": ("dehumidifier", "dehumidifiers"),
+    "air_purifier": ("air purifier", "air purifiers", "purifier", "purifiers", "air cleaner"),
+    "aromatherapy": ("aromatherapy", "aroma diffuser", "diffuser", "aromatherapy machine", "aroma"),
+    "water_heater": ("water heater", "boiler", "hot water"),
+    "oven": ("oven", "stove", "cooker"),
+    "coffee_machine": ("coffee machine", "coffee maker", "espresso machine"),
+    "kettle": ("kettle",),
+    "plug": ("plug", "smart plug", "socket", "outlet", "power strip"),
+    "switch": ("switch",),
+    "trash": ("trash", "trash can", "bin", "garbage", "rubbish bin", "waste bin"),
+    "washing_machine": ("washing machine", "washer", "laundry machine"),
+    "dishwasher": ("dishwasher",),
+    "sensor": ("sensor", "sensors"),
+    "camera": ("camera", "cameras"),
+}
+
+# Which registry device types each kind can name (names and aliases match directly too).
+KIND_TYPES: dict[str, tuple[str, ...]] = {
+    "light": ("light",), "fan": ("fan",), "tv": ("media_player",), "media_player": ("media_player",),
+    "air_conditioner": ("climate",), "heater": ("climate", "heater"), "thermostat": ("climate",),
+    "curtain": ("cover",), "blinds": ("cover",), "cover": ("cover",), "garage_door": ("cover",),
+    "lock": ("lock",), "vacuum": ("vacuum",), "humidifier": ("humidifier",), "dehumidifier": ("humidifier",),
+    "plug": ("outlet", "switch"), "switch": ("switch", "outlet"), "sensor": ("sensor", "binary_sensor"),
+}
+
+# Attribute concepts: the attribute names a device may use for it, and the words for it.
+ATTRIBUTES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "brightness": (("brightness", "level", "dimmer"), ("brightness", "bright", "brighter", "brightest", "dim", "dimmer", "dimmed", "light level", "luminosity")),
+    "color": (("color", "colour", "rgb", "color_xy"), ("color", "colour", "colored", "coloured")),
+    "color_temp": (("color_temp", "color_temperature", "colour_temperature", "white"), ("color temperature", "colour temperature", "kelvin", "warm white", "cool white", "white balance")),
+    "volume": (("volume",), ("volume", "loud", "louder", "quiet", "quieter", "sound level", "loudness", "softer")),
+    "temperature": (("target_temperature", "temperature", "current_heating_setpoint", "setpoint", "occupied_heating_setpoint"),
+                    ("temperature", "temp", "degrees", "degree celsius", "warmer", "cooler", "colder", "hotter", "heat up", "cool down", "warm", "setpoint")),
+    "current_temperature": (("current_temperature", "local_temperature", "temperature"), ("temperature", "temp", "how warm", "how cold", "how hot")),
+    "humidity": (("humidity",), ("humidity", "humid")),
+    "position": (("position", "degree", "level", "openness"), ("position", "degree", "angle", "openness", "open", "halfway", "half way", "percent open")),
+    "speed": (("speed", "fan_speed", "percentage"), ("speed", "fan speed", "faster", "slower")),
+    "fan_speed": (("fan_speed", "speed"), ("fan speed", "fan level", "wind speed")),
+    "mode": (("mode", "system_mode", "hvac_mode", "preset"), ("mode", "setting", "program")),
+    "swing": (("swing",), ("swing", "oscillation", "oscillate")),
+    "intensity": (("intensity", "level", "mist_level"), ("intensity", "strength", "strong", "stronger", "weaker", "mist")),
+    "interval": (("interval",), ("interval", "every", "frequency")),
+    "source": (("source", "input"), ("source", "input", "hdmi")),
+    "song": (("song", "track", "media_title"), ("song", "track", "tune")),
+    "artist": (("artist",), ("artist", "singer", "band")),
+    "style": (("style", "genre"), ("style", "genre")),
+    "area": (("area", "cleaning_area"), ("area", "cleaning area", "zone")),
+    "battery": (("battery",), ("battery", "charge level")),
+    "tank": (("tank", "water_level"), ("tank", "water level", "water tank")),
+    "power": (("power",), ("power usage", "power draw", "watts", "consumption")),
+    "occupancy": (("occupancy", "motion"), ("motion", "movement", "someone", "anyone", "occupied")),
+    "contact": (("contact",), ("open", "closed", "shut")),
+}
+
+# Words for relative direction. The value is +1 (up) or -1 (down).
+UP_WORDS = ("increase", "raise", "up", "higher", "more", "boost", "brighten", "brighter", "louder", "warmer", "hotter", "faster",
+            "stronger", "turn up", "crank up", "bump up", "heat up", "amp up", "add")
+DOWN_WORDS = ("decrease", "lower", "reduce", "down", "less", "dim", "dimmer", "quieter", "softer", "cooler", "colder", "slower",
+              "weaker", "turn down", "cut", "drop", "decrease", "subtract", "cool down")
+SMALL_WORDS = ("a bit", "a little", "a tad", "slightly", "somewhat", "a touch", "a smidge", "a notch")
+
+NUMBER_WORDS: dict[str, int] = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+    "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
+    "ninety": 90, "hundred": 100, "a hundred": 100, "one hundred": 100,
+}
+
+COLORS: dict[str, tuple[int, int, int]] = {
+    "red": (255, 0, 0), "green": (0, 128, 0), "blue": (0, 0, 255), "white": (255, 255, 255), "yellow": (255, 255, 0),
+    "orange": (255, 165, 0), "purple": (128, 0, 128), "violet": (238, 130, 238), "pink": (255, 192, 203),
+    "cyan": (0, 255, 255), "magenta": (255, 0, 255), "warm white": (255, 214, 170), "cool white": (201, 226, 255),
+    "teal": (0, 128, 128), "lime": (0, 255, 0), "gold": (255, 215, 0), "turquoise": (64, 224, 208),
+    "indigo": (75, 0, 130), "lavender": (230, 230, 250), "amber": (255, 191, 0), "crimson": (220, 20, 60),
+}
+COLOR_TEMPS_K: dict[str, int] = {"warm white": 2700, "warm": 2700, "soft white": 3000, "neutral white": 4000, "cool white": 5000,
+                                 "daylight": 6500, "cool": 5000}
+
+FILLER = ("please", "plz", "pls", "kindly", "could you", "can you", "would you", "will you", "i want you to", "i'd like you to",
+          "i would like you to", "i need you to", "go ahead and", "just", "now", "for me", "thanks", "thank you", "hey",
+          "ok", "okay", "right away", "immediately", "quickly", "i want to", "i'd like to", "let's", "let us", "help me",
+          "would you mind", "be so kind as to", "asap")
+
+QUESTION_STARTS = ("is ", "are ", "what ", "what's ", "whats ", "how ", "which ", "does ", "do ", "tell me", "check ",
+                   "show me", "report ", "was ", "were ", "did ", "has ", "have ", "can you tell", "status of", "state of")
+
+ALL_WORDS = ("all", "every", "each", "everything", "all of the", "both", "whole house", "entire house", "everywhere")
+PRONOUNS = ("it", "them", "that", "those", "this", "these", "they", "its", "their")
+
+# Indirect requests people make about a room: phrase -> (intent, attribute concept)
+IDIOMS: dict[str, tuple[str, str | None]] = {
+    "too dark": ("on", None), "can't see": ("on", None), "cant see": ("on", None), "cannot see": ("on", None),
+    "need more light": ("on", None), "too bright": ("down", "brightness"), "too cold": ("up", "temperature"),
+    "freezing": ("up", "temperature"), "chilly": ("up", "temperature"), "too hot": ("down", "temperature"),
+    "too warm": ("down", "temperature"), "boiling": ("down", "temperature"), "can't hear": ("up", "volume"),
+    "cant hear": ("up", "volume"), "cannot hear": ("up", "volume"), "too quiet": ("up", "volume"),
+    "too loud": ("down", "volume"), "too noisy": ("down", "volume"), "too humid": ("on", None),
+}
+
+# Other words for common option values: option -> words people use
+OPTION_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "auto": ("automatic", "automatically", "auto mode"), "fan only": ("fan", "fan mode", "ventilation"),
+    "dry": ("dehumidify", "drying"), "cool": ("cooling", "cold"), "heat": ("heating", "warm"),
+    "low": ("lowest", "gentle", "slow"), "high": ("highest", "strong", "fast"), "medium": ("mid", "middle", "moderate"),
+    "middle": ("center", "centre", "mid"), "sleep": ("night", "sleeping", "quiet"), "strong": ("powerful", "turbo", "max"),
+}
