@@ -109,7 +109,7 @@ QUESTION_STARTS = ("is ", "are ", "what ", "what's ", "whats ", "how ", "which "
                    "show me", "report ", "was ", "were ", "did ", "has ", "have ", "can you tell", "status of", "state of")
 
 ALL_WORDS = ("all", "every", "each", "everything", "all of the", "both", "whole house", "entire house", "everywhere")
-PRONOUNS = ("it", "them", "that", "those", "this", "these", "they", "its", "their")
+PRONOUNS = ("it", "them", "that", "those", "these", "they")
 
 # Indirect requests people make about a room: phrase -> (intent, attribute concept)
 IDIOMS: dict[str, tuple[str, str | None]] = {
@@ -119,6 +119,7 @@ IDIOMS: dict[str, tuple[str, str | None]] = {
     "too warm": ("down", "temperature"), "boiling": ("down", "temperature"), "can't hear": ("up", "volume"),
     "cant hear": ("up", "volume"), "cannot hear": ("up", "volume"), "too quiet": ("up", "volume"),
     "too loud": ("down", "volume"), "too noisy": ("down", "volume"), "too humid": ("on", None),
+    "lights out": ("off", None), "lights off": ("off", None), "lights on": ("on", None),
 }
 
 # Other words for common option values: option -> words people use

@@ -141,6 +141,11 @@ class Parser:
 
     # ------------------------------------------------------------ public
 
+    def refresh(self, devices: list[Device]) -> None:
+        """Take the devices' latest reported values (the structure is unchanged)."""
+        fresh = {d.id: d for d in devices if d.id in self.devices}
+        self.devices.update(fresh)
+
     def parse(self, text: str, *, room: str | None = None, recent: list[str] | None = None) -> Parse:
         clean = self._fix_typos(normalise(text))
         for filler in sorted(lx.FILLER, key=len, reverse=True):
@@ -288,7 +293,7 @@ class Parser:
                 frame.plural = frame.plural or phrase.endswith("s") and not phrase.endswith("ss")
                 taken = _blank(taken, phrase)
         frame.plural = frame.plural or any(_has(text, w) for w in lx.ALL_WORDS)
-        frame.pronoun = any(_has(text, p) for p in lx.PRONOUNS)
+        frame.pronoun = any(_has(text, p) for p in lx.PRONOUNS) and not re.search(r"\b(it|that) (is|was|s)\b|^its\b", text)
         return frame
 
     def _share(self, frames: list[_Frame]) -> list[_Frame]:
@@ -366,7 +371,7 @@ class Parser:
                 if len(where) > 1:
                     return [], None, f"Which {noun} do you mean: {_join(where, 'or')}?"
             return matches, None, None
-        if frame.pronoun and recent:
+        if frame.pronoun and recent and not frame.rooms:
             return [self.devices[i] for i in recent if i in self.devices], None, None
         if frame.concept and not rooms:  # "turn up the volume": the one device that has it
             holders = [d for d in self.devices.values() if self._attribute(d, frame.concept, writable=frame.intent != "query")]

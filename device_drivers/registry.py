@@ -25,6 +25,8 @@ class DeviceRegistry:
         self._cond = threading.Condition()
         self._listeners: list[Listener] = []
         self._version = 0
+        self.structure_version = 0
+        """Changes when a device is added, removed or redescribed (not on state reports)."""
 
     # ------------------------------------------------------------ writers (drivers)
 
@@ -40,12 +42,14 @@ class DeviceRegistry:
                     device.availability = old.availability
             self._devices[device.id] = device
             self._version += 1
+            self.structure_version += 1
             self._cond.notify_all()
 
     def remove(self, device_id: str) -> None:
         with self._cond:
             if self._devices.pop(device_id, None) is not None:
                 self._version += 1
+                self.structure_version += 1
                 self._cond.notify_all()
 
     def report(self, device_id: str, values: dict[str, Any]) -> dict[str, Value]:

@@ -21,8 +21,8 @@ from device_drivers.base import CommandError
 from device_drivers.connection import Connection
 from device_drivers.model import Device, Value
 from policies.config import PolicyConfig
-from policies.gate import Gate
-from policies.model import Origin, PolicyContext, Step, User
+from policies.gate import Gate, compose
+from policies.model import Decision, Origin, PolicyContext, Step, User
 from tools.context import PUBLISH_PREFIXES, PublishNotAllowed, ToolContext
 from tools.device_tools import DeviceOperation, device_operations
 from tools.registry import ToolRegistry, UnknownToolError
@@ -115,6 +115,16 @@ class Executor:
         if sent:
             self._verify(sent, outcomes, self.verify_timeout if wait is None else wait)
         return [o for o in outcomes if o is not None]
+
+    def preview(self, steps: Sequence[Step], *, user: User | None = None, origin: Origin = "api",
+                confirmed: bool = False) -> list[Decision]:
+        """What the gate would decide, without deciding (nothing audited, nothing sent)."""
+        user = user or User()
+        out = []
+        for step in steps:
+            device = self.device(step.device_id) if step.device_id else None
+            out.append(compose(self.gate.policies, step, self._context(step, user, origin, confirmed, device)))
+        return out
 
     # ------------------------------------------------------------ internals
 

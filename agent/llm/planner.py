@@ -1,0 +1,174 @@
+"""The LLM tier: for what the fast path cannot read.
+
+Prompt = a static prefix (instructions and generic examples, reused from llama.cpp's KV
+cache) + the top-k devices relevant to the sentence + the sentence. Output is constrained
+by a grammar built from those devices' operations. A plan whose devices nothing in the
+sentence points at, or that the model wrote with low confidence, is not executed: the
+agent asks instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+
+from agent.llm.backend import Model, ModelUnavailable
+from agent.llm.grammar import grammar_for, parse_calls
+from agent.parser import Parser, normalise
+from device_drivers.model import AttributeError_, Device
+from policies.model import Step
+from tools.device_tools import device_operations
+
+log = logging.getLogger(__name__)
+
+STATIC_PREFIX = """You control the devices of a home. For each request write the device calls that do what the person asks, \
+separated by "; ". Use only the devices listed for that request. Write none when no listed device fits.
+
+Request: turn the hall light off
+Calls: hall.light.turn_off()
+Request: it is far too dark in the study
+Calls: study.lamp.turn_on()
+Request: I'm freezing in the lounge
+Calls: lounge.heater.set_target_temperature(22)
+Request: we're leaving, shut the blinds in the den and switch off its fan
+Calls: den.blinds.close(); den.fan.turn_off()
+Request: order a pizza
+Calls: none
+
+"""
+
+
+@dataclass
+class PlanResult:
+    steps: list[Step] = field(default_factory=list)
+    clarify: str | None = None
+    confidence: float | None = None
+    raw: str = ""
+    error: str | None = None
+
+
+class LLMPlanner:
+    def __init__(self, model: Model, *, top_k: int = 8, min_confidence: float = 0.35, max_tokens: int = 64) -> None:
+        self.model = model
+        self.top_k = top_k
+        self.min_confidence = min_confidence
+        self.max_tokens = max_tokens
+
+    # ------------------------------------------------------------ retrieval (lexical; embeddings come with memory)
+
+    def relevant(self, text: str, parser: Parser) -> list[Device]:
+        frame = parser._frame(normalise(text))
+        words = set(re.findall(r"[a-z]+", normalise(text)))
+        scored = []
+        for device in parser.devices.values():
+            score = 0.0
+            if device.id in frame.named:
+                score += 5
+            if (device.room or "").lower() in frame.rooms:
+                score += 3
+            if parser.device_kinds.get(device.id, set()) & set(frame.kinds):
+                score += 3
+            if frame.concept and parser._attribute(device, frame.concept, writable=True):
+                score += 2
+            tokens = set(re.findall(r"[a-z]+", " ".join([device.name, *device.aliases, device.room or "", device.type]).lower()))
+            score += len(words & tokens) * 0.5
+            if any(a.writable for a in device.attributes.values()):
+                scored.append((score, device.id, device))
+        scored.sort(key=lambda x: (-x[0], x[1]))
+        return [d for s, _, d in scored[: self.top_k] if s > 0] or [d for _, _, d in scored[: self.top_k]]
+
+    def prompt(self, text: str, devices: list[Device]) -> str:
+        lines = [f"Devices for the next request: {'; '.join(_describe(d) for d in devices)}"]
+        return STATIC_PREFIX + "\n".join(lines) + f"\nRequest: {text.strip()}\nCalls:"
+
+    # ------------------------------------------------------------ planning
+
+    def plan(self, text: str, parser: Parser) -> PlanResult:
+        devices = self.relevant(text, parser)
+        if not devices:
+            return PlanResult(clarify="I don't know which device you mean.")
+        try:
+            completion = self.model.complete(self.prompt(text, devices), grammar=grammar_for(devices), max_tokens=self.max_tokens)
+        except ModelUnavailable as exc:
+            return PlanResult(error=str(exc))
+        raw = completion.text.strip()
+        result = PlanResult(confidence=completion.confidence, raw=raw)
+        try:
+            calls = parse_calls(raw)
+        except ValueError:
+            result.clarify = "I'm not sure I understood. Could you say which device and what to change?"
+            return result
+        if not calls:
+            result.clarify = "I'm not sure what you want me to do. Could you say which device and what to change?"
+            return result
+        by_id = {d.id: d for d in devices}
+        frame = parser._frame(normalise(text))
+        for device_id, op_name, value in calls:
+            device = by_id.get(device_id)
+            op = next((o for o in device_operations(device) if o.operation == op_name), None) if device else None
+            if device is None or op is None:
+                result.clarify = "I'm not sure which device you mean."
+                return result
+            if not _grounded(device, frame, parser):
+                unsure = completion.confidence is not None and completion.confidence < 0.5
+                result.clarify = ("Sorry, I didn't understand that. Which device do you mean?" if unsure else
+                                  f"Do you mean {_label(device)}? Please say it again naming the device.")
+                result.steps = []
+                return result
+            try:
+                step = op.step(device, {"value": _value(value)} if op.takes_value else {})
+            except Exception:
+                result.clarify = f"I couldn't work out the value for {_label(device)}."
+                return result
+            if op.writes:
+                result.steps.append(step)
+        if completion.confidence is not None and completion.confidence < self.min_confidence:
+            described = "; ".join(s.describe() for s in result.steps)
+            result.clarify = f"I'm not sure I understood. Did you mean: {described}? Please say it more directly."
+            result.steps = []
+        return result
+
+
+def _describe(device: Device) -> str:
+    ops = [o.operation + ("(value)" if o.takes_value else "()") for o in device_operations(device) if o.writes]
+    where = f" in the {device.room}" if device.room else ""
+    state = ", ".join(f"{k}={a.value}" for k, a in device.attributes.items() if a.value is not None and a.writable)
+    return f"{device.id} = {device.name}{where} [{state}] can {', '.join(ops)}"
+
+
+def _label(device: Device) -> str:
+    return f"the {device.name}" + (f" in the {device.room}" if device.room else "")
+
+
+def _value(text: str | None) -> object:
+    if text is None:
+        return None
+    if re.fullmatch(r"-?\d+(\.\d+)?", text):
+        number = float(text)
+        return int(number) if number.is_integer() else number
+    if re.fullmatch(r"\d{1,3},\d{1,3},\d{1,3}", text):
+        return [int(p) for p in text.split(",")]
+    return text
+
+
+def _grounded(device: Device, frame: object, parser: Parser) -> bool:
+    """Something in the words points at this device: its name, its kind, its room, or what it does."""
+    f = frame  # a parser frame
+    named = device.id in getattr(f, "named", [])
+    rooms = getattr(f, "rooms", [])
+    kinds = set(getattr(f, "kinds", []))
+    concept = getattr(f, "concept", None)
+    in_room = not rooms or (device.room or "").lower() in rooms
+    words = set(re.findall(r"[a-z]+", getattr(f, "text", "")))
+    distinctive = {w for n in [device.name, *device.aliases] for w in re.findall(r"[a-z]+", n.lower()) if len(w) >= 4} - _GENERIC_WORDS
+    about = named or bool(words & distinctive) or bool(parser.device_kinds.get(device.id, set()) & kinds) or (
+        concept is not None and parser._attribute(device, concept, writable=False) is not None)
+    if not about and rooms and in_room:
+        about = True  # "it's too dark in the study" -> a device in the study
+    return in_room and about
+
+
+_GENERIC_WORDS = {"light", "lights", "lamp", "sensor", "switch", "door", "smart", "main", "front", "back", "room"}
+
+__all__ = ["AttributeError_", "LLMPlanner", "PlanResult", "STATIC_PREFIX"]

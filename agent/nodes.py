@@ -1,0 +1,176 @@
+"""The graph's nodes: plain functions of (state, dependencies) -> state update."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from langgraph.types import interrupt
+
+from agent.llm.planner import LLMPlanner
+from agent.parser import Parser
+from agent.reply import compose, label
+from agent.state import AgentState
+from policies.model import Step, User
+from tools.executor import Executor
+
+MAX_CHARS = 2000
+YES = {"yes", "y", "yeah", "yep", "sure", "ok", "okay", "do it", "go ahead", "confirm", "please do", "yes please", "affirmative"}
+
+
+@dataclass
+class Deps:
+    executor: Executor
+    parser: Callable[[], Parser]
+    planner: Callable[[], LLMPlanner | None]
+    user: Callable[[str], User]
+
+
+def is_yes(answer: Any) -> bool:
+    if isinstance(answer, bool):
+        return answer
+    return str(answer).strip().lower().strip(".!") in YES
+
+
+def understand(state: AgentState, deps: Deps) -> dict[str, Any]:
+    text = (state.get("utterance") or "").strip()
+    fresh: dict[str, Any] = {"tier": "fast", "steps": [], "queries": [], "refused": [], "clarify": [], "unparsed": [],
+                             "candidates": {}, "asked": [], "confirmed": False, "outcomes": [], "reply": "",
+                             "needs_confirmation": False, "understood": True}
+    if not text:
+        return {**fresh, "clarify": ["Say what you'd like, for example \"turn on the kitchen light\""]}
+    if len(text) > MAX_CHARS:
+        return {**fresh, "refused": [{"text": text[:60] + "...", "code": "too_long",
+                                      "reason": f"that request is {len(text)} characters long; keep it under {MAX_CHARS}"}]}
+    parse = deps.parser().parse(text, room=state.get("room"), recent=state.get("recent") or [])
+    for clause in parse.clauses:
+        fresh["steps"] += [s.model_dump() for s in clause.steps]
+        fresh["queries"] += [{"device_id": q.device_id, "attribute": q.attribute} for q in clause.queries]
+        if clause.refusal:
+            fresh["refused"].append({"text": clause.text, "reason": clause.refusal, "code": clause.code or "refused"})
+        if clause.clarify:
+            fresh["clarify"].append(clause.clarify)
+        if not clause.understood:
+            fresh["unparsed"].append(clause.text)
+    return fresh
+
+
+def route_understood(state: AgentState) -> Literal["retrieve", "validate"]:
+    return "retrieve" if state.get("unparsed") else "validate"
+
+
+def retrieve(state: AgentState, deps: Deps) -> dict[str, Any]:
+    planner = deps.planner()
+    if planner is None:
+        return {"candidates": {}}
+    parser = deps.parser()
+    return {"candidates": {text: [d.id for d in planner.relevant(text, parser)] for text in state.get("unparsed", [])}}
+
+
+def plan(state: AgentState, deps: Deps) -> dict[str, Any]:
+    planner = deps.planner()
+    steps = list(state.get("steps", []))
+    clarify = list(state.get("clarify", []))
+    understood = True
+    for text in state.get("unparsed", []):
+        if planner is None:
+            understood = False
+            continue
+        result = planner.plan(text, deps.parser())
+        if result.error:
+            clarify.append(f"I couldn't work that out ({result.error})")
+        elif result.clarify:
+            clarify.append(result.clarify)
+        steps += [s.model_dump() for s in result.steps]
+    return {"steps": steps, "clarify": clarify, "tier": "llm", "understood": understood}
+
+
+def validate(state: AgentState, deps: Deps) -> dict[str, Any]:
+    """Drop repeated steps and refuse steps for devices that are offline (they could not confirm)."""
+    seen: set[tuple[Any, ...]] = set()
+    steps, refused = [], list(state.get("refused", []))
+    for raw in state.get("steps", []):
+        key = (raw.get("device_id"), raw.get("attribute"), repr(raw.get("value")))
+        if key in seen:
+            continue
+        seen.add(key)
+        device = deps.executor.device(raw["device_id"]) if raw.get("device_id") else None
+        if device is not None and device.availability == "offline":
+            refused.append({"text": Step(**raw).describe(), "code": "offline",
+                            "reason": f"{label(device, device.id)} is offline, so it could not do that"})
+            continue
+        steps.append(raw)
+    return {"steps": steps, "refused": refused}
+
+
+def confirm(state: AgentState, deps: Deps) -> dict[str, Any]:
+    """Ask before risky steps. No side effects: this node runs again when the answer comes."""
+    steps = [Step(**s) for s in state.get("steps", [])]
+    if not steps or state.get("yes"):
+        return {"confirmed": bool(state.get("yes"))}
+    user = deps.user(state.get("user") or "owner")
+    decisions = deps.executor.preview(steps, user=user, origin=_origin(state))
+    asked = [s for s, d in zip(steps, decisions, strict=True) if d.verdict == "ask" and not _already(s, deps)]
+    if not asked:
+        return {"confirmed": False}
+    answer = interrupt({"question": _question(asked, deps), "steps": [s.model_dump() for s in asked]})
+    if is_yes(answer):
+        return {"confirmed": True}
+    keep = [s.model_dump() for s in steps if s not in asked]
+    refused = list(state.get("refused", [])) + [
+        {"text": s.describe(), "code": "not_confirmed", "reason": f"OK, I left {_what(s, deps)} as it is."} for s in asked]
+    return {"steps": keep, "refused": refused, "confirmed": False}
+
+
+def route_confirmed(state: AgentState) -> Literal["execute", "respond"]:
+    return "execute" if state.get("steps") else "respond"
+
+
+def execute(state: AgentState, deps: Deps) -> dict[str, Any]:
+    steps = [Step(**s) for s in state.get("steps", [])]
+    user = deps.user(state.get("user") or "owner")
+    outcomes = deps.executor.run(steps, user=user, origin=_origin(state), confirmed=bool(state.get("confirmed")))
+    return {"outcomes": [o.model_dump() for o in outcomes],
+            "needs_confirmation": any(o.status == "needs_confirmation" for o in outcomes)}
+
+
+def respond(state: AgentState, deps: Deps) -> dict[str, Any]:
+    devices = {d.id: d for d in deps.executor.devices()}
+    outcomes = state.get("outcomes", [])
+    refused = list(state.get("refused", []))
+    for o in outcomes:
+        if o["status"] == "denied":
+            refused.append({"text": Step(**o["step"]).describe(), "reason": o["reason"], "code": o.get("code") or "denied"})
+    shown = [o for o in outcomes if o["status"] not in ("denied", "needs_confirmation")]
+    pending = [o["step"] for o in outcomes if o["status"] == "needs_confirmation"]
+    reply = compose(shown, refused, state.get("queries", []), state.get("clarify", []), devices, pending=pending,
+                    understood=state.get("understood", True) and not (state.get("unparsed") and not shown and not refused))
+    ids = [s["device_id"] for s in state.get("steps", []) if s.get("device_id")] + [q["device_id"] for q in state.get("queries", [])]
+    return {"reply": reply, "refused": refused, "needs_confirmation": bool(pending),
+            "recent": list(dict.fromkeys(ids)) or state.get("recent", [])}
+
+
+def _already(step: Step, deps: Deps) -> bool:
+    device = deps.executor.device(step.device_id) if step.device_id else None
+    attr = device.attributes.get(step.attribute or "") if device else None
+    if attr is None:
+        return False
+    try:
+        return attr.value == attr.check(step.value)
+    except ValueError:
+        return False
+
+
+def _origin(state: AgentState) -> Any:
+    return state.get("origin") or "chat"
+
+
+def _what(step: Step, deps: Deps) -> str:
+    device = deps.executor.device(step.device_id) if step.device_id else None
+    return label(device, step.device_id or step.tool)
+
+
+def _question(asked: list[Step], deps: Deps) -> str:
+    actions = [f"{(s.operation or 'change').replace('_', ' ')} {_what(s, deps)}" for s in asked]
+    return f"Do you want me to {' and '.join(actions)}? (yes/no)"

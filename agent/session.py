@@ -1,0 +1,130 @@
+"""The agent as the CLI and the service use it: one call per turn, threads that persist."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from langgraph.checkpoint.sqlite import SqliteSaver
+from langgraph.types import Command
+
+from agent.graph import build_graph
+from agent.llm.backend import Model, ModelUnavailable
+from agent.llm.planner import LLMPlanner
+from agent.nodes import YES, Deps, is_yes
+from agent.parser import Parser
+from agent.runtime import Runtime
+
+log = logging.getLogger(__name__)
+NO = {"no", "n", "nope", "cancel", "stop", "don't", "dont", "never mind", "nevermind", "no thanks", "abort"}
+
+
+@dataclass
+class TurnResult:
+    reply: str
+    actions: list[dict[str, Any]] = field(default_factory=list)
+    refused: list[dict[str, str]] = field(default_factory=list)
+    needs_confirmation: bool = False
+    tier: str = "fast"
+    latency_ms: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {"reply": self.reply, "actions": self.actions, "refused": self.refused,
+                "needs_confirmation": self.needs_confirmation, "tier": self.tier, "latency_ms": round(self.latency_ms, 2)}
+
+
+class Agent:
+    def __init__(self, runtime: Runtime, *, model: Model | None = None, model_factory: Any = None,
+                 threads_db: Path | None = None, floors: dict[str, str] | None = None) -> None:
+        self.runtime = runtime
+        self.floors = floors or {}
+        self._model = model
+        self._model_factory = model_factory
+        self._model_error: str | None = None
+        self._planner: LLMPlanner | None = None
+        self._parser: Parser | None = None
+        self._parser_version = -1
+        self._lock = threading.Lock()
+        path = threads_db or runtime.settings.home / "threads.db"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(str(path), check_same_thread=False)
+        self.checkpointer = SqliteSaver(self._db)
+        deps = Deps(executor=runtime.executor, parser=self.parser, planner=self.planner, user=runtime.user)
+        self.graph = build_graph(deps, self.checkpointer)
+
+    # ------------------------------------------------------------ parts, built lazily
+
+    def parser(self) -> Parser:
+        registry = self.runtime.connection.registry
+        if self._parser is None or self._parser_version != registry.structure_version:
+            self._parser_version = registry.structure_version
+            self._parser = Parser(registry.all(), self.floors)
+        else:
+            self._parser.refresh(registry.all())
+        return self._parser
+
+    def planner(self) -> LLMPlanner | None:
+        if self._planner is None and self._model_error is None:
+            try:
+                model = self._model or (self._model_factory() if self._model_factory else None)
+            except ModelUnavailable as exc:
+                self._model_error = str(exc)
+                log.warning("no language model: %s", exc)
+                return None
+            if model is None:
+                return None
+            self._model = model
+            self._planner = LLMPlanner(model)
+        return self._planner
+
+    # ------------------------------------------------------------ turns
+
+    def pending(self, thread: str) -> str | None:
+        """The confirmation question waiting on this thread, if any."""
+        snapshot = self.graph.get_state({"configurable": {"thread_id": thread}})
+        for task in snapshot.tasks:
+            for intr in task.interrupts:
+                return str(intr.value.get("question", "Shall I go ahead?"))
+        return None
+
+    def turn(self, utterance: str, *, thread: str = "default", user: str | None = None, room: str | None = None,
+             yes: bool = False, origin: str = "chat") -> TurnResult:
+        started = time.perf_counter()
+        config = {"configurable": {"thread_id": thread}}
+        with self._lock:
+            answer = utterance.strip().lower().strip(".!")
+            if self.pending(thread) is not None and (answer in YES or answer in NO or yes):
+                result = self.graph.invoke(Command(resume=True if yes else is_yes(answer)), config)
+            else:
+                result = self.graph.invoke({"utterance": utterance, "user": user or "owner", "room": room, "yes": yes,
+                                            "origin": origin}, config)
+        latency = (time.perf_counter() - started) * 1000
+        if "__interrupt__" in result:
+            question = result["__interrupt__"][0].value["question"]
+            return TurnResult(reply=question, needs_confirmation=True, tier=result.get("tier", "fast"), latency_ms=latency,
+                              refused=[{"text": r["text"], "reason": r["reason"]} for r in result.get("refused", [])])
+        actions = []
+        for o in result.get("outcomes", []):
+            step = o["step"]
+            if not step.get("device_id") or o["status"] in ("denied", "ok"):
+                continue
+            value = o.get("reported") if o["status"] in ("done", "already", "unconfirmed") else step.get("value")
+            actions.append({"device_id": step["device_id"], "attribute": step.get("attribute"), "value": value,
+                            "status": o["status"]})
+        reply = result.get("reply", "")
+        if self._model_error and result.get("unparsed"):
+            reply += f" (The language model is not available: {self._model_error}.)"
+        return TurnResult(reply=reply, actions=actions,
+                          refused=[{"text": r["text"], "reason": r["reason"]} for r in result.get("refused", [])],
+                          needs_confirmation=bool(result.get("needs_confirmation")), tier=result.get("tier", "fast"),
+                          latency_ms=latency)
+
+    def close(self) -> None:
+        if self._model is not None and hasattr(self._model, "close"):
+            self._model.close()
+        self._db.close()

@@ -1,0 +1,31 @@
+"""Graph state: a narrow input (what a turn brings) and the full state of a turn."""
+
+from __future__ import annotations
+
+from typing import Any, TypedDict
+
+
+class TurnInput(TypedDict, total=False):
+    utterance: str
+    user: str
+    room: str | None
+    yes: bool
+    origin: str
+
+
+class AgentState(TurnInput, total=False):
+    tier: str
+    steps: list[dict[str, Any]]
+    queries: list[dict[str, Any]]
+    refused: list[dict[str, str]]
+    clarify: list[str]
+    unparsed: list[str]
+    candidates: dict[str, list[str]]
+    asked: list[dict[str, Any]]
+    confirmed: bool
+    outcomes: list[dict[str, Any]]
+    reply: str
+    needs_confirmation: bool
+    understood: bool
+    recent: list[str]
+    """Devices the previous turn was about: what "it" and "them" mean in the next one."""
