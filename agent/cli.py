@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from agent.config import ConfigError, Settings, load_settings
+from agent.llm.backend import HTTPModel, LocalModel, default_model_path
 from agent.runtime import Runtime, build_runtime, database_path
+from agent.session import Agent
 from device_drivers.broker import EmbeddedBroker
 from device_drivers.connection import Connection
 from device_drivers.home import Home, HomeFileError, default_homebench_path, load_home, load_homebench
@@ -102,17 +104,56 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--verdict", choices=["allow", "ask", "deny"])
     p.set_defaults(func=cmd_audit)
 
-    p = sub.add_parser("demo", help="embedded broker + simulated example home; lists its devices")
-    p.add_argument("--home", type=Path, help="home file to simulate (default: the example flat)")
+    def talk(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--user", help="who is speaking (roles come from the policy file); default: owner")
+        p.add_argument("--room", help="the room the request comes from, used when the sentence names none")
+        p.add_argument("--model", type=Path, help="a GGUF model (default: $IOTLM_MODEL, else the packaged Gemma 3 270M)")
+        p.add_argument("--model-server", dest="model_server", help="an OpenAI-compatible server (http://host:port) instead")
+        p.add_argument("--policies", type=Path, help="policy file (.toml/.yaml)")
+        p.add_argument("--thread", help="conversation thread (default: one per user and command)")
+
+    p = sub.add_parser("ask", help="one request; prints the reply (--json: the DESIGN.md result object)")
+    common(p)
+    talk(p)
+    p.add_argument("utterance")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--yes", action="store_true", help="confirm risky actions up front")
+    p.add_argument("--wait", type=float, default=2.0, help="seconds to wait for discovery")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("chat", help="talk to your home (risky actions ask first)")
+    common(p)
+    talk(p)
+    p.set_defaults(func=cmd_chat)
+
+    p = sub.add_parser("demo", help="embedded broker + simulated example home + chat")
+    p.add_argument("--home", type=Path, help="home file to simulate (default: the example flat)")
+    p.add_argument("--home-dir", dest="home_dir", help="data directory (default: $IOTLM_HOME)")
+    p.add_argument("--list", action="store_true", help="only list the simulated devices and exit")
+    p.add_argument("--json", action="store_true", help="with --list: print JSON")
+    talk(p)
     p.set_defaults(func=cmd_demo)
     return parser
 
 
 def _settings(args: argparse.Namespace) -> Settings:
     return load_settings({"broker": getattr(args, "broker", None), "home": getattr(args, "home_dir", None),
-                          "policies": getattr(args, "policies", None)},
+                          "policies": getattr(args, "policies", None), "model": getattr(args, "model", None),
+                          "model_server": getattr(args, "model_server", None)},
                          config_file=getattr(args, "config", None))
+
+
+def model_factory(settings: Settings) -> Any:
+    """Builds the language model on first need (the fast path never waits for it)."""
+    def build() -> Any:
+        if settings.model_server:
+            return HTTPModel(settings.model_server)
+        return LocalModel(settings.model or default_model_path(settings.home))
+    return build
+
+
+def _agent(runtime: Runtime, settings: Settings, floors: dict[str, str] | None = None) -> Agent:
+    return Agent(runtime, model_factory=model_factory(settings), floors=floors)
 
 
 @contextlib.contextmanager
@@ -317,20 +358,103 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ask(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    user = args.user or "owner"
+    with broker_url(settings) as url:
+        runtime = build_runtime(settings, url)
+        agent = None
+        try:
+            _settle(runtime, args.wait)
+            agent = _agent(runtime, settings)
+            result = agent.turn(args.utterance, thread=args.thread or f"ask-{user}", user=user, room=args.room,
+                                yes=args.yes, origin="cli")
+        finally:
+            if agent is not None:
+                agent.close()
+            runtime.stop()
+    if args.json:
+        print(json.dumps(result.to_json(), ensure_ascii=False))
+    else:
+        print(result.reply)
+    return 0
+
+
+def chat_loop(agent: Agent, *, user: str, room: str | None, thread: str, out: Any = sys.stdout) -> int:
+    """Read lines, answer each; a risky action asks first and waits for yes/no."""
+    try:
+        import readline  # noqa: F401  (line editing and history where available)
+    except ImportError:
+        pass
+    pending = agent.pending(thread)
+    if pending:
+        print(f"iotlm> (still waiting for your answer) {pending}", file=out, flush=True)
+    interactive = sys.stdin.isatty()
+    while True:
+        try:
+            line = input("you> " if interactive else "")
+        except EOFError:
+            break
+        if line.strip().lower() in ("exit", "quit", "bye"):
+            break
+        if not line.strip():
+            continue
+        try:
+            result = agent.turn(line, thread=thread, user=user, room=room, origin="chat")
+        except Exception as exc:  # a bug must not end the conversation
+            logging.getLogger(__name__).exception("turn failed")
+            print(f"iotlm> Sorry, something went wrong: {exc}", file=out, flush=True)
+            continue
+        print(f"iotlm> {result.reply}", file=out, flush=True)
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    user = args.user or "owner"
+    with broker_url(settings) as url:
+        runtime = build_runtime(settings, url)
+        try:
+            _settle(runtime, 2.0)
+            agent = _agent(runtime, settings)
+            print(f"iotlm: {len(runtime.connection.registry)} devices on {url}. Ask me something; 'exit' to leave.",
+                  file=sys.stderr)
+            try:
+                return chat_loop(agent, user=user, room=args.room, thread=args.thread or f"chat-{user}")
+            finally:
+                agent.close()
+        finally:
+            runtime.stop()
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     home = load_home(args.home or EXAMPLE_HOME)
-    settings = load_settings({})
+    settings = load_settings({"home": getattr(args, "home_dir", None), "model": args.model,
+                              "model_server": args.model_server, "policies": args.policies})
     with EmbeddedBroker() as broker:
         transport = Transport(broker.url).start()
         try:
             Simulator(home, transport, dialect="z2m").start()
-            print(f"iotlm demo: embedded {broker.impl} broker on {broker.url}, simulated home {home.name!r}",
-                  file=sys.stderr)
-            devices = discover(settings, broker.url, wait=3.0)
+            print(f"iotlm demo: embedded {broker.impl} broker on {broker.url}, simulated home {home.name!r} "
+                  f"({len(home.devices)} devices)", file=sys.stderr)
+            if args.list:
+                devices = discover(settings, broker.url, wait=3.0)
+                print_devices(devices, as_json=args.json)
+                return 0 if len(devices) == len(home.devices) else 1
+            runtime = build_runtime(settings, broker.url)
+            try:
+                _settle(runtime, 3.0)
+                agent = _agent(runtime, settings, floors={a.name: a.floor for a in home.areas if a.floor})
+                print('Try: "dim the living room to 30% and lock the front door", "is the front door locked?", '
+                      '"turn it off", "what\'s the temperature in the bedroom?" (exit to leave)', file=sys.stderr)
+                try:
+                    return chat_loop(agent, user=args.user or "owner", room=args.room, thread=args.thread or "demo")
+                finally:
+                    agent.close()
+            finally:
+                runtime.stop()
         finally:
             transport.stop()
-    print_devices(devices, as_json=args.json)
-    return 0 if len(devices) == len(home.devices) else 1
 
 
 if __name__ == "__main__":

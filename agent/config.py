@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from device_drivers.transport import BrokerURLError, parse_broker_url
 
-ENV = {"broker": "IOTLM_BROKER", "home": "IOTLM_HOME", "model": "IOTLM_MODEL"}
+ENV = {"broker": "IOTLM_BROKER", "home": "IOTLM_HOME", "model": "IOTLM_MODEL", "model_server": "IOTLM_MODEL_SERVER"}
 
 
 class ConfigError(ValueError):
@@ -39,6 +39,8 @@ class Settings(BaseModel):
     username: str | None = None
     password: str | None = None
     ca_certs: Path | None = None
+    model_server: str | None = None
+    """An OpenAI-compatible completions server (http://host:port) to use instead of the local model."""
     policies: Path | None = None
     """Policy file (.toml/.yaml); default: $IOTLM_HOME/policies.toml if it exists."""
 

@@ -29,7 +29,7 @@ _STATE_TARGETS: dict[str, tuple[str, ...]] = {
     "stop": ("stopped", "off"), "start": ("cleaning", "on", "playing"), "dock": ("charging", "docked"), "pack": ("packed",),
 }
 _VERBS: list[tuple[str, Intent]] = sorted([
-    ("turn on", "on"), ("switch on", "on"), ("power on", "on"), ("turn it on", "on"), ("put on", "on"), ("enable", "on"),
+    ("turn on", "on"), ("switch on", "on"), ("power on", "on"), ("power up", "on"), ("turn it on", "on"), ("put on", "on"), ("enable", "on"),
     ("activate", "on"), ("light up", "on"), ("fire up", "on"), ("boot up", "on"), ("start up", "on"),
     ("turn off", "off"), ("switch off", "off"), ("power off", "off"), ("shut off", "off"), ("shut down", "off"),
     ("turn of", "off"), ("kill", "off"), ("disable", "off"), ("deactivate", "off"), ("cut off", "off"), ("turn it off", "off"),
@@ -314,7 +314,8 @@ class Parser:
                     if frame.number is None and frame.word_value is None and frame.extreme is None:
                         frame.number, frame.unit, frame.word_value = nxt.number, nxt.unit, nxt.word_value
                     frame.concept = frame.concept or nxt.concept
-            if not (frame.kinds or frame.named or frame.pronoun) and i > 0 and frame.intent is not None:
+            if not (frame.kinds or frame.named or frame.pronoun) and i > 0 and frame.intent is not None and (
+                    not frame.rooms or frame.concept):
                 prev = frames[i - 1]  # "turn on the humidifier and increase the intensity ..."
                 if prev.kinds or prev.named:
                     frame.kinds, frame.named = list(prev.kinds), list(prev.named)
@@ -527,14 +528,14 @@ class Parser:
         state = device.attributes.get("state")
         targets = _STATE_TARGETS[intent]
         if state is None or not state.options:
-            return f"the {device.name} cannot be switched that way"
+            return f"the {device.name} can't be {_DONE_WORDS.get(intent, intent)}"
         options = [str(o) for o in state.options]
         for target in targets:
             if target in options:
                 op = STATE_VERBS.get(target, "set_state")
                 return Step(tool=f"{device.id}.{op}", device_id=device.id, operation=op, attribute="state",
                             value=next(o for o in state.options if str(o) == target))
-        return f"the {device.name} cannot {intent.replace('_', ' ')}; it can be: {', '.join(options)}"
+        return f"the {device.name} can't be {_DONE_WORDS.get(intent, intent)}; it can be: {', '.join(options)}"
 
     def _value(self, frame: _Frame, intent: Intent | None, attr: Attribute, name: str) -> Value:
         if attr.kind == "options":
@@ -589,6 +590,9 @@ class Parser:
         return _tidy(round(number))
 
 
+_DONE_WORDS = {"on": "turned on", "off": "turned off", "lock": "locked", "unlock": "unlocked", "open": "opened",
+               "close": "closed", "play": "played", "pause": "paused", "stop": "stopped", "start": "started",
+               "dock": "docked", "pack": "packed"}
 _BROAD_KINDS = {"media_player", "cover", "sensor", "switch", "plug", "light"}
 _AMBIGUOUS = {"open", "warm", "heat", "closed", "shut", "level", "every", "setting", "strong"}
 _GENERIC = {p for ps in lx.DEVICE_KINDS.values() for p in ps}

@@ -68,7 +68,8 @@ WORKER = Path(__file__).with_name("_worker.py")
 class LocalModel:
     """A GGUF model served by llama.cpp in a child process (JSON lines over its stdin/stdout)."""
 
-    def __init__(self, path: Path, *, n_ctx: int = 2048, threads: int | None = None, load_timeout: float = 120) -> None:
+    def __init__(self, path: Path, *, n_ctx: int = 2048, threads: int | None = None, load_timeout: float = 120,
+                 worker: Path = WORKER) -> None:
         if not path.exists():
             raise ModelUnavailable(f"model file {path} does not exist; pass --model PATH.gguf or unset IOTLM_MODEL")
         self.path = path
@@ -76,6 +77,7 @@ class LocalModel:
         self.n_ctx = n_ctx
         self.threads = threads or max(1, min(4, os.cpu_count() or 2))
         self.load_timeout = load_timeout
+        self.worker = worker
         self.safe = cpu_reports_amx()
         self.crashes = 0
         self.last_usage: dict[str, int] = {}
@@ -96,7 +98,7 @@ class LocalModel:
             if self._proc is not None:
                 self._crashed("while loading")
             self._proc = subprocess.Popen(
-                [sys.executable, str(WORKER), str(self.path), str(self.n_ctx), str(self.threads), "1" if self.safe else "0"],
+                [sys.executable, str(self.worker), str(self.path), str(self.n_ctx), str(self.threads), "1" if self.safe else "0"],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, bufsize=1,
             )
             message = self._read(self.load_timeout, "loading")

@@ -49,7 +49,7 @@ class PlanResult:
 
 
 class LLMPlanner:
-    def __init__(self, model: Model, *, top_k: int = 8, min_confidence: float = 0.35, max_tokens: int = 64) -> None:
+    def __init__(self, model: Model, *, top_k: int = 8, min_confidence: float = 0.3, max_tokens: int = 64) -> None:
         self.model = model
         self.top_k = top_k
         self.min_confidence = min_confidence
@@ -76,7 +76,10 @@ class LLMPlanner:
             if any(a.writable for a in device.attributes.values()):
                 scored.append((score, device.id, device))
         scored.sort(key=lambda x: (-x[0], x[1]))
-        return [d for s, _, d in scored[: self.top_k] if s > 0] or [d for _, _, d in scored[: self.top_k]]
+        matched = [d for s, _, d in scored[: self.top_k] if s > 0]
+        # a few more than the matches (the words may not name the device), but short: a small model
+        # plans better from a short list; grounding, not retrieval, decides what may run
+        return matched + [d for s, _, d in scored if s <= 0][: max(0, 3 - len(matched))]
 
     def prompt(self, text: str, devices: list[Device]) -> str:
         lines = [f"Devices for the next request: {'; '.join(_describe(d) for d in devices)}"]
@@ -121,8 +124,8 @@ class LLMPlanner:
             except Exception:
                 result.clarify = f"I couldn't work out the value for {_label(device)}."
                 return result
-            if op.writes:
-                result.steps.append(step)
+            if op.writes and not any(s.device_id == step.device_id and s.attribute == step.attribute for s in result.steps):
+                result.steps.append(step)  # a second call on the same attribute contradicts the first: dropped
         if completion.confidence is not None and completion.confidence < self.min_confidence:
             described = "; ".join(s.describe() for s in result.steps)
             result.clarify = f"I'm not sure I understood. Did you mean: {described}? Please say it more directly."

@@ -39,13 +39,48 @@ def test_devices_json_lists_every_device_with_attributes_and_values(broker: Embe
         assert {k: v.get("value") for k, v in got["attributes"].items()} == device.state()
 
 
-def test_demo_runs_with_no_broker_configured(tmp_path: Path) -> None:
+def test_demo_lists_the_simulated_home_with_no_broker_configured(tmp_path: Path) -> None:
     env = {"IOTLM_HOME": str(tmp_path), "IOTLM_BROKER": ""}
-    result = _iotlm("demo", "--json", env=env)
+    result = _iotlm("demo", "--list", "--json", env=env)
     assert result.returncode == 0, result.stderr
     assert "embedded" in result.stderr
     devices = json.loads(result.stdout)
     assert len(devices) == len(json.loads((ROOT / "examples/homes/flat.json").read_text())["devices"])
+
+
+def test_demo_chat_answers_and_asks_before_risky_actions(tmp_path: Path) -> None:
+    lines = "dim the living room to 30% and unlock the front door\nyes\nis the front door locked?\nturn it off\nexit\n"
+    result = subprocess.run([sys.executable, "-m", "agent.cli", "demo"], input=lines, capture_output=True, text=True,
+                            timeout=90, cwd=ROOT, env={**os.environ, "IOTLM_HOME": str(tmp_path), "IOTLM_BROKER": ""})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "iotlm> Do you want me to unlock the front door lock? (yes/no)",
+        "iotlm> The ceiling light is now at brightness 30%; the floor lamp is now at brightness 30%; "
+        "the front door lock is now unlocked.",
+        "iotlm> The front door lock is unlocked.",
+        "iotlm> I can't do that: the front door lock can't be turned off; it can be: locked, unlocked.",
+    ]
+
+
+def test_ask_json_has_the_documented_shape(broker: EmbeddedBroker, home: Home, sim_transport: Transport, tmp_path: Path) -> None:
+    from device_drivers.simulator import Simulator
+
+    sim = Simulator(home, sim_transport, dialect="z2m").start()
+    env = {"IOTLM_HOME": str(tmp_path), "IOTLM_BROKER": broker.url}
+    try:
+        plain = _iotlm("ask", "set the kitchen light to 25% and open the garage", "--json", env=env)
+        confirmed = _iotlm("ask", "open the garage", "--yes", "--json", "--user", "alice", env=env)
+    finally:
+        sim.clear_discovery()
+    assert plain.returncode == 0, plain.stderr
+    result = json.loads(plain.stdout)
+    assert set(result) == {"reply", "actions", "refused", "needs_confirmation", "tier", "latency_ms"}
+    assert (result["needs_confirmation"], result["tier"]) == (True, "fast")
+    assert result["reply"] == "Do you want me to open the garage door? (yes/no)"
+    done = json.loads(confirmed.stdout)
+    assert done["actions"] == [{"device_id": "garage.door", "attribute": "state", "value": "open", "status": "done"}]
+    assert isinstance(done["latency_ms"], float) and done["latency_ms"] > 0
+    assert [(c.device_id, json.loads(c.payload)) for c in sim.commands] == [("garage.door", {"state": "OPEN"})]
 
 
 def test_bad_broker_url_is_a_clear_error(tmp_path: Path) -> None:
