@@ -136,8 +136,10 @@ def execute(state: AgentState, deps: Deps) -> dict[str, Any]:
 
 
 def respond(state: AgentState, deps: Deps) -> dict[str, Any]:
-    devices = {d.id: d for d in deps.executor.devices()}
     outcomes = state.get("outcomes", [])
+    mentioned = {o["step"].get("device_id") for o in outcomes} | {q["device_id"] for q in state.get("queries", [])}
+    mentioned |= {p.get("device_id") for p in state.get("asked", [])}
+    devices = {i: d for i in mentioned if i and (d := deps.executor.device(i)) is not None}
     refused = list(state.get("refused", []))
     for o in outcomes:
         if o["status"] == "denied":

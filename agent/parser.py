@@ -141,10 +141,14 @@ class Parser:
 
     # ------------------------------------------------------------ public
 
-    def refresh(self, devices: list[Device]) -> None:
+    def refresh(self, states: dict[str, dict[str, Value]]) -> None:
         """Take the devices' latest reported values (the structure is unchanged)."""
-        fresh = {d.id: d for d in devices if d.id in self.devices}
-        self.devices.update(fresh)
+        for device_id, values in states.items():
+            device = self.devices.get(device_id)
+            if device is not None:
+                for name, value in values.items():
+                    if name in device.attributes:
+                        device.attributes[name].value = value
 
     def parse(self, text: str, *, room: str | None = None, recent: list[str] | None = None) -> Parse:
         clean = self._fix_typos(normalise(text))

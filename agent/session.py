@@ -53,6 +53,8 @@ class Agent:
         path = threads_db or runtime.settings.home / "threads.db"
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(str(path), check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
         self.checkpointer = SqliteSaver(self._db)
         deps = Deps(executor=runtime.executor, parser=self.parser, planner=self.planner, user=runtime.user)
         self.graph = build_graph(deps, self.checkpointer)
@@ -65,7 +67,7 @@ class Agent:
             self._parser_version = registry.structure_version
             self._parser = Parser(registry.all(), self.floors)
         else:
-            self._parser.refresh(registry.all())
+            self._parser.refresh(registry.states())
         return self._parser
 
     def planner(self) -> LLMPlanner | None:
@@ -99,10 +101,11 @@ class Agent:
         with self._lock:
             answer = utterance.strip().lower().strip(".!")
             if self.pending(thread) is not None and (answer in YES or answer in NO or yes):
-                result = self.graph.invoke(Command(resume=True if yes else is_yes(answer)), config)
+                result = self.graph.invoke(Command(resume=True if yes else is_yes(answer)), config, durability="exit")
             else:
+                # the thread is saved when the turn ends or stops for a confirmation, not after every node
                 result = self.graph.invoke({"utterance": utterance, "user": user or "owner", "room": room, "yes": yes,
-                                            "origin": origin}, config)
+                                            "origin": origin}, config, durability="exit")
         latency = (time.perf_counter() - started) * 1000
         if "__interrupt__" in result:
             question = result["__interrupt__"][0].value["question"]

@@ -91,6 +91,11 @@ class DeviceRegistry:
         with self._cond:
             return [d.model_copy(deep=True) for d in self._devices.values()]
 
+    def states(self) -> dict[str, dict[str, Value]]:
+        """Every device's reported values (cheap: no copies of the descriptions)."""
+        with self._cond:
+            return {i: {n: a.value for n, a in d.attributes.items()} for i, d in self._devices.items()}
+
     def ids(self) -> list[str]:
         with self._cond:
             return list(self._devices)

@@ -87,3 +87,47 @@ def test_a_model_that_keeps_crashing_is_reported_and_the_process_lives(tmp_path:
 def test_a_missing_model_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ModelUnavailable, match="does not exist; pass --model PATH.gguf or unset IOTLM_MODEL"):
         LocalModel(tmp_path / "nope.gguf")
+
+
+@pytest.mark.model
+def test_http_backend_against_llama_cpp_server(model_path: Path) -> None:
+    import subprocess
+    import time
+    import urllib.request
+
+    from agent.llm.backend import HTTPModel
+    from device_drivers.broker import free_port
+
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(model_path), "--host", "127.0.0.1",
+                               "--port", str(port), "--n_ctx", "2048"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/models", timeout=1).close()  # noqa: S310
+                break
+            except OSError:
+                time.sleep(0.2)
+        model = HTTPModel(f"http://127.0.0.1:{port}")
+        planner = LLMPlanner(model)
+        parser = Parser(HOME.devices)
+        text = "wake up the desk lamp"
+        devices = planner.relevant(text, parser)
+        completion = model.complete(planner.prompt(text, devices), grammar=grammar_for(devices), max_tokens=48)
+        by_id = {d.id: d for d in devices}
+        calls = parse_calls(completion.text)  # the server applied the grammar: a valid plan or "none"
+        for device_id, op, _ in calls:
+            assert op in {o.operation for o in device_operations(by_id[device_id])}
+        assert calls, completion.text
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_http_backend_that_is_down_is_a_clear_error() -> None:
+    from agent.llm.backend import HTTPModel
+    from device_drivers.broker import free_port
+
+    with pytest.raises(ModelUnavailable, match="did not answer"):
+        HTTPModel(f"http://127.0.0.1:{free_port()}", timeout=2).complete("hello")

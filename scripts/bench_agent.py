@@ -1,0 +1,166 @@
+"""Agent benchmarks (issue 4): fast path, LLM path, memory, cold start. Prints JSON.
+
+Usage: .venv/bin/python scripts/bench_agent.py [--rounds 3] [--json OUT]
+Runs everything on this machine: an embedded Mosquitto, the simulated example flat, the
+real packaged model. Figures, not assertions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from agent.config import load_settings  # noqa: E402
+from agent.llm.backend import LocalModel, default_model_path  # noqa: E402
+from agent.runtime import build_runtime  # noqa: E402
+from agent.session import Agent  # noqa: E402
+from device_drivers.broker import EmbeddedBroker  # noqa: E402
+from device_drivers.home import load_home  # noqa: E402
+from device_drivers.simulator import Simulator  # noqa: E402
+from device_drivers.transport import Transport  # noqa: E402
+
+FAST = [
+    "turn on the kitchen light", "turn off the kitchen light", "set the bedroom light to 40%", "set the bedroom light to 60%",
+    "dim the living room to 30%", "dim the living room to 50%", "switch on the coffee machine", "switch off the coffee machine",
+    "set the bedroom fan to high", "set the bedroom fan to low", "open the bedroom curtains halfway", "close the bedroom curtains",
+    "turn the tv volume up by 10", "turn the tv volume down by 10", "set the living room thermostat to 22 degrees",
+    "set the living room thermostat to 21 degrees", "turn on the hallway and bathroom lights", "turn off the hallway and bathroom lights",
+    "plz trun on the kitchn light", "kitchen light off please", "make the office desk lamp brighter", "make the office desk lamp dimmer",
+]
+LLM = ["wake up the desk lamp", "it is far too gloomy by the desk", "get the coffee going", "the bedroom is stuffy",
+       "the office is pitch black", "I'd love some coffee"]
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))], 2)
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    return {"n": len(values), "p50": pct(values, 50), "p95": pct(values, 95), "p99": pct(values, 99),
+            "mean": round(statistics.mean(values), 2)} if values else {"n": 0}
+
+
+def vm_hwm_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def children(pid: int) -> list[int]:
+    out = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            out += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    home = load_home(ROOT / "examples" / "homes" / "flat.json")
+    data_dir = Path(tempfile.mkdtemp(prefix="iotlm-bench-"))
+    model_path = default_model_path(data_dir)
+    results: dict[str, object] = {"machine": f"{os.cpu_count()} cores", "model": model_path.name}
+    with EmbeddedBroker() as broker:
+        sim_t = Transport(broker.url).start()
+        Simulator(home, sim_t).start()
+        settings = load_settings({"home": str(data_dir), "model": str(model_path)}, environ={})
+        runtime = build_runtime(settings, broker.url)
+        runtime.connection.start()
+        runtime.connection.registry.wait_for_devices([d.id for d in home.devices], 10)
+        time.sleep(0.5)
+        model = LocalModel(model_path)
+        agent = Agent(runtime, model=model, floors={a.name: a.floor for a in home.areas if a.floor})
+        transport = runtime.connection.transport
+        original = transport.publish
+        first_publish: list[float] = []
+
+        def timed_publish(*a: object, **kw: object) -> bool:
+            if not first_publish:
+                first_publish.append(time.perf_counter())
+            return original(*a, **kw)  # type: ignore[arg-type]
+
+        transport.publish = timed_publish  # type: ignore[method-assign]
+        to_publish, turn_ms = [], []
+        for _ in range(args.rounds):
+            for text in FAST:
+                first_publish.clear()
+                start = time.perf_counter()
+                result = agent.turn(text, thread="bench")
+                assert result.tier == "fast", (text, result.reply)
+                turn_ms.append((time.perf_counter() - start) * 1000)
+                if first_publish:
+                    to_publish.append((first_publish[0] - start) * 1000)
+        results["fast_path"] = {"utterance_to_command_published_ms": summary(to_publish),
+                                "turn_including_device_confirmation_ms": summary(turn_ms)}
+        llm_ms, tokens = [], []
+        start = time.perf_counter()
+        agent.turn(LLM[0], thread="bench-llm")
+        results["llm_first_turn_cold_ms"] = round((time.perf_counter() - start) * 1000, 1)
+        for _ in range(args.rounds):
+            for text in LLM:
+                start = time.perf_counter()
+                result = agent.turn(text, thread="bench-llm")
+                llm_ms.append((time.perf_counter() - start) * 1000)
+                tokens.append(dict(model.last_usage))
+        results["llm_path_warm_ms"] = summary(llm_ms)
+        results["llm_tokens_per_turn"] = {"prompt": statistics.mean(t["prompt_tokens"] for t in tokens),
+                                          "completion": statistics.mean(t["completion_tokens"] for t in tokens)}
+        agent.close()
+        runtime.stop()
+
+        # cold start of `iotlm ask` (a new process: imports, connect, discovery, answer)
+        env = {**os.environ, "IOTLM_HOME": str(data_dir), "IOTLM_BROKER": broker.url, "IOTLM_MODEL": str(model_path)}
+        cold = []
+        for text in ("turn on the kitchen light", "turn off the kitchen light"):
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "agent.cli", "ask", text, "--json"], env=env, cwd=ROOT, check=True,
+                           capture_output=True)
+            cold.append(round((time.perf_counter() - start) * 1000, 1))
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "agent.cli", "ask", LLM[0], "--json"], env=env, cwd=ROOT, check=True,
+                       capture_output=True)
+        results["ask_cold_start_ms"] = {"fast_path": cold, "llm_path_with_model_load": round((time.perf_counter() - start) * 1000, 1)}
+
+        # peak memory of `iotlm chat` with the model loaded (chat process + model process)
+        chat = subprocess.Popen([sys.executable, "-m", "agent.cli", "chat"], env=env, cwd=ROOT, stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        assert chat.stdin is not None and chat.stdout is not None
+        chat.stdin.write(LLM[0] + "\n")
+        chat.stdin.flush()
+        chat.stdout.readline()
+        kids = children(chat.pid)
+        peak_chat, peak_model = vm_hwm_kb(chat.pid), max((vm_hwm_kb(k) for k in kids), default=0)
+        chat.stdin.write("exit\n")
+        chat.stdin.flush()
+        chat.wait(timeout=30)
+        results["chat_peak_rss_mb"] = {"chat_process": round(peak_chat / 1024, 1), "model_process": round(peak_model / 1024, 1),
+                                       "total": round((peak_chat + peak_model) / 1024, 1)}
+        sim_t.stop()
+    text = json.dumps(results, indent=2)
+    print(text)
+    if args.json:
+        args.json.write_text(text)
+
+
+if __name__ == "__main__":
+    main()
