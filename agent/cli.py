@@ -126,6 +126,10 @@ def _parser() -> argparse.ArgumentParser:
     talk(p)
     p.set_defaults(func=cmd_chat)
 
+    from agent.bench.cli import add_parser as add_bench
+
+    add_bench(sub)
+
     p = sub.add_parser("demo", help="embedded broker + simulated example home + chat")
     p.add_argument("--home", type=Path, help="home file to simulate (default: the example flat)")
     p.add_argument("--home-dir", dest="home_dir", help="data directory (default: $IOTLM_HOME)")

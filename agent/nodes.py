@@ -82,7 +82,7 @@ def plan(state: AgentState, deps: Deps) -> dict[str, Any]:
             clarify.append(f"I couldn't work that out ({result.error})")
         elif result.clarify:
             clarify.append(result.clarify)
-        steps += [s.model_dump() for s in result.steps]
+        steps += [s.model_copy(update={"clause": text}).model_dump() for s in result.steps]
     return {"steps": steps, "clarify": clarify, "tier": "llm", "understood": understood}
 
 
@@ -143,7 +143,8 @@ def respond(state: AgentState, deps: Deps) -> dict[str, Any]:
     refused = list(state.get("refused", []))
     for o in outcomes:
         if o["status"] == "denied":
-            refused.append({"text": Step(**o["step"]).describe(), "reason": o["reason"], "code": o.get("code") or "denied"})
+            refused.append({"text": o["step"].get("clause") or Step(**o["step"]).describe(), "reason": o["reason"],
+                            "code": o.get("code") or "denied"})
     shown = [o for o in outcomes if o["status"] not in ("denied", "needs_confirmation")]
     pending = [o["step"] for o in outcomes if o["status"] == "needs_confirmation"]
     reply = compose(shown, refused, state.get("queries", []), state.get("clarify", []), devices, pending=pending,

@@ -164,6 +164,7 @@ class Parser:
         last = list(recent or [])
         for frame in frames:
             clause = self._resolve(frame, room, last)
+            clause.steps = [s.model_copy(update={"clause": frame.text}) for s in clause.steps]
             ids = [s.device_id for s in clause.steps if s.device_id] + [q.device_id for q in clause.queries]
             if ids:
                 last = ids

@@ -44,6 +44,7 @@ class Agent:
         self.runtime = runtime
         self.floors = floors or {}
         self._model = model
+        self._owns_model = model is None  # a model passed in belongs to the caller
         self._model_factory = model_factory
         self._model_error: str | None = None
         self._planner: LLMPlanner | None = None
@@ -128,6 +129,6 @@ class Agent:
                           latency_ms=latency)
 
     def close(self) -> None:
-        if self._model is not None and hasattr(self._model, "close"):
+        if self._owns_model and self._model is not None and hasattr(self._model, "close"):
             self._model.close()
         self._db.close()

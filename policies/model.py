@@ -27,6 +27,8 @@ class Step(BaseModel):
     attribute: str | None = None
     value: Value = None
     args: dict[str, Any] = Field(default_factory=dict)
+    clause: str | None = None
+    """The words this step came from (for replies and for scoring one refusal per clause)."""
 
     def describe(self) -> str:
         if self.device_id is None:

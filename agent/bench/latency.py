@@ -1,14 +1,7 @@
-"""Agent benchmarks (issue 4): fast path, LLM path, memory, cold start. Prints JSON.
-
-Usage: .venv/bin/python scripts/bench_agent.py [--rounds 3] [--json OUT]
-Runs everything on this machine: an embedded Mosquitto, the simulated example flat, the
-real packaged model. Figures, not assertions.
-"""
+"""Latency, memory and cold-start figures of the agent on this machine (iotlm bench latency)."""
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import statistics
 import subprocess
@@ -16,18 +9,19 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from agent.config import load_settings
+from agent.llm.backend import LocalModel, default_model_path
+from agent.runtime import build_runtime
+from agent.session import Agent
+from device_drivers.broker import EmbeddedBroker
+from device_drivers.home import load_home
+from device_drivers.simulator import Simulator
+from device_drivers.transport import Transport
 
-from agent.config import load_settings  # noqa: E402
-from agent.llm.backend import LocalModel, default_model_path  # noqa: E402
-from agent.runtime import build_runtime  # noqa: E402
-from agent.session import Agent  # noqa: E402
-from device_drivers.broker import EmbeddedBroker  # noqa: E402
-from device_drivers.home import load_home  # noqa: E402
-from device_drivers.simulator import Simulator  # noqa: E402
-from device_drivers.transport import Transport  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE_HOME = ROOT / "examples" / "homes" / "flat.json"
 
 FAST = [
     "turn on the kitchen light", "turn off the kitchen light", "set the bedroom light to 40%", "set the bedroom light to 60%",
@@ -71,16 +65,43 @@ def children(pid: int) -> list[int]:
     return out
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--json", type=Path)
-    args = parser.parse_args()
-    home = load_home(ROOT / "examples" / "homes" / "flat.json")
+def _brightness_is(level: int) -> Any:
+    def check(registry: Any) -> bool:
+        device = registry.get("kitchen.light")
+        return device is not None and device.attributes["brightness"].value == level
+    return check
+
+
+def broker_round_trip(broker_url: str, n: int = 300) -> dict[str, float]:
+    """Command -> device-reported state through the broker, no agent: the floor to compare with."""
+    from device_drivers.connection import Connection
+
+    home = load_home(EXAMPLE_HOME)
+    sim_t = Transport(broker_url).start()
+    Simulator(home, sim_t, base="floor/z2m", ha_root="floor/ha").start()
+    conn = Connection(Transport(broker_url), z2m_base="floor/z2m", ha_prefix="floor/hadisc").start()
+    conn.registry.wait_for_devices(["kitchen.light"], 10)
+    conn.registry.wait_for(lambda r: r.get("kitchen.light").attributes["brightness"].value is not None, 5)  # type: ignore[union-attr]
+    rtts = []
+    for i in range(n):
+        level = 10 + i % 80
+        start = time.perf_counter()
+        conn.command("kitchen.light", {"brightness": level})
+        if conn.registry.wait_for(_brightness_is(level), 5):
+            rtts.append((time.perf_counter() - start) * 1000)
+    conn.stop()
+    sim_t.stop()
+    return summary(rtts)
+
+
+def run(rounds: int = 3) -> dict[str, Any]:
+    home = load_home(EXAMPLE_HOME)
     data_dir = Path(tempfile.mkdtemp(prefix="iotlm-bench-"))
     model_path = default_model_path(data_dir)
-    results: dict[str, object] = {"machine": f"{os.cpu_count()} cores", "model": model_path.name}
+    results: dict[str, Any] = {"machine": f"{os.cpu_count()} cores", "model": model_path.name}
     with EmbeddedBroker() as broker:
+        results["broker"] = broker.impl
+        results["broker_round_trip_ms"] = broker_round_trip(broker.url)
         sim_t = Transport(broker.url).start()
         Simulator(home, sim_t).start()
         settings = load_settings({"home": str(data_dir), "model": str(model_path)}, environ={})
@@ -94,41 +115,44 @@ def main() -> None:
         original = transport.publish
         first_publish: list[float] = []
 
-        def timed_publish(*a: object, **kw: object) -> bool:
+        def timed_publish(*a: Any, **kw: Any) -> bool:
             if not first_publish:
                 first_publish.append(time.perf_counter())
-            return original(*a, **kw)  # type: ignore[arg-type]
+            return original(*a, **kw)
 
         transport.publish = timed_publish  # type: ignore[method-assign]
         to_publish, turn_ms = [], []
-        for _ in range(args.rounds):
+        for _ in range(rounds):
             for text in FAST:
                 first_publish.clear()
                 start = time.perf_counter()
                 result = agent.turn(text, thread="bench")
-                assert result.tier == "fast", (text, result.reply)
+                if result.tier != "fast":
+                    raise RuntimeError(f"the fast path did not handle {text!r}: {result.reply}")
                 turn_ms.append((time.perf_counter() - start) * 1000)
                 if first_publish:
                     to_publish.append((first_publish[0] - start) * 1000)
         results["fast_path"] = {"utterance_to_command_published_ms": summary(to_publish),
                                 "turn_including_device_confirmation_ms": summary(turn_ms)}
-        llm_ms, tokens = [], []
+        llm_ms: list[float] = []
+        tokens: list[dict[str, int]] = []
         start = time.perf_counter()
         agent.turn(LLM[0], thread="bench-llm")
         results["llm_first_turn_cold_ms"] = round((time.perf_counter() - start) * 1000, 1)
-        for _ in range(args.rounds):
+        for _ in range(rounds):
             for text in LLM:
                 start = time.perf_counter()
-                result = agent.turn(text, thread="bench-llm")
+                agent.turn(text, thread="bench-llm")
                 llm_ms.append((time.perf_counter() - start) * 1000)
                 tokens.append(dict(model.last_usage))
         results["llm_path_warm_ms"] = summary(llm_ms)
-        results["llm_tokens_per_turn"] = {"prompt": statistics.mean(t["prompt_tokens"] for t in tokens),
-                                          "completion": statistics.mean(t["completion_tokens"] for t in tokens)}
+        results["llm_tokens_per_turn"] = {"prompt": round(statistics.mean(t["prompt_tokens"] for t in tokens), 1),
+                                          "completion": round(statistics.mean(t["completion_tokens"] for t in tokens), 1)}
+        results["llm_tokens_per_s"] = round(sum(t["prompt_tokens"] + t["completion_tokens"] for t in tokens) / (sum(llm_ms) / 1000), 1)
         agent.close()
+        model.close()
         runtime.stop()
 
-        # cold start of `iotlm ask` (a new process: imports, connect, discovery, answer)
         env = {**os.environ, "IOTLM_HOME": str(data_dir), "IOTLM_BROKER": broker.url, "IOTLM_MODEL": str(model_path)}
         cold = []
         for text in ("turn on the kitchen light", "turn off the kitchen light"):
@@ -141,7 +165,6 @@ def main() -> None:
                        capture_output=True)
         results["ask_cold_start_ms"] = {"fast_path": cold, "llm_path_with_model_load": round((time.perf_counter() - start) * 1000, 1)}
 
-        # peak memory of `iotlm chat` with the model loaded (chat process + model process)
         chat = subprocess.Popen([sys.executable, "-m", "agent.cli", "chat"], env=env, cwd=ROOT, stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         assert chat.stdin is not None and chat.stdout is not None
@@ -156,11 +179,4 @@ def main() -> None:
         results["chat_peak_rss_mb"] = {"chat_process": round(peak_chat / 1024, 1), "model_process": round(peak_model / 1024, 1),
                                        "total": round((peak_chat + peak_model) / 1024, 1)}
         sim_t.stop()
-    text = json.dumps(results, indent=2)
-    print(text)
-    if args.json:
-        args.json.write_text(text)
-
-
-if __name__ == "__main__":
-    main()
+    return results

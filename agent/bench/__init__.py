@@ -1,0 +1,1 @@
+"""Benchmarks: the suite of state-based cases, HomeBench end to end, latency and memory."""

@@ -1,0 +1,144 @@
+"""``iotlm bench suite | homebench | latency``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from agent.bench import report
+from agent.bench.harness import open_home
+from agent.bench.suite import load_cases, run_suite, totals
+from device_drivers.broker import EmbeddedBroker
+from device_drivers.home import load_home
+
+
+def add_parser(sub: Any) -> None:
+    bench = sub.add_parser("bench", help="benchmarks: your own cases, HomeBench, latency and memory")
+    kinds = bench.add_subparsers(title="benchmarks", dest="bench")
+
+    p = kinds.add_parser("suite", help="state-based cases (DESIGN.md format) against a simulated home")
+    p.add_argument("--home", type=Path, required=True, help="home file")
+    p.add_argument("--cases", type=Path, required=True, help="cases, one JSON object per line")
+    p.add_argument("--json", type=Path, help="write per-case results and totals here")
+    p.add_argument("--report", type=Path, help="write a Markdown report here")
+    p.add_argument("--model", type=Path, help="GGUF for the LLM tier (default: the packaged model)")
+    p.add_argument("--no-llm", action="store_true", help="fast path only")
+    p.set_defaults(func=cmd_suite)
+
+    p = kinds.add_parser("homebench", help="the HomeBench test split end to end (../shared/benchmarks/homebench)")
+    p.add_argument("--sample", type=int, help="a random sample of this many cases (default: all 17,366)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--homes", help="only these home ids, e.g. 0,5,7")
+    p.add_argument("--data", type=Path, help="the HomeBench folder (default: ../shared/benchmarks/homebench)")
+    p.add_argument("--json", type=Path)
+    p.add_argument("--report", type=Path, help="Markdown report")
+    p.add_argument("--chart", type=Path, help="PNG chart (default: next to --report)")
+    p.add_argument("--model", type=Path)
+    p.add_argument("--no-llm", action="store_true", help="fast path only")
+    p.set_defaults(func=cmd_homebench)
+
+    p = kinds.add_parser("latency", help="fast and LLM path latency, cold start, peak memory, broker round trip")
+    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--json", type=Path)
+    p.set_defaults(func=cmd_latency)
+    bench.set_defaults(func=lambda args: bench.print_help() or 2)
+
+
+def _progress(total_label: str) -> Any:
+    from tqdm import tqdm  # type: ignore[import-untyped]
+
+    def wrap(items: Any) -> Any:
+        return tqdm(items, desc=total_label, file=sys.stderr, disable=not sys.stderr.isatty(), leave=False)
+    return wrap
+
+
+def _model(args: argparse.Namespace, data_dir: Path) -> Any:
+    if args.no_llm:
+        return None
+    from agent.llm.backend import LocalModel, default_model_path
+
+    return LocalModel(args.model or default_model_path(data_dir))
+
+
+def cmd_suite(args: argparse.Namespace) -> int:
+    import tempfile
+
+    home = load_home(args.home)
+    cases, errors = load_cases(args.cases)
+    for error in errors:
+        print(f"iotlm: {args.cases}:{error.line}: {error.message}; skipped", file=sys.stderr)
+    data = Path(tempfile.mkdtemp(prefix="iotlm-suite-"))
+    model = _model(args, data)
+    with EmbeddedBroker() as broker:
+        bench = open_home(home, broker.url, data_dir=data, model=model)
+        try:
+            results = run_suite(bench, cases, progress=_progress("cases"))
+        finally:
+            bench.close()
+            if model is not None:
+                model.close()
+    tot = totals(results)
+    for r in results:
+        mark = "PASS" if r.passed else "FAIL"
+        print(f"{mark} {r.id:10} {r.category:5} {r.tier:4} {r.latency_ms:8.1f} ms  {'; '.join(r.differences)}")
+    for cat, t in tot.items():
+        print(f"{cat:6} {t['passed']}/{t['cases']}  {t['success']:.1f} %")
+    meta = {"date": report.now(), "machine": report.machine(), "cases_file": str(args.cases), "home": str(args.home),
+            "file_errors": [{"line": e.line, "message": e.message} for e in errors]}
+    if args.json:
+        report.write_json(args.json, {**meta, "totals": tot, "cases": [r.to_json() for r in results]})
+    if args.report:
+        args.report.write_text(report.suite_markdown(tot, [r.to_json() for r in results], meta), encoding="utf-8")
+    return 0 if results and all(r.passed for r in results) and not errors else 1
+
+
+def cmd_homebench(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from agent.bench import homebench
+    from device_drivers.home import default_homebench_path
+
+    data_dir = args.data or default_homebench_path().parent
+    if not (data_dir / "test_data.jsonl").exists():
+        print(f"iotlm: error: no HomeBench data in {data_dir}; pass --data DIR", file=sys.stderr)
+        return 2
+    homes = [int(h) for h in args.homes.split(",")] if args.homes else None
+    model = _model(args, Path(tempfile.mkdtemp(prefix="iotlm-hb-")))
+    started = time.perf_counter()
+    with EmbeddedBroker() as broker:
+        try:
+            results = homebench.run(data_dir, broker.url, sample=args.sample, seed=args.seed, homes=homes, model=model,
+                                    progress=_progress("HomeBench"))
+        finally:
+            if model is not None:
+                model.close()
+    wall = time.perf_counter() - started
+    scores = homebench.score(results)
+    command = "iotlm bench homebench" + "".join(f" {a}" for a in sys.argv[3:])
+    meta = {"date": report.now(), "machine": report.machine(), "command": command, "cases": len(results),
+            "seed": args.seed, "wall_s": wall}
+    print(report.homebench_markdown(scores, meta))
+    if args.json:
+        report.write_json(args.json, {**meta, "scores": scores, "cases": [r.to_json() for r in results]})
+    if args.report:
+        args.report.write_text(report.homebench_markdown(scores, meta), encoding="utf-8")
+    chart = args.chart or (args.report.with_suffix(".png") if args.report else None)
+    if chart:
+        latencies = {tier: [r.latency_ms for r in results if r.tier == tier] for tier in ("fast", "llm")}
+        report.homebench_chart(chart, scores, latencies)
+    return 0
+
+
+def cmd_latency(args: argparse.Namespace) -> int:
+    from agent.bench import latency
+
+    results = latency.run(args.rounds)
+    text = json.dumps(results, indent=2)
+    print(text)
+    if args.json:
+        args.json.write_text(text, encoding="utf-8")
+    return 0

@@ -1,0 +1,101 @@
+"""A home to benchmark in: embedded broker, simulated devices, and the full agent on top."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from agent.config import Settings, load_settings
+from agent.runtime import Runtime
+from agent.session import Agent, TurnResult
+from device_drivers.connection import Connection
+from device_drivers.home import Home
+from device_drivers.model import Value
+from device_drivers.simulator import Simulator
+from device_drivers.transport import Transport
+from policies.audit import AuditLog
+from policies.config import PolicyConfig, RateLimit
+from policies.defaults import default_policies
+from policies.gate import Gate
+from tools.executor import Executor
+from tools.plugins import build_tools, plugin_manager
+
+# A benchmark sends far more commands per device and minute than a household: lift the rate limit.
+BENCH_POLICIES = PolicyConfig(rate_limit=RateLimit(max_commands=10**9, per_seconds=1))
+
+
+class Turns(Protocol):
+    def turn(self, utterance: str, *, thread: str = "default", user: str | None = None, room: str | None = None,
+             yes: bool = False, origin: str = "chat") -> TurnResult: ...
+
+
+@dataclass
+class BenchHome:
+    """One simulated home on a broker, with its own topics, devices, gate, audit and agent."""
+
+    home: Home
+    sim: Simulator
+    runtime: Runtime
+    agent: Turns
+    transport: Transport
+
+    def reset(self, timeout: float = 5.0) -> None:
+        """Back to the home file's state, as the devices report it."""
+        self.sim.reset()
+        initial = {d.id: d.state() for d in self.home.devices}
+        registry = self.runtime.connection.registry
+        registry.wait_for(lambda r: all(r.get(i) is not None and _same_state(r.get(i).state(), s)  # type: ignore[union-attr]
+                                        for i, s in initial.items()), timeout)
+        self.runtime.connection.transport.drain()
+
+    def states(self) -> dict[str, dict[str, Value]]:
+        self.runtime.connection.transport.drain()
+        return self.runtime.connection.registry.states()
+
+    def close(self) -> None:
+        close = getattr(self.agent, "close", None)
+        if close:
+            close()
+        self.sim.clear_discovery()
+        self.runtime.stop()
+        self.transport.stop()
+
+
+def _same_state(a: dict[str, Value], b: dict[str, Value]) -> bool:
+    return all(a.get(k) == v for k, v in b.items() if v is not None)
+
+
+def open_home(home: Home, broker_url: str, *, data_dir: Path | None = None, model_factory: Callable[[], Any] | None = None,
+              model: Any = None, wrap: Callable[[Agent], Turns] | None = None, settle: float = 10.0) -> BenchHome:
+    prefix = f"bench{uuid.uuid4().hex[:8]}"
+    sim_transport = Transport(broker_url).start()
+    sim = Simulator(home, sim_transport, base=f"{prefix}/z2m", ha_root=f"{prefix}/ha").start()
+    data = data_dir or Path(tempfile.mkdtemp(prefix="iotlm-bench-"))
+    settings: Settings = load_settings({"home": str(data)}, environ={})
+    transport = Transport(broker_url)
+    connection = Connection(transport, z2m_base=f"{prefix}/z2m", ha_prefix=f"{prefix}/hadisc").start()
+    wanted = {d.id for d in home.devices}
+    connection.registry.wait_for(
+        lambda r: wanted <= set(r.ids()) and all(_same_state(r.get(i).state(), home.device(i).state()) for i in wanted),  # type: ignore[union-attr]
+        settle)
+    missing = wanted - set(connection.registry.ids())
+    if missing:
+        raise RuntimeError(f"the simulated home did not come up: {len(missing)} devices missing, e.g. {sorted(missing)[:3]}")
+    audit = AuditLog(data / f"{prefix}.db")
+    tools = build_tools(plugin_manager())
+    executor = Executor(connection, Gate(default_policies(BENCH_POLICIES), audit), tools, policy_config=BENCH_POLICIES)
+    runtime = Runtime(settings, connection, tools, BENCH_POLICIES, audit, executor)
+    agent = Agent(runtime, model=model, model_factory=model_factory, threads_db=data / f"{prefix}-threads.db",
+                  floors={a.name: a.floor for a in home.areas if a.floor})
+    return BenchHome(home, sim, runtime, wrap(agent) if wrap else agent, sim_transport)
+
+
+def timed(fn: Callable[[], TurnResult]) -> tuple[TurnResult, float]:
+    start = time.perf_counter()
+    result = fn()
+    return result, (time.perf_counter() - start) * 1000
