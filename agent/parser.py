@@ -91,6 +91,8 @@ class _Frame:
     rooms: list[str] = field(default_factory=list)
     kinds: list[str] = field(default_factory=list)
     named: list[str] = field(default_factory=list)  # device ids named explicitly
+    soft_named: list[str] = field(default_factory=list)  # devices called by a general phrase ("ceiling light")
+    unknown_place: str | None = None
     plural: bool = False
     pronoun: bool = False
     question: bool = False
@@ -128,10 +130,12 @@ class Parser:
                     self.rooms[phrase] = room
         self.kind_phrases = sorted(((p, k) for k, ps in lx.DEVICE_KINDS.items() for p in ps), key=lambda x: -len(x[0]))
         self.names: dict[str, set[str]] = {}  # name/alias phrase -> device ids
+        self.proper: dict[str, set[str]] = {}  # name phrase -> device ids (names, not aliases)
         self.device_kinds: dict[str, set[str]] = {}
         for device in devices:
             for phrase in [device.name, *device.aliases]:
                 self.names.setdefault(normalise(phrase), set()).add(device.id)
+            self.proper.setdefault(normalise(device.name), set()).add(device.id)
             self.device_kinds[device.id] = self._kinds_of(device)
         vocab = set(self.rooms) | set(self.names) | {p for p, _ in self.kind_phrases}
         vocab |= {w for _, words in lx.ATTRIBUTES.values() for w in words} | {v for v, _ in _VERBS}
@@ -282,6 +286,8 @@ class Parser:
         # several-word device kinds before rooms ("garage door" is not the garage), one-word kinds after
         for phrase, kind in self.kind_phrases:
             if " " in phrase and _has(taken, phrase):
+                if phrase in self.names:  # a general phrase that is also a device's name or alias
+                    frame.soft_named += sorted(self.proper.get(phrase) or self.names[phrase])
                 frame.kinds.append(kind)
                 frame.plural = frame.plural or phrase.endswith("s") and not phrase.endswith("ss")
                 taken = _blank(taken, phrase)
@@ -298,6 +304,11 @@ class Parser:
                 frame.plural = frame.plural or phrase.endswith("s") and not phrase.endswith("ss")
                 taken = _blank(taken, phrase)
         frame.plural = frame.plural or any(_has(text, w) for w in lx.ALL_WORDS)
+        if not frame.rooms:
+            place = re.search(r"\b(?:in|on) the ([a-z]+(?: [a-z]+)?)$", text)
+            if place and place.group(1).split()[0] not in _NOT_PLACES and not any(
+                    _has(place.group(1), p) for p, _ in self.kind_phrases) and place.group(1) not in self.names:
+                frame.unknown_place = place.group(1)
         frame.pronoun = any(_has(text, p) for p in lx.PRONOUNS) and not re.search(r"\b(it|that) (is|was|s)\b|^its\b", text)
         return frame
 
@@ -358,6 +369,11 @@ class Parser:
             wanted = set(frame.kinds)
             broad = {t for k in wanted & _BROAD_KINDS for t in lx.KIND_TYPES.get(k, ())}
             matches = [d for d in self.devices.values() if self.device_kinds[d.id] & wanted or d.type in broad]
+            if frame.unknown_place:
+                rooms_known = sorted({d.room for d in self.devices.values() if d.room})
+                return [], f"there is no room called {frame.unknown_place}; rooms: {', '.join(rooms_known)}", None
+            if frame.soft_named and not rooms:
+                matches = [d for d in matches if d.id in frame.soft_named] or matches
             noun = lx.DEVICE_KINDS[frame.kinds[0]][0]
             if rooms:
                 in_room = [d for d in matches if (d.room or "").lower() in rooms]
@@ -472,6 +488,11 @@ class Parser:
             clause.clarify = clarify
             return clause
         if not devices:
+            if frame.unknown_place and frame.intent is not None:
+                rooms_known = sorted({d.room for d in self.devices.values() if d.room})
+                clause.refusal = f"there is no room called {frame.unknown_place}; rooms: {', '.join(rooms_known)}"
+                clause.code = "unknown_device"
+                return clause
             clause.understood = False
             return clause
         if frame.intent == "query":
@@ -595,6 +616,8 @@ class Parser:
         return _tidy(round(number))
 
 
+_NOT_PLACES = {"morning", "evening", "afternoon", "night", "dark", "meantime", "end", "way", "moment", "background",
+               "mood", "middle", "house", "home", "room", "dining", "same", "next", "first", "last", "other", "weekend"}
 _DONE_WORDS = {"on": "turned on", "off": "turned off", "lock": "locked", "unlock": "unlocked", "open": "opened",
                "close": "closed", "play": "played", "pause": "paused", "stop": "stopped", "start": "started",
                "dock": "docked", "pack": "packed"}

@@ -1,0 +1,101 @@
+"""The benchmark harness itself, and our own cases for the example home (run in CI)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from agent.bench.harness import BenchHome, open_home
+from agent.bench.homebench import split_calls
+from agent.bench.suite import Case, load_cases, run_case, run_suite, totals
+from agent.session import Agent, TurnResult
+from device_drivers.broker import EmbeddedBroker
+from device_drivers.home import Home
+
+CASES = Path(__file__).with_name("flat_cases.jsonl")
+
+
+@pytest.fixture
+def bench(home: Home, broker: EmbeddedBroker, tmp_path: Path) -> Iterator[BenchHome]:
+    b = open_home(home, broker.url, data_dir=tmp_path)
+    yield b
+    b.close()
+
+
+def test_our_cases_pass_on_the_example_home(bench: BenchHome) -> None:
+    cases, errors = load_cases(CASES)
+    assert errors == [] and len(cases) >= 30
+    results = run_suite(bench, cases)
+    failed = {r.id: r.differences for r in results if not r.passed}
+    assert failed == {}
+    summary = totals(results)
+    assert set(summary) == {"VS", "VM", "IS", "IM", "MM", "REL", "RISK", "QUERY", "all"}
+    assert all(r.tier == "fast" for r in results)
+
+
+class FlipsAnExtraDevice:
+    """A deliberately wrong agent: does what it is asked, and also turns on the hallway light."""
+
+    def __init__(self, agent: Agent) -> None:
+        self.agent = agent
+
+    def turn(self, utterance: str, **kw: object) -> TurnResult:
+        result = self.agent.turn(utterance, **kw)  # type: ignore[arg-type]
+        self.agent.runtime.executor.call("hallway.light.turn_on")
+        return result
+
+    def close(self) -> None:
+        self.agent.close()
+
+
+def test_a_wrong_agent_fails_the_cases_it_spoils(home: Home, broker: EmbeddedBroker, tmp_path: Path) -> None:
+    wrong = open_home(home, broker.url, data_dir=tmp_path, wrap=FlipsAnExtraDevice)
+    try:
+        case = Case(id="x", category="VS", command="turn on the kitchen light", expect={"kitchen.light": {"state": "on"}})
+        result = run_case(wrong, case)
+        assert not result.passed
+        assert result.differences == ["hallway.light.state changed 'off' -> 'on', which the case does not allow"]
+        allowed = case.model_copy(update={"may": {"hallway.light": {"state": "on"}}})
+        assert run_case(wrong, allowed).passed  # reset in between: the light is off again first
+    finally:
+        wrong.close()
+
+
+@pytest.mark.parametrize(("case", "difference"), [
+    (Case(id="a", category="VS", command="turn on the kitchen light", expect={"kitchen.light": {"state": "off"}}),
+     "kitchen.light.state: expected 'off', device reports 'on'"),
+    (Case(id="b", category="IS", command="turn on the kitchen light", refuse=True), "expected a refused step; none was reported"),
+    (Case(id="c", category="RISK", command="turn on the kitchen light", confirm_needed=True),
+     "expected a request for confirmation; none came"),
+    (Case(id="d", category="QUERY", command="is the front door locked", reply_any=["unlocked"]),
+     "reply 'The front door lock is locked.' contains none of ['unlocked']"),
+])
+def test_each_kind_of_expectation_can_fail(bench: BenchHome, case: Case, difference: str) -> None:
+    result = run_case(bench, case)
+    assert not result.passed and difference in result.differences
+
+
+def test_a_malformed_line_is_reported_with_its_number_and_the_rest_still_run(bench: BenchHome, tmp_path: Path) -> None:
+    good = json.dumps({"id": "ok1", "category": "VS", "command": "turn on the kitchen light",
+                       "expect": {"kitchen.light": {"state": "on"}}})
+    path = tmp_path / "cases.jsonl"
+    path.write_text("\n".join([good, "{not json", json.dumps({"id": "no-command", "category": "VS"}),
+                               good.replace("ok1", "ok2").replace("kitchen", "bathroom")]) + "\n")
+    cases, errors = load_cases(path)
+    assert [(e.line, e.message) for e in errors] == [(2, "not valid JSON (Expecting property name enclosed in double quotes at column 2)"),
+                                                     (3, "command: Field required")]
+    results = run_suite(bench, cases)
+    assert [(r.id, r.passed) for r in results] == [("ok1", True), ("ok2", True)]
+
+
+@pytest.mark.parametrize(("text", "calls"), [
+    ("''' bathroom.light.set_brightness(20)'''", ["bathroom.light.set_brightness(20)"]),
+    ("'''error_input,balcony.light.set_brightness(40),'''", ["error_input", "balcony.light.set_brightness(40)"]),
+    ("'''living_room.light.set_color((255, 0, 0)),VacuumRobot.start()'''",
+     ["living_room.light.set_color((255,0,0))", "vacuum_robot.start()"]),
+])
+def test_homebench_gold_parsing(text: str, calls: list[str]) -> None:
+    assert split_calls(text) == calls
