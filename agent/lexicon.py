@@ -11,7 +11,7 @@ DEVICE_KINDS: dict[str, tuple[str, ...]] = {
     "light": ("light", "lights", "lamp", "lamps", "lighting", "bulb", "bulbs", "ceiling light", "chandelier", "sconce", "spotlight", "spotlights"),
     "fan": ("fan", "fans", "ceiling fan", "ventilator", "vent"),
     "tv": ("tv", "television", "telly", "tele"),
-    "media_player": ("media player", "speaker", "speakers", "stereo", "music", "sound system", "radio", "music player"),
+    "media_player": ("media player", "media", "speaker", "speakers", "stereo", "music", "sound system", "radio", "music player"),
     "air_conditioner": ("air conditioner", "air conditioning", "ac", "a/c", "aircon", "air con", "air-conditioner", "cooler"),
     "heater": ("heater", "heating", "radiator", "radiators", "heat", "heating system"),
     "thermostat": ("thermostat", "thermostats"),
@@ -54,7 +54,7 @@ ATTRIBUTES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "color_temp": (("color_temp", "color_temperature", "colour_temperature", "white"), ("color temperature", "colour temperature", "kelvin", "warm white", "cool white", "white balance")),
     "volume": (("volume",), ("volume", "loud", "louder", "quiet", "quieter", "sound level", "loudness", "softer")),
     "temperature": (("target_temperature", "temperature", "current_heating_setpoint", "setpoint", "occupied_heating_setpoint"),
-                    ("temperature", "temp", "degrees", "degree celsius", "warmer", "cooler", "colder", "hotter", "heat up", "cool down", "warm", "setpoint")),
+                    ("temperature", "temp", "warmer", "cooler", "colder", "hotter", "heat up", "cool down", "warm", "setpoint")),
     "current_temperature": (("current_temperature", "local_temperature", "temperature"), ("temperature", "temp", "how warm", "how cold", "how hot")),
     "humidity": (("humidity",), ("humidity", "humid")),
     "position": (("position", "degree", "level", "openness"), ("position", "degree", "angle", "openness", "open", "halfway", "half way", "percent open")),
@@ -128,4 +128,13 @@ OPTION_SYNONYMS: dict[str, tuple[str, ...]] = {
     "dry": ("dehumidify", "drying"), "cool": ("cooling", "cold"), "heat": ("heating", "warm"),
     "low": ("lowest", "gentle", "slow"), "high": ("highest", "strong", "fast"), "medium": ("mid", "middle", "moderate"),
     "middle": ("center", "centre", "mid"), "sleep": ("night", "sleeping", "quiet"), "strong": ("powerful", "turbo", "max"),
+}
+
+# Other names people use for common rooms: room -> names (used only when the home has no room so named)
+ROOM_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "store room": ("storage room", "storeroom", "storage", "pantry"), "living room": ("lounge", "sitting room", "family room"),
+    "bathroom": ("bath", "washroom", "restroom"), "corridor": ("hallway", "hall", "passage"), "hallway": ("hall", "corridor"),
+    "foyer": ("entrance", "entryway", "entrance hall"), "study room": ("study",), "master bedroom": ("main bedroom", "primary bedroom"),
+    "guest bedroom": ("guest room", "spare bedroom", "spare room"), "dining room": ("dining area",), "balcony": ("terrace",),
+    "office": ("study",), "kitchen": ("kitchenette",),
 }

@@ -128,6 +128,9 @@ class Parser:
                 room = device.room.lower()
                 for phrase in {room, room.replace(" ", ""), room.replace("_", " ")}:
                     self.rooms[phrase] = room
+        for room in set(self.rooms.values()):
+            for synonym in lx.ROOM_SYNONYMS.get(room, ()):
+                self.rooms.setdefault(synonym, room)  # a room really called so keeps its name
         self.kind_phrases = sorted(((p, k) for k, ps in lx.DEVICE_KINDS.items() for p in ps), key=lambda x: -len(x[0]))
         self.names: dict[str, set[str]] = {}  # name/alias phrase -> device ids
         self.proper: dict[str, set[str]] = {}  # name phrase -> device ids (names, not aliases)
@@ -219,10 +222,12 @@ class Parser:
                 frame.concept = idiom_concept
                 frame.question = False
                 break
-        number = _NUMBER.search(text)
+        if _has(text, "mute") or _has(text, "silence"):
+            frame.intent, frame.concept, frame.number = "set", "volume", 0.0
+        number = _NUMBER.search(text) if frame.number is None else None
         if number:
             frame.number = float(number.group(1))
-        else:
+        elif frame.number is None:
             words = [w for w in sorted(lx.NUMBER_WORDS, key=len, reverse=True) if _has(text, w)]
             if words:
                 total = 0
@@ -314,6 +319,10 @@ class Parser:
 
     def _share(self, frames: list[_Frame]) -> list[_Frame]:
         """Fill what one clause leaves out from its neighbours ("turn off the hallway and bathroom lights")."""
+        if len(frames) > 1 and frames[0].rooms and frames[0].intent is None and not (frames[0].kinds or frames[0].named):
+            if not frames[1].rooms:  # "In the balcony, set the ..."
+                frames[1].rooms = list(frames[0].rooms)
+            frames = frames[1:]
         for i, frame in enumerate(frames):
             has_target = frame.kinds or frame.named or frame.pronoun
             if frame.intent is None and i > 0 and (has_target or frame.rooms or frame.number is not None):
@@ -406,6 +415,13 @@ class Parser:
                 having = [d for d in in_room if self._attribute(d, concept, writable=frame.intent != "query")]
                 if having:
                     return having, None, None
+                related = _RELATED.get(concept)
+                if related:  # "the fan speed in the kitchen": the kitchen fan's speed
+                    alt, kind = related
+                    fans = [d for d in in_room if kind in self.device_kinds[d.id] and self._attribute(d, alt, writable=True)]
+                    if fans:
+                        frame.concept = alt
+                        return fans, None, None
                 if frame.rooms and in_room and frame.intent != "query":
                     label = concept.replace("_", " ")
                     has = ", ".join(sorted({d.name for d in in_room}))
@@ -415,7 +431,8 @@ class Parser:
                 if lights:
                     return lights, None, None
             if frame.intent in _STATE_TARGETS and frame.intent not in ("on", "off"):
-                able = [d for d in in_room if isinstance(self._state_step(d, frame.intent), Step)]
+                first = _STATE_TARGETS[frame.intent][0]
+                able = [d for d in in_room if first in [str(o) for o in (d.attributes.get("state") or Attribute()).options or []]]
                 if able:
                     return able, None, None
             if frame.intent == "query" and in_room:
@@ -572,7 +589,8 @@ class Parser:
             if frame.word_value and frame.word_value in [str(o) for o in options]:
                 return frame.word_value
             if intent in ("up", "down") and attr.value in options:
-                index = options.index(attr.value) + (1 if intent == "up" else -1)
+                by = int(frame.number) if frame.number is not None and frame.by and 0 < frame.number < len(options) else 1
+                index = options.index(attr.value) + (by if intent == "up" else -by)
                 picked: Value = options[max(0, min(len(options) - 1, index))]
                 return picked
             if frame.extreme:
@@ -616,6 +634,7 @@ class Parser:
         return _tidy(round(number))
 
 
+_RELATED = {"fan_speed": ("speed", "fan")}
 _NOT_PLACES = {"morning", "evening", "afternoon", "night", "dark", "meantime", "end", "way", "moment", "background",
                "mood", "middle", "house", "home", "room", "dining", "same", "next", "first", "last", "other", "weekend"}
 _DONE_WORDS = {"on": "turned on", "off": "turned off", "lock": "locked", "unlock": "unlocked", "open": "opened",
@@ -630,7 +649,9 @@ _COMMON = {"turn", "please", "would", "could", "switch", "make", "light", "light
            "know", "like", "keep", "leave", "anyone", "someone", "here", "them", "they", "then", "than", "that", "this",
            "also", "some", "much", "many", "very", "just", "only", "still", "again", "after", "before", "until", "night",
            "morning", "today", "tonight", "again", "going", "doing", "being", "been", "were", "will", "shall", "does",
-           "done", "make", "made", "stay", "should", "home", "house", "room", "rooms", "thanks", "hello"}
+           "done", "make", "made", "stay", "should", "home", "house", "room", "rooms", "thanks", "hello",
+           "degrees", "degree", "percent", "percentage", "kelvin", "celsius", "fahrenheit", "minutes", "minute", "seconds",
+           "second", "levels", "level", "hours", "points", "units", "steps"}
 
 
 def _option_words(option: str) -> list[str]:
