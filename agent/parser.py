@@ -33,7 +33,7 @@ _VERBS: list[tuple[str, Intent]] = sorted([
     ("activate", "on"), ("light up", "on"), ("fire up", "on"), ("boot up", "on"), ("start up", "on"),
     ("turn off", "off"), ("switch off", "off"), ("power off", "off"), ("shut off", "off"), ("shut down", "off"),
     ("turn of", "off"), ("kill", "off"), ("disable", "off"), ("deactivate", "off"), ("cut off", "off"), ("turn it off", "off"),
-    ("unlock", "unlock"), ("lock", "lock"), ("open", "open"), ("raise the", "open"), ("close", "close"), ("shut", "close"),
+    ("unlock", "unlock"), ("lock", "lock"), ("open", "open"), ("close", "close"), ("shut", "close"),
     ("draw", "close"), ("play", "play"), ("resume", "play"), ("pause", "pause"), ("stop", "stop"), ("start", "start"),
     ("dock", "dock"), ("recharge", "dock"), ("charge", "dock"), ("go home", "dock"), ("pack", "pack"), ("empty", "pack"),
     ("set", "set"), ("change", "set"), ("adjust", "set"), ("make", "set"), ("put", "set"), ("configure", "set"),
@@ -342,7 +342,8 @@ class Parser:
             if not (frame.kinds or frame.named or frame.pronoun) and i > 0 and frame.intent is not None and (
                     not frame.rooms or frame.concept):
                 prev = frames[i - 1]  # "turn on the humidifier and increase the intensity ..."
-                if prev.kinds or prev.named:
+                same_place = not prev.rooms or not frame.rooms or set(prev.rooms) == set(frame.rooms)
+                if (prev.kinds or prev.named) and same_place:
                     frame.kinds, frame.named = list(prev.kinds), list(prev.named)
                     frame.rooms = frame.rooms or list(prev.rooms)
                     if not prev.rooms and frame.rooms:
