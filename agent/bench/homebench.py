@@ -106,7 +106,8 @@ class HBResult:
     latency_ms: float
     quirk: bool
     reply: str = ""
-    counts: dict[str, int] = field(default_factory=dict)
+    gold_refuses_supported: bool = False
+    """Failed only because the gold refuses actions whose device and attribute the home declares."""
 
     @property
     def success(self) -> bool:
@@ -114,7 +115,8 @@ class HBResult:
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "category": self.category, "success": self.success, "gold": self.gold, "ours": self.ours,
-                "tier": self.tier, "latency_ms": round(self.latency_ms, 2), "range_quirk": self.quirk, "reply": self.reply}
+                "tier": self.tier, "latency_ms": round(self.latency_ms, 2), "range_quirk": self.quirk,
+                "gold_refuses_supported": self.gold_refuses_supported, "reply": self.reply}
 
 
 def load_cases(data_dir: Path, *, sample: int | None, seed: int, homes: list[int] | None) -> list[dict[str, Any]]:
@@ -158,7 +160,27 @@ def run_case(bench: BenchHome, case: dict[str, Any], quirk: bool) -> HBResult:
     ours += [call_for(a["device_id"], a["attribute"], a["value"]) for a in result.actions if a["status"] == "already"]
     ours += ["error_input"] * len({r["text"] for r in result.refused})
     gold = split_calls(case["output"])
-    return HBResult(case["id"], category(case["type"]), gold, ours, result.tier, latency, quirk, result.reply)
+    out = HBResult(case["id"], category(case["type"]), gold, ours, result.tier, latency, quirk, result.reply)
+    if not out.success:
+        out.gold_refuses_supported = refuses_supported(bench.home, gold, ours)
+    return out
+
+
+def refuses_supported(home: Home, gold: list[str], ours: list[str]) -> bool:
+    """The only differences: the gold says error_input where we called a device attribute the home declares."""
+    missing, extra = Counter(gold) - Counter(ours), Counter(ours) - Counter(gold)
+    if set(missing) != {"error_input"} or sum(extra.values()) != missing["error_input"]:
+        return False
+    devices = {normalise_call(d.id + ".x").rsplit(".", 1)[0]: d for d in home.devices}
+    for call in extra:
+        match = re.match(r"^(.+)\.([a-z_]+)\(.*\)$", call)
+        device = devices.get(match.group(1)) if match else None
+        if device is None or match is None:
+            return False
+        op = match.group(2)
+        if op.startswith("set_") and op[4:] not in device.attributes:
+            return False
+    return True
 
 
 def run(data_dir: Path, broker_url: str, *, sample: int | None, seed: int, homes: list[int] | None,
@@ -202,4 +224,7 @@ def score(results: list[HBResult]) -> dict[str, dict[str, Any]]:
     out = {c: block([r for r in clean if r.category == c]) for c in ("VS", "IS", "VM", "IM", "MM")}
     out["all"] = block(clean)
     out["range_quirk_cases"] = block([r for r in results if r.quirk])
+    disputed = [r for r in clean if r.gold_refuses_supported]
+    out["gold_refuses_supported"] = {"cases": len(disputed),
+                                     "succ_without_them": block([r for r in clean if not r.gold_refuses_supported])["succ"]}
     return out
