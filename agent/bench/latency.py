@@ -65,33 +65,12 @@ def children(pid: int) -> list[int]:
     return out
 
 
-def _brightness_is(level: int) -> Any:
-    def check(registry: Any) -> bool:
-        device = registry.get("kitchen.light")
-        return device is not None and device.attributes["brightness"].value == level
-    return check
-
-
 def broker_round_trip(broker_url: str, n: int = 300) -> dict[str, float]:
     """Command -> device-reported state through the broker, no agent: the floor to compare with."""
-    from device_drivers.connection import Connection
+    from device_drivers.probe import round_trip_ms
 
-    home = load_home(EXAMPLE_HOME)
-    sim_t = Transport(broker_url).start()
-    Simulator(home, sim_t, base="floor/z2m", ha_root="floor/ha").start()
-    conn = Connection(Transport(broker_url), z2m_base="floor/z2m", ha_prefix="floor/hadisc").start()
-    conn.registry.wait_for_devices(["kitchen.light"], 10)
-    conn.registry.wait_for(lambda r: r.get("kitchen.light").attributes["brightness"].value is not None, 5)  # type: ignore[union-attr]
-    rtts = []
-    for i in range(n):
-        level = 10 + i % 80
-        start = time.perf_counter()
-        conn.command("kitchen.light", {"brightness": level})
-        if conn.registry.wait_for(_brightness_is(level), 5):
-            rtts.append((time.perf_counter() - start) * 1000)
-    conn.stop()
-    sim_t.stop()
-    return summary(rtts)
+    return summary(round_trip_ms(load_home(EXAMPLE_HOME), broker_url, "kitchen.light", "brightness",
+                                 [10 + i for i in range(80)], n))
 
 
 def run(rounds: int = 3) -> dict[str, Any]:

@@ -77,8 +77,9 @@ def _call_sites(method: str) -> set[str]:
 
 
 def test_only_the_executor_sends_device_commands() -> None:
-    # Connection.command is called by the executor alone; the connection hands it to the driver
-    assert _call_sites("command") == {"tools/executor.py", "device_drivers/connection.py"}
+    # Connection.command is called by the executor alone; the connection hands it to the driver;
+    # the probe measures the broker floor on its own simulated home (iotlm bench latency)
+    assert _call_sites("command") == {"tools/executor.py", "device_drivers/connection.py", "device_drivers/probe.py"}
 
 
 def test_outside_the_drivers_only_the_guarded_executor_publishes() -> None:
