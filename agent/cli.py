@@ -362,21 +362,27 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return 0
 
 
+@contextlib.contextmanager
+def agent_session(settings: Settings, url: str, *, wait: float, floors: dict[str, str] | None = None) -> Iterator[Agent]:
+    """Connect, let discovery settle, and build the agent; everything is closed on the way out."""
+    runtime = build_runtime(settings, url)
+    try:
+        _settle(runtime, wait)
+        agent = _agent(runtime, settings, floors)
+        try:
+            yield agent
+        finally:
+            agent.close()
+    finally:
+        runtime.stop()
+
+
 def cmd_ask(args: argparse.Namespace) -> int:
     settings = _settings(args)
     user = args.user or "owner"
-    with broker_url(settings) as url:
-        runtime = build_runtime(settings, url)
-        agent = None
-        try:
-            _settle(runtime, args.wait)
-            agent = _agent(runtime, settings)
-            result = agent.turn(args.utterance, thread=args.thread or f"ask-{user}", user=user, room=args.room,
-                                yes=args.yes, origin="cli")
-        finally:
-            if agent is not None:
-                agent.close()
-            runtime.stop()
+    with broker_url(settings) as url, agent_session(settings, url, wait=args.wait) as agent:
+        result = agent.turn(args.utterance, thread=args.thread or f"ask-{user}", user=user, room=args.room,
+                            yes=args.yes, origin="cli")
     if args.json:
         print(json.dumps(result.to_json(), ensure_ascii=False))
     else:
@@ -416,19 +422,10 @@ def chat_loop(agent: Agent, *, user: str, room: str | None, thread: str, out: An
 def cmd_chat(args: argparse.Namespace) -> int:
     settings = _settings(args)
     user = args.user or "owner"
-    with broker_url(settings) as url:
-        runtime = build_runtime(settings, url)
-        try:
-            _settle(runtime, 2.0)
-            agent = _agent(runtime, settings)
-            print(f"iotlm: {len(runtime.connection.registry)} devices on {url}. Ask me something; 'exit' to leave.",
-                  file=sys.stderr)
-            try:
-                return chat_loop(agent, user=user, room=args.room, thread=args.thread or f"chat-{user}")
-            finally:
-                agent.close()
-        finally:
-            runtime.stop()
+    with broker_url(settings) as url, agent_session(settings, url, wait=2.0) as agent:
+        print(f"iotlm: {len(agent.runtime.connection.registry)} devices on {url}. Ask me something; 'exit' to leave.",
+              file=sys.stderr)
+        return chat_loop(agent, user=user, room=args.room, thread=args.thread or f"chat-{user}")
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -445,18 +442,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 devices = discover(settings, broker.url, wait=3.0)
                 print_devices(devices, as_json=args.json)
                 return 0 if len(devices) == len(home.devices) else 1
-            runtime = build_runtime(settings, broker.url)
-            try:
-                _settle(runtime, 3.0)
-                agent = _agent(runtime, settings, floors={a.name: a.floor for a in home.areas if a.floor})
+            floors = {a.name: a.floor for a in home.areas if a.floor}
+            with agent_session(settings, broker.url, wait=3.0, floors=floors) as agent:
                 print('Try: "dim the living room to 30% and lock the front door", "is the front door locked?", '
                       '"turn it off", "what\'s the temperature in the bedroom?" (exit to leave)', file=sys.stderr)
-                try:
-                    return chat_loop(agent, user=args.user or "owner", room=args.room, thread=args.thread or "demo")
-                finally:
-                    agent.close()
-            finally:
-                runtime.stop()
+                return chat_loop(agent, user=args.user or "owner", room=args.room, thread=args.thread or "demo")
         finally:
             transport.stop()
 

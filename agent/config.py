@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
+from device_drivers.model import first_error
 from device_drivers.transport import BrokerURLError, parse_broker_url
 
 ENV = {"broker": "IOTLM_BROKER", "home": "IOTLM_HOME", "model": "IOTLM_MODEL", "model_server": "IOTLM_MODEL_SERVER"}
@@ -77,6 +78,5 @@ def load_settings(flags: dict[str, Any] | None = None, *, config_file: Path | No
     try:
         return Settings.model_validate(merged)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ConfigError(f"setting {where!r}: {first['msg']} (from {path if where in merged else 'flags/env'})") from exc
+        where, what = first_error(exc)
+        raise ConfigError(f"setting {where!r}: {what} (from {path if where in merged else 'flags/env'})") from exc

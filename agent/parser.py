@@ -557,7 +557,6 @@ class Parser:
                 name = self._attribute(device, concept, writable=False)
                 return Step(tool=f"{device.id}.set_{name}", device_id=device.id, operation=f"set_{name}", attribute=name,
                             value=frame.number)
-            label = concept.replace("_", " ")
             if several:
                 return None
             return Step(tool=f"{device.id}.set_{concept}", device_id=device.id, operation=f"set_{concept}",
@@ -649,8 +648,8 @@ _COMMON = {"turn", "please", "would", "could", "switch", "make", "light", "light
            "what", "when", "with", "have", "from", "your", "into", "cannot", "hear", "want", "need", "feel", "seems", "think",
            "know", "like", "keep", "leave", "anyone", "someone", "here", "them", "they", "then", "than", "that", "this",
            "also", "some", "much", "many", "very", "just", "only", "still", "again", "after", "before", "until", "night",
-           "morning", "today", "tonight", "again", "going", "doing", "being", "been", "were", "will", "shall", "does",
-           "done", "make", "made", "stay", "should", "home", "house", "room", "rooms", "thanks", "hello",
+           "morning", "today", "tonight", "going", "doing", "being", "been", "were", "will", "shall", "does",
+           "done", "made", "stay", "home", "house", "room", "rooms", "thanks", "hello",
            "degrees", "degree", "percent", "percentage", "kelvin", "celsius", "fahrenheit", "minutes", "minute", "seconds",
            "second", "levels", "level", "hours", "points", "units", "steps"}
 

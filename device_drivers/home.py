@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from device_drivers.model import Attribute, Device
+from device_drivers.model import Attribute, Device, first_error
 
 
 class HomeFileError(ValueError):
@@ -69,9 +69,8 @@ def parse_home(data: Any, *, source: str = "home") -> Home:
     try:
         return Home.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise HomeFileError(f"{source}: {where}: {first['msg']}") from exc
+        where, what = first_error(exc)
+        raise HomeFileError(f"{source}: {where}: {what}") from exc
 
 
 # ---------------------------------------------------------------- HomeBench

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 Value = bool | int | float | str | list[int] | None
 
@@ -273,3 +273,9 @@ def _same(option: Any, value: Any) -> bool:
         a, b = option.strip().lower(), value.strip().lower()
         return a == b or canonical(a) == canonical(b)
     return bool(option == value)
+
+
+def first_error(exc: ValidationError) -> tuple[str, str]:
+    """(where, what) of a validation error's first problem: ("devices.0.attributes.b", "min 5.0 is above max 1.0")."""
+    first = exc.errors()[0]
+    return ".".join(str(p) for p in first["loc"]), str(first["msg"])

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from device_drivers.model import Device
+from device_drivers.model import Device, first_error
 
 SELECTOR_KINDS = ("type", "id", "name", "room", "tool")
 
@@ -177,6 +177,5 @@ def load_policy_config(path: str | Path | None) -> PolicyConfig:
     try:
         return PolicyConfig.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
-        raise PolicyConfigError(f"policy file {path}: {where}: {first['msg']}") from exc
+        where, what = first_error(exc)
+        raise PolicyConfigError(f"policy file {path}: {where or '(top level)'}: {what}") from exc

@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from agent.bench.harness import BenchHome
-from device_drivers.model import Value
+from device_drivers.model import Value, first_error
 
 CATEGORIES = ("VS", "VM", "IS", "IM", "MM", "REL", "RISK", "QUERY")
 
@@ -71,8 +71,8 @@ def load_cases(path: Path) -> tuple[list[Case], list[CaseFileError]]:
             errors.append(CaseFileError(number, f"not valid JSON ({exc.msg} at column {exc.colno})"))
             continue
         except ValidationError as exc:
-            first = exc.errors()[0]
-            errors.append(CaseFileError(number, f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}"))
+            where, what = first_error(exc)
+            errors.append(CaseFileError(number, f"{where}: {what}"))
             continue
         if case.id in seen:
             errors.append(CaseFileError(number, f"case id {case.id!r} is used twice"))

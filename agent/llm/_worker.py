@@ -46,7 +46,7 @@ def main() -> int:
         chosen: list[float] = []
         last: list[Any] = [None]
 
-        def record(input_ids: Any, scores: Any) -> Any:
+        def record(input_ids: Any, scores: Any, chosen: list[float] = chosen, last: list[Any] = last) -> Any:
             # the log-probability the unconstrained model gave the token chosen at the previous step
             if last[0] is not None and len(input_ids):
                 prev = last[0]

@@ -96,14 +96,20 @@ class LocalModel:
     def _ensure(self) -> None:
         while self._proc is None or self._proc.poll() is not None:
             if self._proc is not None:
-                self._crashed("while loading")
+                self._crashed("before it was used")
             self._proc = subprocess.Popen(
                 [sys.executable, str(self.worker), str(self.path), str(self.n_ctx), str(self.threads), "1" if self.safe else "0"],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, bufsize=1,
             )
             message = self._read(self.load_timeout, "loading")
-            if message is None:
-                continue  # crashed while loading: _crashed decides whether to retry
+            if message is None:  # the process closed its output: it is dying, wait for it
+                try:
+                    self._proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    self._proc.kill()
+                    self._proc.wait()
+                self._crashed("while loading")  # raises, or switches to safe settings for one more try
+                continue
             if "error" in message:
                 self._stop()
                 raise ModelUnavailable(f"the model {self.name} could not be loaded: {message['error']}")
