@@ -127,8 +127,15 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_chat)
 
     from agent.bench.cli import add_parser as add_bench
+    from memory.cli import add_parser as add_memory
 
     add_bench(sub)
+
+    def home_only(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--home-dir", dest="home_dir", help="data directory (default: $IOTLM_HOME)")
+        p.add_argument("--config", type=Path, help="config file (default: $IOTLM_HOME/config.toml)")
+
+    add_memory(sub, home_only)
 
     p = sub.add_parser("demo", help="embedded broker + simulated example home + chat")
     p.add_argument("--home", type=Path, help="home file to simulate (default: the example flat)")

@@ -1,4 +1,4 @@
-"""Local memory: the SQLite file and its migrations (store, embeddings and index: issue 6)."""
+"""Local memory: SQLite store, embeddings, faiss index, retrieval. Nothing leaves the machine."""
 
 from memory.migrations import DatabaseError, migrate, open_database
 

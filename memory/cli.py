@@ -1,0 +1,89 @@
+"""``iotlm memory add | search | list | forget | rebuild | export``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import datetime
+from typing import Any
+
+
+def add_parser(sub: Any, common_home: Any) -> None:
+    memory = sub.add_parser("memory", help="what iotlm remembers: add, search, list, forget, rebuild, export")
+    verbs = memory.add_subparsers(title="actions", dest="memory")
+
+    p = verbs.add_parser("add", help="remember a fact or a preference")
+    common_home(p)
+    p.add_argument("text")
+    p.add_argument("--kind", choices=["fact", "preference", "note"], default="fact")
+    p.add_argument("--user", default="owner")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_memory)
+
+    p = verbs.add_parser("search", help="the memories nearest a question")
+    common_home(p)
+    p.add_argument("query")
+    p.add_argument("-k", type=int, default=5)
+    p.add_argument("--kind", choices=["fact", "preference", "note"])
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_memory)
+
+    for name, text in (("list", "every memory"), ("rebuild", "rebuild the vector index from SQLite"),
+                       ("export", "everything remembered, as JSON")):
+        p = verbs.add_parser(name, help=text)
+        common_home(p)
+        p.add_argument("--json", action="store_true")
+        p.set_defaults(func=cmd_memory)
+
+    p = verbs.add_parser("forget", help="delete a memory: the row, its embedding and its index entry")
+    common_home(p)
+    p.add_argument("id", type=int)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_memory)
+    memory.set_defaults(func=lambda args: memory.print_help() or 2)
+
+
+def open_memory(home: Any) -> Any:
+    from memory.embeddings import MiniLMEmbedder
+    from memory.memory import Memory
+    from memory.store import MemoryStore
+
+    return Memory(MemoryStore(home / "iotlm.db"), MiniLMEmbedder(), home)
+
+
+def cmd_memory(args: argparse.Namespace) -> int:
+    from agent.config import load_settings
+
+    settings = load_settings({"home": getattr(args, "home_dir", None)}, config_file=getattr(args, "config", None))
+    mem = open_memory(settings.home)
+    try:
+        out: Any
+        if args.memory == "add":
+            out = {"id": mem.add(args.text, kind=args.kind, user=args.user)}
+            text = f"remembered as #{out['id']}"
+        elif args.memory == "search":
+            out = mem.search(args.query, args.k, kind=args.kind)
+            text = "\n".join(f"#{m['id']} ({m['kind']}, {m['score']:.2f}) {m['text']}" for m in out) or "nothing found"
+        elif args.memory == "list":
+            out = mem.store.memories()
+            text = "\n".join(f"#{m['id']} {datetime.fromtimestamp(m['time']):%Y-%m-%d %H:%M} {m['user']} ({m['kind']}): "
+                             f"{m['text']}" for m in out) or "no memories yet"
+        elif args.memory == "forget":
+            gone = mem.forget(args.id)
+            out = {"forgotten": gone, "id": args.id}
+            if not gone:
+                print(f"iotlm: error: there is no memory #{args.id} (see iotlm memory list)", file=sys.stderr)
+                return 2
+            text = f"forgot #{args.id}"
+        elif args.memory == "rebuild":
+            out = {"indexed": mem.rebuild()}
+            text = f"index rebuilt: {out['indexed']} memories"
+        else:
+            out = mem.export()
+            args.json = True
+            text = ""
+    finally:
+        mem.store.close()
+    print(json.dumps(out, indent=2, ensure_ascii=False) if args.json else text)
+    return 0

