@@ -1,4 +1,4 @@
-"""The agent graph: understand -> (retrieve -> plan) -> validate -> confirm -> execute -> respond."""
+"""The agent graph: understand -> (retrieve -> plan) -> validate -> confirm -> execute -> respond -> remember."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ def build_graph(deps: Deps, checkpointer: Any = None) -> Any:
     graph.add_node("confirm", partial(nodes.confirm, deps=deps))
     graph.add_node("execute", partial(nodes.execute, deps=deps))
     graph.add_node("respond", partial(nodes.respond, deps=deps))
+    graph.add_node("remember", partial(nodes.remember, deps=deps))
     graph.add_edge(START, "understand")
     graph.add_conditional_edges("understand", nodes.route_understood)
     graph.add_edge("retrieve", "plan")
@@ -29,5 +30,6 @@ def build_graph(deps: Deps, checkpointer: Any = None) -> Any:
     graph.add_edge("validate", "confirm")
     graph.add_conditional_edges("confirm", nodes.route_confirmed)
     graph.add_edge("execute", "respond")
-    graph.add_edge("respond", END)
+    graph.add_edge("respond", "remember")
+    graph.add_edge("remember", END)
     return graph.compile(checkpointer=checkpointer)

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from langgraph.types import interrupt
 
+from agent import recall
 from agent.llm.planner import LLMPlanner
 from agent.parser import Parser
 from agent.reply import compose, label
@@ -25,6 +26,10 @@ class Deps:
     parser: Callable[[], Parser]
     planner: Callable[[], LLMPlanner | None]
     user: Callable[[str], User]
+    store: Callable[[], Any] = lambda: None
+    """The memory store (history, turns, episodes, memories), or None."""
+    memory: Callable[[], Any] = lambda: None
+    """The embedding memory, or None."""
 
 
 def is_yes(answer: Any) -> bool:
@@ -37,12 +42,18 @@ def understand(state: AgentState, deps: Deps) -> dict[str, Any]:
     text = (state.get("utterance") or "").strip()
     fresh: dict[str, Any] = {"tier": "fast", "steps": [], "queries": [], "refused": [], "clarify": [], "unparsed": [],
                              "candidates": {}, "asked": [], "confirmed": False, "outcomes": [], "reply": "",
-                             "needs_confirmation": False, "understood": True}
+                             "needs_confirmation": False, "understood": True, "memo": {}, "answers": []}
     if not text:
         return {**fresh, "clarify": ["Say what you'd like, for example \"turn on the kitchen light\""]}
     if len(text) > MAX_CHARS:
         return {**fresh, "refused": [{"text": text[:60] + "...", "code": "too_long",
                                       "reason": f"that request is {len(text)} characters long; keep it under {MAX_CHARS}"}]}
+    note = recall.memo(text)
+    if note is not None:
+        return {**fresh, "memo": {"kind": note[0], "text": note[1]}}
+    answer = recall.when_question(text, deps.parser(), deps.store(), state.get("room"))
+    if answer is not None:
+        return {**fresh, "answers": [answer]}
     parse = deps.parser().parse(text, room=state.get("room"), recent=state.get("recent") or [])
     for clause in parse.clauses:
         fresh["steps"] += [s.model_dump() for s in clause.steps]
@@ -147,11 +158,36 @@ def respond(state: AgentState, deps: Deps) -> dict[str, Any]:
                             "code": o.get("code") or "denied"})
     shown = [o for o in outcomes if o["status"] not in ("denied", "needs_confirmation")]
     pending = [o["step"] for o in outcomes if o["status"] == "needs_confirmation"]
-    reply = compose(shown, refused, state.get("queries", []), state.get("clarify", []), devices, pending=pending,
+    reply = compose(shown, refused, state.get("queries", []), state.get("clarify", []) + state.get("answers", []), devices,
+                    pending=pending,
                     understood=state.get("understood", True) and not (state.get("unparsed") and not shown and not refused))
+    if state.get("memo"):
+        reply = f"OK, I'll remember that {state['memo']['text']}."
     ids = [s["device_id"] for s in state.get("steps", []) if s.get("device_id")] + [q["device_id"] for q in state.get("queries", [])]
     return {"reply": reply, "refused": refused, "needs_confirmation": bool(pending),
             "recent": list(dict.fromkeys(ids)) or state.get("recent", [])}
+
+
+def remember(state: AgentState, deps: Deps) -> dict[str, Any]:
+    """Keep the turn, the episode (the plan and what came of it), and anything asked to be remembered."""
+    store = deps.store()
+    if store is None:
+        return {}
+    user = state.get("user") or "owner"
+    note = state.get("memo")
+    if note:
+        memory = deps.memory()
+        if memory is not None:
+            memory.add(note["text"], kind=note["kind"], user=user)
+        else:
+            store.add_memory(note["text"], kind=note["kind"], user=user)
+    steps = state.get("steps", [])
+    if steps:
+        outcomes = state.get("outcomes", [])
+        success = bool(outcomes) and all(o["status"] in ("done", "already") for o in outcomes) and not state.get("refused")
+        store.add_episode(user, state.get("utterance", ""), steps, outcomes, state.get("tier", "fast"), success)
+    store.add_turn(state.get("origin") or "chat", user, state.get("utterance", ""), state.get("reply", ""))
+    return {}
 
 
 def _already(step: Step, deps: Deps) -> bool:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from agent.config import Settings
 from device_drivers.connection import Connection
 from device_drivers.transport import Transport
+from memory.history import HistoryRecorder
+from memory.store import MemoryStore
 from policies.audit import AuditLog
 from policies.config import PolicyConfig, load_policy_config
 from policies.defaults import default_policies
@@ -40,6 +43,18 @@ class Runtime:
     policy_config: PolicyConfig
     audit: AuditLog
     executor: Executor
+    store: MemoryStore | None = None
+    history: HistoryRecorder | None = None
+    _memory: Any = None
+
+    def memory(self) -> Any:
+        """The embedding memory, built on first need (importing the embedder takes seconds)."""
+        if self._memory is None and self.store is not None:
+            from memory.embeddings import MiniLMEmbedder
+            from memory.memory import Memory
+
+            self._memory = Memory(self.store, MiniLMEmbedder(), self.settings.home)
+        return self._memory
 
     def user(self, name: str | None) -> User:
         name = name or "owner"
@@ -47,6 +62,10 @@ class Runtime:
 
     def stop(self) -> None:
         self.connection.stop()
+        if self.history is not None:
+            self.history.stop()
+        if self.store is not None:
+            self.store.close()
         self.audit.close()
 
 
@@ -62,4 +81,6 @@ def build_runtime(settings: Settings, broker_url: str) -> Runtime:
     connection = Connection(transport, z2m_base=settings.z2m_base, ha_prefix=settings.ha_prefix, drivers=drivers)
     gate = Gate(default_policies(config), audit)
     executor = Executor(connection, gate, tools, policy_config=config)
-    return Runtime(settings, connection, tools, config, audit, executor)
+    store = MemoryStore(database_path(settings))
+    history = HistoryRecorder(store).attach(connection.registry)
+    return Runtime(settings, connection, tools, config, audit, executor, store, history)

@@ -57,7 +57,8 @@ class Agent:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self.checkpointer = SqliteSaver(self._db)
-        deps = Deps(executor=runtime.executor, parser=self.parser, planner=self.planner, user=runtime.user)
+        deps = Deps(executor=runtime.executor, parser=self.parser, planner=self.planner, user=runtime.user,
+                    store=lambda: runtime.store, memory=runtime.memory)
         self.graph = build_graph(deps, self.checkpointer)
 
     # ------------------------------------------------------------ parts, built lazily
@@ -82,8 +83,18 @@ class Agent:
             if model is None:
                 return None
             self._model = model
-            self._planner = LLMPlanner(model)
+            self._planner = LLMPlanner(model, retriever=self._retrieve, examples=self._examples)
         return self._planner
+
+    def _retrieve(self, text: str, devices: list[Any]) -> list[Any]:
+        memory = self.runtime.memory()
+        return memory.relevant_devices(text, devices, k=4) if memory is not None else []
+
+    def _examples(self, text: str) -> list[tuple[str, list[dict[str, Any]]]]:
+        memory = self.runtime.memory()
+        if memory is None:
+            return []
+        return [(e["utterance"], e["plan"]) for e in memory.similar_episodes(text, k=2)]
 
     # ------------------------------------------------------------ turns
 

@@ -27,5 +27,7 @@ class AgentState(TurnInput, total=False):
     reply: str
     needs_confirmation: bool
     understood: bool
+    memo: dict[str, str]
+    answers: list[str]
     recent: list[str]
     """Devices the previous turn was about: what "it" and "them" mean in the next one."""

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from agent.llm.backend import Model, ModelUnavailable
 from agent.llm.grammar import grammar_for, parse_calls
@@ -49,8 +51,12 @@ class PlanResult:
 
 
 class LLMPlanner:
-    def __init__(self, model: Model, *, top_k: int = 8, min_confidence: float = 0.3, max_tokens: int = 64) -> None:
+    def __init__(self, model: Model, *, top_k: int = 8, min_confidence: float = 0.3, max_tokens: int = 64,
+                 retriever: Callable[[str, list[Device]], list[Device]] | None = None,
+                 examples: Callable[[str], list[tuple[str, list[dict[str, Any]]]]] | None = None) -> None:
         self.model = model
+        self.retriever = retriever
+        self.examples = examples
         self.top_k = top_k
         self.min_confidence = min_confidence
         self.max_tokens = max_tokens
@@ -77,12 +83,25 @@ class LLMPlanner:
                 scored.append((score, device.id, device))
         scored.sort(key=lambda x: (-x[0], x[1]))
         matched = [d for s, _, d in scored[: self.top_k] if s > 0]
+        if self.retriever is not None:  # the embedding memory: devices near in meaning, not only in words
+            try:
+                near = self.retriever(text, [d for _, _, d in scored])
+            except Exception:
+                log.exception("device retrieval failed; using the words only")
+                near = []
+            matched += [d for d in near if d not in matched][: max(0, 4 - len(matched))]
         # a few more than the matches (the words may not name the device), but short: a small model
         # plans better from a short list; grounding, not retrieval, decides what may run
         return matched + [d for s, _, d in scored if s <= 0][: max(0, 3 - len(matched))]
 
     def prompt(self, text: str, devices: list[Device]) -> str:
-        lines = [f"Devices for the next request: {'; '.join(_describe(d) for d in devices)}"]
+        """Static prefix, then this household's own solved examples, then the devices and the request."""
+        lines = []
+        for utterance, plan in (self.examples(text) if self.examples else []):
+            calls = "; ".join(_call(s) for s in plan if s.get("device_id"))
+            if calls:
+                lines += [f"Request: {utterance}", f"Calls: {calls}"]
+        lines.append(f"Devices for the next request: {'; '.join(_describe(d) for d in devices)}")
         return STATIC_PREFIX + "\n".join(lines) + f"\nRequest: {text.strip()}\nCalls:"
 
     # ------------------------------------------------------------ planning
@@ -131,6 +150,14 @@ class LLMPlanner:
             result.clarify = f"I'm not sure I understood. Did you mean: {described}? Please say it more directly."
             result.steps = []
         return result
+
+
+def _call(step: dict[str, Any]) -> str:
+    value = step.get("value")
+    if step.get("attribute") == "state" or value is None:
+        return f"{step['device_id']}.{step.get('operation')}()"
+    shown = ",".join(map(str, value)) if isinstance(value, list) else value
+    return f"{step['device_id']}.{step.get('operation')}({shown})"
 
 
 def _describe(device: Device) -> str:
