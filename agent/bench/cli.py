@@ -41,6 +41,11 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--no-llm", action="store_true", help="fast path only")
     p.set_defaults(func=cmd_homebench)
 
+    p = kinds.add_parser("memory", help="retrieval latency at 1k/10k/100k memories; state history ingest rate")
+    p.add_argument("--sizes", default="1000,10000,100000")
+    p.add_argument("--json", type=Path)
+    p.set_defaults(func=cmd_memory)
+
     p = kinds.add_parser("latency", help="fast and LLM path latency, cold start, peak memory, broker round trip")
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--json", type=Path)
@@ -137,6 +142,17 @@ def cmd_latency(args: argparse.Namespace) -> int:
     from agent.bench import latency
 
     results = latency.run(args.rounds)
+    text = json.dumps(results, indent=2)
+    print(text)
+    if args.json:
+        args.json.write_text(text, encoding="utf-8")
+    return 0
+
+
+def cmd_memory(args: argparse.Namespace) -> int:
+    from agent.bench import memory_bench
+
+    results = memory_bench.run([int(n) for n in args.sizes.split(",")])
     text = json.dumps(results, indent=2)
     print(text)
     if args.json:
