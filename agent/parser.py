@@ -42,7 +42,7 @@ _VERBS: list[tuple[str, Intent]] = sorted([
     ("brighten", "up"), ("heat up", "up"), ("decrease", "down"), ("lower", "down"), ("reduce", "down"),
     ("turn down", "down"), ("dim", "down"), ("cool down", "down"), ("drop", "down"), ("cut", "down"),
 ], key=lambda v: -len(v[0]))
-_SPLIT = re.compile(r"\s*(?:,|;|\bthen\b|\band then\b|\band also\b|\balso\b|\bplus\b|\bas well as\b|\band\b)\s*")
+_SPLIT = re.compile(r"\s*(?:,|;|\bthen\b|\band then\b|\band also\b|\balso\b|\bplus\b|\bas well as\b|\band\b|\bbut\b)\s*")
 _NUMBER = re.compile(r"(-?\d+(?:\.\d+)?)")
 
 
@@ -108,6 +108,19 @@ def normalise(text: str) -> str:
     text = re.sub(r"(?<!\d)\.|\.(?!\d)", " ", text)
     text = text.replace("'s ", " ").replace("'", "")
     return re.sub(r"\s+", " ", text).strip()
+
+
+_NEGATION = re.compile(r"\b(dont|do not|does not|doesnt|didnt|never|not|no need|nobody|no one|noone|shouldnt|should not|"
+                       r"mustnt|must not|isnt|arent|wont|wouldnt|no longer|neither|nor)\b")
+_NOT_NEGATION = re.compile(r"\b(cant|cannot|can not) (see|hear|sleep)\b|\bnot (warm|bright|loud|cool|cold) enough\b")
+
+
+def _negated(text: str) -> bool:
+    """A clause that says what not to do (idioms such as "I can't see" are requests, not negations)."""
+    return _NEGATION.search(_NOT_NEGATION.sub(" ", text)) is not None
+
+
+_APPLIANCES = {"oven", "coffee_machine", "kettle", "water_heater", "washing_machine", "dishwasher"}
 
 
 def _has(text: str, phrase: str) -> bool:
@@ -199,7 +212,7 @@ class Parser:
 
     def _frame(self, text: str) -> _Frame:
         frame = _Frame(text=text)
-        frame.question = text.startswith(lx.QUESTION_STARTS) or text.endswith("?")
+        frame.question = (text.startswith(lx.QUESTION_STARTS) and not text.startswith(("do not ", "does not "))) or text.endswith("?")
         for phrase, intent in _VERBS:
             if _has(text, phrase):
                 frame.intent = intent
@@ -414,6 +427,10 @@ class Parser:
             concept = frame.concept or self._concept_from_value(frame, in_room)
             if concept:
                 having = [d for d in in_room if self._attribute(d, concept, writable=frame.intent != "query")]
+                if concept in ("temperature", "current_temperature"):
+                    # "make the kitchen warmer" means the room's air, never the oven or the kettle
+                    air = [d for d in having if not self.device_kinds[d.id] & _APPLIANCES]
+                    having = air if air or frame.intent != "query" else having
                 if having:
                     return having, None, None
                 related = _RELATED.get(concept)
@@ -465,7 +482,9 @@ class Parser:
         if frame.word_value is not None:
             return "color"
         if frame.unit == "deg":
-            if devices and not any(self._attribute(d, "temperature", writable=True) for d in devices) and any(
+            # "tilt the blinds to 30 degrees": an angle, but only when a cover was named; "set the bedroom to 19
+            # degrees" asks for a temperature, and a room without a thermostat says so
+            if (frame.kinds or frame.named) and not any(self._attribute(d, "temperature", writable=True) for d in devices) and any(
                     self._attribute(d, "position", writable=True) for d in devices):
                 return "position"
             return "temperature"
@@ -495,6 +514,10 @@ class Parser:
 
     def _resolve(self, frame: _Frame, room: str | None, recent: list[str]) -> Clause:
         clause = Clause(text=frame.text)
+        if not frame.question and _negated(frame.text):
+            # "don't turn on the light", "nobody needs the lights on": never act on the words left over
+            clause.clarify = "That says what not to do, so I left it alone; tell me what you'd like done instead."
+            return clause
         if frame.intent is None and not frame.question:
             clause.understood = False
             return clause

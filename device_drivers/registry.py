@@ -87,6 +87,11 @@ class DeviceRegistry:
             device = self._devices.get(device_id)
             return device.model_copy(deep=True) if device is not None else None
 
+    def peek(self, device_id: str) -> Device | None:
+        """The registry's own object, not a copy: for drivers decoding a report on the hot path. Never mutate it."""
+        with self._cond:
+            return self._devices.get(device_id)
+
     def all(self) -> list[Device]:
         with self._cond:
             return [d.model_copy(deep=True) for d in self._devices.values()]

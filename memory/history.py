@@ -23,6 +23,7 @@ class HistoryRecorder:
         self.interval = interval
         self.dropped = 0
         self.written = 0
+        self.last_write = 0.0  # perf_counter() when the latest batch was committed
         self._queue: queue.Queue[tuple[float, str, str, Any] | None] = queue.Queue(maxsize=max_pending)
         self._thread = threading.Thread(target=self._run, name="iotlm-history", daemon=True)
         self._thread.start()
@@ -62,6 +63,7 @@ class HistoryRecorder:
     def _write(self, rows: list[tuple[float, str, str, Any]]) -> None:
         try:
             self.written += self.store.record_states(rows)
+            self.last_write = time.perf_counter()
         except Exception:  # the history must never stop the agent
             log.exception("could not write %d state changes", len(rows))
 

@@ -119,7 +119,7 @@ class HomeAssistantDriver:
                 self.registry.set_availability(avail_device, text)
         by_device: dict[str, dict[str, Value]] = {}
         for device_id, attr_name in routes:
-            device = self.registry.get(device_id)
+            device = self.registry.peek(device_id)
             if device is None or device.binding is None:
                 continue
             try:
@@ -131,7 +131,7 @@ class HomeAssistantDriver:
                 by_device.setdefault(device_id, {})[attr_name] = value
         for device_id, values in by_device.items():
             self.registry.report(device_id, values)
-            if avail_device is None and (dev := self.registry.get(device_id)) and dev.availability == "unknown":
+            if avail_device is None and (dev := self.registry.peek(device_id)) and dev.availability == "unknown":
                 self.registry.set_availability(device_id, "online")
 
     def command(self, device: Device, values: dict[str, Value]) -> dict[str, Any]:

@@ -38,6 +38,8 @@ class Zigbee2MQTTDriver:
     # ------------------------------------------------------------ incoming
 
     def _on_devices(self, topic: str, payload: bytes) -> None:
+        if not payload:
+            return  # a retained message being cleared, not a device list: the devices' availability says if they left
         try:
             data = codec.parse_json(payload)
         except codec.CodecError as exc:
@@ -85,7 +87,7 @@ class Zigbee2MQTTDriver:
                 if len(self._pending) > 10_000:
                     self._pending.clear()
             return
-        device = self.registry.get(rest)
+        device = self.registry.peek(rest)  # read-only: decode the report against it
         if device is None:
             return
         try:

@@ -63,7 +63,10 @@ def run(text: str, **kw: Any) -> list[Any]:
     ("set the kitchen and bedroom lights to 40 percent", [("kitchen.light", "brightness", 40), ("bedroom.light", "brightness", 40)]),
     # questions
     ("is the front door locked?", [("?", "hallway.front_door", "state")]),
-    ("what's the temperature in the bedroom", [("?", "bedroom.climate", "temperature")]),
+    ("what's the temperature in the bedroom", [("?", "bedroom.climate", "temperature"), ("?", "bedroom.radiator", "current_temperature")]),
+    ("what's the temperature in the kitchen", [("?", "kitchen.temperature", "temperature")]),  # the room's air, not the oven's
+    ("make the bedroom a bit warmer", [("bedroom.radiator", "target_temperature", 20.5)]),
+    ("set the bedroom to 19 degrees", [("bedroom.radiator", "target_temperature", 19)]),
     ("how humid is it in the kitchen", [("?", "kitchen.temperature", "humidity")]),
     ("is anyone in the hallway", [("?", "hallway.motion", "occupancy")]),
     # typos within reason
@@ -83,11 +86,28 @@ def test_sentences(text: str, expected: list[Any]) -> None:
     ("set the kitchen light to red", [("kitchen.light", "color", "red")]),  # the gate refuses: no colour
     ("turn on the kitchen fan and the bedroom light",
      [("refused", "the kitchen has no fan; it has: coffee machine, light, oven, temperature sensor"), ("bedroom.light", "state", "on")]),
-    ("make the bedroom a bit warmer",
-     [("refused", "nothing in the bedroom can change the temperature; it has: curtains, fan, light, temperature sensor")]),
+    ("make the kitchen a bit warmer",
+     [("refused", "nothing in the kitchen can change the temperature; it has: coffee machine, light, oven, temperature sensor")]),
+    ("set the office to 21 degrees", [("refused", "nothing in the office can change the temperature; it has: desk lamp, smart plug")]),
     ("what a lovely day", [("llm", "what a lovely day")]),
 ])
 def test_what_cannot_be_done_is_said(text: str, expected: list[Any]) -> None:
+    assert run(text) == expected
+
+
+NEGATED = "That says what not to do, so I left it alone; tell me what you'd like done instead."
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("don't turn on the kitchen light", [("clarify", NEGATED)]),
+    ("do not unlock the front door", [("clarify", NEGATED)]),
+    ("never open the garage door", [("clarify", NEGATED)]),
+    ("nobody needs the lights on in the kitchen", [("clarify", NEGATED)]),
+    ("turn on the kitchen light but not the hallway light", [("kitchen.light", "state", "on"), ("clarify", NEGATED)]),
+    ("I can't see a thing in the kitchen", [("kitchen.light", "state", "on")]),  # an idiom, not a negation
+    ("is the front door not locked?", [("?", "hallway.front_door", "state")]),  # a question is only read
+])
+def test_a_negated_request_never_acts(text: str, expected: list[Any]) -> None:
     assert run(text) == expected
 
 

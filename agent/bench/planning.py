@@ -1,0 +1,175 @@
+"""Planning accuracy and latency on a large home, with and without device retrieval (iotlm bench planning).
+
+The home is generated: 50 rooms, each with about ten ordinary devices (512 in all). The requests
+are indirect ("it's too dark in the sauna"): the fast path leaves them to the model, which must
+pick the right device and operation. Each is planned three ways:
+
+- ``whole-home``: every writable device in the prompt and the grammar (no retrieval at all);
+- ``words``: the planner's lexical retrieval only;
+- ``words+embeddings``: lexical retrieval topped up by the memory's MiniLM device retrieval
+  (what the agent runs).
+
+A plan is right when its first step acts on a device of the expected kind in the named room,
+in the expected direction. A question back ("which device do you mean?") counts as not right.
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from agent.llm.backend import Model
+from agent.llm.planner import LLMPlanner, PlanResult
+from agent.parser import Parser
+from device_drivers.home import Home, parse_home
+from device_drivers.model import Device
+
+ROOMS = ["kitchen", "living room", "dining room", "master bedroom", "guest bedroom", "kids room", "nursery", "study", "office",
+         "library", "gym", "sauna", "laundry room", "utility room", "garage", "workshop", "attic", "cellar", "hallway", "landing",
+         "porch", "conservatory", "games room", "cinema room", "music room", "bathroom", "ensuite", "guest bathroom", "playroom",
+         "pantry", "boot room", "studio", "loft", "sun room", "den", "snug", "lounge", "reading room", "wine cellar", "tool shed",
+         "pool house", "greenhouse", "guest house", "annex", "nanny room", "dressing room", "walk-in closet", "craft room",
+         "server room", "mudroom"]
+
+_ON_OFF = {"value": "off", "options": ["on", "off"]}
+
+
+def _devices_for(room: str, i: int) -> list[dict[str, Any]]:
+    slug = room.replace(" ", "_").replace("-", "_")
+    light = {"state": dict(_ON_OFF), "brightness": {"value": 60, "min": 0, "max": 100, "unit": "%"}}
+    devices = [
+        {"id": f"{slug}.ceiling_light", "name": "ceiling light", "type": "light", "attributes": light},
+        {"id": f"{slug}.lamp", "name": "lamp", "type": "light", "attributes": light},
+        {"id": f"{slug}.blinds", "name": "blinds", "type": "cover",
+         "attributes": {"state": {"value": "open", "options": ["open", "closed"]},
+                        "position": {"value": 100, "min": 0, "max": 100, "unit": "%"}}},
+        {"id": f"{slug}.radiator", "name": "radiator", "type": "climate",
+         "attributes": {"mode": {"value": "heat", "options": ["off", "heat", "auto"]},
+                        "target_temperature": {"value": 20, "min": 5, "max": 30, "unit": "°C", "step": 0.5},
+                        "current_temperature": {"value": 19.5, "min": -20, "max": 50, "unit": "°C", "writable": False}}},
+        {"id": f"{slug}.fan", "name": "fan", "type": "fan",
+         "attributes": {"state": dict(_ON_OFF), "speed": {"value": "low", "options": ["low", "medium", "high"]}}},
+        {"id": f"{slug}.speaker", "name": "speaker", "type": "media_player",
+         "attributes": {"state": dict(_ON_OFF), "volume": {"value": 30, "min": 0, "max": 100, "unit": "%"}}},
+        {"id": f"{slug}.plug", "name": "smart plug", "type": "outlet", "attributes": {"state": dict(_ON_OFF)}},
+        {"id": f"{slug}.motion", "name": "motion sensor", "type": "binary_sensor", "read_only": True,
+         "attributes": {"occupancy": {"value": False, "options": [True, False], "writable": False}}},
+        {"id": f"{slug}.climate", "name": "temperature sensor", "type": "sensor", "read_only": True,
+         "attributes": {"temperature": {"value": 19.5, "min": -20, "max": 60, "unit": "°C", "writable": False}}},
+        {"id": f"{slug}.humidifier", "name": "humidifier", "type": "humidifier",
+         "attributes": {"state": dict(_ON_OFF), "intensity": {"value": 40, "min": 0, "max": 100, "unit": "%"}}},
+    ]
+    if i % 2 == 0:
+        devices.append({"id": f"{slug}.tv", "name": "tv", "type": "media_player",
+                        "attributes": {"state": dict(_ON_OFF), "volume": {"value": 20, "min": 0, "max": 100, "unit": "%"}}})
+    for d in devices:
+        d["room"] = room
+    return devices
+
+
+def big_home(rooms: int = 50) -> Home:
+    devices = [d for i, room in enumerate(ROOMS[:rooms]) for d in _devices_for(room, i)]
+    return parse_home({"name": f"big-{len(devices)}", "areas": [{"name": r} for r in ROOMS[:rooms]], "devices": devices})
+
+
+@dataclass(frozen=True)
+class Want:
+    """What a right plan does: a device named like ``device`` in the room, changing ``attribute`` ``direction``."""
+    template: str
+    device: tuple[str, ...]
+    moves: tuple[tuple[str, str], ...]  # (attribute, "on" | "off" | "up" | "down" | "open" | "closed")
+
+
+WANTS = [
+    Want("it's too dark in the {room}", ("ceiling_light", "lamp"), (("state", "on"), ("brightness", "up"))),
+    Want("I can barely see anything in the {room}", ("ceiling_light", "lamp"), (("state", "on"), ("brightness", "up"))),
+    Want("it's freezing in the {room}", ("radiator",), (("target_temperature", "up"), ("mode", "heat"))),
+    Want("I'm shivering in the {room}", ("radiator",), (("target_temperature", "up"), ("mode", "heat"))),
+    Want("the air in the {room} is so stuffy", ("fan",), (("state", "on"), ("speed", "up"))),
+    Want("the sun is blinding me in the {room}", ("blinds",), (("state", "closed"), ("position", "down"))),
+    Want("let some daylight into the {room}", ("blinds",), (("state", "open"), ("position", "up"))),
+    Want("I can't hear the music in the {room}", ("speaker",), (("volume", "up"), ("state", "on"))),
+    Want("the air in the {room} is too dry", ("humidifier",), (("state", "on"), ("intensity", "up"))),
+    Want("nobody needs the lights on in the {room}", ("ceiling_light", "lamp"), (("state", "off"), ("brightness", "down"))),
+]
+
+
+def requests(n: int, seed: int = 0) -> list[tuple[str, str, Want]]:
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        want = WANTS[i % len(WANTS)]
+        room = rng.choice(ROOMS)
+        out.append((want.template.format(room=room), room, want))
+    return out
+
+
+def right(result: PlanResult, room: str, want: Want, devices: dict[str, Device]) -> bool:
+    if not result.steps:
+        return False
+    step = result.steps[0]
+    device = devices.get(step.device_id or "")
+    if device is None or device.room != room or device.id.split(".", 1)[1] not in want.device:
+        return False
+    before = device.attributes[step.attribute or "state"].value if step.attribute in device.attributes else None
+    for attribute, direction in want.moves:
+        if step.attribute != attribute:
+            continue
+        if direction in ("up", "down"):
+            if isinstance(step.value, (int, float)) and isinstance(before, (int, float)):
+                return step.value > before if direction == "up" else step.value < before
+            order = ["low", "medium", "high"]
+            if step.value in order and before in order:
+                return (order.index(str(step.value)) > order.index(str(before))) == (direction == "up")
+            return False
+        return str(step.value) == direction
+    return False
+
+
+class WholeHome(LLMPlanner):
+    """The planner with every writable device offered: what it would be without retrieval."""
+
+    def relevant(self, text: str, parser: Parser) -> list[Device]:
+        return [d for d in parser.devices.values() if any(a.writable for a in d.attributes.values())]
+
+
+def run(model: Model, retriever: Callable[[str, list[Device]], list[Device]] | None, *, n: int = 40, whole_home_n: int = 10,
+        seed: int = 0, progress: Callable[[str], None] = lambda _: None) -> dict[str, Any]:
+    home = big_home()
+    parser = Parser(home.devices)
+    devices = {d.id: d for d in home.devices}
+    cases = requests(n, seed)
+    left_to_model = [c for c in cases if not any(cl.steps or cl.refusal for cl in parser.parse(c[0]).clauses)]
+    configs: list[tuple[str, LLMPlanner, int]] = [
+        ("words", LLMPlanner(model), n),
+        ("words+embeddings", LLMPlanner(model, retriever=retriever), n),
+        ("whole-home", WholeHome(model, max_tokens=64), whole_home_n),
+    ]
+    results: dict[str, Any] = {"home_devices": len(home.devices), "requests": len(cases),
+                               "left_to_the_model": len(left_to_model), "configs": {}}
+    for name, planner, limit in configs:
+        if name == "words+embeddings" and retriever is None:
+            continue
+        times, hits, prompt_devices = [], 0, []
+        for text, room, want in left_to_model[:limit]:
+            offered = planner.relevant(text, parser)
+            start = time.perf_counter()
+            result = planner.plan(text, parser)
+            times.append((time.perf_counter() - start) * 1000)
+            prompt_devices.append(len(offered))
+            ok = right(result, room, want, devices)
+            hits += ok
+            progress(f"{name}: {'ok ' if ok else 'no '} {text} -> {[s.describe() for s in result.steps] or result.clarify}")
+        ordered = sorted(times)
+        results["configs"][name] = {
+            "cases": len(times), "right": hits, "accuracy": round(100 * hits / max(1, len(times)), 1),
+            "p50_ms": round(statistics.median(ordered), 1) if ordered else None,
+            "p95_ms": round(ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))], 1) if ordered else None,
+            "first_ms": round(times[0], 1) if times else None,
+            "devices_in_prompt": round(statistics.mean(prompt_devices), 1) if prompt_devices else 0,
+        }
+    return results
