@@ -32,7 +32,7 @@ def test_our_cases_pass_on_the_example_home(bench: BenchHome) -> None:
     failed = {r.id: r.differences for r in results if not r.passed}
     assert failed == {}
     summary = totals(results)
-    assert set(summary) == {"VS", "VM", "IS", "IM", "MM", "REL", "RISK", "QUERY", "all"}
+    assert set(summary) == {"VS", "VM", "IS", "IM", "MM", "REL", "RISK", "QUERY", "SAFETY", "all"}
     assert all(r.tier == "fast" for r in results)
 
 
