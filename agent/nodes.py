@@ -51,11 +51,19 @@ def understand(state: AgentState, deps: Deps) -> dict[str, Any]:
     note = recall.memo(text)
     if note is not None:
         return {**fresh, "memo": {"kind": note[0], "text": note[1]}}
-    answer = recall.when_question(text, deps.parser(), deps.store(), state.get("room"))
+    answer = (recall.when_question(text, deps.parser(), deps.store(), state.get("room"))
+              or recall.how_question(text, deps.parser(), deps.store(), state.get("room")))
     if answer is not None:
         return {**fresh, "answers": [answer]}
     parse = deps.parser().parse(text, room=state.get("room"), recent=state.get("recent") or [])
     for clause in parse.clauses:
+        if not clause.understood and (memory := deps.memory()) is not None:
+            # "make the bedroom comfortable for sleeping": what this person told us they like, if it fits
+            found = recall.apply_preferences(clause.text, memory, deps.parser(), state.get("user") or "owner", state.get("room"))
+            if found is not None:
+                fresh["steps"] += [s.model_copy(update={"clause": clause.text}).model_dump() for s in found[0]]
+                fresh["answers"].append(found[1])
+                continue
         fresh["steps"] += [s.model_dump() for s in clause.steps]
         fresh["queries"] += [{"device_id": q.device_id, "attribute": q.attribute} for q in clause.queries]
         if clause.refusal:

@@ -200,8 +200,9 @@ class Parser:
             if len(word) < 4 or not word.isalpha() or word in known or word in _COMMON:
                 continue
             if len(word) == 4:  # short words: only a swapped or a mistyped letter ("trun", "lihgt")
+                # a number word only from swapped letters: "nice", "fire" and "hour" are words, not nine, five, four
                 same = [v for v in self.vocab_words if len(v) == 4 and
-                        (sorted(v) == sorted(word) or sum(a != b for a, b in zip(v, word, strict=True)) == 1)]
+                        (sorted(v) == sorted(word) or (v not in lx.NUMBER_WORDS and sum(a != b for a, b in zip(v, word, strict=True)) == 1))]
                 if len(same) == 1:
                     words[i] = same[0]
                 continue
@@ -672,7 +673,8 @@ _COMMON = {"turn", "please", "would", "could", "switch", "make", "light", "light
            "know", "like", "keep", "leave", "anyone", "someone", "here", "them", "they", "then", "than", "that", "this",
            "also", "some", "much", "many", "very", "just", "only", "still", "again", "after", "before", "until", "night",
            "morning", "today", "tonight", "going", "doing", "being", "been", "were", "will", "shall", "does",
-           "done", "made", "stay", "home", "house", "room", "rooms", "thanks", "hello",
+           "done", "made", "stay", "home", "house", "room", "rooms", "thanks", "hello", "nice", "cosy", "cozy", "ready",
+           "comfortable", "comfy", "lovely", "pleasant", "good", "fine", "sleeping", "sleep", "bedtime",
            "degrees", "degree", "percent", "percentage", "kelvin", "celsius", "fahrenheit", "minutes", "minute", "seconds",
            "second", "levels", "level", "hours", "points", "units", "steps"}
 

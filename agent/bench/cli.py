@@ -46,6 +46,13 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--json", type=Path)
     p.set_defaults(func=cmd_memory)
 
+    p = kinds.add_parser("planning", help="LLM planning accuracy and latency on a 500+ device home, with and without retrieval")
+    p.add_argument("--cases", type=int, default=40)
+    p.add_argument("--whole-home-cases", type=int, default=10, help="cases for the no-retrieval run (0: skip it; slow)")
+    p.add_argument("--model", type=Path)
+    p.add_argument("--json", type=Path)
+    p.set_defaults(func=cmd_planning)
+
     p = kinds.add_parser("latency", help="fast and LLM path latency, cold start, peak memory, broker round trip")
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--json", type=Path)
@@ -153,6 +160,35 @@ def cmd_memory(args: argparse.Namespace) -> int:
     from agent.bench import memory_bench
 
     results = memory_bench.run([int(n) for n in args.sizes.split(",")])
+    text = json.dumps(results, indent=2)
+    print(text)
+    if args.json:
+        args.json.write_text(text, encoding="utf-8")
+    return 0
+
+
+def cmd_planning(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from agent.bench import planning
+    from agent.llm.backend import LocalModel, default_model_path
+    from memory.embeddings import CachedEmbedder, MiniLMEmbedder
+    from memory.memory import Memory
+    from memory.store import MemoryStore
+
+    data = Path(tempfile.mkdtemp(prefix="iotlm-planning-"))
+    path = args.model or default_model_path(data)
+    memory = Memory(store := MemoryStore(data / "iotlm.db"), CachedEmbedder(MiniLMEmbedder(), store), data / "index")
+    model = LocalModel(path)
+    big = LocalModel(path, n_ctx=32768) if args.whole_home_cases else None
+    try:
+        results = planning.run(model, lambda text, devices: memory.relevant_devices(text, devices, k=4), whole_home_model=big,
+                               n=args.cases, whole_home_n=args.whole_home_cases, progress=lambda line: print(line, file=sys.stderr))
+    finally:
+        model.close()
+        if big is not None:
+            big.close()
+        store.close()
     text = json.dumps(results, indent=2)
     print(text)
     if args.json:

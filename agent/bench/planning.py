@@ -94,7 +94,7 @@ WANTS = [
     Want("let some daylight into the {room}", ("blinds",), (("state", "open"), ("position", "up"))),
     Want("I can't hear the music in the {room}", ("speaker",), (("volume", "up"), ("state", "on"))),
     Want("the air in the {room} is too dry", ("humidifier",), (("state", "on"), ("intensity", "up"))),
-    Want("nobody needs the lights on in the {room}", ("ceiling_light", "lamp"), (("state", "off"), ("brightness", "down"))),
+    Want("the {room} is lit up like a stadium", ("ceiling_light", "lamp"), (("state", "off"), ("brightness", "down"))),
 ]
 
 
@@ -137,19 +137,29 @@ class WholeHome(LLMPlanner):
         return [d for d in parser.devices.values() if any(a.writable for a in d.attributes.values())]
 
 
-def run(model: Model, retriever: Callable[[str, list[Device]], list[Device]] | None, *, n: int = 40, whole_home_n: int = 10,
-        seed: int = 0, progress: Callable[[str], None] = lambda _: None) -> dict[str, Any]:
+def run(model: Model, retriever: Callable[[str, list[Device]], list[Device]] | None, *, whole_home_model: Model | None = None,
+        n: int = 40, whole_home_n: int = 10, seed: int = 0, progress: Callable[[str], None] = lambda _: None) -> dict[str, Any]:
+    """``whole_home_model`` is the same GGUF loaded with a context long enough for every device (None: not run)."""
     home = big_home()
     parser = Parser(home.devices)
     devices = {d.id: d for d in home.devices}
     cases = requests(n, seed)
-    left_to_model = [c for c in cases if not any(cl.steps or cl.refusal for cl in parser.parse(c[0]).clauses)]
+    left_to_model, fast_right = [], 0
+    for text, room, want in cases:
+        clauses = parser.parse(text).clauses
+        steps = [s for cl in clauses for s in cl.steps]
+        if steps or any(cl.refusal for cl in clauses):
+            fast_right += right(PlanResult(steps=steps), room, want, devices)
+        else:
+            left_to_model.append((text, room, want))
     configs: list[tuple[str, LLMPlanner, int]] = [
         ("words", LLMPlanner(model), n),
         ("words+embeddings", LLMPlanner(model, retriever=retriever), n),
-        ("whole-home", WholeHome(model, max_tokens=64), whole_home_n),
     ]
+    if whole_home_model is not None:
+        configs.append(("whole-home", WholeHome(whole_home_model), whole_home_n))
     results: dict[str, Any] = {"home_devices": len(home.devices), "requests": len(cases),
+                               "fast_path": {"cases": len(cases) - len(left_to_model), "right": fast_right},
                                "left_to_the_model": len(left_to_model), "configs": {}}
     for name, planner, limit in configs:
         if name == "words+embeddings" and retriever is None:

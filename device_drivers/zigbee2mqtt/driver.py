@@ -108,6 +108,8 @@ class Zigbee2MQTTDriver:
             self.registry.set_availability(device.id, "online")
 
     def _on_availability(self, topic: str, name: str, payload: bytes) -> None:
+        if not payload:
+            return  # a retained message being cleared
         text = payload.decode("utf-8", "replace").strip()
         state = text
         if text.startswith("{"):

@@ -120,3 +120,38 @@ def test_no_network_but_the_broker_while_answering_remembering_and_retrieving(
     outside = [a for a in connections if not (isinstance(a, tuple) and a[0] == "127.0.0.1" and
                                               (a[1] == broker.port or a[1] in own_ports))]
     assert outside == [], outside
+
+
+def test_a_stored_preference_is_used_when_the_request_is_vague(stack: Stack, runtime: Runtime) -> None:
+    agent = Agent(runtime, model=ScriptedModel(lambda p: ("none", 0.9)))
+    agent.turn("remember that I like the bedroom at 19 degrees at night")
+    result = agent.turn("make the bedroom nice for the night")
+    assert [(a["device_id"], a["attribute"], a["value"]) for a in result.actions] == [("bedroom.radiator", "target_temperature", 19)]
+    assert "As you told me on " in result.reply and "I like the bedroom at 19 degrees at night" in result.reply
+    assert stack.sim.state("bedroom.radiator")["target_temperature"] == 19
+    # another room, or another person, is not this preference
+    kitchen = agent.turn("make the kitchen nice for the night")
+    assert kitchen.actions == [] and "As you told me" not in kitchen.reply
+    guest = agent.turn("make the bedroom nice for the night", user="bob")
+    assert guest.actions == [] and "As you told me" not in guest.reply
+    agent.close()
+
+
+def test_how_warm_was_the_bedroom_last_night_comes_from_the_history(runtime: Runtime) -> None:
+    from agent.recall import period
+
+    agent = Agent(runtime, model=ScriptedModel(lambda p: ("none", 0.9)))
+    start, end, _ = period("last night", None, None)
+    s, e = start.timestamp(), end.timestamp()
+    runtime.store.record_states([  # type: ignore[union-attr]
+        (s - 3600, "bedroom.climate", "temperature", 21.0),           # in force when the night began
+        (s + (e - s) / 2, "bedroom.climate", "temperature", 17.0),    # half way through
+        (e + 60, "bedroom.climate", "temperature", 25.0),             # after: not counted
+    ])
+    reply = agent.turn("how warm was the bedroom last night?").reply
+    assert reply.startswith(f"The bedroom temperature sensor read between 17 and 21°C last night ({start:%H:%M}-{end:%H:%M}), "
+                            "19°C on average (1 reading)")
+    assert "no readings of the radiator" in reply  # the valve reports too, but nothing was recorded for it
+    assert "kitchen" not in agent.turn("what was the humidity in the bedroom yesterday").reply
+    assert agent.turn("how cold was the garage last night").reply == "Nothing there measures temperature."
+    agent.close()

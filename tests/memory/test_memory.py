@@ -155,3 +155,25 @@ def test_device_retrieval_with_the_real_embedder(tmp_path: Path, minilm: MiniLME
     mem = open_memory(tmp_path, minilm)
     hits = [want in [d.id for d in mem.relevant_devices(q, devices, k=3)] for q, want in DEVICE_QUERIES]
     assert sum(hits) >= 8, hits  # measured: 8 of 10 in the top 3 ("telly" and "daylight" miss)
+
+
+def test_a_preference_is_applied_to_a_vague_request_with_the_real_embedder(tmp_path: Path, minilm: MiniLMEmbedder) -> None:
+    from agent.parser import Parser
+    from agent.recall import apply_preferences
+    from device_drivers.home import load_home
+    from tests.conftest import EXAMPLE_HOME
+
+    parser = Parser(load_home(EXAMPLE_HOME).devices)
+    mem = open_memory(tmp_path, minilm)
+    for text in ("I like the bedroom at 19 degrees at night", "I like the living room at 22 degrees in the evening",
+                 "the spare key is under the blue pot"):
+        mem.add(text, kind="preference" if "like" in text else "fact")
+    for request in ("make the bedroom comfortable for sleeping", "get the bedroom ready for bed", "make the bedroom cosy"):
+        found = apply_preferences(request, mem, parser, "owner", None)
+        assert found is not None, request
+        assert [(s.device_id, s.attribute, s.value) for s in found[0]] == [("bedroom.radiator", "target_temperature", 19)]
+    # the living room preference is for the living room, and nothing is about the kitchen
+    living = apply_preferences("make the living room comfortable", mem, parser, "owner", None)
+    assert living is not None and [(s.device_id, s.value) for s in living[0]] == [("living_room.thermostat", 22)]
+    assert apply_preferences("make the kitchen comfortable", mem, parser, "owner", None) is None
+    assert apply_preferences("make the bedroom comfortable for sleeping", mem, parser, "bob", None) is None
