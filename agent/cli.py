@@ -47,7 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return int(args.func(args) or 0)
-    except (CLIError, ConfigError, HomeFileError, ConnectionError, ValueError, PluginError, DatabaseError,
+    except (CLIError, ConfigError, HomeFileError, ConnectionError, ValueError, PluginError, DatabaseError, OSError,
             PolicyConfigError, UnknownToolError) as exc:
         print(f"iotlm: error: {exc}", file=sys.stderr)
         return 2
@@ -136,6 +136,10 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--config", type=Path, help="config file (default: $IOTLM_HOME/config.toml)")
 
     add_memory(sub, home_only)
+
+    from agent.rules.cli import add_parser as add_rules
+
+    add_rules(sub, common, talk)
 
     p = sub.add_parser("demo", help="embedded broker + simulated example home + chat")
     p.add_argument("--home", type=Path, help="home file to simulate (default: the example flat)")

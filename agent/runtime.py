@@ -69,7 +69,7 @@ class Runtime:
         self.audit.close()
 
 
-def build_runtime(settings: Settings, broker_url: str) -> Runtime:
+def build_runtime(settings: Settings, broker_url: str, *, share_group: str | None = None) -> Runtime:
     """Load plugins and policies (start-up errors surface here), connect, and wire the gate."""
     pm = plugin_manager()
     tools = build_tools(pm)
@@ -78,9 +78,11 @@ def build_runtime(settings: Settings, broker_url: str) -> Runtime:
     audit = AuditLog(database_path(settings))
     transport = Transport(broker_url, username=settings.username, password=settings.password,
                           ca_certs=str(settings.ca_certs) if settings.ca_certs else None)
-    connection = Connection(transport, z2m_base=settings.z2m_base, ha_prefix=settings.ha_prefix, drivers=drivers)
+    connection = Connection(transport, z2m_base=settings.z2m_base, ha_prefix=settings.ha_prefix, drivers=drivers,
+                            share_group=share_group)
     gate = Gate(default_policies(config), audit)
     executor = Executor(connection, gate, tools, policy_config=config)
     store = MemoryStore(database_path(settings))
-    history = HistoryRecorder(store).attach(connection.registry)
+    # a worker sharing the reports records every one it gets, so the history holds the latest value of each device
+    history = HistoryRecorder(store).attach(connection.registry, every_report=share_group is not None)
     return Runtime(settings, connection, tools, config, audit, executor, store, history)

@@ -16,8 +16,8 @@ DriverFactory = Callable[[Transport, DeviceRegistry, "Connection"], Driver]
 """Builds a driver for a connection: ``factory(transport, registry, connection)``."""
 
 BUILTIN_DRIVERS: dict[str, DriverFactory] = {
-    "zigbee2mqtt": lambda t, r, c: Zigbee2MQTTDriver(t, r, c.z2m_base),
-    "homeassistant": lambda t, r, c: HomeAssistantDriver(t, r, c.ha_prefix),
+    "zigbee2mqtt": lambda t, r, c: Zigbee2MQTTDriver(t, r, c.z2m_base, share_group=c.share_group),
+    "homeassistant": lambda t, r, c: HomeAssistantDriver(t, r, c.ha_prefix, share_group=c.share_group),
 }
 
 
@@ -26,10 +26,13 @@ class Connection:
 
     z2m_base: str
     ha_prefix: str
+    share_group: str | None
 
     def __init__(self, transport: Transport, *, z2m_base: str = "zigbee2mqtt", ha_prefix: str = "homeassistant",
-                 drivers: Mapping[str, DriverFactory] | None = None) -> None:
+                 drivers: Mapping[str, DriverFactory] | None = None, share_group: str | None = None) -> None:
         self.transport = transport
+        self.share_group = share_group
+        """Several ``iotlm run`` workers with one group share the device reports (``$share/<group>/...``)."""
         self.registry = DeviceRegistry()
         self.z2m_base = z2m_base
         self.ha_prefix = ha_prefix

@@ -24,6 +24,7 @@ class DeviceRegistry:
         self._devices: dict[str, Device] = {}
         self._cond = threading.Condition()
         self._listeners: list[Listener] = []
+        self._report_listeners: list[Listener] = []
         self._version = 0
         self.structure_version = 0
         """Changes when a device is added, removed or redescribed (not on state reports)."""
@@ -67,9 +68,12 @@ class DeviceRegistry:
             self._version += 1
             self._cond.notify_all()
             listeners = list(self._listeners)
+            reporters = list(self._report_listeners)
         if changed:
             for listener in listeners:
                 listener(device_id, changed)
+        for reporter in reporters:  # every report, changed or not (a button pressed twice, a sensor still above 24)
+            reporter(device_id, values)
         return changed
 
     def set_availability(self, device_id: str, availability: str) -> None:
@@ -121,8 +125,19 @@ class DeviceRegistry:
             return device_id in self._devices
 
     def add_listener(self, listener: Listener) -> None:
+        """Called with the attributes that changed, on the transport's dispatcher thread."""
         with self._cond:
             self._listeners.append(listener)
+
+    def add_report_listener(self, listener: Listener) -> None:
+        """Called with every report's values, changed or not (rule triggers)."""
+        with self._cond:
+            self._report_listeners.append(listener)
+
+    def remove_report_listener(self, listener: Listener) -> None:
+        with self._cond:
+            if listener in self._report_listeners:
+                self._report_listeners.remove(listener)
 
     def wait_for(self, predicate: Callable[[DeviceRegistry], bool], timeout: float) -> bool:
         """Block until ``predicate(self)`` holds (checked after every change) or timeout."""

@@ -109,6 +109,9 @@ class Transport:
         self._pending_subs: dict[int, threading.Event] = {}
         self._keepalive = keepalive
         self._subs: list[tuple[str, Handler]] = []
+        self._exact: dict[str, list[Handler]] = {}
+        """Handlers of filters without wildcards, by topic: thousands of per-device subscriptions stay O(1)."""
+        self._wild: list[tuple[str, Handler]] = []
         self._lock = threading.Lock()
         self._connected = threading.Event()
         self._connections = 0
@@ -174,6 +177,11 @@ class Transport:
         acked = threading.Event()
         with self._lock:
             self._subs.append((topic_filter, handler))
+            plain = _match_filter(topic_filter)
+            if "+" in plain or "#" in plain:
+                self._wild.append((plain, handler))
+            else:
+                self._exact.setdefault(plain, []).append(handler)
             if not self.connected:
                 return False
             # under the lock, so on_subscribe cannot look for the mid before it is recorded
@@ -245,7 +253,8 @@ class Transport:
                 continue
             topic, payload = item
             with self._lock:
-                handlers = [h for f, h in self._subs if mqtt.topic_matches_sub(f, topic)]
+                handlers = self._exact.get(topic, []) + [h for f, h in self._wild if mqtt.topic_matches_sub(f, topic)]
+            handlers = list(dict.fromkeys(handlers))  # overlapping filters: each handler once per message
             for handler in handlers:
                 try:
                     handler(topic, payload)
@@ -257,3 +266,11 @@ class Transport:
         marker = threading.Event()
         self._inbox.put(marker)
         return marker.wait(timeout)
+
+
+def _match_filter(topic_filter: str) -> str:
+    """The topic part of a filter: ``$share/<group>/a/#`` matches what ``a/#`` matches (MQTT 5 shared subscriptions)."""
+    if topic_filter.startswith("$share/"):
+        parts = topic_filter.split("/", 2)
+        return parts[2] if len(parts) == 3 else topic_filter
+    return topic_filter

@@ -28,8 +28,9 @@ class HistoryRecorder:
         self._thread = threading.Thread(target=self._run, name="iotlm-history", daemon=True)
         self._thread.start()
 
-    def attach(self, registry: DeviceRegistry) -> HistoryRecorder:
-        registry.add_listener(self.on_change)
+    def attach(self, registry: DeviceRegistry, *, every_report: bool = False) -> HistoryRecorder:
+        """Record changes; with ``every_report``, every report (workers that each see only a share of them)."""
+        (registry.add_report_listener if every_report else registry.add_listener)(self.on_change)
         return self
 
     def on_change(self, device_id: str, changed: dict[str, Any]) -> None:

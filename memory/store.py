@@ -92,6 +92,13 @@ class MemoryStore:
             rows = self.db.execute(sql, [*params, limit]).fetchall()
         return [{"time": t, "device_id": d, "attribute": a, "value": json.loads(v)} for t, d, a, v in rows]
 
+    def latest(self, device_id: str, attribute: str) -> Any:
+        """The latest recorded value of ``device_id.attribute`` (None when there is none)."""
+        with self._lock:
+            row = self.db.execute("SELECT value FROM state_history WHERE device_id = ? AND attribute = ? ORDER BY time DESC LIMIT 1",
+                                  [device_id, attribute]).fetchone()
+        return json.loads(row[0]) if row else None
+
     def last_change(self, device_id: str, attribute: str, value: Any) -> float | None:
         """When ``device_id.attribute`` last became ``value`` (e.g. the front door last unlocked)."""
         with self._lock:

@@ -8,6 +8,7 @@ reports, never what was asked for.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections import deque
@@ -205,6 +206,12 @@ class Executor:
     def _note_sent(self, device_id: str) -> None:
         with self._lock:
             self._sent.setdefault(device_id, deque()).append(time.monotonic())
+
+    def reply(self, topic: str, payload: dict[str, Any]) -> None:
+        """Answer a request made over MQTT (``iotlm/<home>/reply/<id>``); nothing else can be published this way."""
+        if not re.fullmatch(r"iotlm/[^/#+]+/reply/[^#+]+", topic):
+            raise PublishNotAllowed(f"replies go to iotlm/<home>/reply/<id>, not {topic!r}")
+        self._connection.transport.publish(topic, payload, qos=1)
 
     def publish(self, topic: str, payload: dict[str, Any] | str) -> None:
         """Publish a non-device message (notifications, events); device topics are refused."""

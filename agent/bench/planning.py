@@ -41,7 +41,7 @@ _ON_OFF = {"value": "off", "options": ["on", "off"]}
 def _devices_for(room: str, i: int) -> list[dict[str, Any]]:
     slug = room.replace(" ", "_").replace("-", "_")
     light = {"state": dict(_ON_OFF), "brightness": {"value": 60, "min": 0, "max": 100, "unit": "%"}}
-    devices = [
+    devices: list[dict[str, Any]] = [
         {"id": f"{slug}.ceiling_light", "name": "ceiling light", "type": "light", "attributes": light},
         {"id": f"{slug}.lamp", "name": "lamp", "type": "light", "attributes": light},
         {"id": f"{slug}.blinds", "name": "blinds", "type": "cover",

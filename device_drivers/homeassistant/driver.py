@@ -21,7 +21,9 @@ _TYPE_ORDER = ("lock", "climate", "cover", "fan", "light", "switch")
 class HomeAssistantDriver:
     name = codec.DRIVER
 
-    def __init__(self, transport: Transport, registry: DeviceRegistry, prefix: str = "homeassistant") -> None:
+    def __init__(self, transport: Transport, registry: DeviceRegistry, prefix: str = "homeassistant", *,
+                 share_group: str | None = None) -> None:
+        self.share_group = share_group
         self.transport = transport
         self.registry = registry
         self.prefix = prefix.rstrip("/")
@@ -107,7 +109,10 @@ class HomeAssistantDriver:
                 self._availability[availability] = device_key
                 new_topics.append(availability)
         for state_topic in dict.fromkeys(new_topics):
-            self.transport.subscribe(state_topic, self._on_state)
+            # shared mode: readings go to one worker of the group; what can be commanded reports to all of them
+            readings = all(not attributes[n].writable for n, b in bindings.items() if b.state_topic == state_topic)
+            share = f"$share/{self.share_group}/" if self.share_group and readings and state_topic != availability else ""
+            self.transport.subscribe(f"{share}{state_topic}", self._on_state)
 
     def _on_state(self, topic: str, payload: bytes) -> None:
         with self._lock:

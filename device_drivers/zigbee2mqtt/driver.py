@@ -21,7 +21,10 @@ class Zigbee2MQTTDriver:
 
     name = codec.DRIVER
 
-    def __init__(self, transport: Transport, registry: DeviceRegistry, base: str = "zigbee2mqtt") -> None:
+    def __init__(self, transport: Transport, registry: DeviceRegistry, base: str = "zigbee2mqtt", *,
+                 share_group: str | None = None) -> None:
+        self.share_group = share_group
+        """With a group, device state is a shared subscription: each report reaches one of the group's workers."""
         self.transport = transport
         self.registry = registry
         self.base = base.rstrip("/")
@@ -33,7 +36,9 @@ class Zigbee2MQTTDriver:
 
     def start(self) -> None:
         self.transport.subscribe(f"{self.base}/bridge/devices", self._on_devices)
-        self.transport.subscribe(f"{self.base}/#", self._on_message)
+        if not self.share_group:
+            self.transport.subscribe(f"{self.base}/#", self._on_message)
+        # shared: one subscription per device, made as the device list arrives (_watch)
 
     # ------------------------------------------------------------ incoming
 
@@ -55,6 +60,8 @@ class Zigbee2MQTTDriver:
             self._names = new_names
         for name in gone:
             self.registry.remove(name)
+        if self.share_group:
+            self._watch(decoded.devices, fresh)
         for device in decoded.devices:
             self.registry.upsert(device)
             pending = self._pending.pop(device.id, None)
@@ -65,6 +72,17 @@ class Zigbee2MQTTDriver:
             if device.id in fresh and request:
                 self.transport.publish(f"{self.base}/{device.id}/get", request, qos=0)
         self.discovered.set()
+
+    def _watch(self, devices: list[Device], fresh: set[str]) -> None:
+        """Shared mode: a sensor's reports go to one worker of the group; a device that can be commanded reports
+        to every worker, so each can verify its own commands and read its state for conditions."""
+        for device in devices:
+            if device.id not in fresh:
+                continue
+            writable = any(a.writable for a in device.attributes.values())
+            share = "" if writable else f"$share/{self.share_group}/"
+            self.transport.subscribe(f"{share}{self.base}/{device.id}", self._on_message)
+            self.transport.subscribe(f"{self.base}/{device.id}/availability", self._on_message)
 
     def _on_message(self, topic: str, payload: bytes) -> None:
         rest = topic[len(self.base) + 1:]

@@ -1,0 +1,323 @@
+"""Plain language -> a structured rule, once, when the rule is written (never when it runs).
+
+"when the hallway motion sensor sees someone after 10 pm, turn the hallway light on at 20%
+for 5 minutes" -> trigger hallway.motion occupancy = true, condition 22:00-06:00, action
+hallway.light brightness 20, put back after 300 s.
+
+The sentence is split into when / only-if / do. The "do" half goes through the chat fast
+path (and the local model's grammar-constrained planner for what the fast path cannot read,
+when one is given); the "when" half is read here against the devices' readable attributes.
+What cannot be read is said, part by part.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from agent.llm.planner import LLMPlanner
+from agent.parser import Parser, normalise
+from agent.rules.model import DAYS, Action, Condition, Rule, Trigger, clock
+from device_drivers.model import Device
+
+
+class RuleSyntaxError(ValueError):
+    """The sentence could not be made into a rule; the message says which part and why."""
+
+
+_TIME = r"(?:\d{1,2}(?:[:.]\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)?|noon|midnight)"
+_DAYS_WORDS = r"(?:weekdays|weekends|every day|daily|(?:mondays?|tuesdays?|wednesdays?|thursdays?|fridays?|saturdays?|sundays?)" \
+              r"(?:(?:,| and| or) (?:mondays?|tuesdays?|wednesdays?|thursdays?|fridays?|saturdays?|sundays?))*)"
+_SCHEDULE = [
+    re.compile(rf"^(?:every day |each day |daily )?at (?P<time>{_TIME})(?: (?:on|every) (?P<days>{_DAYS_WORDS}))?,? (?P<act>.+)$"),
+    re.compile(rf"^(?:on |every )(?P<days>{_DAYS_WORDS}) at (?P<time>{_TIME}),? (?P<act>.+)$"),
+]
+_WHEN_FIRST = re.compile(r"^(?:when|whenever|if|once|as soon as|each time|every time)\s+(?P<trig>.+?)(?:,\s*(?:then\s+)?|\s+then\s+)(?P<act>.+)$")
+_VERBS = r"(?:turn|switch|set|open|close|shut|lock|unlock|dim|brighten|start|stop|play|pause|raise|lower|make|put)"
+_WHEN_BARE = re.compile(rf"^(?:when|whenever|if|once|as soon as|each time|every time)\s+(?P<trig>.+?)\s+(?P<act>{_VERBS}\b.+)$")
+_WHEN_LAST = re.compile(r"^(?P<act>.+?)\s+(?:when|whenever|if|as soon as|each time|every time)\s+(?P<trig>.+)$")
+_DURATION = r"(?P<n>\d+(?:\.\d+)?|a|an|one|two|three|five|ten|fifteen|twenty|thirty)\s*(?P<unit>seconds?|secs?|minutes?|mins?|hours?|hrs?)"
+_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "five": 5, "ten": 10, "fifteen": 15, "twenty": 20, "thirty": 30}
+
+_EVENTS: list[tuple[re.Pattern[str], str, Any]] = [
+    (re.compile(r"\b(?:sees|detects|spots|notices|senses) (?:someone|somebody|anyone|anybody|motion|movement|a person|people)\b|"
+                r"\b(?:is|gets) triggered\b|\bfires\b"), "motion", True),
+    (re.compile(r"\b(?:no longer (?:sees|detects)|stops (?:seeing|detecting)|(?:is|goes|becomes) (?:clear|empty))\b"), "motion", False),
+    (re.compile(r"\b(?:is |gets |goes )?(?:unlocked)\b"), "state", "unlocked"),
+    (re.compile(r"\b(?:is |gets )?locked\b"), "state", "locked"),
+    (re.compile(r"\b(?:opens|is opened|gets opened|is open|goes open|is left open)\b"), "open", True),
+    (re.compile(r"\b(?:closes|is closed|gets closed|is shut|shuts)\b"), "open", False),
+    (re.compile(r"\b(?:turns|is turned|is switched|switches|goes|is) on\b"), "state", "on"),
+    (re.compile(r"\b(?:turns|is turned|is switched|switches|goes|is) off\b"), "state", "off"),
+]
+_ABOVE = re.compile(r"\b(?:goes |rises |climbs |gets |is |reads |reaches )?(?:above|over|higher than|more than|warmer than|exceeds|beyond)"
+                    r" (?P<n>-?\d+(?:\.\d+)?)\s*(?P<unit>degrees?|celsius|percent|%)?")
+_BELOW = re.compile(r"\b(?:goes |drops |falls |gets |is |reads |dips )?(?:below|under|lower than|less than|colder than|beneath)"
+                    r" (?P<n>-?\d+(?:\.\d+)?)\s*(?P<unit>degrees?|celsius|percent|%)?")
+_MOTION_ATTRS = ("occupancy", "motion", "presence")
+
+
+@dataclass
+class Compiled:
+    rule: Rule
+    notes: list[str] = field(default_factory=list)
+    """Assumptions made while reading the sentence (shown back with the rule)."""
+    risky: list[str] = field(default_factory=list)
+
+
+def compile_rule(sentence: str, parser: Parser, *, rule_id: str | None = None, owner: str = "owner",
+                 planner: LLMPlanner | None = None) -> Compiled:
+    text = re.sub(r"\s+", " ", sentence.lower().replace("\u2019", "'")).strip().rstrip(".!")
+    if not text:
+        raise RuleSyntaxError("the rule is empty; say it like \"when the hallway motion sensor sees someone, turn on the hallway light\"")
+    notes: list[str] = []
+    for pattern in _SCHEDULE:
+        match = pattern.match(text)
+        if match:
+            trigger = Trigger(at=clock(_noon(match.group("time"))), days=_day_list(match.group("days")))
+            actions = _actions(match.group("act"), parser, None, planner, notes)
+            return _finish(sentence, trigger, [], actions, parser, rule_id, owner, notes)
+    match = _WHEN_FIRST.match(text) or _WHEN_BARE.match(text) or _WHEN_LAST.match(text)
+    if match is None:
+        raise RuleSyntaxError("I couldn't find the two halves of a rule. Say it as \"when <something happens>, <do something>\" "
+                              "(\"when the bedroom goes above 24 degrees, switch the fan on\") or \"at <time> [on <days>], "
+                              "<do something>\" (\"at 7:00 on weekdays open the bedroom curtains\").")
+    trig_text, act_text = match.group("trig"), match.group("act")
+    conditions, trig_text = _time_conditions(trig_text, notes)
+    act_conditions, act_text = _time_conditions(act_text, notes)
+    conditions += act_conditions
+    trigger, room = _trigger(trig_text, parser)
+    actions = _actions(act_text, parser, room, planner, notes)
+    return _finish(sentence, trigger, conditions, actions, parser, rule_id, owner, notes)
+
+
+def _finish(sentence: str, trigger: Trigger, conditions: list[Condition], actions: list[Action], parser: Parser,
+            rule_id: str | None, owner: str, notes: list[str]) -> Compiled:
+    rule = Rule.model_validate({"id": rule_id or _slug(sentence), "text": sentence.strip(), "when": trigger,
+                                "if": conditions, "do": actions, "owner": owner})
+    risky = sorted({a.device for a in actions if (d := parser.devices.get(a.device)) is not None and d.risky})
+    return Compiled(rule, notes, risky)
+
+
+# ---------------------------------------------------------------- the "when" half
+
+
+def _time_conditions(text: str, notes: list[str]) -> tuple[list[Condition], str]:
+    conditions: list[Condition] = []
+    days = re.search(rf"\b(?:on|every) (?P<days>{_DAYS_WORDS})\b", text)
+    if days:
+        conditions.append(Condition(days=_day_list(days.group("days"))))
+        text = text.replace(days.group(0), " ")
+    between = re.search(rf"\bbetween (?P<a>{_TIME}) and (?P<b>{_TIME})\b", text)
+    after = re.search(rf"\b(?:after|from) (?P<a>{_TIME})\b(?!\s*(?:seconds?|secs?|minutes?|mins?|hours?|hrs?)\b)", text)
+    before = re.search(rf"\b(?:before|until|till) (?P<b>{_TIME})\b", text)
+    if between:
+        conditions.append(Condition(after=clock(_noon(between.group("a"))), before=clock(_noon(between.group("b")))))
+        text = text.replace(between.group(0), " ")
+    elif after or before:
+        start = clock(_noon(after.group("a"))) if after else None
+        end = clock(_noon(before.group("b"))) if before else None
+        if start and not end and int(start[:2]) >= 18:
+            end = "06:00"
+            notes.append(f"\"after {after.group('a') if after else ''}\" is read as {start}-06:00 (the night)")
+        conditions.append(Condition(after=start, before=end))
+        for m in (after, before):
+            if m:
+                text = text.replace(m.group(0), " ")
+    for words, (a, b) in (("at night", ("22:00", "06:00")), ("during the night", ("22:00", "06:00")),
+                          ("during the day", ("07:00", "22:00")), ("in the morning", ("06:00", "12:00")),
+                          ("in the evening", ("18:00", "23:00"))):
+        if re.search(rf"\b{words}\b", text):
+            conditions.append(Condition(after=a, before=b))
+            text = re.sub(rf"\b{words}\b", " ", text)
+    return conditions, re.sub(r"\s+", " ", text).strip(" ,")
+
+
+def _trigger(text: str, parser: Parser) -> tuple[Trigger, str | None]:
+    hold = None
+    duration = re.search(rf"\bfor (?:more than |over |at least )?{_DURATION}\b", text)
+    if duration:
+        hold = _seconds(duration)
+        text = text.replace(duration.group(0), " ").strip()
+    for pattern, above in ((_ABOVE, True), (_BELOW, False)):
+        match = pattern.search(text)
+        if match is None:
+            continue
+        number, unit = float(match.group("n")), (match.group("unit") or "")
+        concept = "humidity" if unit in ("percent", "%") else "temperature"
+        where = (text[:match.start()] + " " + text[match.end():]).strip()
+        device, attribute = _reading(where, concept, parser)
+        trigger = Trigger.model_validate({"device": device.id, "attribute": attribute, "above" if above else "below": number,
+                                          "for": hold})
+        return trigger, device.room
+    for pattern, kind, value in _EVENTS:
+        match = pattern.search(text)
+        if match is None:
+            continue
+        where = (text[:match.start()] + " " + text[match.end():]).strip()
+        device = _device(where, parser, text)
+        device, attribute, to = _event_attribute(device, kind, value, text, parser)
+        return Trigger.model_validate({"device": device.id, "attribute": attribute, "to": to, "for": hold}), device.room
+    device = _device(text, parser, text)
+    raise RuleSyntaxError(f"I found {_name(device)}, but not what it should do to start the rule in \"{text}\". "
+                          "Say e.g. \"sees someone\", \"opens\", \"is unlocked\", \"turns on\", \"goes above 24 degrees\".")
+
+
+def _device(words: str, parser: Parser, whole: str) -> Device:
+    frame = parser._frame(normalise(words))
+    frame.intent, frame.question = "query", True
+    if len(frame.named) == 1:  # "the hallway motion sensor": its name, not every sensor in the hallway
+        return parser.devices[frame.named[0]]
+    devices, refusal, clarify = parser._targets(frame, None, [])
+    if refusal or clarify:
+        raise RuleSyntaxError(f"what should start the rule, \"{whole}\": {refusal or clarify}")
+    if not devices or not (frame.named or frame.kinds):
+        sensors = sorted(d.id for d in parser.devices.values() if any(not a.writable for a in d.attributes.values()) or
+                         d.type in ("binary_sensor", "sensor", "lock", "cover"))
+        raise RuleSyntaxError(f"\"{whole}\" names no device I know to start the rule; devices that report: {', '.join(sensors[:12])}")
+    if len(devices) > 1:
+        raise RuleSyntaxError(f"\"{whole}\" could be {', '.join(_name(d) for d in devices[:6])}; name one device")
+    return devices[0]
+
+
+def _reading(words: str, concept: str, parser: Parser) -> tuple[Device, str]:
+    """The device and attribute that measure ``concept`` there ("the bedroom", "the kitchen sensor")."""
+    frame = parser._frame(normalise(words))
+    candidates = [parser.devices[i] for i in frame.named] if frame.named else [
+        d for d in parser.devices.values() if (d.room or "").lower() in frame.rooms] if frame.rooms else []
+    names = (concept, f"current_{concept}", f"local_{concept}")
+    found = [(d, n) for d in candidates for n in names if n in d.attributes]
+    if not found:
+        where = f"the {frame.rooms[0]}" if frame.rooms else f"\"{words}\""
+        raise RuleSyntaxError(f"nothing in {where} measures {concept}, so it cannot start the rule")
+    found.sort(key=lambda x: (x[0].attributes[x[1]].writable, x[0].type != "sensor"))  # a sensor's own reading first
+    return found[0]
+
+
+def _event_attribute(device: Device, kind: str, value: Any, text: str, parser: Parser) -> tuple[Device, str, Any]:
+    attrs = device.attributes
+    if kind == "motion":
+        name = next((n for n in _MOTION_ATTRS if n in attrs), None)
+        if name is None:
+            raise RuleSyntaxError(f"{_name(device)} does not detect motion; it reports {', '.join(attrs)}")
+        return device, name, value
+    if kind == "open":
+        if "contact" in attrs:  # Zigbee2MQTT: contact true = closed
+            return device, "contact", not value
+        if "state" in attrs and {"open", "closed"} <= {str(o) for o in attrs["state"].options or []}:
+            return device, "state", "open" if value else "closed"
+        contacts = [d for d in parser.devices.values() if d.room == device.room and "contact" in d.attributes]
+        if len(contacts) == 1:  # "the hallway door opens": the door's contact sensor, not its lock
+            return _event_attribute(contacts[0], kind, value, text, parser)
+        raise RuleSyntaxError(f"{_name(device)} does not report opening or closing (it reports {', '.join(attrs)}); "
+                              "name its contact sensor instead")
+    attr = attrs.get("state")
+    if attr is None or value not in (attr.options or []):
+        raise RuleSyntaxError(f"{_name(device)} is never {value}; it reports {', '.join(attrs)}")
+    return device, "state", value
+
+
+# ---------------------------------------------------------------- the "do" half
+
+
+def _actions(text: str, parser: Parser, room: str | None, planner: LLMPlanner | None, notes: list[str]) -> list[Action]:
+    """Actions in order; "and after 2 minutes turn it off" starts a delayed part."""
+    pieces = re.split(rf"(?:,\s*|\s+)(?:and |then |and then )?(?:after|wait|in) (?={_DURATION.replace('?P<n>', '').replace('?P<unit>', '')})",
+                      " " + text)
+    actions: list[Action] = []
+    delay = 0.0
+    recent: list[str] = []
+    for i, piece in enumerate(pieces):
+        piece = piece.strip(" ,")
+        if i > 0:
+            lead = re.match(rf"^{_DURATION}\s*(?:,|and|then)?\s*", piece)
+            if lead is None:
+                continue
+            delay += _seconds(lead)
+            piece = piece[lead.end():]
+        elif (first := re.match(rf"^(?:after|wait|in) {_DURATION}\s*(?:,|and|then)?\s*", piece)) is not None:
+            delay += _seconds(first)
+            piece = piece[first.end():]
+        part = _part(piece, parser, room, planner, notes, recent, delay)
+        recent = [a.device for a in part] or recent
+        actions += part
+    if not actions:
+        raise RuleSyntaxError(f"I couldn't tell what to do from \"{text}\"")
+    return actions
+
+
+def _part(text: str, parser: Parser, room: str | None, planner: LLMPlanner | None, notes: list[str], recent: list[str],
+          delay: float) -> list[Action]:
+    revert = None
+    duration = re.search(rf"\bfor {_DURATION}\b", text)
+    if duration:
+        revert = _seconds(duration)
+        text = text.replace(duration.group(0), " ")
+    text = re.sub(r"\s+", " ", text).strip(" ,")
+    if not text:
+        return []
+    parse = parser.parse(text, room=room, recent=recent)
+    steps = []
+    for clause in parse.clauses:
+        if clause.refusal:
+            raise RuleSyntaxError(f"what to do, \"{clause.text}\": {clause.refusal}")
+        if clause.clarify:
+            raise RuleSyntaxError(f"what to do, \"{clause.text}\": {clause.clarify}")
+        if clause.queries and not clause.steps:
+            raise RuleSyntaxError(f"\"{clause.text}\" asks something; a rule must change something")
+        if not clause.understood:
+            planned = planner.plan(clause.text, parser) if planner is not None else None
+            if planned is None or not planned.steps:
+                raise RuleSyntaxError(f"I couldn't tell what to do from \"{clause.text}\"" +
+                                      (f" ({planned.clarify})" if planned is not None and planned.clarify else "") +
+                                      "; say it like \"turn on the hallway light\" or \"set the bedroom fan to high\".")
+            notes.append(f"\"{clause.text}\" was read by the language model as: "
+                         + "; ".join(s.describe() for s in planned.steps))
+            steps += planned.steps
+            continue
+        steps += clause.steps
+    by_device: dict[str, dict[str, Any]] = {}
+    for step in steps:
+        if step.device_id and step.attribute:
+            values = by_device.setdefault(step.device_id, {})
+            device = parser.devices.get(step.device_id)
+            state = device.attributes.get("state") if device else None
+            if (step.attribute == "brightness" and state is not None and "on" in (state.options or [])
+                    and re.search(r"\bon\b", text) and "state" not in values):
+                values["state"] = "on"  # "turn the light on at 20%": on, then the brightness
+            values[step.attribute] = step.value
+    return [Action.model_validate({"device": d, "set": values, "after": delay, "for": revert})
+            for d, values in by_device.items()]
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _seconds(match: re.Match[str]) -> float:
+    raw = match.group("n")
+    number = float(_WORDS.get(raw, raw) if raw in _WORDS else raw)
+    unit = match.group("unit")
+    return number * (3600 if unit.startswith("h") else 60 if unit.startswith("m") else 1)
+
+
+def _noon(text: str) -> str:
+    return {"noon": "12:00", "midnight": "00:00"}.get(text.strip(), text.replace("a.m.", "am").replace("p.m.", "pm"))
+
+
+def _day_list(text: str | None) -> list[str]:
+    if not text:
+        return []
+    if text in ("weekdays", "weekends", "every day", "daily"):
+        return list(DAYS[:5] if text == "weekdays" else DAYS[5:] if text == "weekends" else DAYS)
+    return sorted({w[:3] for w in re.findall(r"[a-z]+day", text)}, key=DAYS.index)
+
+
+def _slug(sentence: str) -> str:
+    words = [w for w in re.findall(r"[a-z0-9]+", sentence.lower()) if w not in
+             {"when", "the", "a", "an", "if", "then", "to", "at", "on", "for", "is", "and", "of", "in", "it", "someone"}]
+    return "-".join(words[:6])[:60] or "rule"
+
+
+def _name(device: Device) -> str:
+    return f"the {device.room} {device.name}" if device.room and device.room not in device.name else f"the {device.name}"

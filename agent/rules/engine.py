@@ -1,0 +1,375 @@
+"""The rule engine: device reports in, actions out through the same gate and executor as chat.
+
+No model is called here. A report is matched against an index of triggers on the transport's
+dispatcher thread (microseconds); a rule that fires is queued to an action thread, so a slow
+device never holds up the evaluation of the next report. Delayed actions, "put it back after
+N minutes" and "for N minutes" checks are timers in SQLite, so they survive a restart.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from agent.rules.model import DAYS, Action, Rule, problems, step_for
+from agent.rules.store import RuleStore
+from device_drivers.model import Device, Value
+from device_drivers.registry import DeviceRegistry
+from policies.model import User
+from tools.executor import Executor, Outcome
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Stats:
+    reports: int = 0
+    evaluated: int = 0
+    fired: int = 0
+    suppressed: int = 0
+    """Matches that did not fire: not re-armed yet, in cooldown, or another worker fired first."""
+    conditions_false: int = 0
+    actions: int = 0
+    dropped: int = 0
+    """Firings not run because the action queue was full (logged, never silent)."""
+    errors: int = 0
+    rejected: dict[str, list[str]] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class Firing:
+    rule: Rule
+    reason: str
+    event_time: float
+    """perf_counter() when the report that fired it was decoded."""
+
+
+class RuleEngine:
+    def __init__(self, registry: DeviceRegistry, executor: Executor, store: RuleStore, *,
+                 clock: Callable[[], datetime] = datetime.now, max_pending: int = 10_000,
+                 on_fired: Callable[[Firing, list[Outcome]], None] | None = None,
+                 state: Callable[[str, str], Value] | None = None) -> None:
+        """``state(device, attribute)`` answers conditions (default: this process's registry)."""
+        self.registry = registry
+        self.executor = executor
+        self.store = store
+        self.clock = clock
+        self.on_fired = on_fired
+        self._state_of = state
+        self.stats = Stats()
+        self._rules: dict[str, Rule] = {}
+        self._index: dict[tuple[str, str], list[Rule]] = {}
+        self._armed: dict[str, bool] = {}
+        self._holding: set[str] = set()
+        self._schedule: dict[str, float] = {}
+        self._jobs: queue.Queue[Firing | None] = queue.Queue(maxsize=max_pending)
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------ rules
+
+    def load(self, rules: list[Rule]) -> dict[str, list[str]]:
+        """Check every rule against the devices there are; run the good ones, return why the others cannot run."""
+        devices = {d.id: d for d in self.registry.all()}
+        rejected: dict[str, list[str]] = {}
+        good: dict[str, Rule] = {}
+        for rule in rules:
+            if not rule.enabled:
+                continue
+            found = problems(rule, devices)
+            if found:
+                rejected[rule.id] = found
+                log.warning("rule %s is not running: %s", rule.id, "; ".join(found))
+                continue
+            good[rule.id] = rule
+        index: dict[tuple[str, str], list[Rule]] = {}
+        for rule in good.values():
+            t = rule.trigger
+            if t.device is not None and t.attribute is not None:
+                index.setdefault((t.device, t.attribute), []).append(rule)
+        with self._lock:
+            self._rules, self._index = good, index
+            self.stats.rejected = rejected
+            for rule in good.values():  # a rule whose trigger already holds waits for it to stop holding
+                if rule.id not in self._armed and rule.trigger.device and rule.trigger.attribute and not rule.trigger.each:
+                    current = devices[rule.trigger.device].attributes[rule.trigger.attribute].value
+                    if current is not None and rule.trigger.matches(current) and self.store.state(rule.id)["last_fired"] is None:
+                        self.store.arm(rule.id, False)
+                    self._armed[rule.id] = self.store.state(rule.id)["armed"]
+            self._schedule = {r.id: self._next_time(r) for r in good.values() if r.trigger.at}
+        self._wake.set()
+        return rejected
+
+    def rules(self) -> list[Rule]:
+        with self._lock:
+            return list(self._rules.values())
+
+    # ------------------------------------------------------------ running
+
+    def start(self) -> RuleEngine:
+        self.registry.add_report_listener(self.on_report)
+        for name, target in (("iotlm-rule-actions", self._action_loop), ("iotlm-rule-timers", self._timer_loop)):
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self.registry.remove_report_listener(self.on_report)
+        self._stop.set()
+        self._wake.set()
+        try:
+            self._jobs.put_nowait(None)
+        except queue.Full:
+            pass
+        for thread in self._threads:
+            thread.join(timeout)
+
+    def idle(self) -> bool:
+        return self._jobs.unfinished_tasks == 0
+
+    def on_report(self, device_id: str, values: dict[str, Value]) -> None:
+        """A device reported: evaluate the rules it triggers (dispatcher thread; must never raise)."""
+        stamp = time.perf_counter()
+        self.stats.reports += 1
+        try:
+            for attribute, value in values.items():
+                for rule in self._index.get((device_id, attribute), ()):
+                    self._evaluate(rule, value, stamp)
+        except Exception:  # a bug in one rule must not stop the others or the driver
+            self.stats.errors += 1
+            log.exception("evaluating rules for %s failed", device_id)
+
+    def _evaluate(self, rule: Rule, value: Value, stamp: float) -> None:
+        self.stats.evaluated += 1
+        t = rule.trigger
+        if not t.matches(value):
+            if not self._armed.get(rule.id, True):
+                self.store.arm(rule.id, True)
+                self._armed[rule.id] = True
+            if rule.id in self._holding:
+                self._holding.discard(rule.id)
+                self.store.cancel(rule.id, "hold")
+            return
+        if t.for_s:
+            if rule.id not in self._holding and (t.each or self._armed.get(rule.id, True)):
+                self._holding.add(rule.id)
+                self.store.add_timer(rule.id, time.time() + t.for_s, "hold", {})
+                self._wake.set()
+            return
+        self._fire(rule, f"{t.device}.{t.attribute} = {value!r}", stamp)
+
+    def _fire(self, rule: Rule, reason: str, stamp: float) -> bool:
+        now = self.clock()
+        for condition in rule.conditions:
+            state = self._state(condition.device, condition.attribute or "state") if condition.device else None
+            if not condition.holds(now, state):
+                self.stats.conditions_false += 1
+                return False
+        # a schedule fires once per minute it names, whichever worker gets there first
+        cooldown = max(rule.cooldown_s, 60.0) if rule.trigger.at else rule.cooldown_s
+        if not self.store.try_fire(rule.id, time.time(), cooldown, each=rule.trigger.each or bool(rule.trigger.at)):
+            self._armed[rule.id] = False
+            self.stats.suppressed += 1
+            return False
+        self._armed[rule.id] = False
+        self.stats.fired += 1
+        try:
+            self._jobs.put_nowait(Firing(rule, reason, stamp))
+        except queue.Full:
+            self.stats.dropped += 1
+            if self.stats.dropped in (1, 100, 10_000) or self.stats.dropped % 100_000 == 0:
+                log.warning("rule actions are behind: %d firings dropped so far (latest: %s)", self.stats.dropped, rule.id)
+        return True
+
+    def _state(self, device_id: str, attribute: str) -> Value:
+        if self._state_of is not None:
+            value = self._state_of(device_id, attribute)
+            if value is not None:
+                return value
+        device = self.registry.peek(device_id)
+        attr = device.attributes.get(attribute) if device else None
+        return attr.value if attr else None
+
+    # ------------------------------------------------------------ actions
+
+    def _action_loop(self) -> None:
+        while True:
+            job = self._jobs.get()
+            try:
+                if job is None:
+                    return
+                outcomes: list[Outcome] = []
+                for action in job.rule.actions:
+                    if action.delay_s:
+                        self.store.add_timer(job.rule.id, time.time() + action.delay_s, "action",
+                                             {"action": action.model_dump(by_alias=True)})
+                        self._wake.set()
+                        continue
+                    outcomes += self._run_action(job.rule, action)
+                if self.on_fired is not None:
+                    self.on_fired(job, outcomes)
+            except Exception:
+                self.stats.errors += 1
+                log.exception("running rule %s failed", job.rule.id if job else "?")
+            finally:
+                self._jobs.task_done()
+
+    def _run_action(self, rule: Rule, action: Action, *, revert: bool = True) -> list[Outcome]:
+        device = self.registry.peek(action.device)
+        if device is None:
+            log.warning("rule %s: %s is gone; action skipped", rule.id, action.device)
+            return []
+        steps, before = [], {}
+        for attribute, value in action.set.items():
+            steps.append(step_for(device, attribute, value))
+            before[attribute] = device.attributes[attribute].value
+        outcomes = self.executor.run(steps, user=User(name=rule.owner, role="admin"), origin="rule",
+                                     confirmed=rule.approved_risky)
+        self.stats.actions += len(steps)
+        changed = {o.step.attribute: before[o.step.attribute] for o in outcomes
+                   if o.status in ("done", "unconfirmed") and o.step.attribute and before.get(o.step.attribute) is not None}
+        if revert and action.revert_s and changed:
+            undo = {"device": action.device, "set": changed}
+            self.store.add_timer(rule.id, time.time() + action.revert_s, "revert", {"action": undo})
+            self._wake.set()
+        for o in outcomes:
+            if not o.ok:
+                log.info("rule %s: %s %s (%s)", rule.id, o.step.describe(), o.status, o.reason)
+        return outcomes
+
+    # ------------------------------------------------------------ timers and schedules
+
+    def _timer_loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self._run_timers()
+                self._run_schedules()
+            except Exception:
+                self.stats.errors += 1
+                log.exception("rule timers failed")
+            due = [d for d in (self.store.next_due(), min(self._schedule.values(), default=None)) if d is not None]
+            wait = max(0.0, min(due) - time.time()) if due else 1.0
+            self._wake.wait(min(wait, 1.0))
+            self._wake.clear()
+
+    def _run_timers(self) -> None:
+        for timer in self.store.take_due(time.time()):
+            rule = self._rules.get(timer["rule_id"])
+            if timer["kind"] == "revert":
+                # put back what the rule changed, even if the rule was since disabled
+                action = Action.model_validate(timer["payload"]["action"])
+                self._run_action(rule or _orphan(timer["rule_id"]), action, revert=False)
+            elif rule is None:
+                continue
+            elif timer["kind"] == "action":
+                self._run_action(rule, Action.model_validate(timer["payload"]["action"]))
+            elif timer["kind"] == "hold":
+                self._holding.discard(rule.id)
+                t = rule.trigger
+                value = self._state(t.device or "", t.attribute or "")
+                if value is not None and t.matches(value):
+                    self._fire(rule, f"{t.device}.{t.attribute} = {value!r} for {t.for_s:g} s", time.perf_counter())
+
+    def _run_schedules(self) -> None:
+        now = time.time()
+        for rule_id, due in list(self._schedule.items()):
+            if due > now:
+                continue
+            rule = self._rules.get(rule_id)
+            if rule is None:
+                continue
+            self._schedule[rule_id] = self._next_time(rule, after=datetime.fromtimestamp(due) + timedelta(seconds=1))
+            if now - due < 60:  # a time missed while the service was down is not made up late
+                self._fire(rule, f"it is {rule.trigger.at}", time.perf_counter())
+
+    def _next_time(self, rule: Rule, after: datetime | None = None) -> float:
+        at = rule.trigger.at or "00:00"
+        start = after or self.clock()
+        hour, minute = map(int, at.split(":"))
+        for day in range(8):
+            moment = (start + timedelta(days=day)).replace(hour=hour, minute=minute, second=0, microsecond=0)
+            if moment >= start and (not rule.trigger.days or DAYS[moment.weekday()] in rule.trigger.days):
+                return moment.timestamp()
+        return (start + timedelta(days=7)).timestamp()
+
+
+def _orphan(rule_id: str) -> Rule:
+    return Rule.model_validate({"id": rule_id, "when": {"at": "00:00"}, "do": [{"device": "-", "set": {"state": "off"}}]})
+
+
+def describe(rule: Rule, devices: dict[str, Device] | None = None) -> str:
+    """The rule in plain words, as it is shown back before it is saved."""
+    def name(device_id: str | None) -> str:
+        device = (devices or {}).get(device_id or "")
+        return f"the {device.room} {device.name}" if device and device.room and device.room not in device.name else \
+            f"the {device.name}" if device else str(device_id)
+
+    t = rule.trigger
+    if t.at:
+        when = f"At {t.at}" + (f" on {', '.join(t.days)}" if t.days and len(t.days) < 7 else " every day")
+    else:
+        if t.above is not None or t.below is not None:
+            what = " and ".join(x for x in (f"above {t.above:g}" if t.above is not None else "",
+                                             f"below {t.below:g}" if t.below is not None else "") if x)
+            when = f"When {name(t.device)}'s {t.attribute} goes {what}"
+        elif t.to is not None:
+            when = f"When {name(t.device)}'s {t.attribute} becomes {_say(t.to)}"
+        else:
+            when = f"Whenever {name(t.device)} reports its {t.attribute}"
+        if t.for_s:
+            when += f" and stays so for {_duration(t.for_s)}"
+    parts = []
+    for c in rule.conditions:
+        bits = []
+        if c.after or c.before:
+            bits.append(f"between {c.after or '00:00'} and {c.before or '24:00'}" if c.after and c.before else
+                        f"after {c.after}" if c.after else f"before {c.before}")
+        if c.days:
+            bits.append(f"on {', '.join(c.days)}")
+        if c.device:
+            test = f"is {_say(c.is_)}" if c.is_ is not None else " and ".join(
+                x for x in (f"is above {c.above:g}" if c.above is not None else "",
+                            f"is below {c.below:g}" if c.below is not None else "") if x)
+            bits.append(f"{name(c.device)}'s {c.attribute or 'state'} {test}")
+        parts.append(" ".join(bits))
+    doing = []
+    for a in rule.actions:
+        sets = ", ".join(f"{k} {_say(v)}" for k, v in a.set.items())
+        text = f"set {name(a.device)} to {sets}"
+        if a.delay_s:
+            text = f"after {_duration(a.delay_s)}, {text}"
+        if a.revert_s:
+            text += f", then after {_duration(a.revert_s)} put it back as it was"
+        doing.append(text)
+    out = when + (", only " + " and ".join(parts) if parts else "") + ": " + "; ".join(doing) + "."
+    if rule.cooldown_s:
+        out += f" At most once every {_duration(rule.cooldown_s)}."
+    return out
+
+
+def _say(value: Value) -> str:
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    return str(value)
+
+
+def _duration(s: float) -> str:
+    if s >= 3600 and s % 3600 == 0:
+        return f"{s / 3600:g} hour{'s' if s != 3600 else ''}"
+    if s >= 60 and s % 60 == 0:
+        return f"{s / 60:g} minute{'s' if s != 60 else ''}"
+    return f"{s:g} seconds"

@@ -1,0 +1,322 @@
+"""Automation rules: a trigger, conditions, actions; checked against the devices that exist.
+
+A rule is plain data (pydantic), stored in SQLite and also loadable from a YAML file::
+
+    rules:
+      - id: hallway-night-light
+        when: {device: hallway.motion, attribute: occupancy, to: true}
+        if: {after: "22:00", before: "06:00"}
+        do:
+          - {device: hallway.light, set: {brightness: 20}, for: 5m}
+        cooldown: 30s
+
+Trigger semantics: a rule fires when a device report matches its trigger and the rule is
+armed; firing disarms it, and a report that does not match re-arms it. So "above 24" fires
+once when the bedroom warms past 24 and again only after it has been 24 or below; a motion
+sensor that keeps reporting "occupied" fires once. ``each: true`` fires on every matching
+report (buttons). ``for`` requires the match to hold that long. ``at`` (with ``days``) is a
+time-of-day schedule instead of a device.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from device_drivers.model import Device, Value
+from policies.model import Step
+from tools.device_tools import device_operations
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|sec|secs|seconds?|m|min|mins|minutes?|h|hours?)?\s*$")
+
+
+def seconds(value: Any) -> float | None:
+    """``300``, ``"300s"``, ``"5m"``, ``"5 minutes"``, ``"1h"`` -> seconds."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a duration; write e.g. 30s, 5m or 1h")
+    if isinstance(value, (int, float)):
+        if value < 0:
+            raise ValueError(f"{value} is negative; a duration is 0 or more")
+        return float(value)
+    match = _DURATION.match(str(value))
+    if match is None:
+        raise ValueError(f"{value!r} is not a duration; write e.g. 30s, 5m or 1h")
+    number, unit = float(match.group(1)), (match.group(2) or "s")
+    return number / 1000 if unit == "ms" else number * (60 if unit[0] == "m" else 3600 if unit[0] == "h" else 1)
+
+
+def clock(value: Any) -> str:
+    """``"22:00"``, ``"7:05"``, ``"10 pm"`` -> ``"HH:MM"``."""
+    text = str(value).strip().lower()
+    match = re.fullmatch(r"(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?", text)
+    if match is None:
+        raise ValueError(f"{value!r} is not a time of day; write e.g. 07:00 or 22:30")
+    hour, minute = int(match.group(1)), int(match.group(2) or 0)
+    if match.group(3):
+        if not 1 <= hour <= 12:
+            raise ValueError(f"{value!r}: with am/pm the hour is 1-12")
+        hour = hour % 12 + (12 if match.group(3).startswith("p") else 0)
+    if hour > 23 or minute > 59:
+        raise ValueError(f"{value!r} is not a time of day (00:00-23:59)")
+    return f"{hour:02d}:{minute:02d}"
+
+
+def _days(value: Any) -> list[str]:
+    items = [value] if isinstance(value, str) else list(value or [])
+    out: list[str] = []
+    for item in items:
+        word = str(item).strip().lower()
+        if word in ("weekdays", "workdays"):
+            out += DAYS[:5]
+        elif word in ("weekends", "weekend"):
+            out += DAYS[5:]
+        elif word in ("daily", "every day", "all"):
+            out += DAYS
+        elif word[:3] in DAYS:
+            out.append(word[:3])
+        else:
+            raise ValueError(f"{item!r} is not a day; use mon..sun, weekdays or weekends")
+    return sorted(set(out), key=DAYS.index)
+
+
+class Trigger(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    device: str | None = None
+    attribute: str | None = None
+    to: Value = None
+    above: float | None = None
+    below: float | None = None
+    each: bool = False
+    for_s: float | None = Field(default=None, alias="for")
+    at: str | None = None
+    days: list[str] = Field(default_factory=list)
+
+    _d = field_validator("for_s", mode="before")(seconds)
+
+    @field_validator("at", mode="before")
+    @classmethod
+    def _at(cls, value: Any) -> str | None:
+        return None if value is None else clock(value)
+
+    @field_validator("days", mode="before")
+    @classmethod
+    def _days(cls, value: Any) -> list[str]:
+        return _days(value)
+
+    @model_validator(mode="after")
+    def _shape(self) -> Trigger:
+        if self.at is None and self.device is None:
+            raise ValueError("a trigger needs a device (when a device reports something) or at (a time of day)")
+        if self.at is not None and self.device is not None:
+            raise ValueError("a trigger is either a device or a time of day (at), not both")
+        if self.above is not None and self.below is not None and self.above >= self.below:
+            raise ValueError(f"above {self.above} and below {self.below} can never both hold")
+        if self.to is not None and (self.above is not None or self.below is not None):
+            raise ValueError("use either to (a value) or above/below (a threshold), not both")
+        return self
+
+    def matches(self, value: Value) -> bool:
+        if self.above is not None or self.below is not None:
+            if not isinstance(value, (int, float)) or isinstance(value, bool):
+                return False
+            return (self.above is None or value > self.above) and (self.below is None or value < self.below)
+        if self.to is not None:
+            return bool(value == self.to)
+        return True  # any report of the attribute
+
+
+class Condition(BaseModel):
+    """All given parts must hold: a time window, days, another device's state."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    after: str | None = None
+    before: str | None = None
+    days: list[str] = Field(default_factory=list)
+    device: str | None = None
+    attribute: str | None = None
+    is_: Value = Field(default=None, alias="is")
+    above: float | None = None
+    below: float | None = None
+
+    @field_validator("after", "before", mode="before")
+    @classmethod
+    def _clock(cls, value: Any) -> str | None:
+        return None if value is None else clock(value)
+
+    @field_validator("days", mode="before")
+    @classmethod
+    def _days(cls, value: Any) -> list[str]:
+        return _days(value)
+
+    @model_validator(mode="after")
+    def _shape(self) -> Condition:
+        if self.device is not None and self.is_ is None and self.above is None and self.below is None:
+            raise ValueError(f"the condition on {self.device} needs is, above or below")
+        if self.device is None and (self.is_ is not None or self.above is not None or self.below is not None):
+            raise ValueError("is/above/below in a condition need a device")
+        return self
+
+    def holds(self, now: datetime, state: Value = None) -> bool:
+        if self.days and DAYS[now.weekday()] not in self.days:
+            return False
+        if self.after or self.before:
+            minute = now.hour * 60 + now.minute
+            start = _minutes(self.after) if self.after else 0
+            end = _minutes(self.before) if self.before else 24 * 60
+            inside = start <= minute < end if start <= end else (minute >= start or minute < end)  # wraps midnight
+            if not inside:
+                return False
+        if self.device is not None:
+            if self.is_ is not None and state != self.is_:
+                return False
+            if self.above is not None or self.below is not None:
+                if not isinstance(state, (int, float)) or isinstance(state, bool):
+                    return False
+                if (self.above is not None and state <= self.above) or (self.below is not None and state >= self.below):
+                    return False
+        return True
+
+
+def _minutes(hhmm: str) -> int:
+    hour, minute = hhmm.split(":")
+    return int(hour) * 60 + int(minute)
+
+
+class Action(BaseModel):
+    """Set attributes of one device; optionally after a delay, and put back after ``for``."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    device: str
+    set: dict[str, Value]
+    delay_s: float = Field(default=0.0, alias="after")
+    revert_s: float | None = Field(default=None, alias="for")
+
+    _d = field_validator("delay_s", "revert_s", mode="before")(seconds)
+
+    @field_validator("set")
+    @classmethod
+    def _some(cls, value: dict[str, Value]) -> dict[str, Value]:
+        if not value:
+            raise ValueError("set needs at least one attribute, e.g. {state: on}")
+        return value
+
+
+class Rule(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    id: str
+    text: str = ""
+    """The sentence it was written from, if any."""
+    trigger: Trigger = Field(alias="when")
+    conditions: list[Condition] = Field(default_factory=list, alias="if")
+    actions: list[Action] = Field(alias="do")
+    cooldown_s: float = Field(default=0.0, alias="cooldown")
+    enabled: bool = True
+    owner: str = "owner"
+    approved_risky: bool = False
+    """Risky actions (locks, garage doors, ovens) were approved when the rule was accepted."""
+
+    _d = field_validator("cooldown_s", mode="before")(seconds)
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        if not re.fullmatch(r"[a-z0-9][a-z0-9_.-]{0,63}", value):
+            raise ValueError(f"{value!r}: a rule id is 1-64 of a-z, 0-9, '-', '_', '.', starting with a letter or digit")
+        return value
+
+    @field_validator("conditions", mode="before")
+    @classmethod
+    def _list(cls, value: Any) -> Any:
+        return [value] if isinstance(value, dict) else value
+
+    @field_validator("actions")
+    @classmethod
+    def _actions(cls, value: list[Action]) -> list[Action]:
+        if not value:
+            raise ValueError("a rule needs at least one action (do)")
+        return value
+
+    def devices(self) -> set[str]:
+        out = {a.device for a in self.actions} | {c.device for c in self.conditions if c.device}
+        return out | ({self.trigger.device} if self.trigger.device else set())
+
+
+def step_for(device: Device, attribute: str, value: Value) -> Step:
+    """The device operation that sets ``attribute`` to ``value`` (turn_on, lock, set_brightness...)."""
+    attr = device.attributes.get(attribute)
+    if attr is None:
+        raise ValueError(f"{device.id} has no {attribute!r}; it has: {', '.join(device.attributes)}")
+    if not attr.writable:
+        raise ValueError(f"{device.id}.{attribute} can only be read")
+    checked = attr.check(value)
+    for op in device_operations(device):
+        if op.attribute == attribute and (op.takes_value or op.value == checked):
+            try:
+                return op.step(device, {"value": checked} if op.takes_value else {})
+            except Exception as exc:  # ToolInputError: say it as a rule problem
+                raise ValueError(str(exc)) from exc
+    raise ValueError(f"nothing sets {device.id}.{attribute} to {value!r}")
+
+
+def problems(rule: Rule, devices: dict[str, Device]) -> list[str]:
+    """What is wrong with the rule against the devices that exist (empty: it can run)."""
+    out: list[str] = []
+
+    def attribute_of(where: str, device_id: str | None, attribute: str | None) -> Any:
+        if device_id is None:
+            return None
+        device = devices.get(device_id)
+        if device is None:
+            near = sorted(d for d in devices if device_id.split(".")[-1] in d)[:5]
+            out.append(f"{where}: no device {device_id!r}" + (f"; similar: {', '.join(near)}" if near else ""))
+            return None
+        if attribute is None:
+            out.append(f"{where}: say which attribute of {device_id}; it has: {', '.join(device.attributes)}")
+            return None
+        attr = device.attributes.get(attribute)
+        if attr is None:
+            out.append(f"{where}: {device_id} has no {attribute!r}; it has: {', '.join(device.attributes)}")
+        return attr
+
+    def compare(where: str, attr: Any, value: Value, above: float | None, below: float | None) -> None:
+        if attr is None:
+            return
+        if (above is not None or below is not None) and attr.kind != "numeric":
+            out.append(f"{where}: above/below need a number, but {attr.kind} values are "
+                       f"{', '.join(map(str, attr.options or [])) or attr.kind}")
+        if value is not None:
+            try:
+                attr.check(value)
+            except ValueError as exc:
+                out.append(f"{where}: {value!r} is not a value it can report ({exc})")
+
+    t = rule.trigger
+    compare("when", attribute_of("when", t.device, t.attribute), t.to, t.above, t.below)
+    for i, c in enumerate(rule.conditions, 1):
+        compare(f"if #{i}", attribute_of(f"if #{i}", c.device, c.attribute or ("state" if c.device else None)),
+                c.is_, c.above, c.below)
+    for i, a in enumerate(rule.actions, 1):
+        device = devices.get(a.device)
+        if device is None:
+            attribute_of(f"do #{i}", a.device, None)
+            continue
+        for attribute, value in a.set.items():
+            try:
+                step_for(device, attribute, value)
+            except ValueError as exc:
+                out.append(f"do #{i}: {exc}")
+    return out
+
+
+def risky(rule: Rule, devices: dict[str, Device]) -> list[str]:
+    return sorted({a.device for a in rule.actions if (d := devices.get(a.device)) is not None and d.risky})
