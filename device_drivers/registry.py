@@ -89,16 +89,23 @@ class DeviceRegistry:
     def get(self, device_id: str) -> Device | None:
         with self._cond:
             device = self._devices.get(device_id)
-            return device.model_copy(deep=True) if device is not None else None
+            return _snapshot(device) if device is not None else None
 
     def peek(self, device_id: str) -> Device | None:
         """The registry's own object, not a copy: for drivers decoding a report on the hot path. Never mutate it."""
         with self._cond:
             return self._devices.get(device_id)
 
+    def value(self, device_id: str, attribute: str) -> Value:
+        """One reported value, without copying the device (None if unknown)."""
+        with self._cond:
+            device = self._devices.get(device_id)
+            attr = device.attributes.get(attribute) if device is not None else None
+            return attr.value if attr is not None else None
+
     def all(self) -> list[Device]:
         with self._cond:
-            return [d.model_copy(deep=True) for d in self._devices.values()]
+            return [_snapshot(d) for d in self._devices.values()]
 
     def states(self) -> dict[str, dict[str, Value]]:
         """Every device's reported values (cheap: no copies of the descriptions)."""
@@ -154,3 +161,9 @@ class DeviceRegistry:
     def wait_for_devices(self, ids: Iterable[str], timeout: float) -> bool:
         wanted = set(ids)
         return self.wait_for(lambda r: wanted <= set(r._devices), timeout)
+
+
+def _snapshot(device: Device) -> Device:
+    """A copy whose attributes are the caller's own (a deep copy was ~4x slower and this is on every command)."""
+    return device.model_copy(update={"attributes": {n: a.model_copy() for n, a in device.attributes.items()},
+                                     "aliases": list(device.aliases)})

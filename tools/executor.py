@@ -62,6 +62,8 @@ class Executor:
         limit = (policy_config or PolicyConfig()).rate_limit
         self._window = limit.per_seconds
         self._sent: dict[str, deque[float]] = {}
+        self._sent_values: dict[tuple[str, str], tuple[Value, float]] = {}
+        connection.registry.add_listener(self._on_change)
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------ reading
@@ -163,7 +165,7 @@ class Executor:
             return Outcome(step=step, status="ok", result=device.state() if device else None, code="ok")
         attr = device.attributes[step.attribute]
         value = attr.check(step.value)
-        if attr.value == value:
+        if attr.value == value and self._in_flight(device.id, step.attribute) in (None, value):
             return Outcome(step=step, status="already", reported=attr.value, code="already",
                            reason=f"the {device.name} is already {_say(step.attribute, value)}")
         if decision.verdict == "ask":
@@ -173,19 +175,34 @@ class Executor:
         except CommandError as exc:
             return Outcome(step=step, status="failed", reason=str(exc), code="command_failed")
         self._note_sent(device.id)
+        with self._lock:
+            self._sent_values[(device.id, step.attribute)] = (value, time.monotonic())
         return None
+
+    def _on_change(self, device_id: str, changed: dict[str, Value]) -> None:
+        """A device reported: whatever it reports is no longer in flight (confirmed, or overtaken)."""
+        if not self._sent_values:
+            return
+        with self._lock:
+            for attribute in changed:
+                self._sent_values.pop((device_id, attribute), None)
+
+    def _in_flight(self, device_id: str, attribute: str) -> Value:
+        """The value last sent to this attribute if it may not have been reported yet (else None): "already" is
+        judged against where the device is going, not only where it last said it was."""
+        with self._lock:
+            sent = self._sent_values.get((device_id, attribute))
+        return sent[0] if sent is not None and time.monotonic() - sent[1] < self.verify_timeout + 1.0 else None
 
     def _verify(self, sent: list[tuple[int, Step]], outcomes: list[Outcome | None], timeout: float) -> None:
         registry = self._connection.registry
 
-        def wanted(step: Step) -> bool:
-            device = registry.get(step.device_id or "")
-            return device is not None and device.attributes[step.attribute or ""].value == step.value
+        def wanted(step: Step) -> bool:  # checked on every report while waiting: no copies
+            return bool(registry.value(step.device_id or "", step.attribute or "") == step.value)
 
         registry.wait_for(lambda r: all(wanted(s) for _, s in sent), timeout)
         for index, step in sent:
-            device = registry.get(step.device_id or "")
-            reported = device.attributes[step.attribute or ""].value if device else None
+            reported = registry.value(step.device_id or "", step.attribute or "")
             if reported == step.value:
                 outcomes[index] = Outcome(step=step, status="done", reported=reported, code="done")
             else:

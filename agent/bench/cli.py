@@ -53,6 +53,13 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--json", type=Path)
     p.set_defaults(func=cmd_planning)
 
+    p = kinds.add_parser("rules", help="sensor event -> device command at 1 and 1,000 events/s; a 10,000-message flood")
+    p.add_argument("--slow-events", type=int, default=20)
+    p.add_argument("--fast-events", type=int, default=5000)
+    p.add_argument("--flood", type=int, default=10_000)
+    p.add_argument("--json", type=Path)
+    p.set_defaults(func=cmd_rules)
+
     p = kinds.add_parser("latency", help="fast and LLM path latency, cold start, peak memory, broker round trip")
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--json", type=Path)
@@ -189,6 +196,17 @@ def cmd_planning(args: argparse.Namespace) -> int:
         if big is not None:
             big.close()
         store.close()
+    text = json.dumps(results, indent=2)
+    print(text)
+    if args.json:
+        args.json.write_text(text, encoding="utf-8")
+    return 0
+
+
+def cmd_rules(args: argparse.Namespace) -> int:
+    from agent.bench import rules_bench
+
+    results = rules_bench.run(args.slow_events, args.fast_events, args.flood)
     text = json.dumps(results, indent=2)
     print(text)
     if args.json:

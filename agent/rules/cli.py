@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from agent.rules.model import Rule, problems, risky
+from agent.rules.model import problems, risky
 
 
 class RulesError(ValueError):
@@ -202,7 +202,8 @@ def cmd_test(args: argparse.Namespace) -> int:
     if candidate.suffix in (".yaml", ".yml") and candidate.exists():
         loaded, bad = load_yaml(candidate)
         devices = {d.id: d for d in _devices(args)} if (args.devices_from or _has_broker(args)) else {}
-        report: dict[str, Any] = {"rules": [{"id": r.id, "line": line, "problems": problems(r, devices) if devices else []} for r, line in loaded],
+        report: dict[str, Any] = {"rules": [{"id": r.id, "line": line, "problems": problems(r, devices) if devices else []}
+                                            for r, line in loaded],
                   "unreadable": [str(p) for p in bad]}
         if args.json:
             print(json.dumps(report, ensure_ascii=False))

@@ -33,7 +33,8 @@ _SCHEDULE = [
     re.compile(rf"^(?:every day |each day |daily )?at (?P<time>{_TIME})(?: (?:on|every) (?P<days>{_DAYS_WORDS}))?,? (?P<act>.+)$"),
     re.compile(rf"^(?:on |every )(?P<days>{_DAYS_WORDS}) at (?P<time>{_TIME}),? (?P<act>.+)$"),
 ]
-_WHEN_FIRST = re.compile(r"^(?:when|whenever|if|once|as soon as|each time|every time)\s+(?P<trig>.+?)(?:,\s*(?:then\s+)?|\s+then\s+)(?P<act>.+)$")
+_WHEN_FIRST = re.compile(r"^(?:when|whenever|if|once|as soon as|each time|every time)\s+(?P<trig>.+?)"
+                         r"(?:,\s*(?:then\s+)?|\s+then\s+)(?P<act>.+)$")
 _VERBS = r"(?:turn|switch|set|open|close|shut|lock|unlock|dim|brighten|start|stop|play|pause|raise|lower|make|put)"
 _WHEN_BARE = re.compile(rf"^(?:when|whenever|if|once|as soon as|each time|every time)\s+(?P<trig>.+?)\s+(?P<act>{_VERBS}\b.+)$")
 _WHEN_LAST = re.compile(r"^(?P<act>.+?)\s+(?:when|whenever|if|as soon as|each time|every time)\s+(?P<trig>.+)$")
@@ -223,8 +224,8 @@ def _event_attribute(device: Device, kind: str, value: Any, text: str, parser: P
 
 def _actions(text: str, parser: Parser, room: str | None, planner: LLMPlanner | None, notes: list[str]) -> list[Action]:
     """Actions in order; "and after 2 minutes turn it off" starts a delayed part."""
-    pieces = re.split(rf"(?:,\s*|\s+)(?:and |then |and then )?(?:after|wait|in) (?={_DURATION.replace('?P<n>', '').replace('?P<unit>', '')})",
-                      " " + text)
+    unnamed = _DURATION.replace("?P<n>", "").replace("?P<unit>", "")
+    pieces = re.split(rf"(?:,\s*|\s+)(?:and |then |and then )?(?:after|wait|in) (?={unnamed})", " " + text)
     actions: list[Action] = []
     delay = 0.0
     recent: list[str] = []

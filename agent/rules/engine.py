@@ -39,6 +39,8 @@ class Stats:
     dropped: int = 0
     """Firings not run because the action queue was full (logged, never silent)."""
     errors: int = 0
+    unconfirmed: int = 0
+    """Actions whose device did not report the new value within the confirmation time."""
     rejected: dict[str, list[str]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
@@ -57,7 +59,7 @@ class RuleEngine:
     def __init__(self, registry: DeviceRegistry, executor: Executor, store: RuleStore, *,
                  clock: Callable[[], datetime] = datetime.now, max_pending: int = 10_000,
                  on_fired: Callable[[Firing, list[Outcome]], None] | None = None,
-                 state: Callable[[str, str], Value] | None = None) -> None:
+                 state: Callable[[str, str], Value] | None = None, workers: int = 4) -> None:
         """``state(device, attribute)`` answers conditions (default: this process's registry)."""
         self.registry = registry
         self.executor = executor
@@ -71,11 +73,16 @@ class RuleEngine:
         self._armed: dict[str, bool] = {}
         self._holding: set[str] = set()
         self._schedule: dict[str, float] = {}
-        self._jobs: queue.Queue[Firing | None] = queue.Queue(maxsize=max_pending)
+        # a few action threads, so one device's confirmation does not hold up another's command; a rule's
+        # actions always go to the same thread, so they stay in order
+        self._queues: list[queue.Queue[Firing | None]] = [queue.Queue(maxsize=max(1, max_pending // workers))
+                                                           for _ in range(max(1, workers))]
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
+        self._checks: list[tuple[float, str, Any]] = []
+        self.confirm_timeout = 3.0
 
     # ------------------------------------------------------------ rules
 
@@ -119,25 +126,32 @@ class RuleEngine:
 
     def start(self) -> RuleEngine:
         self.registry.add_report_listener(self.on_report)
-        for name, target in (("iotlm-rule-actions", self._action_loop), ("iotlm-rule-timers", self._timer_loop)):
-            thread = threading.Thread(target=target, name=name, daemon=True)
+        for i, jobs in enumerate(self._queues):
+            thread = threading.Thread(target=self._action_loop, args=(jobs,), name=f"iotlm-rule-actions-{i}", daemon=True)
             thread.start()
             self._threads.append(thread)
+        thread = threading.Thread(target=self._timer_loop, name="iotlm-rule-timers", daemon=True)
+        thread.start()
+        self._threads.append(thread)
         return self
 
     def stop(self, timeout: float = 5.0) -> None:
         self.registry.remove_report_listener(self.on_report)
         self._stop.set()
         self._wake.set()
-        try:
-            self._jobs.put_nowait(None)
-        except queue.Full:
-            pass
+        for jobs in self._queues:
+            try:
+                jobs.put_nowait(None)
+            except queue.Full:
+                pass
         for thread in self._threads:
             thread.join(timeout)
 
     def idle(self) -> bool:
-        return self._jobs.unfinished_tasks == 0
+        return all(jobs.unfinished_tasks == 0 for jobs in self._queues)
+
+    def pending(self) -> int:
+        return sum(jobs.qsize() for jobs in self._queues)
 
     def on_report(self, device_id: str, values: dict[str, Value]) -> None:
         """A device reported: evaluate the rules it triggers (dispatcher thread; must never raise)."""
@@ -186,7 +200,7 @@ class RuleEngine:
         self._armed[rule.id] = False
         self.stats.fired += 1
         try:
-            self._jobs.put_nowait(Firing(rule, reason, stamp))
+            self._queues[hash(rule.id) % len(self._queues)].put_nowait(Firing(rule, reason, stamp))
         except queue.Full:
             self.stats.dropped += 1
             if self.stats.dropped in (1, 100, 10_000) or self.stats.dropped % 100_000 == 0:
@@ -204,9 +218,9 @@ class RuleEngine:
 
     # ------------------------------------------------------------ actions
 
-    def _action_loop(self) -> None:
+    def _action_loop(self, jobs: queue.Queue[Firing | None]) -> None:
         while True:
-            job = self._jobs.get()
+            job = jobs.get()
             try:
                 if job is None:
                     return
@@ -224,7 +238,7 @@ class RuleEngine:
                 self.stats.errors += 1
                 log.exception("running rule %s failed", job.rule.id if job else "?")
             finally:
-                self._jobs.task_done()
+                jobs.task_done()
 
     def _run_action(self, rule: Rule, action: Action, *, revert: bool = True) -> list[Outcome]:
         device = self.registry.peek(action.device)
@@ -235,8 +249,13 @@ class RuleEngine:
         for attribute, value in action.set.items():
             steps.append(step_for(device, attribute, value))
             before[attribute] = device.attributes[attribute].value
+        # sent without waiting for the device's confirmation (which would hold this thread for a round trip per
+        # action); the confirmation is checked a little later, off this path, and a device that stays silent is logged
         outcomes = self.executor.run(steps, user=User(name=rule.owner, role="admin"), origin="rule",
-                                     confirmed=rule.approved_risky)
+                                     confirmed=rule.approved_risky, wait=0)
+        due = time.monotonic() + self.confirm_timeout
+        with self._lock:
+            self._checks += [(due, rule.id, o.step) for o in outcomes if o.status == "unconfirmed"]
         self.stats.actions += len(steps)
         changed = {o.step.attribute: before[o.step.attribute] for o in outcomes
                    if o.status in ("done", "unconfirmed") and o.step.attribute and before.get(o.step.attribute) is not None}
@@ -245,9 +264,21 @@ class RuleEngine:
             self.store.add_timer(rule.id, time.time() + action.revert_s, "revert", {"action": undo})
             self._wake.set()
         for o in outcomes:
-            if not o.ok:
+            if not o.ok and o.status != "unconfirmed":
                 log.info("rule %s: %s %s (%s)", rule.id, o.step.describe(), o.status, o.reason)
         return outcomes
+
+    def _check_confirmations(self) -> None:
+        now = time.monotonic()
+        with self._lock:
+            due = [c for c in self._checks if c[0] <= now]
+            self._checks = [c for c in self._checks if c[0] > now]
+        for _, rule_id, step in due:
+            reported = self.registry.value(step.device_id or "", step.attribute or "")
+            if reported != step.value:
+                self.stats.unconfirmed += 1
+                log.warning("rule %s: %s did not confirm %s = %r within %g s; it reports %r", rule_id, step.device_id,
+                            step.attribute, step.value, self.confirm_timeout, reported)
 
     # ------------------------------------------------------------ timers and schedules
 
@@ -256,6 +287,7 @@ class RuleEngine:
             try:
                 self._run_timers()
                 self._run_schedules()
+                self._check_confirmations()
             except Exception:
                 self.stats.errors += 1
                 log.exception("rule timers failed")

@@ -96,8 +96,7 @@ def test_a_cooldown_suppresses_a_burst(stack: Stack, sensors: SensorLoad, tmp_pa
     engine = engine_for(stack, tmp_path, [rule(**each)])
     for _ in range(20):
         sensors.report("hallway.motion", {"occupancy": True})
-    assert wait(lambda: engine.stats.evaluated >= 20)
-    assert wait(engine.idle)
+    assert wait(lambda: engine.stats.fired + engine.stats.suppressed >= 20) and wait(engine.idle)
     assert (engine.stats.fired, engine.stats.suppressed) == (1, 19)
     # one firing: its two steps (state, brightness), each a command
     assert [json.loads(c.payload) for c in stack.sim.commands] == [{"state": "ON"}, {"brightness": 20}]
@@ -111,6 +110,7 @@ def test_edge_semantics_a_threshold_fires_once_per_crossing(stack: Stack, sensor
     for value in (23.0, 24.5, 25.0, 26.0, 23.5, 24.1):  # crosses twice
         sensors.report("bedroom.climate", {"temperature": value, "humidity": 50})
     assert wait(lambda: engine.stats.evaluated >= 6) and wait(engine.idle)
+    time.sleep(0.1)  # the last report's evaluation may still be finishing on the dispatcher thread
     assert engine.stats.fired == 2
     engine.stop()
 
@@ -140,7 +140,7 @@ def test_a_pending_revert_and_a_cooldown_survive_a_restart(stack: Stack, sensors
     assert wait(lambda: light(stack)["state"] == "off")  # the overdue revert ran on start
     sensors.report("hallway.motion", {"occupancy": False})
     sensors.report("hallway.motion", {"occupancy": True})
-    assert wait(lambda: again.stats.evaluated >= 2) and wait(again.idle)
+    assert wait(lambda: again.stats.fired + again.stats.suppressed >= 1) and wait(again.idle)
     assert (again.stats.fired, again.stats.suppressed) == (0, 1)  # still cooling down from before the restart
     again.stop()
 
@@ -221,7 +221,7 @@ def test_two_workers_on_a_shared_subscription_handle_each_event_exactly_once(
     load = SensorLoad(sim_transport, base=f"{prefix}/z2m")
     for i in range(n):
         load.report("hallway.motion", {"occupancy": True, "seq": i})
-    assert wait(lambda: sum(e.stats.evaluated for _, e, _ in workers) >= n, timeout=15)
+    assert wait(lambda: sum(e.stats.fired + e.stats.suppressed for _, e, _ in workers) >= n, timeout=15)
     time.sleep(0.3)
     for _, engine, _ in workers:
         assert wait(engine.idle, timeout=30)
@@ -319,13 +319,13 @@ def test_sentences_compile_to_rules_shown_back_in_plain_words(home: Home, senten
 def test_a_flood_is_counted_not_silently_dropped_and_memory_stays_bounded(stack: Stack, tmp_path: Path) -> None:
     each = {**NIGHT_LIGHT, "id": "flood", "when": {**NIGHT_LIGHT["when"], "each": True}}
     engine = RuleEngine(stack.conn.registry, stack.executor, RuleStore(tmp_path / "rules.db"), clock=lambda: NIGHT,
-                        max_pending=5)
+                        max_pending=5, workers=1)
     engine.load([rule(**each)])
     # no action thread yet: the queue fills, and what does not fit is counted and logged
     for _ in range(50):
         engine.on_report("hallway.motion", {"occupancy": True})
     assert (engine.stats.evaluated, engine.stats.fired, engine.stats.dropped) == (50, 50, 45)
-    assert engine._jobs.qsize() == 5
+    assert engine.pending() == 5
 
 
 def test_service_answers_chat_over_mqtt(stack: Stack, tmp_path: Path, transport: Transport, broker: Any) -> None:

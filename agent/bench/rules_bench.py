@@ -1,0 +1,184 @@
+"""Rule figures (iotlm bench rules): sensor event -> device command, and a flood of sensor messages.
+
+A simulated building on the embedded Mosquitto: N rooms, each with a motion sensor and a
+light, and two rules per room ("when the motion sensor sees someone, turn the light on";
+"when it clears, turn it off"). Events alternate occupied/clear per sensor, so every event
+makes exactly one command. Latency is from just before the sensor's report is published to
+the moment a subscriber sees the light's command on the broker (Zigbee2MQTT ``/set``).
+"""
+
+from __future__ import annotations
+
+import collections
+import multiprocessing
+import statistics
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from agent.rules.engine import RuleEngine
+from agent.rules.model import Rule
+from agent.rules.store import RuleStore
+from device_drivers.broker import EmbeddedBroker
+from device_drivers.connection import Connection
+from device_drivers.home import parse_home
+from device_drivers.simulator import Simulator
+from device_drivers.simulator.load import SensorLoad
+from device_drivers.transport import Transport
+from policies.audit import AuditLog
+from policies.config import PolicyConfig, RateLimit
+from policies.defaults import default_policies
+from policies.gate import Gate
+from tools.executor import Executor
+from tools.plugins import build_tools, plugin_manager
+
+
+def _simulate(home: dict[str, Any], broker_url: str, base: str) -> None:
+    transport = Transport(broker_url).start()
+    Simulator(parse_home(home), transport, base=base, ha_root=f"{base}-ha").start()
+    threading.Event().wait()
+
+
+def _rss_mb() -> float:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return 0.0
+
+
+def _pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))], 2) if ordered else 0.0
+
+
+class Building:
+    def __init__(self, broker_url: str, rooms: int = 50) -> None:
+        self.rooms = rooms
+        self.base = f"bench{int(time.time() * 1000) % 100000}/z2m"
+        home = parse_home({"name": "building", "devices": [d for i in range(rooms) for d in (
+            {"id": f"room{i}.motion", "name": "motion sensor", "room": f"room{i}", "type": "binary_sensor", "read_only": True,
+             "attributes": {"occupancy": {"value": False, "options": [True, False], "writable": False}}},
+            {"id": f"room{i}.light", "name": "light", "room": f"room{i}", "type": "light",
+             "attributes": {"state": {"value": "off", "options": ["on", "off"]}}})]})
+        self.data = Path(tempfile.mkdtemp(prefix="iotlm-rules-bench-"))
+        # the devices run in a process of their own, as Zigbee2MQTT would
+        ctx = multiprocessing.get_context("spawn")
+        self.sim = ctx.Process(target=_simulate, args=(home.model_dump(mode="json"), broker_url, self.base), daemon=True)
+        self.sim.start()
+        self.conn = Connection(Transport(broker_url), z2m_base=self.base, ha_prefix=f"{self.base}-hadisc").start()
+        if not self.conn.registry.wait_for_devices([d.id for d in home.devices], 30):
+            self.sim.terminate()
+            raise RuntimeError(f"the simulated building did not appear on {broker_url} within 30 s")
+        time.sleep(0.3)
+        config = PolicyConfig(rate_limit=RateLimit(max_commands=1_000_000, per_seconds=1))
+        self.audit = AuditLog(self.data / "audit.db")
+        executor = Executor(self.conn, Gate(default_policies(config), self.audit), build_tools(plugin_manager()),
+                            policy_config=config)
+        rules = []
+        for i in range(rooms):
+            for seen, state in ((True, "on"), (False, "off")):
+                rules.append(Rule.model_validate({
+                    "id": f"room{i}-{state}", "when": {"device": f"room{i}.motion", "attribute": "occupancy", "to": seen},
+                    "do": [{"device": f"room{i}.light", "set": {"state": state}}]}))
+        self.engine = RuleEngine(self.conn.registry, executor, RuleStore(self.data / "rules.db"))
+        rejected = self.engine.load(rules)
+        assert not rejected, rejected
+        self.engine.start()
+        # the commands, as a subscriber on the broker sees them
+        self.seen: dict[str, collections.deque[float]] = collections.defaultdict(collections.deque)
+        self.sent: dict[str, collections.deque[float]] = collections.defaultdict(collections.deque)
+        self.latencies: list[float] = []
+        self._lock = threading.Lock()
+        self.probe = Transport(broker_url).start()
+        self.probe.subscribe(f"{self.base}/+/set", self._on_command, wait=5)
+        self.load = SensorLoad(Transport(broker_url).start(), base=self.base)
+        self.occupied = [False] * rooms
+
+    def _on_command(self, topic: str, payload: bytes) -> None:
+        now = time.perf_counter()
+        light = topic[len(self.base) + 1: -len("/set")]
+        with self._lock:
+            queue = self.sent.get(light)
+            if queue:
+                self.latencies.append((now - queue.popleft()) * 1000)
+
+    def event(self, i: int) -> tuple[str, dict[str, Any]]:
+        room = i % self.rooms
+        self.occupied[room] = not self.occupied[room]
+        return f"room{room}.motion", {"occupancy": self.occupied[room]}
+
+    def paced(self, count: int, per_second: float) -> dict[str, Any]:
+        with self._lock:
+            self.latencies = []
+        before = self.engine.stats.fired
+        events = [self.event(i) for i in range(count)]
+
+        def stamp(i: int, at: float) -> None:
+            pass
+
+        start = time.perf_counter()
+        interval = 1.0 / per_second
+        for i, (name, payload) in enumerate(events):
+            due = start + i * interval
+            while (wait := due - time.perf_counter()) > 0:
+                time.sleep(wait if wait > 0.002 else 0)
+            light = name.replace(".motion", ".light")
+            with self._lock:
+                self.sent[light].append(time.perf_counter())
+            self.load.report(name, payload)
+        sent_for = time.perf_counter() - start
+        deadline = time.monotonic() + 30
+        while len(self.latencies) < count and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return {"events": count, "rate_per_s": per_second, "achieved_rate_per_s": round(count / sent_for, 1),
+                "commands_seen": len(self.latencies), "fired": self.engine.stats.fired - before,
+                "p50_ms": _pct(self.latencies, 50), "p95_ms": _pct(self.latencies, 95), "p99_ms": _pct(self.latencies, 99),
+                "mean_ms": round(statistics.mean(self.latencies), 2) if self.latencies else None}
+
+    def flood(self, count: int = 10_000) -> dict[str, Any]:
+        stats = self.engine.stats
+        before = {k: getattr(stats, k) for k in ("reports", "evaluated", "fired", "suppressed", "dropped")}
+        rss = _rss_mb()
+        with self._lock:
+            self.latencies = []
+            self.sent.clear()
+        events = [self.event(i) for i in range(count)]
+        start = time.perf_counter()
+        seconds = self.load.flood(events)
+        peak = rss
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            peak = max(peak, _rss_mb())
+            if stats.evaluated - before["evaluated"] >= count and self.engine.idle():
+                break
+            time.sleep(0.05)
+        drained = time.perf_counter() - start
+        after = {k: getattr(stats, k) - v for k, v in before.items()}
+        return {"events": count, "published_in_s": round(seconds, 2), "handled_in_s": round(drained, 2), **after,
+                "rss_before_mb": rss, "rss_peak_mb": peak, "rss_after_mb": _rss_mb()}
+
+    def close(self) -> None:
+        self.engine.stop()
+        self.probe.stop()
+        self.load.transport.stop()
+        self.conn.stop()
+        self.sim.terminate()
+        self.sim.join(5)
+        self.audit.close()
+
+
+def run(slow_events: int = 20, fast_events: int = 5000, flood_events: int = 10_000) -> dict[str, Any]:
+    with EmbeddedBroker() as broker:
+        building = Building(broker.url)
+        try:
+            return {"broker": broker.impl, "rooms": building.rooms, "rules": len(building.engine.rules()),
+                    "at_1_per_s": building.paced(slow_events, 1.0),
+                    "at_1000_per_s": building.paced(fast_events, 1000.0),
+                    "flood": building.flood(flood_events)}
+        finally:
+            building.close()
