@@ -36,6 +36,19 @@ def _v1(db: sqlite_utils.Database) -> None:
 MIGRATIONS = [_v1]
 
 
+@dataclass
+class _Result:
+    rows: list[Any]
+    rowcount: int
+    lastrowid: int | None
+
+    def fetchall(self) -> list[Any]:
+        return self.rows
+
+    def fetchone(self) -> Any:
+        return self.rows[0] if self.rows else None
+
+
 class RuleStore:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
@@ -43,10 +56,14 @@ class RuleStore:
         migrate(self.db, "rules", MIGRATIONS)
         self._lock = threading.Lock()
 
-    def _exec(self, sql: str, params: list[Any] | tuple[Any, ...] = ()) -> sqlite3.Cursor:
+    def _exec(self, sql: str, params: list[Any] | tuple[Any, ...] = ()) -> _Result:
+        """Run one statement to completion (a half-read cursor would keep a read transaction open, and the next
+        write from this connection would then fail at once with 'database is locked' when another worker wrote)."""
         try:
             with self._lock:
-                return self.db.execute(sql, params)
+                cur = self.db.execute(sql, params)
+                rows = cur.fetchall()
+                return _Result(rows, cur.rowcount, cur.lastrowid)
         except sqlite3.Error as exc:
             raise DatabaseError(f"cannot use the rules database {self.path}: {exc}") from exc
 
