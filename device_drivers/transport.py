@@ -7,6 +7,7 @@ handler may publish and wait without stalling the network loop.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import queue
 import socket
@@ -253,7 +254,7 @@ class Transport:
                 continue
             topic, payload = item
             with self._lock:
-                handlers = self._exact.get(topic, []) + [h for f, h in self._wild if mqtt.topic_matches_sub(f, topic)]
+                handlers = self._exact.get(topic, []) + [h for f, h in self._wild if topic_matches(f, topic)]
             handlers = list(dict.fromkeys(handlers))  # overlapping filters: each handler once per message
             for handler in handlers:
                 try:
@@ -274,3 +275,24 @@ def _match_filter(topic_filter: str) -> str:
         parts = topic_filter.split("/", 2)
         return parts[2] if len(parts) == 3 else topic_filter
     return topic_filter
+
+
+@functools.lru_cache(maxsize=4096)
+def _filter_parts(topic_filter: str) -> tuple[str, ...]:
+    return tuple(topic_filter.split("/"))
+
+
+def topic_matches(topic_filter: str, topic: str) -> bool:
+    """MQTT filter matching (``+`` one level, ``#`` the rest); paho's builds a trie on every call."""
+    parts = _filter_parts(topic_filter)
+    levels = topic.split("/")
+    for i, part in enumerate(parts):
+        if part == "#":
+            return not (i == 0 and topic.startswith("$"))
+        if i >= len(levels):
+            return False
+        if part != "+" and part != levels[i]:
+            return False
+        if i == 0 and part == "+" and topic.startswith("$"):
+            return False
+    return len(levels) == len(parts)

@@ -43,9 +43,10 @@ class AuditLog:
             "verdict": decision.verdict, "policy": decision.policy, "code": decision.code, "reason": decision.reason,
         }
         try:
-            with self._lock:
-                pk = self.db.table("audit").insert(row).last_pk
-                return int(pk) if pk is not None else -1
+            with self._lock:  # plain SQL: sqlite-utils' insert cost ~0.8 ms a row, on every action
+                cur = self.db.conn.execute(f"INSERT INTO audit ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+                                           list(row.values()))
+                return int(cur.lastrowid) if cur.lastrowid is not None else -1
         except sqlite3.Error as exc:
             raise DatabaseError(f"cannot write the audit log {self.path}: {exc}") from exc
 

@@ -165,7 +165,7 @@ class Executor:
             return Outcome(step=step, status="ok", result=device.state() if device else None, code="ok")
         attr = device.attributes[step.attribute]
         value = attr.check(step.value)
-        if attr.value == value and self._in_flight(device.id, step.attribute) in (None, value):
+        if attr.value == value and self.in_flight(device.id, step.attribute) in (None, value):
             return Outcome(step=step, status="already", reported=attr.value, code="already",
                            reason=f"the {device.name} is already {_say(step.attribute, value)}")
         if decision.verdict == "ask":
@@ -180,19 +180,21 @@ class Executor:
         return None
 
     def _on_change(self, device_id: str, changed: dict[str, Value]) -> None:
-        """A device reported: whatever it reports is no longer in flight (confirmed, or overtaken)."""
+        """A device reported the value last sent: it is no longer in flight (an older value reported meanwhile is not)."""
         if not self._sent_values:
             return
         with self._lock:
-            for attribute in changed:
-                self._sent_values.pop((device_id, attribute), None)
+            for attribute, value in changed.items():
+                sent = self._sent_values.get((device_id, attribute))
+                if sent is not None and sent[0] == value:
+                    del self._sent_values[(device_id, attribute)]
 
-    def _in_flight(self, device_id: str, attribute: str) -> Value:
-        """The value last sent to this attribute if it may not have been reported yet (else None): "already" is
-        judged against where the device is going, not only where it last said it was."""
+    def in_flight(self, device_id: str, attribute: str) -> Value:
+        """The value last sent to this attribute if the device has not reported it yet (within 30 s; else None).
+        "Already" is judged against where the device is going, not only where it last said it was."""
         with self._lock:
             sent = self._sent_values.get((device_id, attribute))
-        return sent[0] if sent is not None and time.monotonic() - sent[1] < self.verify_timeout + 1.0 else None
+        return sent[0] if sent is not None and time.monotonic() - sent[1] < 30.0 else None
 
     def _verify(self, sent: list[tuple[int, Step]], outcomes: list[Outcome | None], timeout: float) -> None:
         registry = self._connection.registry

@@ -35,10 +35,68 @@ from tools.executor import Executor
 from tools.plugins import build_tools, plugin_manager
 
 
-def _simulate(home: dict[str, Any], broker_url: str, base: str) -> None:
+def _devices(home: dict[str, Any], broker_url: str, base: str, rooms: int, pipe: Any) -> None:
+    """The building's side, in a process of its own: the simulated devices, the sensors and a command probe."""
     transport = Transport(broker_url).start()
     Simulator(parse_home(home), transport, base=base, ha_root=f"{base}-ha").start()
-    threading.Event().wait()
+    load = SensorLoad(Transport(broker_url).start(), base=base)
+    lock = threading.Lock()
+    sent: dict[str, collections.deque[tuple[str, float]]] = collections.defaultdict(collections.deque)
+    latencies: list[float] = []
+    skipped = [0]
+    occupied = [False] * rooms
+
+    def on_command(topic: str, payload: bytes) -> None:
+        now = time.perf_counter()
+        light = topic[len(base) + 1: -len("/set")]
+        state = "on" if b'"ON"' in payload else "off"
+        with lock:
+            queue = sent.get(light)
+            # the event that asked for this state; an event whose command never came ("already") is skipped
+            while queue:
+                wanted, stamp = queue.popleft()
+                if wanted == state:
+                    latencies.append((now - stamp) * 1000)
+                    break
+                skipped[0] += 1
+
+    probe = Transport(broker_url).start()
+    probe.subscribe(f"{base}/+/set", on_command, wait=5)
+    pipe.send("ready")
+
+    def event(i: int) -> tuple[str, dict[str, Any]]:
+        room = i % rooms
+        occupied[room] = not occupied[room]
+        return f"room{room}.motion", {"occupancy": occupied[room]}
+
+    while True:
+        request = pipe.recv()
+        if request[0] == "stop":
+            return
+        if request[0] == "flood":
+            events = [event(i) for i in range(request[1])]
+            pipe.send(load.flood(events))
+            continue
+        _, count, per_second = request
+        with lock:
+            latencies.clear()
+            sent.clear()
+            skipped[0] = 0
+        events = [event(i) for i in range(count)]
+        start = time.perf_counter()
+        for i, (name, payload) in enumerate(events):
+            due = start + i / per_second
+            while (wait := due - time.perf_counter()) > 0:
+                time.sleep(wait if wait > 0.002 else 0)
+            with lock:
+                sent[name.replace(".motion", ".light")].append(("on" if payload["occupancy"] else "off", time.perf_counter()))
+            load.report(name, payload)
+        sent_for = time.perf_counter() - start
+        deadline = time.monotonic() + 30
+        while len(latencies) + skipped[0] < count and time.monotonic() < deadline:
+            time.sleep(0.01)
+        with lock:
+            pipe.send({"sent_for": sent_for, "latencies": list(latencies), "skipped": skipped[0]})
 
 
 def _rss_mb() -> float:
@@ -66,10 +124,15 @@ class Building:
             {"id": f"room{i}.light", "name": "light", "room": f"room{i}", "type": "light",
              "attributes": {"state": {"value": "off", "options": ["on", "off"]}}})]})
         self.data = Path(tempfile.mkdtemp(prefix="iotlm-rules-bench-"))
-        # the devices run in a process of their own, as Zigbee2MQTT would
+        # the devices, the sensors and the probe that sees commands run in a process of their own (as Zigbee2MQTT
+        # and the radios would), so this process is only what `iotlm run` would be
         ctx = multiprocessing.get_context("spawn")
-        self.sim = ctx.Process(target=_simulate, args=(home.model_dump(mode="json"), broker_url, self.base), daemon=True)
+        self.pipe, child = ctx.Pipe()
+        self.sim = ctx.Process(target=_devices, args=(home.model_dump(mode="json"), broker_url, self.base, rooms, child),
+                               daemon=True)
         self.sim.start()
+        if not self.pipe.poll(60) or self.pipe.recv() != "ready":
+            raise RuntimeError("the simulated building did not start")
         self.conn = Connection(Transport(broker_url), z2m_base=self.base, ha_prefix=f"{self.base}-hadisc").start()
         if not self.conn.registry.wait_for_devices([d.id for d in home.devices], 30):
             self.sim.terminate()
@@ -89,86 +152,49 @@ class Building:
         rejected = self.engine.load(rules)
         assert not rejected, rejected
         self.engine.start()
-        # the commands, as a subscriber on the broker sees them
-        self.seen: dict[str, collections.deque[float]] = collections.defaultdict(collections.deque)
-        self.sent: dict[str, collections.deque[float]] = collections.defaultdict(collections.deque)
-        self.latencies: list[float] = []
-        self._lock = threading.Lock()
-        self.probe = Transport(broker_url).start()
-        self.probe.subscribe(f"{self.base}/+/set", self._on_command, wait=5)
-        self.load = SensorLoad(Transport(broker_url).start(), base=self.base)
-        self.occupied = [False] * rooms
-
-    def _on_command(self, topic: str, payload: bytes) -> None:
-        now = time.perf_counter()
-        light = topic[len(self.base) + 1: -len("/set")]
-        with self._lock:
-            queue = self.sent.get(light)
-            if queue:
-                self.latencies.append((now - queue.popleft()) * 1000)
-
-    def event(self, i: int) -> tuple[str, dict[str, Any]]:
-        room = i % self.rooms
-        self.occupied[room] = not self.occupied[room]
-        return f"room{room}.motion", {"occupancy": self.occupied[room]}
 
     def paced(self, count: int, per_second: float) -> dict[str, Any]:
-        with self._lock:
-            self.latencies = []
         before = self.engine.stats.fired
-        events = [self.event(i) for i in range(count)]
-
-        def stamp(i: int, at: float) -> None:
-            pass
-
-        start = time.perf_counter()
-        interval = 1.0 / per_second
-        for i, (name, payload) in enumerate(events):
-            due = start + i * interval
-            while (wait := due - time.perf_counter()) > 0:
-                time.sleep(wait if wait > 0.002 else 0)
-            light = name.replace(".motion", ".light")
-            with self._lock:
-                self.sent[light].append(time.perf_counter())
-            self.load.report(name, payload)
-        sent_for = time.perf_counter() - start
-        deadline = time.monotonic() + 30
-        while len(self.latencies) < count and time.monotonic() < deadline:
-            time.sleep(0.01)
-        return {"events": count, "rate_per_s": per_second, "achieved_rate_per_s": round(count / sent_for, 1),
-                "commands_seen": len(self.latencies), "fired": self.engine.stats.fired - before,
-                "p50_ms": _pct(self.latencies, 50), "p95_ms": _pct(self.latencies, 95), "p99_ms": _pct(self.latencies, 99),
-                "mean_ms": round(statistics.mean(self.latencies), 2) if self.latencies else None}
+        outcomes = dict(self.engine.stats.outcomes)
+        self.pipe.send(("paced", count, per_second))
+        got = self.pipe.recv()
+        latencies = got["latencies"]
+        return {"events": count, "rate_per_s": per_second, "achieved_rate_per_s": round(count / got["sent_for"], 1),
+                "commands_seen": len(latencies), "events_without_command": got["skipped"],
+                "fired": self.engine.stats.fired - before,
+                "outcomes": {k: v - outcomes.get(k, 0) for k, v in self.engine.stats.outcomes.items() if v - outcomes.get(k, 0)},
+                "p50_ms": _pct(latencies, 50), "p95_ms": _pct(latencies, 95), "p99_ms": _pct(latencies, 99),
+                "mean_ms": round(statistics.mean(latencies), 2) if latencies else None}
 
     def flood(self, count: int = 10_000) -> dict[str, Any]:
         stats = self.engine.stats
-        before = {k: getattr(stats, k) for k in ("reports", "evaluated", "fired", "suppressed", "dropped")}
+        before = {k: getattr(stats, k) for k in ("reports", "evaluated", "fired", "suppressed", "dropped", "unconfirmed")}
         rss = _rss_mb()
-        with self._lock:
-            self.latencies = []
-            self.sent.clear()
-        events = [self.event(i) for i in range(count)]
         start = time.perf_counter()
-        seconds = self.load.flood(events)
+        self.pipe.send(("flood", count))
         peak = rss
+        published = None
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             peak = max(peak, _rss_mb())
-            if stats.evaluated - before["evaluated"] >= count and self.engine.idle():
+            if published is None and self.pipe.poll(0):
+                published = self.pipe.recv()
+            if published is not None and stats.evaluated - before["evaluated"] >= count and self.engine.idle():
                 break
             time.sleep(0.05)
-        drained = time.perf_counter() - start
+        handled = time.perf_counter() - start
+        time.sleep(self.engine.confirm_timeout + 1.5)  # let the confirmation checks of the last actions run
         after = {k: getattr(stats, k) - v for k, v in before.items()}
-        return {"events": count, "published_in_s": round(seconds, 2), "handled_in_s": round(drained, 2), **after,
+        return {"events": count, "published_in_s": round(published or 0, 2), "handled_in_s": round(handled, 2), **after,
                 "rss_before_mb": rss, "rss_peak_mb": peak, "rss_after_mb": _rss_mb()}
 
     def close(self) -> None:
         self.engine.stop()
-        self.probe.stop()
-        self.load.transport.stop()
-        self.conn.stop()
-        self.sim.terminate()
+        self.pipe.send(("stop",))
         self.sim.join(5)
+        if self.sim.is_alive():
+            self.sim.terminate()
+        self.conn.stop()
         self.audit.close()
 
 

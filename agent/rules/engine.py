@@ -42,6 +42,8 @@ class Stats:
     unconfirmed: int = 0
     """Actions whose device did not report the new value within the confirmation time."""
     rejected: dict[str, list[str]] = field(default_factory=dict)
+    outcomes: dict[str, int] = field(default_factory=dict)
+    """Action steps by outcome: unconfirmed (sent; confirmation checked later), already, denied, failed..."""
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -73,8 +75,8 @@ class RuleEngine:
         self._armed: dict[str, bool] = {}
         self._holding: set[str] = set()
         self._schedule: dict[str, float] = {}
-        # a few action threads, so one device's confirmation does not hold up another's command; a rule's
-        # actions always go to the same thread, so they stay in order
+        # a few action threads, so one device's command does not wait behind another's; the actions for one
+        # device always go to the same thread, so they stay in order
         self._queues: list[queue.Queue[Firing | None]] = [queue.Queue(maxsize=max(1, max_pending // workers))
                                                            for _ in range(max(1, workers))]
         self._wake = threading.Event()
@@ -200,7 +202,8 @@ class RuleEngine:
         self._armed[rule.id] = False
         self.stats.fired += 1
         try:
-            self._queues[hash(rule.id) % len(self._queues)].put_nowait(Firing(rule, reason, stamp))
+            # by device: two rules acting on one light run in the order they fired ("on" then "off", never reversed)
+            self._queues[hash(rule.actions[0].device) % len(self._queues)].put_nowait(Firing(rule, reason, stamp))
         except queue.Full:
             self.stats.dropped += 1
             if self.stats.dropped in (1, 100, 10_000) or self.stats.dropped % 100_000 == 0:
@@ -257,6 +260,8 @@ class RuleEngine:
         with self._lock:
             self._checks += [(due, rule.id, o.step) for o in outcomes if o.status == "unconfirmed"]
         self.stats.actions += len(steps)
+        for o in outcomes:
+            self.stats.outcomes[o.status] = self.stats.outcomes.get(o.status, 0) + 1
         changed = {o.step.attribute: before[o.step.attribute] for o in outcomes
                    if o.status in ("done", "unconfirmed") and o.step.attribute and before.get(o.step.attribute) is not None}
         if revert and action.revert_s and changed:
@@ -274,11 +279,14 @@ class RuleEngine:
             due = [c for c in self._checks if c[0] <= now]
             self._checks = [c for c in self._checks if c[0] > now]
         for _, rule_id, step in due:
-            reported = self.registry.value(step.device_id or "", step.attribute or "")
-            if reported != step.value:
+            # still in flight: the device never reported the value (a later command for it supersedes this one)
+            if self.executor.in_flight(step.device_id or "", step.attribute or "") == step.value:
                 self.stats.unconfirmed += 1
-                log.warning("rule %s: %s did not confirm %s = %r within %g s; it reports %r", rule_id, step.device_id,
-                            step.attribute, step.value, self.confirm_timeout, reported)
+                if self.stats.unconfirmed <= 10 or self.stats.unconfirmed % 1000 == 0:
+                    reported = self.registry.value(step.device_id or "", step.attribute or "")
+                    log.warning("rule %s: %s did not confirm %s = %r within %g s; it reports %r (%d unconfirmed so far)",
+                                rule_id, step.device_id, step.attribute, step.value, self.confirm_timeout, reported,
+                                self.stats.unconfirmed)
 
     # ------------------------------------------------------------ timers and schedules
 
