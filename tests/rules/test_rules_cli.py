@@ -1,0 +1,112 @@
+"""``iotlm rules`` and ``iotlm run`` as a user runs them: real processes, a real broker, the simulated flat."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from device_drivers.broker import EmbeddedBroker
+from device_drivers.home import Home
+from device_drivers.simulator.load import SensorLoad
+from device_drivers.transport import Transport
+from tests.conftest import EXAMPLE_HOME, ROOT
+
+
+def iotlm(*args: str, home: Path, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "IOTLM_HOME": str(home), "IOTLM_BROKER": ""}
+    return subprocess.run([sys.executable, "-m", "agent.cli", *args], capture_output=True, text=True, timeout=timeout,
+                          cwd=ROOT, env=env)
+
+
+SENTENCE = "when the hallway motion sensor sees someone, turn on the hallway light for 2 seconds"
+
+
+def test_rules_are_added_from_a_sentence_listed_tested_disabled_and_removed(tmp_path: Path) -> None:
+    devices = ["--devices-from", str(EXAMPLE_HOME)]
+    added = iotlm("rules", "add", SENTENCE, "--yes", "--no-llm", "--json", "--id", "hall", *devices, home=tmp_path)
+    assert added.returncode == 0, added.stderr
+    out = json.loads(added.stdout)
+    assert out["saved"] is True and out["rule"]["id"] == "hall"
+    assert out["description"] == ("When the hallway motion sensor's occupancy becomes true: set the hallway light to state on, "
+                                  "then after 2 seconds put it back as it was.")
+    [listed] = json.loads(iotlm("rules", "list", "--json", home=tmp_path).stdout)
+    assert (listed["id"], listed["enabled"], listed["state"]["fired"]) == ("hall", True, 0)
+    tested = json.loads(iotlm("rules", "test", "hall", "--value", "true", "--json", *devices, home=tmp_path).stdout)
+    assert (tested["trigger"], tested["would_fire"], tested["problems"]) == ({"value": True, "matches": True}, True, [])
+    assert json.loads(iotlm("rules", "disable", "hall", "--json", home=tmp_path).stdout) == {"id": "hall", "done": "disable"}
+    assert json.loads(iotlm("rules", "show", "hall", "--json", home=tmp_path).stdout)["enabled"] is False
+    again = iotlm("rules", "add", SENTENCE, "--yes", "--no-llm", "--id", "hall", *devices, home=tmp_path)
+    assert again.returncode == 2 and "a rule 'hall' exists already" in again.stderr
+    assert iotlm("rules", "remove", "hall", home=tmp_path).returncode == 0
+    assert json.loads(iotlm("rules", "list", "--json", home=tmp_path).stdout) == []
+
+
+def test_a_sentence_that_is_not_a_rule_is_explained_and_nothing_is_saved(tmp_path: Path) -> None:
+    bad = iotlm("rules", "add", "turn everything on", "--yes", "--no-llm", "--devices-from", str(EXAMPLE_HOME), home=tmp_path)
+    assert bad.returncode == 2
+    assert "I couldn't make a rule of that: I couldn't find the two halves of a rule" in bad.stderr
+    missing = iotlm("rules", "show", "nope", home=tmp_path)
+    assert missing.returncode == 2 and "no rule 'nope'; rules: none yet" in missing.stderr
+    assert json.loads(iotlm("rules", "list", "--json", home=tmp_path).stdout) == []
+
+
+def test_run_fires_rules_answers_over_mqtt_reports_bad_rules_and_stops_on_sigterm(
+        broker: EmbeddedBroker, home: Home, sim_transport: Transport, tmp_path: Path) -> None:
+    from device_drivers.simulator import Simulator
+
+    added = iotlm("rules", "add", SENTENCE, "--yes", "--no-llm", "--id", "hall", "--devices-from", str(EXAMPLE_HOME),
+                  home=tmp_path)
+    assert added.returncode == 0, added.stderr
+    (tmp_path / "rules.yaml").write_text(
+        "rules:\n"
+        "  - id: ghost\n"
+        "    when: {device: hallway.ghost, attribute: occupancy, to: true}\n"
+        "    do: [{device: hallway.light, set: {state: 'on'}}]\n", encoding="utf-8")
+    sim = Simulator(home, sim_transport, dialect="z2m").start()  # the default base topic, as a user's bridge
+    env = {**os.environ, "IOTLM_HOME": str(tmp_path), "IOTLM_BROKER": ""}
+    service = subprocess.Popen([sys.executable, "-m", "agent.cli", "run", "--broker", broker.url, "--name", "cli-test",
+                                "--wait", "1"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    client = Transport(broker.url).start()
+    replies: list[dict[str, Any]] = []
+    try:
+        started = ""
+        deadline = time.monotonic() + 60
+        while "rules running" not in started and time.monotonic() < deadline:
+            line = service.stderr.readline() if service.stderr else ""
+            if not line:
+                break
+            started += line
+        assert "1 rules running, 1 not" in started and "questions on iotlm/cli-test/ask" in started, started
+        assert "rule ghost: when: no device 'hallway.ghost'" in started
+        SensorLoad(sim_transport).report("hallway.motion", {"occupancy": True})
+        assert _wait(lambda: sim.state("hallway.light")["state"] == "on")
+        assert _wait(lambda: sim.state("hallway.light")["state"] == "off", timeout=10)  # put back after 2 s
+        client.subscribe("iotlm/cli-test/reply/#", lambda t, p: replies.append(json.loads(p)), wait=5)
+        client.publish("iotlm/cli-test/ask", {"id": "a1", "text": "is the hallway light on?"})
+        assert _wait(lambda: bool(replies))
+        assert replies[0]["id"] == "a1" and replies[0]["reply"] == "The hallway light is off."
+        service.send_signal(signal.SIGTERM)
+        assert service.wait(timeout=15) == 0
+    finally:
+        if service.poll() is None:
+            service.kill()
+        service.communicate(timeout=10)  # closes the pipes
+        client.stop()
+        sim.clear_discovery()
+    shown = json.loads(iotlm("rules", "show", "hall", "--json", home=tmp_path).stdout)
+    assert shown["state"]["fired"] == 1 and shown["timers"] == []
+
+
+def _wait(predicate: Any, timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return bool(predicate())
