@@ -12,6 +12,7 @@ What cannot be read is said, part by part.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -88,7 +89,14 @@ def compile_rule(sentence: str, parser: Parser, *, rule_id: str | None = None, o
     conditions, trig_text = _time_conditions(trig_text, notes)
     act_conditions, act_text = _time_conditions(act_text, notes)
     conditions += act_conditions
-    trigger, room = _trigger(trig_text, parser)
+    try:
+        trigger, room = _trigger(trig_text, parser)
+    except RuleSyntaxError:
+        found = _trigger_by_model(trig_text, parser, planner) if planner is not None else None
+        if found is None:
+            raise
+        trigger, room = found
+        notes.append(f"\"{trig_text}\" was read by the language model as: {_say_trigger(trigger)}")
     actions = _actions(act_text, parser, room, planner, notes)
     return _finish(sentence, trigger, conditions, actions, parser, rule_id, owner, notes)
 
@@ -217,6 +225,77 @@ def _event_attribute(device: Device, kind: str, value: Any, text: str, parser: P
     if attr is None or value not in (attr.options or []):
         raise RuleSyntaxError(f"{_name(device)} is never {value}; it reports {', '.join(attrs)}")
     return device, "state", value
+
+
+TRIGGER_PREFIX = """Each line names the device reading that starts an automation, and the condition on it.
+
+Event: the study motion detector notices somebody
+Trigger: study.motion.occupancy becomes true
+Event: the lounge gets colder than 17 degrees
+Trigger: lounge.sensor.temperature below 17
+Event: the back door contact reports it is open
+Trigger: back.door_contact.contact becomes false
+Event: the den lamp gets switched on
+Trigger: den.lamp.state becomes on
+"""
+
+
+def trigger_grammar(devices: list[Device]) -> str:
+    """``<device>.<attribute> becomes <option> | above <n> | below <n>``, over attributes devices report."""
+    lines = ["root ::= " + " | ".join(f"t{i}" for i in range(len(devices))) if devices else 'root ::= "none"']
+    for i, device in enumerate(devices):
+        alternatives = []
+        for name, attr in device.attributes.items():
+            head = json.dumps(f"{device.id}.{name} ")
+            if attr.kind == "numeric":
+                alternatives.append(f'{head} ("above " | "below ") num')
+            elif attr.options:
+                options = " | ".join(json.dumps(_word(o)) for o in attr.options)
+                alternatives.append(f'{head} "becomes " ({options})')
+        lines.append(f"t{i} ::= " + (" | ".join(alternatives) or '"none"'))
+    lines.append('num ::= "-"? [0-9] [0-9]? [0-9]? ("." [0-9])?')
+    return "\n".join(lines) + "\n"
+
+
+def _trigger_by_model(text: str, parser: Parser, planner: LLMPlanner) -> tuple[Trigger, str | None] | None:
+    """The local model picks a device reading and a condition, held to real ones by a grammar; only a choice that
+    the words point at (the device's room, name or kind) and that the model is fairly sure of is kept."""
+    frame = parser._frame(normalise(text))
+    candidates = [d for d in parser.devices.values() if (d.room or "").lower() in frame.rooms] if frame.rooms else \
+        [parser.devices[i] for i in frame.named] or list(parser.devices.values())
+    candidates = [d for d in candidates if any(a.kind == "numeric" or a.options for a in d.attributes.values())][:12]
+    if not candidates:
+        return None
+    try:
+        completion = planner.model.complete(TRIGGER_PREFIX + f"Event: {text}\nTrigger:", grammar=trigger_grammar(candidates),
+                                            max_tokens=24)
+    except Exception:  # no model, or it failed: the fast path's explanation stands
+        return None
+    match = re.fullmatch(r"\s*(?P<device>\S+)\.(?P<attr>[a-z0-9_]+) (?:becomes (?P<to>\S+)|(?P<cmp>above|below) (?P<n>-?[\d.]+))\s*",
+                         completion.text)
+    if match is None or (completion.confidence is not None and completion.confidence < planner.min_confidence):
+        return None
+    device = parser.devices.get(match.group("device"))
+    if device is None or match.group("attr") not in device.attributes:
+        return None
+    if not (frame.rooms or frame.named or frame.kinds):
+        return None  # nothing in the words points at a device: a guess, not a reading
+    attr = device.attributes[match.group("attr")]
+    data: dict[str, Any] = {"device": device.id, "attribute": match.group("attr")}
+    if match.group("cmp"):
+        data[match.group("cmp")] = float(match.group("n"))
+    else:
+        data["to"] = next((o for o in attr.options or [] if _word(o) == match.group("to")), match.group("to"))
+    return Trigger.model_validate(data), device.room
+
+
+def _word(option: Any) -> str:
+    return "true" if option is True else "false" if option is False else str(option)
+
+
+def _say_trigger(t: Trigger) -> str:
+    cond = f"above {t.above:g}" if t.above is not None else f"below {t.below:g}" if t.below is not None else f"becomes {_word(t.to)}"
+    return f"{t.device}.{t.attribute} {cond}"
 
 
 # ---------------------------------------------------------------- the "do" half

@@ -355,3 +355,24 @@ def test_service_answers_chat_over_mqtt(stack: Stack, tmp_path: Path, transport:
     service.stop()
     agent.close()
     client.stop()
+
+
+def test_what_the_fast_path_cannot_read_goes_to_the_model_with_a_rule_grammar(home: Home) -> None:
+    from agent.llm.planner import LLMPlanner
+    from tests.fakes import ScriptedModel
+
+    parser = Parser(home.devices)
+    model = ScriptedModel(lambda prompt: ("bedroom.climate.humidity above 70", 0.8))
+    compiled = compile_rule("when the bedroom feels muggy, turn on the bedroom fan", parser, planner=LLMPlanner(model))
+    t = compiled.rule.trigger
+    assert (t.device, t.attribute, t.above) == ("bedroom.climate", "humidity", 70)
+    assert compiled.notes == ['"the bedroom feels muggy" was read by the language model as: bedroom.climate.humidity above 70']
+    grammar = model.grammars[0] or ""
+    assert '"bedroom.climate.humidity "' in grammar and "kitchen" not in grammar  # only the bedroom's readings
+    # unsure, or pointing at nothing the words name: the fast path's explanation stands
+    unsure = LLMPlanner(ScriptedModel(lambda prompt: ("bedroom.climate.humidity above 70", 0.1)))
+    with pytest.raises(RuleSyntaxError, match="names no device I know"):
+        compile_rule("when the bedroom feels muggy, turn on the bedroom fan", parser, planner=unsure)
+    vague = LLMPlanner(ScriptedModel(lambda prompt: ("hallway.motion.occupancy becomes true", 0.9)))
+    with pytest.raises(RuleSyntaxError, match="names no device I know"):
+        compile_rule("when it gets spooky, turn on the hallway light", parser, planner=vague)
