@@ -8,7 +8,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from device_drivers.model import first_error
 from device_drivers.transport import BrokerURLError, parse_broker_url
@@ -44,6 +44,8 @@ class Settings(BaseModel):
     """An OpenAI-compatible completions server (http://host:port) to use instead of the local model."""
     policies: Path | None = None
     """Policy file (.toml/.yaml); default: $IOTLM_HOME/policies.toml if it exists."""
+    keep_history_days: float = Field(default=90.0, gt=0)
+    """Device state history older than this is deleted (at start and every few hours while running)."""
 
     @field_validator("broker")
     @classmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,8 @@ from policies.model import User
 from tools.executor import Executor
 from tools.plugins import build_drivers, build_tools, plugin_manager
 from tools.registry import ToolRegistry
+
+log = logging.getLogger(__name__)
 
 
 def policy_file(settings: Settings) -> Path | None:
@@ -83,6 +86,9 @@ def build_runtime(settings: Settings, broker_url: str, *, share_group: str | Non
     gate = Gate(default_policies(config), audit)
     executor = Executor(connection, gate, tools, policy_config=config)
     store = MemoryStore(database_path(settings))
+    purged = store.purge(keep_history_days=settings.keep_history_days, vacuum=False)
+    if purged:
+        log.info("state history: %d rows older than %g days deleted", purged, settings.keep_history_days)
     # a worker sharing the reports records every one it gets, so the history holds the latest value of each device
     history = HistoryRecorder(store).attach(connection.registry, every_report=share_group is not None)
     return Runtime(settings, connection, tools, config, audit, executor, store, history)

@@ -117,8 +117,12 @@ class Service:
     def _watch_loop(self) -> None:
         """Pick up `iotlm rules add/enable/disable/remove` and edits of the YAML file while running."""
         last_structure = self.runtime.connection.registry.structure_version
+        last_purge = time.monotonic()
         while not self._stop.wait(1.0):
             try:
+                if self.runtime.store is not None and time.monotonic() - last_purge > 6 * 3600:
+                    last_purge = time.monotonic()
+                    self.runtime.store.purge(keep_history_days=self.runtime.settings.keep_history_days)
                 structure = self.runtime.connection.registry.structure_version
                 if (self.rules.version() != self._version or structure != last_structure or
                         (self.rules_file is not None and _mtime(self.rules_file) != self._file_mtime)):

@@ -36,6 +36,12 @@ def add_parser(sub: Any, common_home: Any) -> None:
         p.add_argument("--json", action="store_true")
         p.set_defaults(func=cmd_memory)
 
+    p = verbs.add_parser("purge", help="delete device state history older than --days (default: keep_history_days, 90)")
+    common_home(p)
+    p.add_argument("--days", type=float, help="keep this many days of history")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_memory)
+
     p = verbs.add_parser("forget", help="delete a memory: the row, its embedding and its index entry")
     common_home(p)
     p.add_argument("id", type=int)
@@ -56,6 +62,21 @@ def cmd_memory(args: argparse.Namespace) -> int:
     from agent.config import load_settings
 
     settings = load_settings({"home": getattr(args, "home_dir", None)}, config_file=getattr(args, "config", None))
+    if args.memory == "purge":  # the store only: no embedder to load
+        from memory.store import MemoryStore
+
+        days = args.days if args.days is not None else settings.keep_history_days
+        if days <= 0:
+            print(f"iotlm: error: --days {days:g}: keep at least a fraction of a day, e.g. --days 0.5", file=sys.stderr)
+            return 2
+        store = MemoryStore(settings.home / "iotlm.db")
+        try:
+            deleted = store.purge(keep_history_days=days)
+        finally:
+            store.close()
+        print(json.dumps({"deleted": deleted, "kept_days": days}) if args.json else
+              f"deleted {deleted} state changes older than {days:g} days")
+        return 0
     mem = open_memory(settings.home)
     try:
         out: Any

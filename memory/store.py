@@ -197,12 +197,14 @@ class MemoryStore:
 
     # ------------------------------------------------------------ retention
 
-    def purge(self, *, keep_history_days: float) -> int:
-        """Delete state history older than the retention window; return the rows deleted."""
+    def purge(self, *, keep_history_days: float, vacuum: bool = True) -> int:
+        """Delete state history older than the retention window; return the rows deleted. With ``vacuum`` the
+        freed pages are rewritten too, so the deleted values are gone from the file, not only unlinked."""
         cutoff = (datetime.now() - timedelta(days=keep_history_days)).timestamp()
         with self._lock, self.db.conn:
             deleted = self.db.execute("DELETE FROM state_history WHERE time < ?", [cutoff]).rowcount
-        self.vacuum()
+        if vacuum and deleted:
+            self.vacuum()
         return int(deleted)
 
     def close(self) -> None:

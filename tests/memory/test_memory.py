@@ -177,3 +177,30 @@ def test_a_preference_is_applied_to_a_vague_request_with_the_real_embedder(tmp_p
     assert living is not None and [(s.device_id, s.value) for s in living[0]] == [("living_room.thermostat", 22)]
     assert apply_preferences("make the kitchen comfortable", mem, parser, "owner", None) is None
     assert apply_preferences("make the bedroom comfortable for sleeping", mem, parser, "bob", None) is None
+
+
+def test_memory_purge_from_the_command_line_deletes_old_history(tmp_path: Path) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    store = MemoryStore(tmp_path / "iotlm.db")
+    now = time.time()
+    store.record_states([(now - 40 * 86400, "hallway.front_door", "state", "unlocked"),
+                         (now - 86400, "hallway.front_door", "state", "locked")])
+    store.close()
+    env = {**os.environ, "IOTLM_HOME": str(tmp_path)}
+    run = subprocess.run([sys.executable, "-m", "agent.cli", "memory", "purge", "--days", "30", "--json"],
+                         capture_output=True, text=True, cwd=ROOT, env=env, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout) == {"deleted": 1, "kept_days": 30}
+    bad = subprocess.run([sys.executable, "-m", "agent.cli", "memory", "purge", "--days", "0"],
+                         capture_output=True, text=True, cwd=ROOT, env=env, timeout=60)
+    assert bad.returncode == 2 and "keep at least a fraction of a day" in bad.stderr
+    assert b"unlocked" not in (tmp_path / "iotlm.db").read_bytes()  # gone from the file, not only unlinked
+    store = MemoryStore(tmp_path / "iotlm.db")
+    assert [h["value"] for h in store.history("hallway.front_door")] == ["locked"]
+    store.close()
