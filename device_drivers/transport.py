@@ -117,6 +117,9 @@ class Transport:
         self._connected = threading.Event()
         self._connections = 0
         self._inbox: queue.Queue[tuple[str, bytes] | threading.Event | None] = queue.Queue()
+        self.max_backlog = 200_000
+        """Messages received but not yet handled, at most; past it new ones are dropped, counted and logged."""
+        self.dropped = 0
         self._dispatcher: threading.Thread | None = None
         self._started = False
 
@@ -240,6 +243,12 @@ class Transport:
             acked.set()
 
     def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
+        if self._inbox.qsize() >= self.max_backlog:  # a flood faster than the handlers: bounded, never silent
+            self.dropped += 1
+            if self.dropped in (1, 100) or self.dropped % 10_000 == 0:
+                log.warning("%s: %d messages waiting; %d dropped so far (latest on %s)", self.address.url,
+                            self._inbox.qsize(), self.dropped, message.topic)
+            return
         self._inbox.put((message.topic, bytes(message.payload)))
 
     # ------------------------------------------------------------ dispatcher thread
