@@ -455,9 +455,19 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 return 0 if len(devices) == len(home.devices) else 1
             floors = {a.name: a.floor for a in home.areas if a.floor}
             with agent_session(settings, broker.url, wait=3.0, floors=floors) as agent:
+                from agent.rules.store import RuleStore
+                from agent.service import Service
+
+                # your saved rules run too: make a sensor report with iotlm/sim/<device id>/report on this broker
+                service = Service(agent, RuleStore(settings.home / "rules.db"), home_name="demo").start()
+                if service.engine.rules():
+                    print(f"{len(service.engine.rules())} rules running (iotlm rules list)", file=sys.stderr)
                 print('Try: "dim the living room to 30% and lock the front door", "is the front door locked?", '
                       '"turn it off", "what\'s the temperature in the bedroom?" (exit to leave)', file=sys.stderr)
-                return chat_loop(agent, user=args.user or "owner", room=args.room, thread=args.thread or "demo")
+                try:
+                    return chat_loop(agent, user=args.user or "owner", room=args.room, thread=args.thread or "demo")
+                finally:
+                    service.stop()
         finally:
             transport.stop()
 

@@ -143,7 +143,7 @@ def cmd_add(args: argparse.Namespace) -> int:
         print(json.dumps({"rule": rule.model_dump(by_alias=True), "description": words, "notes": compiled.notes,
                           "risky": dangerous, "saved": True}, ensure_ascii=False))
     else:
-        print(f"Saved. It runs in `iotlm run`{' (risky actions approved)' if rule.approved_risky else ''}.")
+        print(f"Saved. It runs in `iotlm run` (and `iotlm demo`){' (risky actions approved)' if rule.approved_risky else ''}.")
     return 0
 
 
