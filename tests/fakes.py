@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from agent.llm.backend import Completion
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 class ScriptedModel:
@@ -33,7 +37,7 @@ class WordEmbedder:
     def __init__(self) -> None:
         self.calls = 0
 
-    def encode(self, texts: list[str]) -> "np.ndarray":
+    def encode(self, texts: list[str]) -> np.ndarray:
         import hashlib
         import re
 
