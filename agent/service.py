@@ -200,11 +200,3 @@ def _mtime(path: Path) -> float:
     except OSError:
         return 0.0
 
-
-def wait_until(predicate: Any, timeout: float, interval: float = 0.01) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return bool(predicate())

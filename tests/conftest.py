@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -103,3 +104,13 @@ def stack(home: Home, transport: Transport, sim_transport: Transport, prefix: st
     s = make_stack(home, transport, sim_transport, prefix, tmp_path / "iotlm.db")
     yield s
     s.audit.close()
+
+
+def eventually(predicate: Callable[[], object], timeout: float = 5.0) -> bool:
+    """Whether ``predicate()`` becomes true within ``timeout`` seconds (polled every 10 ms)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.01)
+    return bool(predicate())

@@ -67,6 +67,15 @@ def add_parser(sub: Any) -> None:
     bench.set_defaults(func=lambda args: bench.print_help() or 2)
 
 
+def _emit(results: Any, path: Path | None) -> int:
+    """Print a benchmark's results as JSON, and write them to ``path`` when given."""
+    text = json.dumps(results, indent=2)
+    print(text)
+    if path:
+        path.write_text(text, encoding="utf-8")
+    return 0
+
+
 def _progress(total_label: str) -> Any:
     from tqdm import tqdm  # type: ignore[import-untyped]
 
@@ -156,22 +165,14 @@ def cmd_latency(args: argparse.Namespace) -> int:
     from agent.bench import latency
 
     results = latency.run(args.rounds)
-    text = json.dumps(results, indent=2)
-    print(text)
-    if args.json:
-        args.json.write_text(text, encoding="utf-8")
-    return 0
+    return _emit(results, args.json)
 
 
 def cmd_memory(args: argparse.Namespace) -> int:
     from agent.bench import memory_bench
 
     results = memory_bench.run([int(n) for n in args.sizes.split(",")])
-    text = json.dumps(results, indent=2)
-    print(text)
-    if args.json:
-        args.json.write_text(text, encoding="utf-8")
-    return 0
+    return _emit(results, args.json)
 
 
 def cmd_planning(args: argparse.Namespace) -> int:
@@ -179,13 +180,13 @@ def cmd_planning(args: argparse.Namespace) -> int:
 
     from agent.bench import planning
     from agent.llm.backend import LocalModel, default_model_path
-    from memory.embeddings import CachedEmbedder, MiniLMEmbedder
+    from memory.embeddings import MiniLMEmbedder
     from memory.memory import Memory
     from memory.store import MemoryStore
 
     data = Path(tempfile.mkdtemp(prefix="iotlm-planning-"))
     path = args.model or default_model_path(data)
-    memory = Memory(store := MemoryStore(data / "iotlm.db"), CachedEmbedder(MiniLMEmbedder(), store), data / "index")
+    memory = Memory(store := MemoryStore(data / "iotlm.db"), MiniLMEmbedder(), data / "index")  # Memory caches vectors
     model = LocalModel(path)
     big = LocalModel(path, n_ctx=32768) if args.whole_home_cases else None
     try:
@@ -196,19 +197,11 @@ def cmd_planning(args: argparse.Namespace) -> int:
         if big is not None:
             big.close()
         store.close()
-    text = json.dumps(results, indent=2)
-    print(text)
-    if args.json:
-        args.json.write_text(text, encoding="utf-8")
-    return 0
+    return _emit(results, args.json)
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
     from agent.bench import rules_bench
 
     results = rules_bench.run(args.slow_events, args.fast_events, args.flood)
-    text = json.dumps(results, indent=2)
-    print(text)
-    if args.json:
-        args.json.write_text(text, encoding="utf-8")
-    return 0
+    return _emit(results, args.json)

@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from device_drivers.model import Device, Value
 from policies.model import Step
@@ -85,6 +85,18 @@ def _days(value: Any) -> list[str]:
     return sorted(set(out), key=DAYS.index)
 
 
+Days = Annotated[list[str], BeforeValidator(_days)]
+Clock = Annotated[str | None, BeforeValidator(lambda v: None if v is None else clock(v))]
+Seconds = Annotated[float | None, BeforeValidator(seconds)]
+
+
+def _between(value: Value, above: float | None, below: float | None) -> bool:
+    """A number strictly above ``above`` and strictly below ``below`` (each optional); anything else is not."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return False
+    return (above is None or value > above) and (below is None or value < below)
+
+
 class Trigger(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
@@ -94,21 +106,9 @@ class Trigger(BaseModel):
     above: float | None = None
     below: float | None = None
     each: bool = False
-    for_s: float | None = Field(default=None, alias="for")
-    at: str | None = None
-    days: list[str] = Field(default_factory=list)
-
-    _d = field_validator("for_s", mode="before")(seconds)
-
-    @field_validator("at", mode="before")
-    @classmethod
-    def _at(cls, value: Any) -> str | None:
-        return None if value is None else clock(value)
-
-    @field_validator("days", mode="before")
-    @classmethod
-    def _days(cls, value: Any) -> list[str]:
-        return _days(value)
+    for_s: Seconds = Field(default=None, alias="for")
+    at: Clock = None
+    days: Days = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _shape(self) -> Trigger:
@@ -124,9 +124,7 @@ class Trigger(BaseModel):
 
     def matches(self, value: Value) -> bool:
         if self.above is not None or self.below is not None:
-            if not isinstance(value, (int, float)) or isinstance(value, bool):
-                return False
-            return (self.above is None or value > self.above) and (self.below is None or value < self.below)
+            return _between(value, self.above, self.below)
         if self.to is not None:
             return bool(value == self.to)
         return True  # any report of the attribute
@@ -137,24 +135,14 @@ class Condition(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    after: str | None = None
-    before: str | None = None
-    days: list[str] = Field(default_factory=list)
+    after: Clock = None
+    before: Clock = None
+    days: Days = Field(default_factory=list)
     device: str | None = None
     attribute: str | None = None
     is_: Value = Field(default=None, alias="is")
     above: float | None = None
     below: float | None = None
-
-    @field_validator("after", "before", mode="before")
-    @classmethod
-    def _clock(cls, value: Any) -> str | None:
-        return None if value is None else clock(value)
-
-    @field_validator("days", mode="before")
-    @classmethod
-    def _days(cls, value: Any) -> list[str]:
-        return _days(value)
 
     @model_validator(mode="after")
     def _shape(self) -> Condition:
@@ -177,11 +165,8 @@ class Condition(BaseModel):
         if self.device is not None:
             if self.is_ is not None and state != self.is_:
                 return False
-            if self.above is not None or self.below is not None:
-                if not isinstance(state, (int, float)) or isinstance(state, bool):
-                    return False
-                if (self.above is not None and state <= self.above) or (self.below is not None and state >= self.below):
-                    return False
+            if (self.above is not None or self.below is not None) and not _between(state, self.above, self.below):
+                return False
         return True
 
 
@@ -197,10 +182,8 @@ class Action(BaseModel):
 
     device: str
     set: dict[str, Value]
-    delay_s: float = Field(default=0.0, alias="after")
-    revert_s: float | None = Field(default=None, alias="for")
-
-    _d = field_validator("delay_s", "revert_s", mode="before")(seconds)
+    delay_s: Annotated[float, BeforeValidator(seconds)] = Field(default=0.0, alias="after")
+    revert_s: Seconds = Field(default=None, alias="for")
 
     @field_validator("set")
     @classmethod
@@ -219,13 +202,11 @@ class Rule(BaseModel):
     trigger: Trigger = Field(alias="when")
     conditions: list[Condition] = Field(default_factory=list, alias="if")
     actions: list[Action] = Field(alias="do")
-    cooldown_s: float = Field(default=0.0, alias="cooldown")
+    cooldown_s: Annotated[float, BeforeValidator(seconds)] = Field(default=0.0, alias="cooldown")
     enabled: bool = True
     owner: str = "owner"
     approved_risky: bool = False
     """Risky actions (locks, garage doors, ovens) were approved when the rule was accepted."""
-
-    _d = field_validator("cooldown_s", mode="before")(seconds)
 
     @field_validator("id")
     @classmethod

@@ -1,4 +1,4 @@
-"""Device-side load: sensors reporting as Zigbee2MQTT would, as fast as possible or at a set rate.
+"""Device-side load: sensors reporting as Zigbee2MQTT would, one at a time or as fast as possible.
 
 Benchmarks use it to play a building full of sensors against the agent's own connection. It
 publishes state reports only (what devices send), never commands, so it lives with the
@@ -8,7 +8,7 @@ simulator and not in the agent.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from device_drivers.transport import Transport
@@ -37,16 +37,3 @@ class SensorLoad:
             self.sent += 1
         return time.perf_counter() - start
 
-    def paced(self, reports: Iterable[tuple[str, dict[str, Any]]], per_second: float,
-              on_sent: Callable[[int, float], None] | None = None, qos: int = 0) -> float:
-        """Reports at ``per_second`` on a fixed schedule (no drift); ``on_sent(i, stamp)`` after each."""
-        interval = 1.0 / per_second
-        start = time.perf_counter()
-        for i, (name, payload) in enumerate(reports):
-            due = start + i * interval
-            while (wait := due - time.perf_counter()) > 0:
-                time.sleep(wait if wait > 0.002 else 0)
-            stamp = self.report(name, payload, qos=qos)
-            if on_sent is not None:
-                on_sent(i, stamp)
-        return time.perf_counter() - start

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 
 import pytest
 
 from device_drivers.broker import EmbeddedBroker
 from device_drivers.home import Home, default_homebench_path, load_homebench
 from device_drivers.transport import Transport
-from tests.conftest import connect, start_sim
+from tests.conftest import connect, eventually, start_sim
 
 
 @pytest.mark.parametrize("dialect", ["z2m", "ha"])
@@ -88,7 +87,7 @@ def test_simulator_rejects_what_a_device_would(home: Home, transport: Transport,
     transport.publish(f"{prefix}/z2m/kitchen.temperature/set", {"temperature": 30}, wait=2)
     transport.publish(f"{prefix}/z2m/kitchen.light/set", {"warp": 9}, wait=2)
     transport.publish(f"{prefix}/z2m/kitchen.light/set", {"state": "DIM"}, wait=2)
-    assert _wait(lambda: len(sim.commands) == 4)
+    assert eventually(lambda: len(sim.commands) == 4)
     light, sensor, warp, dim = sim.commands
     assert dim.rejected == {"state": "'DIM' is not an allowed value for 'state' (ON, OFF)"}
     assert light.applied == {"state": "on"} and "250 is out of range 0..100 %" in light.rejected["brightness"]
@@ -96,7 +95,7 @@ def test_simulator_rejects_what_a_device_would(home: Home, transport: Transport,
     assert warp.rejected == {"warp": "No converter available for 'warp' (9)"}
     assert sim.state("kitchen.light") == {"state": "on", "brightness": 70}
     assert sim.state("kitchen.temperature") == {"temperature": 21.5, "humidity": 45}
-    assert _wait(lambda: len(logs) == 4)
+    assert eventually(lambda: len(logs) == 4)
 
 
 def test_report_and_reset_control_topics(home: Home, transport: Transport, sim_transport: Transport, prefix: str) -> None:
@@ -123,10 +122,10 @@ def test_broker_restart_recovers_subscriptions_without_a_manual_step(home: Home,
             conn = connect(t, prefix)
             assert conn.registry.wait_for_devices(["kitchen.light"], timeout=10)
             first.stop()
-            assert _wait(lambda: not t.connected, timeout=10)
+            assert eventually(lambda: not t.connected, timeout=10)
             with EmbeddedBroker(port=port, kind="mosquitto"):
                 assert t.wait_connected(20) and sim_t.wait_connected(20)
-                assert _wait(lambda: t.connections == 2)
+                assert eventually(lambda: t.connections == 2)
                 # the restored subscriptions are acknowledged before this one (one client's packets are in order)
                 assert t.subscribe(f"{prefix}/_fence", lambda tp, p: None, wait=5)
                 # the new broker has no retained messages: the sim republishes, the driver hears it
@@ -189,15 +188,3 @@ def test_a_homebench_home_loads_and_every_device_is_discovered(transport: Transp
     assert conn.registry.wait_for_devices([d.id for d in home.devices], timeout=10)
     assert conn.registry.get("ding_room.light").room == "dining room"  # type: ignore[union-attr]
     assert set(conn.registry.ids()) == {d.id for d in home.devices}
-
-
-def _wait(predicate: object, timeout: float = 5.0) -> bool:
-    done = threading.Event()
-    import time
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():  # type: ignore[operator]
-            return True
-        done.wait(0.01)
-    return False

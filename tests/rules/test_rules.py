@@ -20,7 +20,7 @@ from device_drivers.home import Home
 from device_drivers.simulator.load import SensorLoad
 from device_drivers.transport import Transport
 from policies.config import PolicyConfig, RateLimit
-from tests.conftest import Stack, make_stack
+from tests.conftest import Stack, eventually, make_stack
 
 NIGHT = datetime(2026, 11, 23, 23, 30)   # a Monday
 NOON = datetime(2026, 11, 23, 12, 0)
@@ -59,20 +59,11 @@ def light(stack: Stack) -> dict[str, Any]:
     return stack.sim.state("hallway.light")
 
 
-def wait(predicate: Any, timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.01)
-    return bool(predicate())
-
-
 def test_a_sensor_report_fires_the_rules_action_through_the_gate(stack: Stack, sensors: SensorLoad, tmp_path: Path) -> None:
     engine = engine_for(stack, tmp_path, [rule(**NIGHT_LIGHT)])
     assert light(stack)["state"] == "off"
     sensors.report("hallway.motion", {"occupancy": True})
-    assert wait(lambda: light(stack) == {"state": "on", "brightness": 20} | {k: v for k, v in light(stack).items()
+    assert eventually(lambda: light(stack) == {"state": "on", "brightness": 20} | {k: v for k, v in light(stack).items()
                                                                             if k not in ("state", "brightness")})
     entries = [e for e in stack.audit.entries() if e["origin"] == "rule"]
     assert {(e["device_id"], e["attribute"], e["verdict"]) for e in entries} == {
@@ -84,7 +75,7 @@ def test_a_sensor_report_fires_the_rules_action_through_the_gate(stack: Stack, s
 def test_outside_its_time_window_the_rule_does_not_fire(stack: Stack, sensors: SensorLoad, tmp_path: Path) -> None:
     engine = engine_for(stack, tmp_path, [rule(**NIGHT_LIGHT)], clock=lambda: NOON)
     sensors.report("hallway.motion", {"occupancy": True})
-    assert wait(lambda: engine.stats.evaluated >= 1)
+    assert eventually(lambda: engine.stats.evaluated >= 1)
     time.sleep(0.2)
     assert (engine.stats.fired, engine.stats.conditions_false) == (0, 1)
     assert light(stack)["state"] == "off" and stack.sim.commands == []
@@ -96,7 +87,7 @@ def test_a_cooldown_suppresses_a_burst(stack: Stack, sensors: SensorLoad, tmp_pa
     engine = engine_for(stack, tmp_path, [rule(**each)])
     for _ in range(20):
         sensors.report("hallway.motion", {"occupancy": True})
-    assert wait(lambda: engine.stats.fired + engine.stats.suppressed >= 20) and wait(engine.idle)
+    assert eventually(lambda: engine.stats.fired + engine.stats.suppressed >= 20) and eventually(engine.idle)
     assert (engine.stats.fired, engine.stats.suppressed) == (1, 19)
     # one firing: its two steps (state, brightness), each a command
     assert [json.loads(c.payload) for c in stack.sim.commands] == [{"state": "ON"}, {"brightness": 20}]
@@ -109,7 +100,7 @@ def test_edge_semantics_a_threshold_fires_once_per_crossing(stack: Stack, sensor
     engine = engine_for(stack, tmp_path, [hot])
     for value in (23.0, 24.5, 25.0, 26.0, 23.5, 24.1):  # crosses twice
         sensors.report("bedroom.climate", {"temperature": value, "humidity": 50})
-    assert wait(lambda: engine.stats.evaluated >= 6) and wait(engine.idle)
+    assert eventually(lambda: engine.stats.evaluated >= 6) and eventually(engine.idle)
     time.sleep(0.1)  # the last report's evaluation may still be finishing on the dispatcher thread
     assert engine.stats.fired == 2
     engine.stop()
@@ -120,8 +111,8 @@ def test_for_five_minutes_then_revert_puts_it_back(stack: Stack, sensors: Sensor
     engine = engine_for(stack, tmp_path, [rule(**short)])
     before = light(stack)
     sensors.report("hallway.motion", {"occupancy": True})
-    assert wait(lambda: light(stack)["state"] == "on")
-    assert wait(lambda: light(stack) == before, timeout=5)
+    assert eventually(lambda: light(stack)["state"] == "on")
+    assert eventually(lambda: light(stack) == before, timeout=5)
     reverts = [e for e in stack.audit.entries() if e["origin"] == "rule" and e["attribute"] == "state"]
     assert [e["value"] for e in reverts] == ["on", "off"]
     engine.stop()
@@ -131,16 +122,16 @@ def test_a_pending_revert_and_a_cooldown_survive_a_restart(stack: Stack, sensors
     long = {**NIGHT_LIGHT, "cooldown": "1h", "do": [{"device": "hallway.light", "set": {"state": "on"}, "for": "2s"}]}
     engine = engine_for(stack, tmp_path, [rule(**long)])
     sensors.report("hallway.motion", {"occupancy": True})
-    assert wait(lambda: light(stack)["state"] == "on")
-    assert wait(lambda: len(engine.store.timers()) == 1)
+    assert eventually(lambda: light(stack)["state"] == "on")
+    assert eventually(lambda: len(engine.store.timers()) == 1)
     engine.stop()  # the service stops with the revert pending
     engine.store.close()
     time.sleep(2.1)
     again = engine_for(stack, tmp_path, [rule(**long)])  # the same rules.db
-    assert wait(lambda: light(stack)["state"] == "off")  # the overdue revert ran on start
+    assert eventually(lambda: light(stack)["state"] == "off")  # the overdue revert ran on start
     sensors.report("hallway.motion", {"occupancy": False})
     sensors.report("hallway.motion", {"occupancy": True})
-    assert wait(lambda: again.stats.fired + again.stats.suppressed >= 1) and wait(again.idle)
+    assert eventually(lambda: again.stats.fired + again.stats.suppressed >= 1) and eventually(again.idle)
     assert (again.stats.fired, again.stats.suppressed) == (0, 1)  # still cooling down from before the restart
     again.stop()
 
@@ -163,11 +154,11 @@ def test_a_rule_from_a_sentence_behaves_like_the_same_rule_in_yaml(stack: Stack,
         engine = engine_for(stack, tmp_path, [which], name=f"{id(which)}.db")
         sensors.report("hallway.motion", {"occupancy": False})
         sensors.report("hallway.motion", {"occupancy": True})
-        assert wait(lambda: light(stack)["state"] == "on" and light(stack)["brightness"] == 20)
-        assert wait(engine.idle) and engine.stats.fired == 1
+        assert eventually(lambda: light(stack)["state"] == "on" and light(stack)["brightness"] == 20)
+        assert eventually(engine.idle) and engine.stats.fired == 1
         engine.stop()
         stack.executor.call("hallway.light.turn_off")
-        assert wait(lambda: light(stack)["state"] == "off")
+        assert eventually(lambda: light(stack)["state"] == "off")
 
 
 def test_risky_actions_run_only_when_approved_and_are_audited_each_time(stack: Stack, sensors: SensorLoad,
@@ -177,7 +168,7 @@ def test_risky_actions_run_only_when_approved_and_are_audited_each_time(stack: S
     engine = engine_for(stack, tmp_path, [rule(**lock)])
     sensors.report("hallway.door_contact", {"contact": False})
     sensors.report("hallway.door_contact", {"contact": True})
-    assert wait(lambda: engine.stats.fired == 1) and wait(engine.idle)
+    assert eventually(lambda: engine.stats.fired == 1) and eventually(engine.idle)
     assert stack.sim.state("hallway.front_door")["state"] == "locked"  # not approved: asked, so not done
     [denied] = [e for e in stack.audit.entries() if e["origin"] == "rule"]
     assert denied["verdict"] in ("ask", "deny")
@@ -185,7 +176,7 @@ def test_risky_actions_run_only_when_approved_and_are_audited_each_time(stack: S
     approved = engine_for(stack, tmp_path, [rule(**lock, approved_risky=True)], name="approved.db")
     sensors.report("hallway.door_contact", {"contact": False})
     sensors.report("hallway.door_contact", {"contact": True})
-    assert wait(lambda: stack.sim.state("hallway.front_door")["state"] == "unlocked")
+    assert eventually(lambda: stack.sim.state("hallway.front_door")["state"] == "unlocked")
     assert [e["verdict"] for e in stack.audit.entries() if e["origin"] == "rule"][-1] == "allow"
     approved.stop()
 
@@ -221,10 +212,10 @@ def test_two_workers_on_a_shared_subscription_handle_each_event_exactly_once(
     load = SensorLoad(sim_transport, base=f"{prefix}/z2m")
     for i in range(n):
         load.report("hallway.motion", {"occupancy": True, "seq": i})
-    assert wait(lambda: sum(e.stats.fired + e.stats.suppressed for _, e, _ in workers) >= n, timeout=15)
+    assert eventually(lambda: sum(e.stats.fired + e.stats.suppressed for _, e, _ in workers) >= n, timeout=15)
     time.sleep(0.3)
     for _, engine, _ in workers:
-        assert wait(engine.idle, timeout=30)
+        assert eventually(engine.idle, timeout=30)
     counts = [engine.stats.fired for _, engine, _ in workers]
     assert sum(counts) == n and all(c > 0 for c in counts), counts  # every event once, and both took a share
     assert sum(e.stats.suppressed for _, e, _ in workers) == 0  # no event reached both workers
@@ -270,7 +261,7 @@ def test_bad_rules_are_rejected_at_load_with_line_and_reason_and_the_others_run(
     }
     engine.start()
     sensors.report("hallway.motion", {"occupancy": True})
-    assert wait(lambda: light(stack)["state"] == "on")  # the good rule runs
+    assert eventually(lambda: light(stack)["state"] == "on")  # the good rule runs
     engine.stop()
 
 
@@ -346,7 +337,7 @@ def test_service_answers_chat_over_mqtt(stack: Stack, tmp_path: Path, transport:
     client.publish(f"iotlm/{name}/ask", {"id": "q1", "text": "turn on the kitchen light", "user": "alice"})
     client.publish(f"iotlm/{name}/ask", b"{not json")
     client.publish(f"iotlm/{name}/ask", {"id": "q3"})
-    assert wait(lambda: len(replies) == 3)
+    assert eventually(lambda: len(replies) == 3)
     by_id = {r.get("id"): r for r in replies}
     assert by_id["q1"]["reply"] == "The kitchen light is now on." and by_id["q1"]["topic"] == f"iotlm/{name}/reply/q1"
     assert by_id["q1"]["actions"] == [{"device_id": "kitchen.light", "attribute": "state", "value": "on", "status": "done"}]

@@ -15,7 +15,7 @@ from device_drivers.broker import EmbeddedBroker
 from device_drivers.home import Home
 from device_drivers.simulator.load import SensorLoad
 from device_drivers.transport import Transport
-from tests.conftest import EXAMPLE_HOME, ROOT
+from tests.conftest import EXAMPLE_HOME, ROOT, eventually
 
 
 def iotlm(*args: str, home: Path, timeout: float = 60) -> subprocess.CompletedProcess[str]:
@@ -85,11 +85,11 @@ def test_run_fires_rules_answers_over_mqtt_reports_bad_rules_and_stops_on_sigter
         assert "1 rules running, 1 not" in started and "questions on iotlm/cli-test/ask" in started, started
         assert "rule ghost: when: no device 'hallway.ghost'" in started
         SensorLoad(sim_transport).report("hallway.motion", {"occupancy": True})
-        assert _wait(lambda: sim.state("hallway.light")["state"] == "on")
-        assert _wait(lambda: sim.state("hallway.light")["state"] == "off", timeout=10)  # put back after 2 s
+        assert eventually(lambda: sim.state("hallway.light")["state"] == "on")
+        assert eventually(lambda: sim.state("hallway.light")["state"] == "off", timeout=10)  # put back after 2 s
         client.subscribe("iotlm/cli-test/reply/#", lambda t, p: replies.append(json.loads(p)), wait=5)
         client.publish("iotlm/cli-test/ask", {"id": "a1", "text": "is the hallway light on?"})
-        assert _wait(lambda: bool(replies))
+        assert eventually(lambda: bool(replies))
         assert replies[0]["id"] == "a1" and replies[0]["reply"] == "The hallway light is off."
         service.send_signal(signal.SIGTERM)
         assert service.wait(timeout=15) == 0
@@ -102,11 +102,3 @@ def test_run_fires_rules_answers_over_mqtt_reports_bad_rules_and_stops_on_sigter
     shown = json.loads(iotlm("rules", "show", "hall", "--json", home=tmp_path).stdout)
     assert shown["state"]["fired"] == 1 and shown["timers"] == []
 
-
-def _wait(predicate: Any, timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return bool(predicate())
