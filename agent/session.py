@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import sqlite3
 import threading
 import time
@@ -16,12 +17,46 @@ from langgraph.types import Command
 from agent.graph import build_graph
 from agent.llm.backend import Model, ModelUnavailable
 from agent.llm.planner import LLMPlanner
-from agent.nodes import YES, Deps, is_yes
+from agent.nodes import YES, Deps
 from agent.parser import Parser
 from agent.runtime import Runtime
+from policies.model import Step
 
 log = logging.getLogger(__name__)
 NO = {"no", "n", "nope", "cancel", "stop", "don't", "dont", "never mind", "nevermind", "no thanks", "abort"}
+_FILLER = {"please", "the", "a", "it", "that", "go", "ahead", "do", "you", "can", "yes", "no", "ok", "okay", "thanks",
+           "now", "leave", "don't", "dont", "as", "is", "and", "to"}
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A confirmation question a thread is waiting on, and when it was put (executor clock, epoch seconds)."""
+
+    question: str
+    asked_at: float | None
+
+
+def answer_to(utterance: str, question: str) -> bool | None:
+    """True or False when ``utterance`` answers ``question`` (a yes or no, alone or naming what was asked:
+    "yes, preheat the oven"); None when it is something else, which never confirms anything."""
+    text = re.sub(r"[^\w\s']", " ", utterance.lower()).split()
+    if not text:
+        return None
+    asked = set(re.sub(r"[^\w\s']", " ", question.lower()).split())
+    for words, verdict in ((YES, True), (NO, False)):
+        for phrase in sorted(words, key=len, reverse=True):
+            head = phrase.split()
+            if text[:len(head)] == head and all(w in asked or w in _FILLER for w in text[len(head):]):
+                return verdict
+    return None
+
+
+def _ago(seconds: float) -> str:
+    return f"{seconds / 60:.0f} minutes" if seconds >= 120 else f"{seconds:.0f} seconds"
+
+
+def _origin(origin: str) -> Any:
+    return origin if origin in ("chat", "rule", "api", "tool", "cli", "test") else "chat"
 
 
 @dataclass
@@ -51,6 +86,7 @@ class Agent:
         self._parser: Parser | None = None
         self._parser_version = -1
         self._lock = threading.Lock()
+        self.confirm_timeout_s = runtime.settings.confirm_timeout_s
         path = threads_db or runtime.settings.home / "threads.db"
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(str(path), check_same_thread=False)
@@ -100,28 +136,48 @@ class Agent:
 
     def pending(self, thread: str) -> str | None:
         """The confirmation question waiting on this thread, if any."""
+        waiting = self._waiting(thread)
+        return waiting.question if waiting is not None else None
+
+    def _waiting(self, thread: str) -> Waiting | None:
         snapshot = self.graph.get_state({"configurable": {"thread_id": thread}})
         for task in snapshot.tasks:
             for intr in task.interrupts:
-                return str(intr.value.get("question", "Shall I go ahead?"))
+                value = intr.value
+                return Waiting(str(value.get("question", "Shall I go ahead?")), value.get("asked_at"))
         return None
 
     def turn(self, utterance: str, *, thread: str = "default", user: str | None = None, room: str | None = None,
-             yes: bool = False, origin: str = "chat") -> TurnResult:
+             yes: bool = False, origin: str = "chat", answers: bool = True) -> TurnResult:
+        """One turn. A waiting question is answered only by a yes or no to it (``answers=False``: never by text, as
+        over MQTT, where a confirmation names the question's id); ``yes`` confirms this request, never an older one."""
         started = time.perf_counter()
         config = {"configurable": {"thread_id": thread}}
+        note = ""
         with self._lock:
-            answer = utterance.strip().lower().strip(".!")
-            if self.pending(thread) is not None and (answer in YES or answer in NO or yes):
-                result = self.graph.invoke(Command(resume=True if yes else is_yes(answer)), config, durability="exit")
+            waiting = self._waiting(thread)
+            verdict = answer_to(utterance, waiting.question) if waiting is not None and answers else None
+            if waiting is not None and verdict is not None:
+                age = self.runtime.executor.now().timestamp() - (waiting.asked_at or 0.0)
+                if waiting.asked_at is not None and age > self.confirm_timeout_s:
+                    self.graph.invoke(Command(resume=False), config, durability="exit")
+                    return TurnResult(reply=f"That question expired ({_ago(age)} ago, after {_ago(self.confirm_timeout_s)}), "
+                                            "so I did nothing. Ask again if you still want it.",
+                                      latency_ms=(time.perf_counter() - started) * 1000)
+                result = self.graph.invoke(Command(resume=verdict), config, durability="exit")
             else:
+                if waiting is not None:
+                    note = f"(I dropped the earlier question, \"{waiting.question}\", as you asked something else.) "
                 # the thread is saved when the turn ends or stops for a confirmation, not after every node
                 result = self.graph.invoke({"utterance": utterance, "user": user or "owner", "room": room, "yes": yes,
                                             "origin": origin}, config, durability="exit")
         latency = (time.perf_counter() - started) * 1000
         if "__interrupt__" in result:
-            question = result["__interrupt__"][0].value["question"]
-            return TurnResult(reply=question, needs_confirmation=True, tier=result.get("tier", "fast"), latency_ms=latency,
+            asked = result["__interrupt__"][0].value
+            # the question is a decision of the gate too: audited as "ask", once, when it is put
+            self.runtime.executor.record_asked([Step(**s) for s in asked["steps"]], user=self.runtime.user(user),
+                                               origin=_origin(origin))
+            return TurnResult(reply=note + asked["question"], needs_confirmation=True, tier=result.get("tier", "fast"), latency_ms=latency,
                               refused=[{"text": r["text"], "reason": r["reason"]} for r in result.get("refused", [])])
         actions = []
         for o in result.get("outcomes", []):
@@ -134,7 +190,7 @@ class Agent:
         reply = result.get("reply", "")
         if self._model_error and result.get("unparsed"):
             reply += f" (The language model is not available: {self._model_error}.)"
-        return TurnResult(reply=reply, actions=actions,
+        return TurnResult(reply=note + reply, actions=actions,
                           refused=[{"text": r["text"], "reason": r["reason"]} for r in result.get("refused", [])],
                           needs_confirmation=bool(result.get("needs_confirmation")), tier=result.get("tier", "fast"),
                           latency_ms=latency)

@@ -129,6 +129,12 @@ class Executor:
             out.append(compose(self.gate.policies, step, self._context(step, user, origin, confirmed, device)))
         return out
 
+    def record_asked(self, steps: Sequence[Step], *, user: User | None = None, origin: Origin = "api") -> list[Decision]:
+        """Decide (and so audit) steps that were put to the person as a question; nothing is sent."""
+        user = user or User()
+        return [self.gate.decide(s, self._context(s, user, origin, False, self.device(s.device_id) if s.device_id else None))
+                for s in steps]
+
     # ------------------------------------------------------------ internals
 
     def _context(self, step: Step, user: User, origin: Origin, confirmed: bool, device: Device | None,
