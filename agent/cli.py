@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import json
 import logging
 import signal
@@ -17,7 +18,7 @@ from agent.config import ConfigError, Settings, load_settings
 from agent.llm.backend import HTTPModel, LocalModel, default_model_path
 from agent.runtime import Runtime, build_runtime, database_path
 from agent.session import Agent
-from device_drivers.broker import EmbeddedBroker
+from device_drivers.broker import BrokerUnavailable, EmbeddedBroker
 from device_drivers.connection import Connection
 from device_drivers.home import Home, HomeFileError, default_homebench_path, load_home, load_homebench
 from device_drivers.model import Device
@@ -48,7 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except (CLIError, ConfigError, HomeFileError, ConnectionError, ValueError, PluginError, DatabaseError, OSError,
-            PolicyConfigError, UnknownToolError) as exc:
+            PolicyConfigError, UnknownToolError, BrokerUnavailable) as exc:
         print(f"iotlm: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -163,7 +164,7 @@ def model_factory(settings: Settings) -> Any:
     def build() -> Any:
         if settings.model_server:
             return HTTPModel(settings.model_server)
-        return LocalModel(settings.model or default_model_path(settings.home))
+        return LocalModel(settings.model or default_model_path(settings.models_dir or settings.home / "models"))
     return build
 
 
@@ -388,16 +389,36 @@ def agent_session(settings: Settings, url: str, *, wait: float, floors: dict[str
         runtime.stop()
 
 
+NEEDS_CONFIRMATION = 3
+"""``iotlm ask`` exit status when the request waits for a yes (0: answered, 2: bad input or setup)."""
+
+
+def valid_text(text: str, what: str = "the request") -> str:
+    """Text from the command line or a terminal, refused before anything acts if it is not valid UTF-8."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        bad = text.encode("utf-8", "surrogateescape")[exc.start:exc.end]
+        raise CLIError(f"{what} is not valid UTF-8 text (byte {bad.hex()!r} at character {exc.start}); "
+                       "check your terminal's encoding (e.g. LANG=C.UTF-8)") from None
+    return text
+
+
 def cmd_ask(args: argparse.Namespace) -> int:
+    utterance = valid_text(args.utterance)
     settings = _settings(args)
     user = args.user or "owner"
     with broker_url(settings) as url, agent_session(settings, url, wait=args.wait) as agent:
-        result = agent.turn(args.utterance, thread=args.thread or f"ask-{user}", user=user, room=args.room,
+        result = agent.turn(utterance, thread=args.thread or f"ask-{user}", user=user, room=args.room,
                             yes=args.yes, origin="cli")
     if args.json:
         print(json.dumps(result.to_json(), ensure_ascii=False))
     else:
         print(result.reply)
+    if result.needs_confirmation:
+        print("iotlm: nothing was changed: this needs your confirmation. Run the request again with --yes, "
+              f"or answer yes in `iotlm chat` (it waits for {settings.confirm_timeout_s:g} s).", file=sys.stderr)
+        return NEEDS_CONFIRMATION
     return 0
 
 
@@ -411,6 +432,8 @@ def chat_loop(agent: Agent, *, user: str, room: str | None, thread: str, out: An
     if pending:
         print(f"iotlm> (still waiting for your answer) {pending}", file=out, flush=True)
     interactive = sys.stdin.isatty()
+    if isinstance(sys.stdin, io.TextIOWrapper):  # bytes that are not UTF-8 reach valid_text() instead of raising in input()
+        sys.stdin.reconfigure(errors="surrogateescape")
     while True:
         try:
             line = input("you> " if interactive else "")
@@ -419,6 +442,11 @@ def chat_loop(agent: Agent, *, user: str, room: str | None, thread: str, out: An
         if line.strip().lower() in ("exit", "quit", "bye"):
             break
         if not line.strip():
+            continue
+        try:
+            valid_text(line, "that line")
+        except CLIError as exc:
+            print(f"iotlm> Sorry, {exc}. Nothing was changed.", file=out, flush=True)
             continue
         try:
             result = agent.turn(line, thread=thread, user=user, room=room, origin="chat")
@@ -441,14 +469,17 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     home = load_home(args.home or EXAMPLE_HOME)
-    settings = load_settings({"home": getattr(args, "home_dir", None), "model": args.model,
-                              "model_server": args.model_server, "policies": args.policies})
+    real = load_settings({"model": args.model, "model_server": args.model_server, "policies": args.policies})
+    # the demo's history, rules, memories and threads live apart from your home's (which they would otherwise mix
+    # with, and demo rules would fire there); the packaged model is shared, so it is assembled once
+    settings = real.model_copy(update={"home": Path(args.home_dir) if args.home_dir else real.home / "demo",
+                                       "models_dir": real.models_dir or real.home / "models"})
     with EmbeddedBroker() as broker:
         transport = Transport(broker.url).start()
         try:
             Simulator(home, transport, dialect="z2m").start()
             print(f"iotlm demo: embedded {broker.impl} broker on {broker.url}, simulated home {home.name!r} "
-                  f"({len(home.devices)} devices)", file=sys.stderr)
+                  f"({len(home.devices)} devices); demo data in {settings.home}", file=sys.stderr)
             if args.list:
                 devices = discover(settings, broker.url, wait=3.0)
                 print_devices(devices, as_json=args.json)

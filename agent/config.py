@@ -35,6 +35,8 @@ class Settings(BaseModel):
     """``mqtt://host:port``; None starts an embedded broker."""
     home: Path = default_home()
     model: Path | None = None
+    models_dir: Path | None = None
+    """Where the packaged model is assembled on first use (default: <home>/models)."""
     z2m_base: str = "zigbee2mqtt"
     ha_prefix: str = "homeassistant"
     username: str | None = None
@@ -44,6 +46,8 @@ class Settings(BaseModel):
     """An OpenAI-compatible completions server (http://host:port) to use instead of the local model."""
     policies: Path | None = None
     """Policy file (.toml/.yaml); default: $IOTLM_HOME/policies.toml if it exists."""
+    confirm_timeout_s: float = Field(default=120.0, gt=0)
+    """A question waiting for yes or no expires after this many seconds; a yes after that confirms nothing."""
     keep_history_days: float = Field(default=90.0, gt=0)
     """Device state history older than this is deleted (at start and every few hours while running)."""
 
@@ -63,22 +67,28 @@ def load_settings(flags: dict[str, Any] | None = None, *, config_file: Path | No
     """Merge defaults, the config file, the environment and flags (None flags are unset)."""
     env = os.environ if environ is None else environ
     merged: dict[str, Any] = {}
+    source: dict[str, str] = {}
     home = Path((flags or {}).get("home") or env.get(ENV["home"]) or default_home())
     path = config_file or home / "config.toml"
     if path.exists():
         try:
-            merged.update(tomllib.loads(path.read_text(encoding="utf-8")))
+            from_file = tomllib.loads(path.read_text(encoding="utf-8"))
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError(f"config file {path}: {exc}; fix it or remove it to use the defaults") from exc
+        merged.update(from_file)
+        source.update({key: f"config file {path}" for key in from_file})
     elif config_file is not None:
         raise ConfigError(f"config file {path} does not exist")
     for key, var in ENV.items():
         if env.get(var):
             merged[key] = env[var]
-    merged.update({k: v for k, v in (flags or {}).items() if v is not None})
+            source[key] = f"environment variable {var}"
+    given = {k: v for k, v in (flags or {}).items() if v is not None}
+    merged.update(given)
+    source.update({key: "--home-dir" if key == "home" else f"--{key.replace('_', '-')}" for key in given})
     merged.setdefault("home", home)
     try:
         return Settings.model_validate(merged)
     except ValidationError as exc:
         where, what = first_error(exc)
-        raise ConfigError(f"setting {where!r}: {what} (from {path if where in merged else 'flags/env'})") from exc
+        raise ConfigError(f"setting {where!r}: {what} (from {source.get(where, 'the defaults')})") from exc

