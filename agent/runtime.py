@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -60,8 +62,7 @@ class Runtime:
         return self._memory
 
     def user(self, name: str | None) -> User:
-        name = name or "owner"
-        return User(name=name, role=self.policy_config.role_of(name))
+        return self.policy_config.user(name)
 
     def stop(self) -> None:
         self.connection.stop()
@@ -72,7 +73,8 @@ class Runtime:
         self.audit.close()
 
 
-def build_runtime(settings: Settings, broker_url: str, *, share_group: str | None = None) -> Runtime:
+def build_runtime(settings: Settings, broker_url: str, *, share_group: str | None = None,
+                  clock: Callable[[], datetime] = datetime.now) -> Runtime:
     """Load plugins and policies (start-up errors surface here), connect, and wire the gate."""
     pm = plugin_manager()
     tools = build_tools(pm)
@@ -84,7 +86,7 @@ def build_runtime(settings: Settings, broker_url: str, *, share_group: str | Non
     connection = Connection(transport, z2m_base=settings.z2m_base, ha_prefix=settings.ha_prefix, drivers=drivers,
                             share_group=share_group)
     gate = Gate(default_policies(config), audit)
-    executor = Executor(connection, gate, tools, policy_config=config)
+    executor = Executor(connection, gate, tools, policy_config=config, clock=clock)
     store = MemoryStore(database_path(settings))
     purged = store.purge(keep_history_days=settings.keep_history_days, vacuum=False)
     if purged:

@@ -17,8 +17,11 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from device_drivers.model import Device, first_error
+from policies.model import User
 
 SELECTOR_KINDS = ("type", "id", "name", "room", "tool")
+ANONYMOUS = "anonymous"
+"""Who asks on a channel that names nobody (``iotlm/<home>/ask``): role ``mqtt.anonymous_role``, guest by default."""
 
 
 class PolicyConfigError(ValueError):
@@ -129,6 +132,18 @@ def _default_roles() -> dict[str, Role]:
     }
 
 
+class MqttAccess(BaseModel):
+    """Who may do what through chat over MQTT (``iotlm run``), where identity is the topic the broker let them write."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    anonymous_role: str = "guest"
+    """The role of requests on ``iotlm/<home>/ask`` itself, which names nobody."""
+    allow_yes: list[str] = Field(default_factory=list)
+    """Users whose ``"yes": true`` confirms a risky action up front; for everyone else it confirms nothing, and a
+    confirmation is a second message answering the question's id."""
+
+
 class PolicyConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -139,6 +154,7 @@ class PolicyConfig(BaseModel):
     roles: dict[str, Role] = Field(default_factory=_default_roles)
     quiet_hours: QuietHours = QuietHours()
     rate_limit: RateLimit = RateLimit()
+    mqtt: MqttAccess = MqttAccess()
 
     @field_validator("confirm")
     @classmethod
@@ -147,13 +163,25 @@ class PolicyConfig(BaseModel):
 
     @model_validator(mode="after")
     def _roles_exist(self) -> PolicyConfig:
-        for name, role in [*self.users.items(), ("default_role", self.default_role)]:
+        if "mqtt" not in self.model_fields_set and self.mqtt.anonymous_role not in self.roles:
+            # a file that defines its own roles and no [mqtt]: anonymous MQTT requests still get the shipped guest
+            # role (no unlocking), never an error nor a more powerful role
+            object.__setattr__(self, "roles", {**self.roles, "guest": _default_roles()["guest"]})
+        for name, role in [*self.users.items(), ("default_role", self.default_role),
+                           ("mqtt.anonymous_role", self.mqtt.anonymous_role)]:
             if role not in self.roles:
                 raise ValueError(f"{name!r} has role {role!r}, which is not defined; roles: {', '.join(self.roles)}")
         return self
 
     def role_of(self, user: str) -> str:
+        if user == ANONYMOUS and user not in self.users:
+            return self.mqtt.anonymous_role
         return self.users.get(user, self.default_role)
+
+    def user(self, name: str | None) -> User:
+        """The person as the gate sees them: their role as this configuration says now."""
+        name = name or "owner"
+        return User(name=name, role=self.role_of(name))
 
 
 def load_policy_config(path: str | Path | None) -> PolicyConfig:

@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from policies.audit import AuditLog
-from policies.model import Decision, Policy, PolicyContext, Step
+from datetime import datetime
+
+from device_drivers.model import Device
+from policies.model import Decision, Origin, Policy, PolicyContext, Step, User
 
 
 def compose(policies: Sequence[Policy], step: Step, ctx: PolicyContext) -> Decision:
@@ -25,6 +28,12 @@ def compose(policies: Sequence[Policy], step: Step, ctx: PolicyContext) -> Decis
                             reason=f"confirmed by {ctx.user.name}: {first_ask.reason}")
         return first_ask
     return Decision(verdict="allow", policy="default", code="allowed", reason="no policy objected")
+
+
+def preview(policies: Sequence[Policy], step: Step, *, user: User, device: Device | None, now: datetime,
+            origin: Origin = "rule") -> Decision:
+    """What the gate would decide for ``user``, unconfirmed, with nothing audited (no executor needed)."""
+    return compose(policies, step, PolicyContext(user=user, origin=origin, now=now, device=device))
 
 
 class Gate:

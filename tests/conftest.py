@@ -6,6 +6,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -30,7 +31,7 @@ EXAMPLE_HOME = ROOT / "examples" / "homes" / "flat.json"
 def broker() -> Iterator[EmbeddedBroker]:
     if find_mosquitto() is None:
         pytest.fail("mosquitto is not installed: the tests need a real broker (apt-get install -y mosquitto)")
-    with EmbeddedBroker(kind="mosquitto") as b:
+    with EmbeddedBroker() as b:
         yield b
 
 
@@ -74,6 +75,23 @@ def connect(transport: Transport, prefix: str) -> Connection:
     return conn
 
 
+NOON = datetime(2026, 1, 14, 12, 0)
+"""The tests' time of day: never the machine's (quiet hours 22:00-07:00 would otherwise decide tests at night)."""
+
+
+class FakeClock:
+    """A clock the test moves: ``clock()`` is the time now, ``advance(seconds)`` moves it on."""
+
+    def __init__(self, start: datetime = NOON) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
 @dataclass
 class Stack:
     """A simulated home on the broker, and iotlm's side of it: devices, gate, audit, executor."""
@@ -82,6 +100,8 @@ class Stack:
     conn: Connection
     audit: AuditLog
     executor: Executor
+    config: PolicyConfig
+    clock: FakeClock
 
 
 def make_stack(home: Home, transport: Transport, sim_transport: Transport, prefix: str, db: Path,
@@ -95,8 +115,10 @@ def make_stack(home: Home, transport: Transport, sim_transport: Transport, prefi
     config = config or PolicyConfig()
     audit = AuditLog(db)
     tools = build_tools(plugin_manager())
-    executor = Executor(conn, Gate(default_policies(config), audit), tools, policy_config=config, verify_timeout=3.0)
-    return Stack(sim, conn, audit, executor)
+    clock = FakeClock()
+    executor = Executor(conn, Gate(default_policies(config), audit), tools, policy_config=config, verify_timeout=3.0,
+                        clock=clock)
+    return Stack(sim, conn, audit, executor, config, clock)
 
 
 @pytest.fixture

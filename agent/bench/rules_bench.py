@@ -12,7 +12,6 @@ from __future__ import annotations
 import collections
 import multiprocessing
 import statistics
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -33,6 +32,7 @@ from policies.defaults import default_policies
 from policies.gate import Gate
 from tools.executor import Executor
 from tools.plugins import build_tools, plugin_manager
+from agent.bench.harness import scratch
 
 
 def _devices(home: dict[str, Any], broker_url: str, base: str, rooms: int, pipe: Any) -> None:
@@ -123,7 +123,7 @@ class Building:
              "attributes": {"occupancy": {"value": False, "options": [True, False], "writable": False}}},
             {"id": f"room{i}.light", "name": "light", "room": f"room{i}", "type": "light",
              "attributes": {"state": {"value": "off", "options": ["on", "off"]}}})]})
-        self.data = Path(tempfile.mkdtemp(prefix="iotlm-rules-bench-"))
+        self.data = scratch("iotlm-rules-bench-")
         # the devices, the sensors and the probe that sees commands run in a process of their own (as Zigbee2MQTT
         # and the radios would), so this process is only what `iotlm run` would be
         ctx = multiprocessing.get_context("spawn")
@@ -148,7 +148,7 @@ class Building:
                 rules.append(Rule.model_validate({
                     "id": f"room{i}-{state}", "when": {"device": f"room{i}.motion", "attribute": "occupancy", "to": seen},
                     "do": [{"device": f"room{i}.light", "set": {"state": state}}]}))
-        self.engine = RuleEngine(self.conn.registry, executor, RuleStore(self.data / "rules.db"))
+        self.engine = RuleEngine(self.conn.registry, executor, RuleStore(self.data / "rules.db"), user_for=config.user)
         rejected = self.engine.load(rules)
         assert not rejected, rejected
         self.engine.start()

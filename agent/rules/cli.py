@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from agent.rules.model import problems, risky
+from agent.rules.model import gate_view, problems
 
 
 class RulesError(ValueError):
@@ -123,17 +123,21 @@ def cmd_add(args: argparse.Namespace) -> int:
     store = _store(args)
     if store.get(rule.id) is not None:
         raise RulesError(f"a rule {rule.id!r} exists already; pass --id NEW_ID or `iotlm rules remove {rule.id}` first")
-    dangerous = risky(rule, by_id)
+    # approval is whatever the gate itself would ask about when the rule fires, for this owner (locks, garage doors,
+    # the policy file's own selectors), not a guess from the device's "risky" flag
+    dangerous, denied = gate_view(rule, by_id, _owner_preview(args, rule.owner))
     if not args.json:
         print(f"Rule {rule.id}: {words}")
         for note in compiled.notes:
             print(f"  note: {note}")
+    for line in denied:
+        print(f"iotlm: warning: when it fires, the gate will refuse {line}", file=sys.stderr)
     if args.yes:
         accepted, approved = True, True
     else:
         accepted = _confirm("Save this rule?")
         approved = accepted and (not dangerous or _confirm(
-            f"It changes {', '.join(dangerous)}, which normally ask first. Let this rule do it without asking?"))
+            f"When it fires it will {'; '.join(dangerous)}. Let this rule do that without asking?"))
     if not accepted:
         print("Not saved.")
         return 1
@@ -141,10 +145,23 @@ def cmd_add(args: argparse.Namespace) -> int:
     store.save(rule)
     if args.json:
         print(json.dumps({"rule": rule.model_dump(by_alias=True), "description": words, "notes": compiled.notes,
-                          "risky": dangerous, "saved": True}, ensure_ascii=False))
+                          "risky": dangerous, "denied": denied, "saved": True}, ensure_ascii=False))
     else:
         print(f"Saved. It runs in `iotlm run` (and `iotlm demo`){' (risky actions approved)' if rule.approved_risky else ''}.")
     return 0
+
+
+def _owner_preview(args: argparse.Namespace, owner: str) -> Callable[[Any, Any], Any]:
+    """The gate's preview for the rule's owner, from the policy file in force (nothing audited, nothing sent)."""
+    from agent.cli import _settings
+    from agent.runtime import policy_file
+    from policies.config import load_policy_config
+    from policies.defaults import default_policies
+    from policies.gate import preview
+    config = load_policy_config(policy_file(_settings(args)))
+    policies = default_policies(config)
+    user = config.user(owner)
+    return lambda step, device: preview(policies, step, user=user, device=device, now=datetime.now())
 
 
 def _confirm(question: str) -> bool:
@@ -232,7 +249,9 @@ def cmd_test(args: argparse.Namespace) -> int:
     result["conditions"] = [c.holds(now, devices[c.device].attributes[c.attribute or "state"].value
                                     if c.device and c.device in devices else None) for c in rule.conditions]
     result["would_fire"] = not found and result.get("trigger", {"matches": True})["matches"] and all(result["conditions"])
-    result["risky"] = risky(rule, devices)
+    asks, denied = gate_view(rule, devices, _owner_preview(args, rule.owner))
+    result["risky"] = asks
+    result["denied"] = denied
     if args.json:
         print(json.dumps(result, ensure_ascii=False, default=str))
     else:
@@ -244,8 +263,10 @@ def cmd_test(args: argparse.Namespace) -> int:
         for i, ok in enumerate(result["conditions"], 1):
             print(f"  condition {i} at {now:%H:%M}: {'holds' if ok else 'does not hold'}")
         print(f"  would fire: {'yes' if result['would_fire'] else 'no'}" +
-              (f"; risky devices {', '.join(result['risky'])} ({'approved' if rule.approved_risky else 'NOT approved: refused'})"
+              (f"; it asks to {'; '.join(result['risky'])} ({'approved' if rule.approved_risky else 'NOT approved: refused'})"
                if result["risky"] else ""))
+        for line in denied:
+            print(f"  the gate refuses {line}")
     return 0
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from agent.rules.model import DAYS, Action, Rule, problems, step_for
+from agent.rules.model import DAYS, Action, Rule, gate_view, problems, step_for
 from agent.rules.store import RuleStore
 from device_drivers.model import Device, Value
 from device_drivers.registry import DeviceRegistry
@@ -59,11 +59,14 @@ class Firing:
 
 class RuleEngine:
     def __init__(self, registry: DeviceRegistry, executor: Executor, store: RuleStore, *,
-                 clock: Callable[[], datetime] = datetime.now, max_pending: int = 10_000,
+                 user_for: Callable[[str], User], clock: Callable[[], datetime] = datetime.now, max_pending: int = 10_000,
                  on_fired: Callable[[Firing, list[Outcome]], None] | None = None,
                  state: Callable[[str, str], Value] | None = None, workers: int = 4) -> None:
-        """``state(device, attribute)`` answers conditions (default: this process's registry)."""
+        """``user_for(owner)`` is the rule's owner as the gate sees them when an action runs (their configured role;
+        nothing here acts as an implicit admin). ``state(device, attribute)`` answers conditions (default: this
+        process's registry)."""
         self.registry = registry
+        self.user_for = user_for
         self.executor = executor
         self.store = store
         self.clock = clock
@@ -102,6 +105,7 @@ class RuleEngine:
                 log.warning("rule %s is not running: %s", rule.id, "; ".join(found))
                 continue
             good[rule.id] = rule
+            self._warn_if_gated(rule, devices)
         index: dict[tuple[str, str], list[Rule]] = {}
         for rule in good.values():
             t = rule.trigger
@@ -119,6 +123,17 @@ class RuleEngine:
             self._schedule = {r.id: self._next_time(r) for r in good.values() if r.trigger.at}
         self._wake.set()
         return rejected
+
+    def _warn_if_gated(self, rule: Rule, devices: dict[str, Device]) -> None:
+        """A rule the gate will stop when it fires is said now, loudly, not discovered later in an INFO line."""
+        user = self.user_for(rule.owner)
+        asks, denies = gate_view(rule, devices, lambda step, device: self.executor.preview(
+            [step], user=user, origin="rule")[0])
+        for line in denies:
+            log.warning("rule %s (owner %s, %s) will not act: the gate refuses %s", rule.id, user.name, user.role, line)
+        if asks and not rule.approved_risky:
+            log.warning("rule %s will not act: it needs a confirmation nobody can give when it fires (%s); approve it "
+                        "with `iotlm rules add ... --yes` or in rules.yaml (approved_risky: true)", rule.id, "; ".join(asks))
 
     def rules(self) -> list[Rule]:
         with self._lock:
@@ -138,6 +153,9 @@ class RuleEngine:
         return self
 
     def stop(self, timeout: float = 5.0) -> None:
+        """Stop listening and let the action threads finish; calling it again does nothing."""
+        if self._stop.is_set():
+            return
         self.registry.remove_report_listener(self.on_report)
         self._stop.set()
         self._wake.set()
@@ -254,7 +272,7 @@ class RuleEngine:
             before[attribute] = device.attributes[attribute].value
         # sent without waiting for the device's confirmation (which would hold this thread for a round trip per
         # action); the confirmation is checked a little later, off this path, and a device that stays silent is logged
-        outcomes = self.executor.run(steps, user=User(name=rule.owner, role="admin"), origin="rule",
+        outcomes = self.executor.run(steps, user=self.user_for(rule.owner), origin="rule",
                                      confirmed=rule.approved_risky, wait=0)
         due = time.monotonic() + self.confirm_timeout
         with self._lock:
@@ -269,8 +287,9 @@ class RuleEngine:
             self.store.add_timer(rule.id, time.time() + action.revert_s, "revert", {"action": undo})
             self._wake.set()
         for o in outcomes:
-            if not o.ok and o.status != "unconfirmed":
-                log.info("rule %s: %s %s (%s)", rule.id, o.step.describe(), o.status, o.reason)
+            if o.status in ("denied", "needs_confirmation", "failed"):
+                log.warning("rule %s (owner %s) did not act: %s %s (%s)", rule.id, rule.owner, o.step.describe(),
+                            o.status.replace("_", " "), o.reason)
         return outcomes
 
     def _check_confirmations(self) -> None:

@@ -21,12 +21,14 @@ time-of-day schedule instead of a device.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from device_drivers.model import Device, Value
+from policies.model import Decision, Step
 from policies.model import Step
 from tools.device_tools import device_operations
 
@@ -299,5 +301,23 @@ def problems(rule: Rule, devices: dict[str, Device]) -> list[str]:
     return out
 
 
-def risky(rule: Rule, devices: dict[str, Device]) -> list[str]:
-    return sorted({a.device for a in rule.actions if (d := devices.get(a.device)) is not None and d.risky})
+def gate_view(rule: Rule, devices: dict[str, Device], decide: Callable[[Step, Device], Decision]) -> tuple[list[str], list[str]]:
+    """What the gate would say about the rule's actions, as its owner: (steps it would ask about, steps it would deny,
+    each with the gate's reason). ``decide(step, device)`` is the gate's preview for the owner, unconfirmed."""
+    asks: list[str] = []
+    denies: list[str] = []
+    for action in rule.actions:
+        device = devices.get(action.device)
+        if device is None:
+            continue
+        for attribute, value in action.set.items():
+            try:
+                step = step_for(device, attribute, value)
+            except ValueError:
+                continue  # problems() reports it
+            decision = decide(step, device)
+            if decision.verdict == "ask":
+                asks.append(f"{step.describe()} ({decision.reason})")
+            elif decision.verdict == "deny":
+                denies.append(f"{step.describe()}: {decision.reason}")
+    return asks, denies

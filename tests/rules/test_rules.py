@@ -40,9 +40,22 @@ def sensors(sim_transport: Transport, prefix: str) -> SensorLoad:
     return SensorLoad(sim_transport, base=f"{prefix}/z2m")
 
 
+_STARTED: list[RuleEngine] = []
+
+
+@pytest.fixture(autouse=True)
+def _stop_engines() -> Iterator[None]:
+    """Every engine a test starts is stopped when the test ends, passed or failed (stop() is idempotent)."""
+    yield
+    while _STARTED:
+        _STARTED.pop().stop()
+
+
 def engine_for(stack: Stack, tmp_path: Path, rules: list[Rule], *, clock: Any = None, name: str = "rules.db") -> RuleEngine:
-    engine = RuleEngine(stack.conn.registry, stack.executor, RuleStore(tmp_path / name), clock=clock or (lambda: NIGHT))
+    engine = RuleEngine(stack.conn.registry, stack.executor, RuleStore(tmp_path / name), clock=clock or (lambda: NIGHT),
+                        user_for=stack.config.user)
     assert engine.load(rules) == {}
+    _STARTED.append(engine)
     return engine.start()
 
 
@@ -69,17 +82,14 @@ def test_a_sensor_report_fires_the_rules_action_through_the_gate(stack: Stack, s
     assert {(e["device_id"], e["attribute"], e["verdict"]) for e in entries} == {
         ("hallway.light", "state", "allow"), ("hallway.light", "brightness", "allow")}
     assert engine.stats.fired == 1
-    engine.stop()
 
 
 def test_outside_its_time_window_the_rule_does_not_fire(stack: Stack, sensors: SensorLoad, tmp_path: Path) -> None:
     engine = engine_for(stack, tmp_path, [rule(**NIGHT_LIGHT)], clock=lambda: NOON)
     sensors.report("hallway.motion", {"occupancy": True})
-    assert eventually(lambda: engine.stats.evaluated >= 1)
-    time.sleep(0.2)
+    assert eventually(lambda: engine.stats.evaluated >= 1) and stack.conn.transport.drain() and eventually(engine.idle)
     assert (engine.stats.fired, engine.stats.conditions_false) == (0, 1)
     assert light(stack)["state"] == "off" and stack.sim.commands == []
-    engine.stop()
 
 
 def test_a_cooldown_suppresses_a_burst(stack: Stack, sensors: SensorLoad, tmp_path: Path) -> None:
@@ -91,7 +101,6 @@ def test_a_cooldown_suppresses_a_burst(stack: Stack, sensors: SensorLoad, tmp_pa
     assert (engine.stats.fired, engine.stats.suppressed) == (1, 19)
     # one firing: its two steps (state, brightness), each a command
     assert [json.loads(c.payload) for c in stack.sim.commands] == [{"state": "ON"}, {"brightness": 20}]
-    engine.stop()
 
 
 def test_edge_semantics_a_threshold_fires_once_per_crossing(stack: Stack, sensors: SensorLoad, tmp_path: Path) -> None:
@@ -100,10 +109,9 @@ def test_edge_semantics_a_threshold_fires_once_per_crossing(stack: Stack, sensor
     engine = engine_for(stack, tmp_path, [hot])
     for value in (23.0, 24.5, 25.0, 26.0, 23.5, 24.1):  # crosses twice
         sensors.report("bedroom.climate", {"temperature": value, "humidity": 50})
-    assert eventually(lambda: engine.stats.evaluated >= 6) and eventually(engine.idle)
-    time.sleep(0.1)  # the last report's evaluation may still be finishing on the dispatcher thread
+    # every report arrived; drain() returns once the dispatcher has finished evaluating the last of them
+    assert eventually(lambda: engine.stats.evaluated >= 6) and stack.conn.transport.drain() and eventually(engine.idle)
     assert engine.stats.fired == 2
-    engine.stop()
 
 
 def test_for_five_minutes_then_revert_puts_it_back(stack: Stack, sensors: SensorLoad, tmp_path: Path) -> None:
@@ -115,7 +123,6 @@ def test_for_five_minutes_then_revert_puts_it_back(stack: Stack, sensors: Sensor
     assert eventually(lambda: light(stack) == before, timeout=5)
     reverts = [e for e in stack.audit.entries() if e["origin"] == "rule" and e["attribute"] == "state"]
     assert [e["value"] for e in reverts] == ["on", "off"]
-    engine.stop()
 
 
 def test_a_pending_revert_and_a_cooldown_survive_a_restart(stack: Stack, sensors: SensorLoad, tmp_path: Path) -> None:
@@ -133,7 +140,6 @@ def test_a_pending_revert_and_a_cooldown_survive_a_restart(stack: Stack, sensors
     sensors.report("hallway.motion", {"occupancy": True})
     assert eventually(lambda: again.stats.fired + again.stats.suppressed >= 1) and eventually(again.idle)
     assert (again.stats.fired, again.stats.suppressed) == (0, 1)  # still cooling down from before the restart
-    again.stop()
 
 
 def test_a_rule_from_a_sentence_behaves_like_the_same_rule_in_yaml(stack: Stack, sensors: SensorLoad, tmp_path: Path,
@@ -170,15 +176,60 @@ def test_risky_actions_run_only_when_approved_and_are_audited_each_time(stack: S
     sensors.report("hallway.door_contact", {"contact": True})
     assert eventually(lambda: engine.stats.fired == 1) and eventually(engine.idle)
     assert stack.sim.state("hallway.front_door")["state"] == "locked"  # not approved: asked, so not done
-    [denied] = [e for e in stack.audit.entries() if e["origin"] == "rule"]
-    assert denied["verdict"] in ("ask", "deny")
+    [asked] = [e for e in stack.audit.entries() if e["origin"] == "rule"]
+    assert (asked["verdict"], asked["policy"]) == ("ask", "confirmation")  # needs a yes nobody gave: not done
     engine.stop()
     approved = engine_for(stack, tmp_path, [rule(**lock, approved_risky=True)], name="approved.db")
     sensors.report("hallway.door_contact", {"contact": False})
     sensors.report("hallway.door_contact", {"contact": True})
     assert eventually(lambda: stack.sim.state("hallway.front_door")["state"] == "unlocked")
     assert [e["verdict"] for e in stack.audit.entries() if e["origin"] == "rule"][-1] == "allow"
-    approved.stop()
+
+
+UNLOCK_ON_MOTION = {"id": "let-in", "owner": "sam", "approved_risky": True,
+                    "when": {"device": "hallway.motion", "attribute": "occupancy", "to": True},
+                    "do": [{"device": "hallway.front_door", "set": {"state": "unlocked"}}]}
+
+
+def test_a_rule_acts_as_its_owner_with_the_owners_role(home: Home, transport: Transport, sim_transport: Transport,
+                                                        prefix: str, tmp_path: Path, sensors: SensorLoad,
+                                                        caplog: pytest.LogCaptureFixture) -> None:
+    """Found by review: the engine built User(role="admin") for every rule, so a guest's rule unlocked the front door."""
+    config = PolicyConfig(users={"owner": "admin", "sam": "guest"}, rate_limit=RateLimit(max_commands=10_000, per_seconds=60))
+    guest_stack = make_stack(home, transport, sim_transport, prefix, tmp_path / "iotlm.db", config)
+    with caplog.at_level("WARNING", logger="agent.rules.engine"):
+        engine = engine_for(guest_stack, tmp_path, [rule(**UNLOCK_ON_MOTION)])
+        assert [r.getMessage() for r in caplog.records] == [
+            "rule let-in (owner sam, guest) will not act: the gate refuses hallway.front_door.state = 'unlocked': "
+            "sam (guest) may not do that: unlock on type:lock"]
+        caplog.clear()
+        sensors.report("hallway.motion", {"occupancy": True})
+        assert eventually(lambda: engine.stats.fired == 1) and eventually(engine.idle)
+    assert guest_stack.sim.state("hallway.front_door")["state"] == "locked" and guest_stack.sim.commands == []
+    [entry] = [e for e in guest_stack.audit.entries() if e["origin"] == "rule"]
+    assert (entry["user"], entry["role"], entry["verdict"], entry["policy"]) == ("sam", "guest", "deny", "permissions")
+    assert [r.levelname for r in caplog.records] == ["WARNING"]
+    assert caplog.records[0].getMessage().startswith("rule let-in (owner sam) did not act: hallway.front_door.state = "
+                                                     "'unlocked' denied (sam (guest) may not do that")
+    guest_stack.audit.close()
+
+
+def test_a_rule_owned_by_an_admin_acts(stack: Stack, sensors: SensorLoad, tmp_path: Path) -> None:
+    engine = engine_for(stack, tmp_path, [rule(**{**UNLOCK_ON_MOTION, "owner": "owner"})])
+    sensors.report("hallway.motion", {"occupancy": True})
+    assert eventually(lambda: stack.sim.state("hallway.front_door")["state"] == "unlocked")
+    assert [(e["user"], e["role"], e["verdict"]) for e in stack.audit.entries() if e["origin"] == "rule"] == [
+        ("owner", "admin", "allow")]
+    assert engine.stats.fired == 1
+
+
+def test_an_unapproved_risky_rule_is_reported_at_load(stack: Stack, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level("WARNING", logger="agent.rules.engine"):
+        engine_for(stack, tmp_path, [rule(**{**UNLOCK_ON_MOTION, "owner": "owner", "approved_risky": False})])
+    assert [r.getMessage() for r in caplog.records] == [
+        "rule let-in will not act: it needs a confirmation nobody can give when it fires (hallway.front_door.state = "
+        "'unlocked' (changing the front door lock needs your confirmation)); approve it with `iotlm rules add ... --yes` "
+        "or in rules.yaml (approved_risky: true)"]
 
 
 def test_two_workers_on_a_shared_subscription_handle_each_event_exactly_once(
@@ -205,7 +256,8 @@ def test_two_workers_on_a_shared_subscription_handle_each_event_exactly_once(
         assert conn.registry.wait_for(lambda r: "hallway.light" in r.ids() and "hallway.motion" in r.ids(), 10)
         audit = AuditLog(tmp_path / f"audit{i}.db")
         executor = Executor(conn, Gate(default_policies(config), audit), build_tools(plugin_manager()), policy_config=config)
-        engine = RuleEngine(conn.registry, executor, RuleStore(tmp_path / "shared-rules.db"), clock=lambda: NIGHT)
+        engine = RuleEngine(conn.registry, executor, RuleStore(tmp_path / "shared-rules.db"), clock=lambda: NIGHT,
+                            user_for=config.user)
         assert engine.load([button]) == {}
         workers.append((t, engine.start(), audit))
     n = 200
@@ -213,8 +265,8 @@ def test_two_workers_on_a_shared_subscription_handle_each_event_exactly_once(
     for i in range(n):
         load.report("hallway.motion", {"occupancy": True, "seq": i})
     assert eventually(lambda: sum(e.stats.fired + e.stats.suppressed for _, e, _ in workers) >= n, timeout=15)
-    time.sleep(0.3)
-    for _, engine, _ in workers:
+    for t, engine, _ in workers:
+        assert t.drain()
         assert eventually(engine.idle, timeout=30)
     counts = [engine.stats.fired for _, engine, _ in workers]
     assert sum(counts) == n and all(c > 0 for c in counts), counts  # every event once, and both took a share
@@ -252,7 +304,8 @@ def test_bad_rules_are_rejected_at_load_with_line_and_reason_and_the_others_run(
     loaded, bad = load_yaml(path)
     assert [str(p) for p in bad] == ["line 8 (rule words): when.above: Input should be a valid number, unable to parse string as a number"]
     assert [(r.id, line) for r, line in loaded] == [("good", 2), ("ghost", 5), ("no-colour", 11), ("not-numeric", 14)]
-    engine = RuleEngine(stack.conn.registry, stack.executor, RuleStore(tmp_path / "rules.db"), clock=lambda: NIGHT)
+    engine = RuleEngine(stack.conn.registry, stack.executor, RuleStore(tmp_path / "rules.db"), clock=lambda: NIGHT,
+                        user_for=stack.config.user)
     rejected = engine.load([r for r, _ in loaded])
     assert rejected == {
         "ghost": ["when: no device 'hallway.ghost'"],
@@ -262,7 +315,6 @@ def test_bad_rules_are_rejected_at_load_with_line_and_reason_and_the_others_run(
     engine.start()
     sensors.report("hallway.motion", {"occupancy": True})
     assert eventually(lambda: light(stack)["state"] == "on")  # the good rule runs
-    engine.stop()
 
 
 def test_a_file_that_is_not_yaml_is_one_problem_with_its_line(tmp_path: Path) -> None:
@@ -310,7 +362,7 @@ def test_sentences_compile_to_rules_shown_back_in_plain_words(home: Home, senten
 def test_a_flood_is_counted_not_silently_dropped_and_memory_stays_bounded(stack: Stack, tmp_path: Path) -> None:
     each = {**NIGHT_LIGHT, "id": "flood", "when": {**NIGHT_LIGHT["when"], "each": True}}
     engine = RuleEngine(stack.conn.registry, stack.executor, RuleStore(tmp_path / "rules.db"), clock=lambda: NIGHT,
-                        max_pending=5, workers=1)
+                        user_for=stack.config.user, max_pending=5, workers=1)
     engine.load([rule(**each)])
     # no action thread yet: the queue fills, and what does not fit is counted and logged
     for _ in range(50):
@@ -334,12 +386,12 @@ def test_service_answers_chat_over_mqtt(stack: Stack, tmp_path: Path, transport:
     client = Transport(broker.url).start()
     replies: list[dict[str, Any]] = []
     client.subscribe(f"iotlm/{name}/reply/#", lambda t, p: replies.append({"topic": t, **json.loads(p)}), wait=5)
-    client.publish(f"iotlm/{name}/ask", {"id": "q1", "text": "turn on the kitchen light", "user": "alice"})
+    client.publish(f"iotlm/{name}/ask/alice", {"id": "q1", "text": "turn on the kitchen light"})
     client.publish(f"iotlm/{name}/ask", b"{not json")
     client.publish(f"iotlm/{name}/ask", {"id": "q3"})
     assert eventually(lambda: len(replies) == 3)
     by_id = {r.get("id"): r for r in replies}
-    assert by_id["q1"]["reply"] == "The kitchen light is now on." and by_id["q1"]["topic"] == f"iotlm/{name}/reply/q1"
+    assert by_id["q1"]["reply"] == "The kitchen light is now on." and by_id["q1"]["topic"] == f"iotlm/{name}/reply/alice/q1"
     assert by_id["q1"]["actions"] == [{"device_id": "kitchen.light", "attribute": "state", "value": "on", "status": "done"}]
     assert by_id[None]["error"].startswith("the request is not valid JSON")
     assert by_id["q3"]["error"].startswith("text is missing")

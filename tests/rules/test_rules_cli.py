@@ -102,3 +102,34 @@ def test_run_fires_rules_answers_over_mqtt_reports_bad_rules_and_stops_on_sigter
     shown = json.loads(iotlm("rules", "show", "hall", "--json", home=tmp_path).stdout)
     assert shown["state"]["fired"] == 1 and shown["timers"] == []
 
+
+
+def test_rules_add_asks_for_what_the_gate_would_ask_and_warns_of_what_it_would_refuse(tmp_path: Path) -> None:
+    """Found by review: approval came from device.risky, which Home Assistant devices never set, so a lock rule was
+    saved unapproved and then never acted, silently."""
+    flat = json.loads(EXAMPLE_HOME.read_text(encoding="utf-8"))
+    for device in flat["devices"]:
+        device["risky"] = False  # as discovered from Home Assistant: only the gate's own selectors say "ask"
+    home_file = tmp_path / "home.json"
+    home_file.write_text(json.dumps(flat), encoding="utf-8")
+    (tmp_path / "policies.toml").write_text('confirm = ["type:lock", "name:*lamp*"]\n[users]\nowner = "admin"\nsam = "guest"\n',
+                                            encoding="utf-8")
+    sentence = "when the hallway motion sensor sees someone, unlock the front door"
+    added = iotlm("rules", "add", sentence, "--yes", "--no-llm", "--json", "--id", "door", "--devices-from", str(home_file),
+                  home=tmp_path)
+    assert added.returncode == 0, added.stderr
+    out = json.loads(added.stdout)
+    assert out["risky"] == ["hallway.front_door.state = 'unlocked' (changing the front door lock needs your confirmation)"]
+    assert out["rule"]["approved_risky"] is True and out["denied"] == []
+    lamp = iotlm("rules", "add", "when the hallway motion sensor sees someone, turn on the desk lamp", "--yes", "--no-llm",
+                 "--json", "--id", "lamp", "--devices-from", str(home_file), home=tmp_path)
+    assert json.loads(lamp.stdout)["risky"] == [
+        "office.desk_lamp.state = 'on' (changing the desk lamp needs your confirmation)"]  # the file's own selector
+
+    guest = iotlm("rules", "add", sentence, "--yes", "--no-llm", "--json", "--id", "sams-door", "--user", "sam",
+                  "--devices-from", str(home_file), home=tmp_path)
+    assert guest.returncode == 0, guest.stderr
+    assert json.loads(guest.stdout)["denied"] == [
+        "hallway.front_door.state = 'unlocked': sam (guest) may not do that: unlock on type:lock"]
+    assert guest.stderr == ("iotlm: warning: when it fires, the gate will refuse hallway.front_door.state = 'unlocked': "
+                            "sam (guest) may not do that: unlock on type:lock\n")
