@@ -215,7 +215,8 @@ def print_devices(devices: list[Device], *, as_json: bool) -> None:
         print(json.dumps([device_json(d) for d in devices], indent=2, ensure_ascii=False))
         return
     if not devices:
-        print("no devices found (is Zigbee2MQTT or Home Assistant discovery publishing on this broker?)")
+        print("no devices found (is Zigbee2MQTT or Home Assistant discovery publishing on this broker? If the broker has "
+              "an ACL, this user needs read access to zigbee2mqtt/# and homeassistant/#: see examples/mosquitto/acl)")
         return
     room = object()
     for device in devices:

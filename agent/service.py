@@ -1,14 +1,22 @@
 """``iotlm run``: the long-running service. Rules fire on device reports; chat is served over MQTT.
 
-Requests: JSON on ``iotlm/<home>/ask`` — ``{"id": "abc", "text": "turn on the kitchen light",
-"user": "alice", "room": "kitchen", "yes": false, "thread": "..."}`` (only ``text`` is required;
-a plain-text payload is the text). The answer, the ``iotlm ask --json`` object plus ``id``, is
-published on ``iotlm/<home>/reply/<id>``. A malformed request is answered with ``{"id", "error"}``.
+Who asks is the topic, never the message: ``iotlm/<home>/ask/<user>``, a topic the broker lets
+only that user write (a Mosquitto ACL ``pattern write iotlm/+/ask/%u``; see
+``examples/mosquitto/``). Requests there are JSON — ``{"id": "abc", "text": "turn on the
+kitchen light", "room": "kitchen", "thread": "..."}`` (only ``text`` is required; a plain-text
+payload is the text) — and are answered, with the ``iotlm ask --json`` object plus ``id``, on
+``iotlm/<home>/reply/<user>/<id>``. ``iotlm/<home>/ask`` itself is anonymous (the policy file's
+``mqtt.anonymous_role``, guest by default), answered on ``iotlm/<home>/reply/<id>``.
+
+A risky action is confirmed by a second message on the same topic that answers the question's
+id: ``{"confirm": "abc", "answer": "yes"}``. ``"yes": true`` in a request confirms up front only
+for the users listed in ``mqtt.allow_yes``. A malformed request is answered with ``{"id", "error"}``.
 With ``--share-group``, several workers split the device reports and the requests between them.
 """
 
 from __future__ import annotations
 
+import collections
 import json
 import logging
 import queue
@@ -23,6 +31,7 @@ from agent.rules.engine import RuleEngine
 from agent.rules.model import Rule
 from agent.rules.store import RuleStore, load_yaml
 from agent.session import Agent
+from policies.config import ANONYMOUS
 
 log = logging.getLogger(__name__)
 
@@ -44,17 +53,25 @@ class Service:
 
             def state(device_id: str, attribute: str) -> Any:  # the group's latest report, not only this worker's
                 return store.latest(device_id, attribute)
-        self.engine = RuleEngine(self.runtime.connection.registry, self.runtime.executor, rules, state=state)
+        self.engine = RuleEngine(self.runtime.connection.registry, self.runtime.executor, rules, user_for=self.runtime.user,
+                                 state=state)
         self.problems: list[str] = []
         self.answered = 0
         self._questions: queue.Queue[tuple[str, dict[str, Any]] | None] = queue.Queue(maxsize=max_pending)
+        self._asked: collections.OrderedDict[tuple[str | None, str], tuple[str, str]] = collections.OrderedDict()
+        """(user, question id) -> (thread, question), for the confirmations that answer them (the latest 1,000)."""
         self._stop = threading.Event()
+        self._lock = threading.Lock()
         self._version: Any = None
         self._file_mtime = 0.0
 
     @property
     def ask_topic(self) -> str:
         return f"iotlm/{self.home_name}/ask"
+
+    def reply_topic(self, user: str | None, request_id: str) -> str:
+        safe = _topic_safe(request_id) or "error"
+        return f"iotlm/{self.home_name}/reply/{user}/{safe}" if user else f"iotlm/{self.home_name}/reply/{safe}"
 
     # ------------------------------------------------------------ life cycle
 
@@ -63,6 +80,7 @@ class Service:
         self.engine.start()
         share = f"$share/{self.share_group}/" if self.share_group else ""
         self.runtime.connection.transport.subscribe(f"{share}{self.ask_topic}", self._on_ask, wait=5.0)
+        self.runtime.connection.transport.subscribe(f"{share}{self.ask_topic}/+", self._on_ask, wait=5.0)
         threading.Thread(target=self._answer_loop, name="iotlm-mqtt-chat", daemon=True).start()
         threading.Thread(target=self._watch_loop, name="iotlm-rule-reload", daemon=True).start()
         return self
@@ -134,14 +152,19 @@ class Service:
     # ------------------------------------------------------------ chat over MQTT
 
     def _on_ask(self, topic: str, payload: bytes) -> None:
+        user = topic[len(self.ask_topic) + 1:] or None if topic.startswith(self.ask_topic + "/") else None
+        if user is not None and (not _topic_safe(user) or _topic_safe(user) != user):
+            log.warning("a request on %s: the user part of the topic is not a plain name; ignored", topic)
+            return
         request, error = parse_request(payload)
+        request["user"] = user
         if error:
-            self._reply(request.get("id") or "error", {"id": request.get("id"), "error": error})
+            self._reply(user, request.get("id") or "error", {"id": request.get("id"), "error": error})
             return
         try:
             self._questions.put_nowait((request["id"], request))
         except queue.Full:
-            self._reply(request["id"], {"id": request["id"], "error": "too many questions waiting; ask again shortly"})
+            self._reply(user, request["id"], {"id": request["id"], "error": "too many questions waiting; ask again shortly"})
 
     def _answer_loop(self) -> None:
         while True:
@@ -149,19 +172,58 @@ class Service:
             if item is None:
                 return
             request_id, request = item
+            user = request.get("user")
             try:
-                result = self.agent.turn(request["text"], thread=request.get("thread") or f"mqtt-{request.get('user') or 'owner'}",
-                                         user=request.get("user"), room=request.get("room"), yes=bool(request.get("yes")),
-                                         origin="api")
-                self._reply(request_id, {"id": request_id, **result.to_json()})
+                body = self._confirm(request) if "confirm" in request else self._ask(request)
+                self._reply(user, request_id, {"id": request_id, **body})
                 self.answered += 1
             except Exception as exc:  # one bad turn must not stop the service
                 log.exception("answering %s failed", request_id)
-                self._reply(request_id, {"id": request_id, "error": f"the request failed: {exc}"})
+                self._reply(user, request_id, {"id": request_id, "error": f"the request failed: {exc}"})
 
-    def _reply(self, request_id: str, body: dict[str, Any]) -> None:
-        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in str(request_id))[:64] or "error"
-        self.runtime.executor.reply(f"iotlm/{self.home_name}/reply/{safe}", body)
+    def _thread(self, user: str | None, request: dict[str, Any]) -> str:
+        # a client names threads only within its own user's space: nobody reaches another person's conversation
+        return f"mqtt-{user or ANONYMOUS}-{request.get('thread') or request['id']}"
+
+    def _ask(self, request: dict[str, Any]) -> dict[str, Any]:
+        user = request.get("user")
+        name = user or ANONYMOUS
+        allowed = user is not None and user in self.runtime.policy_config.mqtt.allow_yes
+        yes = bool(request.get("yes")) and allowed
+        thread = self._thread(user, request)
+        result = self.agent.turn(request["text"], thread=thread, user=name, room=request.get("room"), yes=yes,
+                                 origin="api", answers=False)
+        body = result.to_json()
+        if request.get("yes") and not allowed:
+            body["notes"] = [f"\"yes\": true confirms nothing for {name} over MQTT (not in the policy file's "
+                             "mqtt.allow_yes); answer the question instead"]
+        if result.needs_confirmation:
+            with self._lock:
+                self._asked[(user, request["id"])] = (thread, self.agent.pending(thread) or "")
+                while len(self._asked) > 1000:
+                    self._asked.popitem(last=False)
+            body["confirm_with"] = {"confirm": request["id"], "answer": "yes"}
+        return body
+
+    def _confirm(self, request: dict[str, Any]) -> dict[str, Any]:
+        user, question_id = request.get("user"), request["confirm"]
+        with self._lock:
+            asked = self._asked.get((user, question_id))
+        if asked is None:
+            return {"error": f"there is no question {question_id!r} waiting for {user or ANONYMOUS}; a confirmation "
+                             "answers the id of a question put to the same user"}
+        thread, question = asked
+        if self.agent.pending(thread) != question:
+            with self._lock:
+                self._asked.pop((user, question_id), None)
+            return {"error": f"question {question_id!r} is no longer waiting (answered, replaced or expired)"}
+        result = self.agent.turn(request["answer"], thread=thread, user=user or ANONYMOUS, origin="api", answers=True)
+        with self._lock:
+            self._asked.pop((user, question_id), None)
+        return result.to_json()
+
+    def _reply(self, user: str | None, request_id: str, body: dict[str, Any]) -> None:
+        self.runtime.executor.reply(self.reply_topic(user, str(request_id)), body)
 
 
 def parse_request(payload: bytes) -> tuple[dict[str, Any], str | None]:
@@ -181,17 +243,33 @@ def parse_request(payload: bytes) -> tuple[dict[str, Any], str | None]:
     else:
         request = {"text": text}
     request.setdefault("id", uuid.uuid4().hex[:12])
-    if not isinstance(request.get("id"), (str, int)) or not str(request["id"]):
+    if not isinstance(request.get("id"), (str, int)) or isinstance(request.get("id"), bool) or not str(request["id"]):
         return {}, "id must be a string"
     request["id"] = str(request["id"])
+    if request.get("user") is not None:
+        return request, ("user is not taken from the message: who asks is the topic, iotlm/<home>/ask/<user>, "
+                         "which the broker lets only that user write; drop the field")
+    if "confirm" in request:
+        if not isinstance(request["confirm"], str | int) or isinstance(request["confirm"], bool):
+            return request, "confirm must be the id of the question you answer"
+        request["confirm"] = str(request["confirm"])
+        if request.get("answer") not in ("yes", "no"):
+            return request, "answer must be \"yes\" or \"no\": {\"confirm\": \"<question id>\", \"answer\": \"yes\"}"
+        return request, None
     if not isinstance(request.get("text"), str) or not request["text"].strip():
         return request, "text is missing: send {\"id\": \"1\", \"text\": \"turn on the kitchen light\"}"
     if len(request["text"]) > MAX_QUESTION:
         return request, f"text is {len(request['text'])} characters; keep it under {MAX_QUESTION}"
-    for key in ("user", "room", "thread"):
+    for key in ("room", "thread"):
         if request.get(key) is not None and not isinstance(request[key], str):
             return request, f"{key} must be a string"
+    if request.get("yes") is not None and not isinstance(request["yes"], bool):
+        return request, "yes must be true or false"
     return request, None
+
+
+def _topic_safe(text: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in str(text))[:64]
 
 
 def _mtime(path: Path) -> float:

@@ -156,7 +156,12 @@ class Agent:
         note = ""
         with self._lock:
             waiting = self._waiting(thread)
-            verdict = answer_to(utterance, waiting.question) if waiting is not None and answers else None
+            verdict = answer_to(utterance, waiting.question if waiting is not None else "")
+            if verdict is not None and (waiting is None or not answers):
+                # a yes or no is never a request, and here it answers nothing: nothing runs, nothing is dropped
+                reply = ("There is no question waiting for a yes or no." if waiting is None else
+                         "A plain yes or no does not answer a question here; answer the question by its id.")
+                return TurnResult(reply=reply, latency_ms=(time.perf_counter() - started) * 1000)
             if waiting is not None and verdict is not None:
                 age = self.runtime.executor.now().timestamp() - (waiting.asked_at or 0.0)
                 if waiting.asked_at is not None and age > self.confirm_timeout_s:

@@ -1,12 +1,13 @@
-"""An MQTT broker for when none is configured: Mosquitto as a child process, else amqtt.
+"""An MQTT broker for when none is configured: Mosquitto as a child process.
 
 Always bound to 127.0.0.1 on a free port. Use it as a context manager or call ``stop()``;
-it is also stopped at interpreter exit.
+it is also stopped at interpreter exit. (An in-process amqtt fallback used to stand in when
+Mosquitto was missing; it delivered retained messages that did not match a subscriber's
+filter, so it is gone: ``scripts/install.sh`` installs Mosquitto instead.)
 """
 
 from __future__ import annotations
 
-import asyncio
 import atexit
 import contextlib
 import getpass
@@ -16,7 +17,6 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -52,34 +52,34 @@ def _wait_listening(port: int, timeout: float, alive: Any = lambda: True) -> boo
     return False
 
 
-class EmbeddedBroker:
-    """A broker on 127.0.0.1. ``kind`` is ``"auto"``, ``"mosquitto"`` or ``"amqtt"``."""
+class BrokerUnavailable(RuntimeError):
+    """No broker could be started; says how to install one or which to use instead."""
 
-    def __init__(self, port: int | None = None, kind: str = "auto") -> None:
-        if kind not in ("auto", "mosquitto", "amqtt"):
-            raise ValueError(f"broker kind {kind!r}: use auto, mosquitto or amqtt")
+
+class EmbeddedBroker:
+    """A Mosquitto broker on 127.0.0.1, on a free port unless ``port`` is given."""
+
+    def __init__(self, port: int | None = None, *, anonymous: bool = True, extra_config: list[str] | None = None) -> None:
         self.requested_port = port
-        self.kind = kind
+        self.anonymous = anonymous
+        self.extra_config = list(extra_config or [])
+        """More mosquitto.conf lines (tests: password files, ACLs, TLS listeners)."""
         self.port = 0
         self.impl = ""
         self._proc: subprocess.Popen[bytes] | None = None
         self._dir: tempfile.TemporaryDirectory[str] | None = None
-        self._amqtt_loop: asyncio.AbstractEventLoop | None = None
-        self._amqtt_thread: threading.Thread | None = None
-        self._amqtt_broker: Any = None
 
     @property
     def url(self) -> str:
         return f"mqtt://127.0.0.1:{self.port}"
 
     def start(self) -> EmbeddedBroker:
-        mosquitto = find_mosquitto() if self.kind in ("auto", "mosquitto") else None
-        if self.kind == "mosquitto" and mosquitto is None:
-            raise RuntimeError("mosquitto is not installed; install it (apt-get install mosquitto) or use amqtt")
-        if mosquitto:
-            self._start_mosquitto(mosquitto)
-        else:
-            self._start_amqtt()
+        mosquitto = find_mosquitto()
+        if mosquitto is None:
+            raise BrokerUnavailable("no broker given and Mosquitto is not installed to start one: install it "
+                                    "(scripts/install.sh does; or apt-get install mosquitto, brew install mosquitto), "
+                                    "or pass --broker mqtt://host:port")
+        self._start_mosquitto(mosquitto)
         atexit.register(self.stop)
         log.info("embedded %s broker listening on %s", self.impl, self.url)
         return self
@@ -100,13 +100,14 @@ class EmbeddedBroker:
             conf = Path(self._dir.name) / "mosquitto.conf"
             lines = [
                 f"listener {self.port} 127.0.0.1",
-                "allow_anonymous true",
+                f"allow_anonymous {'true' if self.anonymous else 'false'}",
                 "persistence false",
                 "max_queued_messages 0",
                 "set_tcp_nodelay true",
                 "log_dest stderr",
                 "log_type error",
                 "log_type warning",
+                *self.extra_config,
             ]
             if os.geteuid() == 0:
                 lines.append(f"user {getpass.getuser()}")
@@ -136,55 +137,10 @@ class EmbeddedBroker:
                     self._proc.wait()
             self._proc = None
 
-    # ------------------------------------------------------------ amqtt
-
-    def _start_amqtt(self) -> None:
-        from amqtt.broker import Broker  # type: ignore[import-untyped]
-
-        for noisy in ("amqtt", "transitions"):
-            logging.getLogger(noisy).setLevel(logging.CRITICAL)
-        self.port = self.requested_port or free_port()
-        config = {
-            "listeners": {"default": {"type": "tcp", "bind": f"127.0.0.1:{self.port}"}},
-            "plugins": {"amqtt.plugins.authentication.AnonymousAuthPlugin": {"allow_anonymous": True}},
-        }
-        ready = threading.Event()
-        failure: list[BaseException] = []
-
-        def run() -> None:
-            loop = asyncio.new_event_loop()
-            self._amqtt_loop = loop
-            asyncio.set_event_loop(loop)
-            try:
-                self._amqtt_broker = Broker(config, loop=loop)
-                loop.run_until_complete(self._amqtt_broker.start())
-            except BaseException as exc:  # reported to the starting thread
-                failure.append(exc)
-                ready.set()
-                return
-            ready.set()
-            loop.run_forever()
-            loop.close()
-
-        self._amqtt_thread = threading.Thread(target=run, name="iotlm-amqtt", daemon=True)
-        self._amqtt_thread.start()
-        ready.wait(15)
-        if failure or not ready.is_set():
-            raise RuntimeError(f"amqtt did not start on 127.0.0.1:{self.port}: {failure[0] if failure else 'timeout'}")
-        self.impl = "amqtt"
-
     # ------------------------------------------------------------ stop
 
     def stop(self) -> None:
         self._kill_proc()
-        loop, broker = self._amqtt_loop, self._amqtt_broker
-        if loop is not None and broker is not None and loop.is_running():
-            with contextlib.suppress(Exception):
-                asyncio.run_coroutine_threadsafe(broker.shutdown(), loop).result(timeout=5)
-            loop.call_soon_threadsafe(loop.stop)
-            if self._amqtt_thread is not None:
-                self._amqtt_thread.join(timeout=5)
-        self._amqtt_loop = self._amqtt_broker = None
         if self._dir is not None:
             with contextlib.suppress(OSError):
                 self._dir.cleanup()

@@ -108,6 +108,11 @@ class Transport:
         self._client.on_message = self._on_message
         self._client.on_subscribe = self._on_subscribe
         self._pending_subs: dict[int, threading.Event] = {}
+        self._sub_filters: dict[int, str] = {}
+        self.refused: str | None = None
+        self.refused_subscriptions: list[str] = []
+        """Topic filters the broker refused to let this client read (an ACL without them)."""
+        """Why the broker last refused the connection (bad credentials...), until a connection succeeds."""
         self._keepalive = keepalive
         self._subs: list[tuple[str, Handler]] = []
         self._exact: dict[str, list[Handler]] = {}
@@ -134,9 +139,16 @@ class Transport:
             self._client.connect_async(self.address.host, self.address.port, keepalive=self._keepalive)
             self._client.loop_start()
         if timeout is not None and not self._connected.wait(timeout):
+            self.stop()  # no retrying in the background for a caller that has been told it failed
+            if self.refused:
+                raise ConnectionError(
+                    f"the MQTT broker at {self.address.url} refused the connection: {self.refused}; check the username "
+                    "and password (config.toml username/password, or mqtt://USER:PASS@HOST:PORT)")
             raise ConnectionError(
                 f"no MQTT broker answered at {self.address.url} within {timeout:g} s; "
                 "start one or pass --broker mqtt://HOST:PORT"
+                + (" (for mqtts://, also check that the broker's certificate is signed by the CA you gave, ca_certs)"
+                   if self.address.tls else "")
             )
         return self
 
@@ -193,7 +205,10 @@ class Transport:
             if result != mqtt.MQTT_ERR_SUCCESS or mid is None:
                 return False
             self._pending_subs[mid] = acked
-        return acked.wait(wait) if wait is not None else True
+            self._sub_filters[mid] = topic_filter
+        if wait is None:
+            return True
+        return acked.wait(wait) and topic_filter not in self.refused_subscriptions
 
     def publish(self, topic: str, payload: str | bytes | dict[str, Any] | list[Any] | None = None, *,
                 qos: int = 1, retain: bool = False, wait: float | None = None) -> bool:
@@ -215,8 +230,10 @@ class Transport:
 
     def _on_connect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
         if reason.is_failure:
+            self.refused = str(reason)
             log.warning("MQTT broker %s refused the connection: %s", self.address.url, reason)
             return
+        self.refused = None
         sock = client.socket()
         if isinstance(sock, socket.socket):
             # small request/response messages: Nagle + delayed ACK would add ~40 ms per hop
@@ -225,7 +242,10 @@ class Transport:
         with self._lock:
             filters = list(dict.fromkeys(f for f, _ in self._subs))
         for topic_filter in filters:
-            client.subscribe(topic_filter, qos=1)
+            _, mid = client.subscribe(topic_filter, qos=1)
+            if mid is not None:
+                with self._lock:
+                    self._sub_filters[mid] = topic_filter
         self._connections += 1
         if self._connections > 1:
             log.info("reconnected to %s; %d subscriptions restored", self.address.url, len(filters))
@@ -239,6 +259,13 @@ class Transport:
     def _on_subscribe(self, client: mqtt.Client, userdata: Any, mid: int, reasons: Any, props: Any) -> None:
         with self._lock:
             acked = self._pending_subs.pop(mid, None)
+            topic_filter = self._sub_filters.pop(mid, "?")
+        if any(getattr(r, "is_failure", False) for r in reasons or []):
+            # MQTT 3.1.1 refuses a subscription with 0x80 and says no more; the usual cause is the broker's ACL
+            log.error("the MQTT broker %s refused the subscription to %s: this user may not read it. Give it read "
+                      "access in the broker's ACL (the smallest ACL iotlm needs: examples/mosquitto/acl)",
+                      self.address.url, topic_filter)
+            self.refused_subscriptions.append(topic_filter)
         if acked is not None:
             acked.set()
 

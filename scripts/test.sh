@@ -3,12 +3,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v mosquitto >/dev/null 2>&1 && [ ! -x /usr/sbin/mosquitto ]; then
+bash scripts/install.sh test   # Mosquitto too: the tests use a real broker on a free port
+# openssl makes the CA and certificates of the TLS tests
+if ! command -v openssl >/dev/null 2>&1; then
   sudo=""
   [ "$(id -u)" -ne 0 ] && sudo="sudo"
-  $sudo apt-get update -qq && $sudo apt-get install -y -qq mosquitto
+  $sudo apt-get update -qq && $sudo apt-get install -y -qq openssl
 fi
-bash scripts/install.sh test
-# the example plugin, installed from its own folder: the tests show it is discovered and callable
-.venv/bin/python -m pip install -q --no-deps -e examples/plugins/iotlm-notify
+# the example plugins, installed from their own folders: the tests show they are discovered and work
+.venv/bin/python -m pip install -q --no-deps -e examples/plugins/iotlm-notify -e examples/plugins/iotlm-plainjson
 exec .venv/bin/python -m pytest "$@"

@@ -389,12 +389,16 @@ def test_service_answers_chat_over_mqtt(stack: Stack, tmp_path: Path, transport:
     client.publish(f"iotlm/{name}/ask/alice", {"id": "q1", "text": "turn on the kitchen light"})
     client.publish(f"iotlm/{name}/ask", b"{not json")
     client.publish(f"iotlm/{name}/ask", {"id": "q3"})
-    assert eventually(lambda: len(replies) == 3)
+    client.publish(f"iotlm/{name}/ask", {"id": "q4", "text": "unlock the front door", "yes": True})  # names nobody
+    assert eventually(lambda: len(replies) == 4)
     by_id = {r.get("id"): r for r in replies}
     assert by_id["q1"]["reply"] == "The kitchen light is now on." and by_id["q1"]["topic"] == f"iotlm/{name}/reply/alice/q1"
     assert by_id["q1"]["actions"] == [{"device_id": "kitchen.light", "attribute": "state", "value": "on", "status": "done"}]
     assert by_id[None]["error"].startswith("the request is not valid JSON")
     assert by_id["q3"]["error"].startswith("text is missing")
+    assert by_id["q4"]["refused"] == [{"text": "unlock the front door",
+                                       "reason": "anonymous (guest) may not do that: unlock on type:lock"}]
+    assert stack.sim.state("hallway.front_door")["state"] == "locked"
     service.stop()
     agent.close()
     client.stop()
