@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import sqlite_utils
@@ -32,6 +33,20 @@ def open_database(path: str | Path, *, busy_timeout: float = 10.0) -> sqlite_uti
     return db
 
 
+@contextlib.contextmanager
+def transaction(db: sqlite_utils.Database) -> Iterator[None]:
+    """One explicit transaction. Our connections are in autocommit mode (``isolation_level=None``), where
+    ``with conn:`` opens none and every statement commits on its own; this is the way to make several atomic."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        if db.conn.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
 def migrate(db: sqlite_utils.Database, component: str, migrations: Sequence[Migration]) -> int:
     """Apply the migrations of ``component`` not yet applied; return the version reached."""
     try:
@@ -41,7 +56,9 @@ def migrate(db: sqlite_utils.Database, component: str, migrations: Sequence[Migr
         for number, migration in enumerate(migrations, start=1):
             if number <= version:
                 continue
-            with db.conn:
+            # a migration and its version row are one transaction: a crash partway leaves neither (SQLite's DDL is
+            # transactional), and the next start applies the migration again from the beginning
+            with transaction(db):
                 migration(db)
                 db.execute("INSERT INTO _migrations (component, version) VALUES (?, ?) "
                            "ON CONFLICT(component) DO UPDATE SET version = excluded.version", [component, number])

@@ -19,7 +19,7 @@ from typing import Any
 
 import sqlite_utils
 
-from memory.migrations import DatabaseError, migrate, open_database
+from memory.migrations import DatabaseError, migrate, open_database, transaction
 
 KINDS = ("fact", "preference", "note")
 
@@ -158,7 +158,7 @@ class MemoryStore:
             return False
         digest = content_hash(found["text"])
         try:
-            with self._lock, self.db.conn:
+            with self._lock, transaction(self.db):
                 self.db.execute("DELETE FROM memories WHERE id = ?", [memory_id])
                 still = self.db.execute("SELECT count(*) FROM memories WHERE text = ?", [found["text"]]).fetchone()[0]
                 if not still:
