@@ -24,6 +24,8 @@ ABBREVIATIONS: dict[str, str] = {
     "avty": "availability", "avty_t": "availability_topic", "avty_tpl": "availability_template",
     "bri_cmd_t": "brightness_command_topic", "bri_scl": "brightness_scale", "bri_stat_t": "brightness_state_topic",
     "bri_val_tpl": "brightness_value_template", "cmd_t": "command_topic", "cmd_tpl": "command_template",
+    "pct_cmd_tpl": "percentage_command_template", "temp_cmd_tpl": "temperature_command_template",
+    "mode_cmd_tpl": "mode_command_template", "bri_cmd_tpl": "brightness_command_template",
     "curr_temp_t": "current_temperature_topic", "curr_temp_tpl": "current_temperature_template",
     "dev": "device", "dev_cla": "device_class", "ent_cat": "entity_category", "fx_list": "effect_list",
     "json_attr_t": "json_attributes_topic", "max_temp": "max_temp", "min_temp": "min_temp",
@@ -68,6 +70,8 @@ class Entity:
     attributes: dict[str, Attribute] = field(default_factory=dict)
     bindings: dict[str, PropertyBinding] = field(default_factory=dict)
     availability_topic: str | None = None
+    notes: list[str] = field(default_factory=list)
+    """What was decoded with a reservation (an attribute left read-only because its command template is not supported)."""
 
 
 def expand(config: dict[str, Any]) -> dict[str, Any]:
@@ -177,7 +181,61 @@ def decode_config(topic: str, config: Any) -> Entity:
     entity = Entity(component, unique_id, device_key, dev_name, device.get("suggested_area"),
                     availability_topic=c.get("availability_topic"))
     _DECODERS[component](c, entity, ent_name if isinstance(ent_name, str) else None)
+    for name, binding in list(entity.bindings.items()):
+        problem = command_template_problem(binding.command_template)
+        if problem is not None:
+            # never send a raw value where the device expects a templated payload: read it, don't write it
+            entity.attributes[name].writable = False
+            entity.bindings[name] = binding.model_copy(update={"command_topic": None})
+            entity.notes.append(f"{name} is read-only here: {problem}")
     return entity
+
+
+_PLACEHOLDER = re.compile(r"\{\{-?\s*(?P<var>value|position)\s*(?P<filters>(?:\|\s*[a-z_0-9]+\s*(?:\(\s*-?\d*\s*\))?\s*)*)-?\}\}")
+_FILTER = re.compile(r"\|\s*(?P<name>[a-z_0-9]+)\s*(?:\(\s*(?P<arg>-?\d*)\s*\))?")
+_FILTERS = ("int", "float", "round", "string", "lower", "upper", "tojson", "trim")
+SUPPORTED_COMMAND_TEMPLATES = ("{{ value }}", "{{ value | int }}", "{{ value | float }}", "{{ value | round(N) }}",
+                               "{{ value | tojson }}", '{"key": {{ value }}}', '{"key": "{{ value }}"}')
+
+
+def command_template_problem(template: str | None) -> str | None:
+    """None when iotlm can render ``template`` exactly; else why not (said once, when the device is discovered)."""
+    if template is None or template == JSON_LIGHT:
+        return None
+    for match in _PLACEHOLDER.finditer(template):
+        for f in _FILTER.finditer(match.group("filters")):
+            if f.group("name") not in _FILTERS:
+                return f"its command template uses the filter {f.group('name')!r}, which iotlm does not render " \
+                       f"(supported: {', '.join(_FILTERS)})"
+    rest = _PLACEHOLDER.sub("", template)
+    if "{{" in rest or "{%" in rest or "{#" in rest:
+        return (f"its command template {template!r} needs more of Jinja than iotlm renders; supported forms: "
+                f"{', '.join(SUPPORTED_COMMAND_TEMPLATES)}")
+    if not _PLACEHOLDER.search(template):
+        return f"its command template {template!r} does not use the value"
+    return None
+
+
+def render_command(template: str, value: Any) -> str:
+    """Render a command template (checked by :func:`command_template_problem`) with the value to send."""
+    def one(match: re.Match[str]) -> str:
+        out: Any = value
+        for f in _FILTER.finditer(match.group("filters")):
+            name, arg = f.group("name"), f.group("arg")
+            if name == "int":
+                out = int(float(out))
+            elif name == "float":
+                out = float(out)
+            elif name == "round":
+                out = round(float(out), int(arg) if arg else 0)
+            elif name in ("string", "trim"):
+                out = str(out).strip() if name == "trim" else str(out)
+            elif name in ("lower", "upper"):
+                out = str(out).lower() if name == "lower" else str(out).upper()
+            elif name == "tojson":
+                return json.dumps(out)
+        return str(out)
+    return _PLACEHOLDER.sub(one, template)
 
 
 def _attr_name(c: dict[str, Any], ent_name: str | None, fallback: str) -> str:
@@ -185,7 +243,7 @@ def _attr_name(c: dict[str, Any], ent_name: str | None, fallback: str) -> str:
 
 
 def _two_state(c: dict[str, Any], entity: Entity, name: str, on: tuple[str, str], off: tuple[str, str],
-               canon: tuple[Any, Any], writable: bool) -> None:
+               canon: tuple[Any, Any], writable: bool, command_template: str | None = None) -> None:
     """A two-state attribute: ``on``/``off`` are (payload key, default) for command and state."""
     pl_on = c.get(on[0], on[1])
     pl_off = c.get(off[0], off[1])
@@ -194,13 +252,13 @@ def _two_state(c: dict[str, Any], entity: Entity, name: str, on: tuple[str, str]
     entity.attributes[name] = Attribute(options=list(canon), writable=writable)
     entity.bindings[name] = PropertyBinding(
         key=name, state_topic=c.get("state_topic"), command_topic=c.get("command_topic") if writable else None,
-        value_template=c.get("value_template") or c.get("state_value_template"),
+        value_template=c.get("value_template") or c.get("state_value_template"), command_template=command_template,
         values={str(canon[0]): pl_on, str(canon[1]): pl_off, f"state:{canon[0]}": st_on, f"state:{canon[1]}": st_off},
     )
 
 
 def _switch(c: dict[str, Any], e: Entity, n: str | None) -> None:
-    _two_state(c, e, "state", ("payload_on", "ON"), ("payload_off", "OFF"), ("on", "off"), True)
+    _two_state(c, e, "state", ("payload_on", "ON"), ("payload_off", "OFF"), ("on", "off"), True, c.get("command_template"))
 
 
 def _fan(c: dict[str, Any], e: Entity, n: str | None) -> None:
@@ -209,7 +267,8 @@ def _fan(c: dict[str, Any], e: Entity, n: str | None) -> None:
         e.attributes["speed"] = Attribute(min=c.get("speed_range_min", 1), max=c.get("speed_range_max", 100), unit="%")
         e.bindings["speed"] = PropertyBinding(key="speed", state_topic=c.get("percentage_state_topic"),
                                               command_topic=c["percentage_command_topic"],
-                                              value_template=c.get("percentage_value_template"))
+                                              value_template=c.get("percentage_value_template"),
+                                              command_template=c.get("percentage_command_template"))
 
 
 def _lock(c: dict[str, Any], e: Entity, n: str | None) -> None:
@@ -217,7 +276,7 @@ def _lock(c: dict[str, Any], e: Entity, n: str | None) -> None:
     e.attributes["state"] = Attribute(options=["locked", "unlocked"])
     e.bindings["state"] = PropertyBinding(
         key="state", state_topic=c.get("state_topic"), command_topic=c.get("command_topic"),
-        value_template=c.get("value_template"),
+        value_template=c.get("value_template"), command_template=c.get("command_template"),
         values={"locked": pl_lock, "unlocked": pl_unlock,
                 "state:locked": c.get("state_locked", "LOCKED"), "state:unlocked": c.get("state_unlocked", "UNLOCKED")},
     )
@@ -236,7 +295,8 @@ def _cover(c: dict[str, Any], e: Entity, n: str | None) -> None:
                                              writable=bool(c.get("set_position_topic")))
         e.bindings["position"] = PropertyBinding(key="position", state_topic=c.get("position_topic"),
                                                  command_topic=c.get("set_position_topic"),
-                                                 value_template=c.get("position_template"))
+                                                 value_template=c.get("position_template"),
+                                                 command_template=c.get("set_position_template"))
 
 
 def _light(c: dict[str, Any], e: Entity, n: str | None) -> None:
@@ -262,7 +322,8 @@ def _light(c: dict[str, Any], e: Entity, n: str | None) -> None:
         e.attributes["brightness"] = Attribute(min=0, max=c.get("brightness_scale", 255))
         e.bindings["brightness"] = PropertyBinding(key="brightness", state_topic=c.get("brightness_state_topic"),
                                                    command_topic=c["brightness_command_topic"],
-                                                   value_template=c.get("brightness_value_template"))
+                                                   value_template=c.get("brightness_value_template"),
+                                                   command_template=c.get("brightness_command_template"))
 
 
 def _climate(c: dict[str, Any], e: Entity, n: str | None) -> None:
@@ -271,13 +332,15 @@ def _climate(c: dict[str, Any], e: Entity, n: str | None) -> None:
                                                        step=c.get("temp_step"), unit="°C")
         e.bindings["target_temperature"] = PropertyBinding(
             key="target_temperature", state_topic=c.get("temperature_state_topic"),
-            command_topic=c["temperature_command_topic"], value_template=c.get("temperature_state_template"))
+            command_topic=c["temperature_command_topic"], value_template=c.get("temperature_state_template"),
+            command_template=c.get("temperature_command_template"))
     if c.get("mode_command_topic"):
         modes = c.get("modes") or ["auto", "off", "cool", "heat", "dry", "fan_only"]
         e.attributes["mode"] = Attribute(options=[canonical_option(m) for m in modes])
         e.bindings["mode"] = PropertyBinding(
             key="mode", state_topic=c.get("mode_state_topic"), command_topic=c["mode_command_topic"],
-            value_template=c.get("mode_state_template"), values={str(canonical_option(m)): m for m in modes})
+            value_template=c.get("mode_state_template"), values={str(canonical_option(m)): m for m in modes},
+            command_template=c.get("mode_command_template"))
     if c.get("current_temperature_topic"):
         e.attributes["current_temperature"] = Attribute(unit="°C", writable=False, value=None, min=None)
         e.bindings["current_temperature"] = PropertyBinding(
@@ -319,7 +382,8 @@ def _select(c: dict[str, Any], e: Entity, n: str | None) -> None:
     values = {str(_option(o)): o for o in options}
     values.update({f"state:{k}": v for k, v in list(values.items())})
     e.bindings[name] = PropertyBinding(key=name, state_topic=c.get("state_topic"), command_topic=c.get("command_topic"),
-                                       value_template=c.get("value_template"), values=values)
+                                       value_template=c.get("value_template"), values=values,
+                                       command_template=c.get("command_template"))
 
 
 def _option(value: Any) -> Any:
@@ -332,7 +396,7 @@ def _text(c: dict[str, Any], e: Entity, n: str | None) -> None:
     name = _attr_name(c, n, "text")
     e.attributes[name] = Attribute(value=None)
     e.bindings[name] = PropertyBinding(key=name, state_topic=c.get("state_topic"), command_topic=c.get("command_topic"),
-                                       value_template=c.get("value_template"))
+                                       value_template=c.get("value_template"), command_template=c.get("command_template"))
 
 
 _DECODERS = {"switch": _switch, "fan": _fan, "lock": _lock, "cover": _cover, "light": _light, "climate": _climate,
@@ -389,6 +453,11 @@ def encode_commands(bindings: dict[str, PropertyBinding], values: dict[str, Valu
         if binding.command_template == JSON_LIGHT:
             body = out.setdefault(binding.command_topic, {})
             body[binding.key] = dict(zip("rgb", wire, strict=True)) if isinstance(wire, list) else wire
+        elif binding.command_template is not None:
+            problem = command_template_problem(binding.command_template)
+            if problem is not None:
+                raise CodecError(f"{name}: {problem}")
+            out[binding.command_topic] = render_command(binding.command_template, wire)
         else:
             out[binding.command_topic] = json.dumps(wire) if isinstance(wire, bool) else str(wire)
     return {t: json.dumps(p, separators=(",", ":")) if isinstance(p, dict) else p for t, p in out.items()}

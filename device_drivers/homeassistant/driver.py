@@ -55,6 +55,8 @@ class HomeAssistantDriver:
         except codec.CodecError as exc:
             self._problems.warning(topic, f"{exc}; skipped")
             return
+        for note in entity.notes:
+            self._problems.warning(topic, note)
         with self._lock:
             for entities in self._entities.values():
                 entities.pop(topic, None)

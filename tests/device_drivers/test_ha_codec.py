@@ -91,3 +91,47 @@ def test_lock_uses_its_payloads_and_states() -> None:
 def test_bad_configs_are_refused_with_a_reason(topic: str, config: Any, message: str) -> None:
     with pytest.raises(codec.CodecError, match=message):
         codec.decode_config(topic, config)
+
+
+# ---------------------------------------------------------------- command templates (found by review: parsed, then ignored)
+
+@pytest.mark.parametrize(("component", "config", "values", "sent"), [
+    ("switch", {"cmd_t": "s/set", "cmd_tpl": '{"state": "{{ value }}"}'}, {"state": "on"}, {"s/set": '{"state": "ON"}'}),
+    ("switch", {"cmd_t": "s/set", "cmd_tpl": "{{ value | lower }}"}, {"state": "off"}, {"s/set": "off"}),
+    ("lock", {"cmd_t": "k/set", "cmd_tpl": '{"action": "{{ value }}"}'}, {"state": "unlocked"}, {"k/set": '{"action": "UNLOCK"}'}),
+    ("number", {"cmd_t": "n/set", "cmd_tpl": '{"level": {{ value | int }}}', "min": 0, "max": 100},
+     {"value": 42.0}, {"n/set": '{"level": 42}'}),
+    ("number", {"cmd_t": "n/set", "cmd_tpl": "{{ value | round(1) }}", "min": 0, "max": 100}, {"value": 21.25},
+     {"n/set": "21.2"}),
+    ("select", {"cmd_t": "m/set", "cmd_tpl": "{{ value | tojson }}", "options": ["eco", "boost"]}, {"option": "boost"},
+     {"m/set": '"boost"'}),
+    ("fan", {"cmd_t": "f/set", "pct_cmd_t": "f/pct", "pct_cmd_tpl": '{"speed": {{ value }}}'}, {"speed": 40},
+     {"f/pct": '{"speed": 40}'}),
+    ("cover", {"cmd_t": "c/set", "set_pos_t": "c/pos", "set_pos_tpl": '{"position": {{ position }}}'}, {"position": 30},
+     {"c/pos": '{"position": 30}'}),
+    ("climate", {"temp_cmd_t": "c/t", "temp_cmd_tpl": '{"setpoint": {{ value }}}', "mode_cmd_t": "c/m",
+                 "mode_cmd_tpl": '{"mode": "{{ value }}"}', "modes": ["off", "heat"]},
+     {"target_temperature": 21, "mode": "heat"}, {"c/t": '{"setpoint": 21}', "c/m": '{"mode": "heat"}'}),
+])
+def test_command_templates_shape_the_payload(component: str, config: dict[str, Any], values: dict[str, Any],
+                                              sent: dict[str, str]) -> None:
+    entity = codec.decode_config(f"homeassistant/{component}/x/config", {**config, "uniq_id": "x", "dev": DEV})
+    assert entity.notes == []
+    assert all(entity.attributes[name].writable for name in values)
+    assert codec.encode_commands(entity.bindings, values) == sent
+
+
+@pytest.mark.parametrize(("template", "why"), [
+    ("{% if value == 'ON' %}1{% else %}0{% endif %}", "needs more of Jinja than iotlm renders"),
+    ("{{ (value * 2.55) | round }}", "needs more of Jinja than iotlm renders"),
+    ("{{ value | b64encode }}", "uses the filter 'b64encode', which iotlm does not render"),
+    ("ON", "does not use the value"),
+])
+def test_a_command_template_iotlm_cannot_render_leaves_the_attribute_read_only_and_says_why(template: str, why: str) -> None:
+    entity = codec.decode_config("homeassistant/number/x/config",
+                                 {"cmd_t": "n/set", "stat_t": "n", "cmd_tpl": template, "uniq_id": "x", "dev": DEV})
+    assert entity.attributes["value"].writable is False  # readable still; never written with a raw value
+    [note] = entity.notes
+    assert note.startswith("value is read-only here: its command template") and why in note
+    with pytest.raises(codec.CodecError, match="no command topic for attribute 'value'"):
+        codec.encode_commands(entity.bindings, {"value": 5})
