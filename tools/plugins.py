@@ -8,6 +8,7 @@ from typing import Any
 
 import pluggy
 
+from device_drivers.base import Driver
 from device_drivers.connection import DriverFactory
 from tools import builtin, hookspecs
 from tools.registry import RegistrationError, ToolRegistry
@@ -58,11 +59,34 @@ def build_tools(pm: pluggy.PluginManager) -> ToolRegistry:
 
 
 def build_drivers(pm: pluggy.PluginManager) -> dict[str, DriverFactory]:
+    """Every plugin's driver factories, each wrapped so that a failure to build names the plugin and the driver."""
     factories: dict[str, DriverFactory] = {}
     for origin, function in _each(pm, "register_drivers"):
         def register(name: str, factory: DriverFactory, origin: str = origin) -> None:
+            if not isinstance(name, str) or not name or not callable(factory):
+                raise PluginError(f"plugin {origin!r}: register_drivers must call register(name, factory) with a driver "
+                                  f"name and a factory(transport, registry, connection); got {name!r}, {factory!r}")
             if name in factories:
                 raise PluginError(f"plugin {origin!r}: a driver named {name!r} is already registered")
-            factories[name] = factory
-        function(register=register)
+            factories[name] = _checked(origin, name, factory)
+        try:
+            function(register=register)
+        except PluginError:
+            raise
+        except Exception as exc:
+            raise PluginError(f"plugin {origin!r}: register_drivers failed: {type(exc).__name__}: {exc}") from exc
     return factories
+
+
+def _checked(origin: str, name: str, factory: DriverFactory) -> DriverFactory:
+    def build(transport: Any, registry: Any, connection: Any) -> Driver:
+        try:
+            driver = factory(transport, registry, connection)
+        except Exception as exc:
+            raise PluginError(f"plugin {origin!r}: driver {name!r} could not be built: {type(exc).__name__}: {exc} "
+                              "(a driver factory is called as factory(transport, registry, connection))") from exc
+        if not isinstance(driver, Driver):
+            raise PluginError(f"plugin {origin!r}: driver {name!r}: the factory returned {type(driver).__name__}, which "
+                              "lacks name, start() or command(device, values) (see device_drivers.base.Driver)")
+        return driver
+    return build

@@ -10,10 +10,12 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.conftest import ROOT, Stack
+from tools.hookspecs import hookimpl
 from tools.plugins import PluginError, build_drivers, build_tools, plugin_manager
 
 
@@ -30,7 +32,9 @@ def test_example_plugin_is_installed_and_its_tools_listed_with_origin() -> None:
 
 
 def test_builtin_drivers_come_through_the_same_hook() -> None:
-    assert list(build_drivers(plugin_manager())) == ["zigbee2mqtt", "homeassistant"]
+    assert list(build_drivers(plugin_manager(entry_points=[]))) == ["zigbee2mqtt", "homeassistant"]
+    # the example driver plugin, installed from its folder, registers through the same hook
+    assert list(build_drivers(plugin_manager())) == ["zigbee2mqtt", "homeassistant", "plainjson"]
 
 
 def test_plugin_notify_tool_publishes_exactly(stack: Stack) -> None:
@@ -114,3 +118,71 @@ def test_iotlm_tools_json_lists_schema_and_origin(tmp_path: Path) -> None:
     assert tools["room_off"]["origin"] == "notify"
     assert tools["room_off"]["parameters"]["required"] == ["room"]
     assert tools["list_devices"]["origin"] == "builtin"
+
+
+# ---------------------------------------------------------------- driver plugins
+
+
+def test_the_example_driver_plugin_discovers_reports_and_is_commanded_through_the_gate(stack: Stack, prefix: str,
+                                                                                        broker: Any) -> None:
+    """examples/plugins/iotlm-plainjson, installed from its folder, as any user's driver plugin would be."""
+    from device_drivers.connection import Connection
+    from device_drivers.transport import Transport
+    from policies.gate import Gate
+    from tools.executor import Executor
+
+    device_id = f"{prefix}-fan"
+    fan = Transport(broker.url).start()  # the device itself
+    fan.subscribe(f"plainjson/{device_id}/set",
+                  lambda topic, payload: fan.publish(f"plainjson/{device_id}/state", payload), wait=5)
+    t = Transport(broker.url).start()
+    try:
+        conn = Connection(t, drivers=build_drivers(plugin_manager()))
+        assert set(conn.drivers) == {"zigbee2mqtt", "homeassistant", "plainjson"}
+        for driver in conn.drivers.values():
+            driver.start()
+        assert t.subscribe(f"{prefix}/_fence", lambda topic, payload: None, wait=5)
+        fan.publish(f"plainjson/{device_id}/config", {"name": "desk fan", "room": "office", "type": "fan", "attributes": {
+            "state": {"value": "off", "options": ["on", "off"]}}}, retain=True, wait=5)
+        assert conn.registry.wait_for_devices([device_id], timeout=5)
+        device = conn.registry.get(device_id)
+        assert device is not None and (device.room, device.binding.driver if device.binding else None) == ("office", "plainjson")
+        executor = Executor(conn, Gate(stack.executor.gate.policies, stack.audit), stack.executor.tools, clock=stack.clock)
+        outcome = executor.call(f"{device_id}.turn_on")
+        assert (outcome.status, outcome.reported) == ("done", "on")
+        assert [(e["device_id"], e["verdict"]) for e in stack.audit.entries()] == [(device_id, "allow")]
+        fan.publish(f"plainjson/{device_id}/config", b"", retain=True, wait=5)  # gone
+        assert conn.registry.wait_for(lambda r: device_id not in r, timeout=5)
+    finally:
+        t.stop()
+        fan.stop()
+
+
+class _Plugin:
+    def __init__(self, hook: Any) -> None:
+        self.register_drivers = hookimpl(hook)
+
+
+def _boom(transport: Any, registry: Any, connection: Any) -> Any:
+    raise OSError("no such serial port")
+
+
+@pytest.mark.parametrize(("hook", "message"), [
+    (lambda register: register("serial", _boom),
+     "plugin 'bad': driver 'serial' could not be built: OSError: no such serial port (a driver factory is called as "
+     "factory(transport, registry, connection))"),
+    (lambda register: register("serial", lambda transport, registry: object()),  # the old, documented two arguments
+     "plugin 'bad': driver 'serial' could not be built: TypeError"),
+    (lambda register: register("serial", lambda transport, registry, connection: object()),
+     "plugin 'bad': driver 'serial': the factory returned object, which lacks name, start() or command(device, values)"),
+    (lambda register: register("zigbee2mqtt", _boom), "plugin 'bad': a driver named 'zigbee2mqtt' is already registered"),
+    (lambda register: 1 / 0, "plugin 'bad': register_drivers failed: ZeroDivisionError: division by zero"),
+])
+def test_a_broken_driver_plugin_is_a_clear_start_up_error(hook: Any, message: str, broker: Any) -> None:
+    from device_drivers.connection import Connection
+    from device_drivers.transport import Transport
+
+    pm = plugin_manager(entry_points=[])
+    pm.register(_Plugin(hook), name="bad")
+    with pytest.raises(PluginError, match=re.escape(message)):
+        Connection(Transport(broker.url), drivers=build_drivers(pm))
