@@ -138,3 +138,23 @@ ROOM_SYNONYMS: dict[str, tuple[str, ...]] = {
     "guest bedroom": ("guest room", "spare bedroom", "spare room"), "dining room": ("dining area",), "balcony": ("terrace",),
     "office": ("study",), "kitchen": ("kitchenette",),
 }
+
+
+COMMON_WORDS = frozenset("""
+plus minus both either neither also then than that this those these there their they them with without within
+into onto upon from over under about above below after before since until while when where which what whom whose
+because unless though although whether else instead rather even ever never always often sometimes maybe perhaps
+just only still again already soon later once twice each every other another such same some many much more most
+less least very quite really only well back down here away around along across behind beside between beyond
+inside outside near next last first second third half whole part all any none nothing something anything everything
+someone anyone everyone nobody somebody anybody everybody people person family kids child children baby guest guests
+please thanks thank sorry hello goodbye okay sure yeah nope fine good great nice bad better best worse worst
+would could should might must shall will have has had having does doing done make made makes making take took taken
+give gave given keep kept leave left stay stays stayed come came coming goes going gone went look looks looking
+want wants wanted need needs needed like likes liked know knows knew think thinks thought feel feels felt seem seems
+said says tell told call called find found show shown help helps start started stop stopped stops begin began
+time times hour hours minute minutes second seconds today tonight tomorrow yesterday morning evening night noon
+week weeks month year days day late early now soon moment while
+body head hand hands face eyes hair mind word words name names thing things place places plan plans
+""".split())
+"""Everyday words that typo correction leaves alone, whatever device word they look like ("plus" is not "plug")."""

@@ -179,6 +179,9 @@ class Parser:
             return Parse([Clause(text=text, understood=False)])
         fragments = [f.replace(",", " ").replace(";", " ").strip() for f in _SPLIT.split(clean)]
         frames = [self._frame(re.sub(r"\s+", " ", f)) for f in fragments if f]
+        if not frames:  # "and", "then,": joining words with nothing to join
+            return Parse([Clause(text=text, clarify="I didn't catch a request in that; say what you'd like, for example "
+                                                     "\"turn on the kitchen light\"")])
         frames = self._share(frames)
         clauses = []
         last = list(recent or [])
@@ -197,7 +200,7 @@ class Parser:
         words = text.split()
         known = set(self.vocab_words)
         for i, word in enumerate(words):
-            if len(word) < 4 or not word.isalpha() or word in known or word in _COMMON:
+            if len(word) < 4 or not word.isalpha() or word in known or word in _COMMON or word in lx.COMMON_WORDS:
                 continue
             if len(word) == 4:  # short words: only a swapped or a mistyped letter ("trun", "lihgt")
                 # a number word only from swapped letters: "nice", "fire" and "hour" are words, not nine, five, four

@@ -141,4 +141,24 @@ def test_a_home_it_was_not_written_for() -> None:
 def test_long_and_empty_input_do_not_break_it() -> None:
     assert PARSER.parse("").clauses[0].understood is False
     long = "turn on the kitchen light " + "blah " * 2000
-    assert PARSER.parse(long).clauses  # handled (the agent refuses overlong input before parsing)
+    # the kitchen light is found at the start; the noise after it names nothing else and is not guessed into a device
+    assert run(long) == [("kitchen.light", "state", "on")]
+
+
+@pytest.mark.parametrize("text", ["and", "and then", ", and", "then,"])
+def test_joining_words_alone_are_not_a_request(text: str) -> None:
+    """Found by review: "and" alone was taken as understood, with "Nothing to do"."""
+    assert run(text) == [("clarify", "I didn't catch a request in that; say what you'd like, for example "
+                                     "\"turn on the kitchen light\"")]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # found by review: typo correction turned "plus" into "plug", and the coffee machine (a plug) came on too
+    ("turn on the kitchen light plus the bedroom light", [("kitchen.light", "state", "on"), ("bedroom.light", "state", "on")]),
+    ("turn on the kitchen light both now", [("kitchen.light", "state", "on")]),
+    ("turn on the kitchen light since it is late", [("kitchen.light", "state", "on")]),
+    # a real typo is still corrected
+    ("trun on the kitchen lihgt", [("kitchen.light", "state", "on")]),
+])
+def test_typo_correction_never_turns_a_common_word_into_a_device_word(text: str, expected: list[Any]) -> None:
+    assert run(text) == expected
