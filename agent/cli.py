@@ -77,6 +77,8 @@ def _parser() -> argparse.ArgumentParser:
     src = p.add_mutually_exclusive_group()
     src.add_argument("--home", type=Path, help="home file (JSON, see DESIGN.md); default: the example flat")
     src.add_argument("--homebench", type=int, metavar="HOME_ID", help="a HomeBench home (0-99)")
+    p.add_argument("--homebench-file", dest="homebench_file", type=Path,
+                   help="HomeBench's home_status_method.jsonl (default: ../shared/benchmarks/homebench/)")
     p.add_argument("--dialect", choices=["z2m", "ha", "both"], default="z2m")
     p.set_defaults(func=cmd_simulate)
 
@@ -252,7 +254,7 @@ def device_json(device: Device) -> dict[str, Any]:
 
 def _load_sim_home(args: argparse.Namespace) -> Home:
     if getattr(args, "homebench", None) is not None:
-        return load_homebench(default_homebench_path(), args.homebench)
+        return load_homebench(args.homebench_file or default_homebench_path(), args.homebench)
     return load_home(args.home or EXAMPLE_HOME)
 
 

@@ -168,13 +168,16 @@ def load_homebench(path: str | Path, home_id: int) -> Home:
     path = Path(path)
     try:
         with path.open(encoding="utf-8") as fh:
+            ids = []
             for line in fh:
                 record = json.loads(line)
                 if record.get("home_id") == home_id:
                     return homebench_home(record)
+                ids.append(record.get("home_id"))
     except OSError as exc:
         raise HomeFileError(f"cannot read HomeBench homes from {path}: {exc.strerror or exc}") from exc
-    raise HomeFileError(f"{path}: no home with home_id {home_id}; HomeBench homes are numbered 0-99")
+    numbered = f"{min(ids)}-{max(ids)}" if ids and all(isinstance(i, int) for i in ids) else "none"
+    raise HomeFileError(f"{path}: no home with home_id {home_id}; the homes in this file are numbered {numbered}")
 
 
 def default_homebench_path() -> Path:

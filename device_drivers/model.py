@@ -57,6 +57,8 @@ class Attribute(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> Attribute:
+        if isinstance(self.value, bool) and self.options is None and self.min is None and self.max is None:
+            self.options = [True, False]  # a motion sensor's {"value": false}: a yes/no reading, not text
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError(f"min {self.min} is above max {self.max}")
         if self.options is not None and (self.min is not None or self.max is not None):

@@ -17,6 +17,20 @@ if [ -z "$PY" ]; then
   exit 2
 fi
 
+# Mosquitto: the broker iotlm starts when you give it none (the demo, the tests)
+if ! command -v mosquitto >/dev/null 2>&1 && [ ! -x /usr/sbin/mosquitto ] && [ ! -x /opt/homebrew/sbin/mosquitto ]; then
+  if command -v apt-get >/dev/null 2>&1; then
+    sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    $sudo apt-get update -qq && $sudo apt-get install -y -qq mosquitto
+  elif command -v brew >/dev/null 2>&1; then
+    brew install mosquitto
+  else
+    echo "iotlm needs Mosquitto for its embedded broker; install it with your package manager," >&2
+    echo "or always pass --broker mqtt://host:port to a broker of your own" >&2
+  fi
+fi
+
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 # torch pinned first: a bare "torch" requirement would pull a multi-GB CUDA build.

@@ -6,11 +6,12 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from agent.bench import report
-from agent.bench.harness import open_home
+from agent.bench.harness import models_dir, open_home, scratch
 from agent.bench.suite import load_cases, run_suite, totals
 from device_drivers.broker import EmbeddedBroker
 from device_drivers.home import load_home
@@ -27,7 +28,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--report", type=Path, help="write a Markdown report here")
     p.add_argument("--model", type=Path, help="GGUF for the LLM tier (default: the packaged model)")
     p.add_argument("--no-llm", action="store_true", help="fast path only")
-    p.set_defaults(func=cmd_suite)
+    p.set_defaults(func=outputs_first(cmd_suite))
 
     p = kinds.add_parser("homebench", help="the HomeBench test split end to end (../shared/benchmarks/homebench)")
     p.add_argument("--sample", type=int, help="a random sample of this many cases (default: all 17,366)")
@@ -39,32 +40,46 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--chart", type=Path, help="PNG chart (default: next to --report)")
     p.add_argument("--model", type=Path)
     p.add_argument("--no-llm", action="store_true", help="fast path only")
-    p.set_defaults(func=cmd_homebench)
+    p.set_defaults(func=outputs_first(cmd_homebench))
 
     p = kinds.add_parser("memory", help="retrieval latency at 1k/10k/100k memories; state history ingest rate")
     p.add_argument("--sizes", default="1000,10000,100000")
     p.add_argument("--json", type=Path)
-    p.set_defaults(func=cmd_memory)
+    p.set_defaults(func=outputs_first(cmd_memory))
 
     p = kinds.add_parser("planning", help="LLM planning accuracy and latency on a 500+ device home, with and without retrieval")
     p.add_argument("--cases", type=int, default=40)
     p.add_argument("--whole-home-cases", type=int, default=10, help="cases for the no-retrieval run (0: skip it; slow)")
     p.add_argument("--model", type=Path)
     p.add_argument("--json", type=Path)
-    p.set_defaults(func=cmd_planning)
+    p.set_defaults(func=outputs_first(cmd_planning))
 
     p = kinds.add_parser("rules", help="sensor event -> device command at 1 and 1,000 events/s; a 10,000-message flood")
     p.add_argument("--slow-events", type=int, default=20)
     p.add_argument("--fast-events", type=int, default=5000)
     p.add_argument("--flood", type=int, default=10_000)
     p.add_argument("--json", type=Path)
-    p.set_defaults(func=cmd_rules)
+    p.set_defaults(func=outputs_first(cmd_rules))
 
     p = kinds.add_parser("latency", help="fast and LLM path latency, cold start, peak memory, broker round trip")
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--json", type=Path)
-    p.set_defaults(func=cmd_latency)
+    p.set_defaults(func=outputs_first(cmd_latency))
     bench.set_defaults(func=lambda args: bench.print_help() or 2)
+
+
+def outputs_first(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """Make the folders of --json/--report/--chart before the run, so a bad path fails at once, not after it."""
+    def run(args: argparse.Namespace) -> int:
+        for name in ("json", "report", "chart"):
+            path = getattr(args, name, None)
+            if path is not None:
+                try:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                except OSError as exc:
+                    raise ValueError(f"--{name} {path}: cannot create its folder: {exc.strerror or exc}") from exc
+        return command(args)
+    return run
 
 
 def _emit(results: Any, path: Path | None) -> int:
@@ -84,23 +99,21 @@ def _progress(total_label: str) -> Any:
     return wrap
 
 
-def _model(args: argparse.Namespace, data_dir: Path) -> Any:
+def _model(args: argparse.Namespace) -> Any:
     if args.no_llm:
         return None
     from agent.llm.backend import LocalModel, default_model_path
 
-    return LocalModel(args.model or default_model_path(data_dir))
+    return LocalModel(args.model or default_model_path(models_dir()))
 
 
 def cmd_suite(args: argparse.Namespace) -> int:
-    import tempfile
-
     home = load_home(args.home)
     cases, errors = load_cases(args.cases)
     for error in errors:
         print(f"iotlm: {args.cases}:{error.line}: {error.message}; skipped", file=sys.stderr)
-    data = Path(tempfile.mkdtemp(prefix="iotlm-suite-"))
-    model = _model(args, data)
+    data = scratch("iotlm-suite-")
+    model = _model(args)
     with EmbeddedBroker() as broker:
         bench = open_home(home, broker.url, data_dir=data, model=model)
         try:
@@ -125,8 +138,6 @@ def cmd_suite(args: argparse.Namespace) -> int:
 
 
 def cmd_homebench(args: argparse.Namespace) -> int:
-    import tempfile
-
     from agent.bench import homebench
     from device_drivers.home import default_homebench_path
 
@@ -135,7 +146,7 @@ def cmd_homebench(args: argparse.Namespace) -> int:
         print(f"iotlm: error: no HomeBench data in {data_dir}; pass --data DIR", file=sys.stderr)
         return 2
     homes = [int(h) for h in args.homes.split(",")] if args.homes else None
-    model = _model(args, Path(tempfile.mkdtemp(prefix="iotlm-hb-")))
+    model = _model(args)
     started = time.perf_counter()
     with EmbeddedBroker() as broker:
         try:
@@ -176,16 +187,14 @@ def cmd_memory(args: argparse.Namespace) -> int:
 
 
 def cmd_planning(args: argparse.Namespace) -> int:
-    import tempfile
-
     from agent.bench import planning
     from agent.llm.backend import LocalModel, default_model_path
     from memory.embeddings import MiniLMEmbedder
     from memory.memory import Memory
     from memory.store import MemoryStore
 
-    data = Path(tempfile.mkdtemp(prefix="iotlm-planning-"))
-    path = args.model or default_model_path(data)
+    data = scratch("iotlm-planning-")
+    path = args.model or default_model_path(models_dir())
     memory = Memory(store := MemoryStore(data / "iotlm.db"), MiniLMEmbedder(), data / "index")  # Memory caches vectors
     model = LocalModel(path)
     big = LocalModel(path, n_ctx=32768) if args.whole_home_cases else None

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import atexit
+import shutil
 import tempfile
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -70,12 +73,18 @@ def _same_state(a: dict[str, Value], b: dict[str, Value]) -> bool:
     return all(a.get(k) == v for k, v in b.items() if v is not None)
 
 
+BENCH_TIME = datetime(2026, 1, 14, 12, 0)
+"""The time of day every benchmark case is decided at (a Wednesday noon): results never depend on when they run
+(quiet hours would otherwise refuse loud volumes at night)."""
+
+
 def open_home(home: Home, broker_url: str, *, data_dir: Path | None = None, model_factory: Callable[[], Any] | None = None,
-              model: Any = None, wrap: Callable[[Agent], Turns] | None = None, settle: float = 10.0) -> BenchHome:
+              model: Any = None, wrap: Callable[[Agent], Turns] | None = None, settle: float = 10.0,
+              clock: Callable[[], datetime] = lambda: BENCH_TIME) -> BenchHome:
     prefix = f"bench{uuid.uuid4().hex[:8]}"
     sim_transport = Transport(broker_url).start()
     sim = Simulator(home, sim_transport, base=f"{prefix}/z2m", ha_root=f"{prefix}/ha").start()
-    data = data_dir or Path(tempfile.mkdtemp(prefix="iotlm-bench-"))
+    data = data_dir or scratch("iotlm-bench-")
     settings: Settings = load_settings({"home": str(data)}, environ={})
     transport = Transport(broker_url)
     connection = Connection(transport, z2m_base=f"{prefix}/z2m", ha_prefix=f"{prefix}/hadisc").start()
@@ -88,7 +97,8 @@ def open_home(home: Home, broker_url: str, *, data_dir: Path | None = None, mode
         raise RuntimeError(f"the simulated home did not come up: {len(missing)} devices missing, e.g. {sorted(missing)[:3]}")
     audit = AuditLog(data / f"{prefix}.db")
     tools = build_tools(plugin_manager())
-    executor = Executor(connection, Gate(default_policies(BENCH_POLICIES), audit), tools, policy_config=BENCH_POLICIES)
+    executor = Executor(connection, Gate(default_policies(BENCH_POLICIES), audit), tools, policy_config=BENCH_POLICIES,
+                        clock=clock)
     runtime = Runtime(settings, connection, tools, BENCH_POLICIES, audit, executor)
     agent = Agent(runtime, model=model, model_factory=model_factory, threads_db=data / f"{prefix}-threads.db",
                   floors={a.name: a.floor for a in home.areas if a.floor})
@@ -99,3 +109,16 @@ def timed(fn: Callable[[], TurnResult]) -> tuple[TurnResult, float]:
     start = time.perf_counter()
     result = fn()
     return result, (time.perf_counter() - start) * 1000
+
+
+def scratch(prefix: str) -> Path:
+    """A temporary folder for one benchmark run, removed when the process ends."""
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
+
+
+def models_dir() -> Path:
+    """Where the packaged model is assembled: the user's own models folder, so a benchmark never copies it."""
+    settings = load_settings()
+    return settings.models_dir or settings.home / "models"

@@ -6,12 +6,12 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 from agent.config import load_settings
+from agent.bench.harness import models_dir, scratch
 from agent.llm.backend import LocalModel, default_model_path
 from agent.runtime import build_runtime
 from agent.session import Agent
@@ -75,8 +75,8 @@ def broker_round_trip(broker_url: str, n: int = 300) -> dict[str, float]:
 
 def run(rounds: int = 3) -> dict[str, Any]:
     home = load_home(EXAMPLE_HOME)
-    data_dir = Path(tempfile.mkdtemp(prefix="iotlm-bench-"))
-    model_path = default_model_path(data_dir)
+    data_dir = scratch("iotlm-bench-")
+    model_path = default_model_path(models_dir())
     results: dict[str, Any] = {"machine": f"{os.cpu_count()} cores", "model": model_path.name}
     with EmbeddedBroker() as broker:
         results["broker"] = broker.impl

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from memory.embeddings import CachedEmbedder, MiniLMEmbedder
 from memory.history import HistoryRecorder
 from memory.index import VectorIndex
 from memory.store import MemoryStore
+from agent.bench.harness import scratch
 
 SUBJECTS = ["the bedroom", "the kitchen", "grandma", "the cat", "the bins", "the heating", "the garage", "the kids",
             "the plants", "the car", "the boiler", "the garden", "the guest room", "the front door", "the dishwasher"]
@@ -67,7 +67,7 @@ def ingest(messages: int = 20_000) -> dict[str, Any]:
     from device_drivers.simulator import Simulator
     from device_drivers.simulator.load import SensorLoad
 
-    data = Path(tempfile.mkdtemp(prefix="iotlm-ingest-"))
+    data = scratch("iotlm-ingest-")
     with EmbeddedBroker() as broker:
         sim_t = Transport(broker.url).start()
         Simulator(home, sim_t, base="ingest/z2m", ha_root="ingest/ha").start()

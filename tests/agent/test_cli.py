@@ -11,7 +11,7 @@ from pathlib import Path
 from device_drivers.broker import EmbeddedBroker
 from device_drivers.home import Home
 from device_drivers.transport import Transport
-from tests.conftest import ROOT
+from tests.conftest import ROOT, homebench_homes
 
 
 def _iotlm(*args: str, env: dict[str, str] | None = None, timeout: float = 90) -> subprocess.CompletedProcess[str]:
@@ -142,8 +142,8 @@ def test_broken_home_file_names_the_problem(tmp_path: Path) -> None:
 def test_simulate_serves_a_homebench_home(broker: EmbeddedBroker, transport: Transport, tmp_path: Path) -> None:
     from device_drivers.connection import Connection
 
-    proc = subprocess.Popen([sys.executable, "-m", "agent.cli", "simulate", "--homebench", "3", "--broker", broker.url,
-                             "--home-dir", str(tmp_path)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen([sys.executable, "-m", "agent.cli", "simulate", "--homebench", "3", "--homebench-file",
+                             str(homebench_homes()), "--broker", broker.url, "--home-dir", str(tmp_path)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         conn = Connection(transport)  # the default base topic, as `iotlm simulate` uses
         for driver in conn.drivers.values():

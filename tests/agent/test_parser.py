@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from agent.parser import Parser
-from device_drivers.home import default_homebench_path, homebench_home, load_home
-from tests.conftest import EXAMPLE_HOME
+from device_drivers.home import homebench_home, load_home
+from tests.conftest import EXAMPLE_HOME, homebench_homes
 
 HOME = load_home(EXAMPLE_HOME)
 PARSER = Parser(HOME.devices, {a.name: a.floor for a in HOME.areas if a.floor})
@@ -118,7 +118,7 @@ def test_room_of_the_speaker_and_follow_ups() -> None:
 
 
 def test_a_home_it_was_not_written_for() -> None:
-    path = default_homebench_path()
+    path = homebench_homes()
     with path.open(encoding="utf-8") as lines:
         home = homebench_home(next(json.loads(line) for line in lines if json.loads(line)["home_id"] == 7))
     parser = Parser(home.devices)

@@ -99,3 +99,33 @@ def test_a_malformed_line_is_reported_with_its_number_and_the_rest_still_run(ben
 ])
 def test_homebench_gold_parsing(text: str, calls: list[str]) -> None:
     assert split_calls(text) == calls
+
+
+def test_bench_writes_its_report_into_a_new_folder_and_leaves_no_temporary_folders(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import EXAMPLE_HOME, ROOT
+
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text(CASES.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = {**os.environ, "TMPDIR": str(scratch), "IOTLM_HOME": str(tmp_path / "home")}
+    report = tmp_path / "new" / "folder" / "report.md"
+    run = subprocess.run([sys.executable, "-m", "agent.cli", "bench", "suite", "--home", str(EXAMPLE_HOME), "--cases",
+                          str(cases), "--no-llm", "--report", str(report)], capture_output=True, text=True, timeout=120,
+                         cwd=ROOT, env=env)
+    assert run.returncode == 0, run.stderr
+    assert report.read_text(encoding="utf-8").startswith("#")
+    assert [p.name for p in scratch.iterdir() if p.name.startswith("iotlm-")] == []  # found by review: 242 MB each
+    # a folder that cannot be made fails at once, before any case runs
+    blocked = tmp_path / "file"
+    blocked.write_text("", encoding="utf-8")
+    bad = subprocess.run([sys.executable, "-m", "agent.cli", "bench", "suite", "--home", str(EXAMPLE_HOME), "--cases",
+                          str(cases), "--no-llm", "--report", str(blocked / "r.md")], capture_output=True, text=True,
+                         timeout=60, cwd=ROOT, env=env)
+    assert bad.returncode == 2
+    assert bad.stderr.startswith(f"iotlm: error: --report {blocked / 'r.md'}: cannot create its folder")
+    assert "PASS" not in bad.stdout

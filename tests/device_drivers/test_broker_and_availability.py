@@ -1,4 +1,4 @@
-"""The amqtt fallback broker, availability, early state, and every HomeBench home."""
+"""The embedded broker, availability, early state, and every HomeBench home."""
 
 from __future__ import annotations
 
@@ -6,26 +6,33 @@ import json
 
 import pytest
 
-from device_drivers.broker import EmbeddedBroker
-from device_drivers.home import Home, HomeFileError, default_homebench_path, homebench_home, load_homebench, parse_home
+from device_drivers import broker as broker_module
+from device_drivers.broker import BrokerUnavailable, EmbeddedBroker
+from device_drivers.home import Home, HomeFileError, homebench_home, load_homebench, parse_home
 from device_drivers.transport import BrokerURLError, Transport, parse_broker_url
-from tests.conftest import connect, start_sim
+from tests.conftest import connect, homebench_homes, start_sim
 
 
-def test_amqtt_fallback_serves_discovery_and_commands(home: Home, prefix: str) -> None:
-    with EmbeddedBroker(kind="amqtt") as broker:
-        assert broker.impl == "amqtt" and broker.url.startswith("mqtt://127.0.0.1:")
-        sim_t, t = Transport(broker.url).start(), Transport(broker.url).start()
-        try:
-            sim = start_sim(home, sim_t, prefix, "z2m")
-            conn = connect(t, prefix)
-            assert conn.registry.wait_for_devices([d.id for d in home.devices], timeout=15)
-            conn.command("office.desk_lamp", {"state": "on"})
-            assert conn.registry.wait_for(lambda r: r.get("office.desk_lamp").attributes["state"].value == "on", timeout=5)  # type: ignore[union-attr]
-            assert sim.state("office.desk_lamp")["state"] == "on"
-        finally:
-            t.stop()
-            sim_t.stop()
+def test_without_mosquitto_the_embedded_broker_says_how_to_get_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(broker_module, "find_mosquitto", lambda: None)
+    with pytest.raises(BrokerUnavailable, match=r"Mosquitto is not installed.*scripts/install.sh.*--broker mqtt://host:port"):
+        EmbeddedBroker().start()
+
+
+def test_the_embedded_broker_delivers_only_retained_messages_that_match(home: Home, prefix: str,
+                                                                       sim_transport: Transport, broker: EmbeddedBroker) -> None:
+    """The amqtt fallback gave a fresh subscriber to nonexistent/topic/# 110 retained messages of a running home."""
+    start_sim(home, sim_transport, prefix, "both")
+    sim_transport.drain()
+    got: list[str] = []
+    t = Transport(broker.url).start()
+    try:
+        assert t.subscribe(f"{prefix}/nonexistent/topic/#", lambda topic, payload: got.append(topic), wait=5)
+        assert t.subscribe(f"{prefix}/z2m/bridge/devices", lambda topic, payload: got.append(topic), wait=5)
+        t.drain()
+    finally:
+        t.stop()
+    assert got == [f"{prefix}/z2m/bridge/devices"]
 
 
 @pytest.mark.parametrize(("payload", "availability"), [(b'{"state":"offline"}', "offline"), (b"offline", "offline"),
@@ -56,12 +63,11 @@ def test_state_published_before_the_device_list_is_kept(transport: Transport, si
 
 
 def test_every_homebench_home_loads_with_normalised_quirks() -> None:
-    path = default_homebench_path()
-    if not path.exists():
-        pytest.fail(f"HomeBench data not found at {path}")
+    path = homebench_homes()
     with path.open(encoding="utf-8") as lines:
-        homes = [homebench_home(json.loads(line)) for line in lines]
-    assert len(homes) == 100
+        records = [json.loads(line) for line in lines]
+    homes = [homebench_home(r) for r in records]
+    assert len(homes) == len(records) >= 8
     for h in homes:
         for device in h.devices:
             assert all(name == name.strip() for name in device.attributes), device.id  # " degree" -> "degree"
@@ -73,8 +79,10 @@ def test_every_homebench_home_loads_with_normalised_quirks() -> None:
 
 
 def test_unknown_homebench_home_is_a_clear_error() -> None:
-    with pytest.raises(HomeFileError, match="no home with home_id 1000; HomeBench homes are numbered 0-99"):
-        load_homebench(default_homebench_path(), 1000)
+    path = homebench_homes()
+    last = 99 if path.name == "home_status_method.jsonl" else 7
+    with pytest.raises(HomeFileError, match=f"no home with home_id 1000; the homes in this file are numbered 0-{last}$"):
+        load_homebench(path, 1000)
 
 
 @pytest.mark.parametrize(("data", "message"), [

@@ -8,9 +8,9 @@ import logging
 import pytest
 
 from device_drivers.broker import EmbeddedBroker
-from device_drivers.home import Home, default_homebench_path, load_homebench
+from device_drivers.home import Home, load_homebench
 from device_drivers.transport import Transport
-from tests.conftest import connect, eventually, start_sim
+from tests.conftest import connect, eventually, homebench_homes, start_sim
 
 
 @pytest.mark.parametrize("dialect", ["z2m", "ha"])
@@ -113,7 +113,7 @@ def test_report_and_reset_control_topics(home: Home, transport: Transport, sim_t
 
 
 def test_broker_restart_recovers_subscriptions_without_a_manual_step(home: Home, prefix: str) -> None:
-    with EmbeddedBroker(kind="mosquitto") as first:
+    with EmbeddedBroker() as first:
         port = first.port
         sim_t = Transport(first.url).start()
         t = Transport(first.url).start()
@@ -123,7 +123,7 @@ def test_broker_restart_recovers_subscriptions_without_a_manual_step(home: Home,
             assert conn.registry.wait_for_devices(["kitchen.light"], timeout=10)
             first.stop()
             assert eventually(lambda: not t.connected, timeout=10)
-            with EmbeddedBroker(port=port, kind="mosquitto"):
+            with EmbeddedBroker(port=port):
                 assert t.wait_connected(20) and sim_t.wait_connected(20)
                 assert eventually(lambda: t.connections == 2)
                 # the restored subscriptions are acknowledged before this one (one client's packets are in order)
@@ -178,10 +178,7 @@ def test_bridge_devices_with_unsupported_entries_keeps_the_rest(transport: Trans
 
 
 def test_a_homebench_home_loads_and_every_device_is_discovered(transport: Transport, sim_transport: Transport, prefix: str) -> None:
-    path = default_homebench_path()
-    if not path.exists():
-        pytest.fail(f"HomeBench data not found at {path}")
-    home = load_homebench(path, 0)
+    home = load_homebench(homebench_homes(), 0)
     assert len(home.devices) > 20
     start_sim(home, sim_transport, prefix, "z2m")
     conn = connect(transport, prefix)

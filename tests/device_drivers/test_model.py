@@ -88,3 +88,11 @@ def test_device_id_must_be_usable_in_topics(bad_id: str) -> None:
 def test_range_must_be_ordered() -> None:
     with pytest.raises(ValueError, match="min 10.0 is above max 1.0"):
         Attribute(min=10, max=1)
+
+
+def test_a_boolean_value_without_options_is_a_yes_no_reading() -> None:
+    """Found by review: {"value": false} with no options was taken as text, so a rule on that motion sensor could not
+    be added."""
+    attr = Attribute(value=False, writable=False)
+    assert (attr.kind, attr.options) == ("options", [True, False])
+    assert attr.check("true") is True
