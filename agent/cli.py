@@ -165,8 +165,9 @@ def model_factory(settings: Settings) -> Any:
     """Builds the language model on first need (the fast path never waits for it)."""
     def build() -> Any:
         if settings.model_server:
-            return HTTPModel(settings.model_server)
-        return LocalModel(settings.model or default_model_path(settings.models_dir or settings.home / "models"))
+            return HTTPModel(settings.model_server, timeout=settings.model_timeout_s)
+        return LocalModel(settings.model or default_model_path(settings.models_dir or settings.home / "models"),
+                          generate_timeout=settings.model_timeout_s)
     return build
 
 

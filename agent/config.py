@@ -46,6 +46,8 @@ class Settings(BaseModel):
     """An OpenAI-compatible completions server (http://host:port) to use instead of the local model."""
     policies: Path | None = None
     """Policy file (.toml/.yaml); default: $IOTLM_HOME/policies.toml if it exists."""
+    model_timeout_s: float = Field(default=30.0, gt=0)
+    """The longest a single model completion may take; past it the model process is stopped and the turn says so."""
     confirm_timeout_s: float = Field(default=120.0, gt=0)
     """A question waiting for yes or no expires after this many seconds; a yes after that confirms nothing."""
     keep_history_days: float = Field(default=90.0, gt=0)

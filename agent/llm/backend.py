@@ -69,7 +69,9 @@ class LocalModel:
     """A GGUF model served by llama.cpp in a child process (JSON lines over its stdin/stdout)."""
 
     def __init__(self, path: Path, *, n_ctx: int = 2048, threads: int | None = None, load_timeout: float = 120,
-                 worker: Path = WORKER) -> None:
+                 generate_timeout: float = 30, worker: Path = WORKER) -> None:
+        """``generate_timeout``: a completion that takes longer is cut off (the stuck process is killed and restarted
+        on the next call), and the turn says so instead of hanging."""
         if not path.exists():
             raise ModelUnavailable(f"model file {path} does not exist; pass --model PATH.gguf or unset IOTLM_MODEL")
         self.path = path
@@ -77,6 +79,7 @@ class LocalModel:
         self.n_ctx = n_ctx
         self.threads = threads or max(1, min(4, os.cpu_count() or 2))
         self.load_timeout = load_timeout
+        self.generate_timeout = generate_timeout
         self.worker = worker
         self.safe = cpu_reports_amx()
         self.crashes = 0
@@ -121,6 +124,8 @@ class LocalModel:
         reader.start()
         reader.join(timeout)
         if reader.is_alive():
+            if self._proc is not None:
+                self._proc.kill()  # stuck in native code: no point asking it to finish
             self._stop()
             raise ModelUnavailable(f"the model {self.name} did not answer within {timeout:g} s while {doing}")
         line = result[0] if result else ""
@@ -149,7 +154,7 @@ class LocalModel:
                 except (BrokenPipeError, OSError):
                     self._crashed("while generating")
                     continue
-                message = self._read(120, "generating")
+                message = self._read(self.generate_timeout, "generating")
                 if message is None:
                     self._crashed("while generating")
                     continue

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import threading
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -12,7 +16,8 @@ from agent.llm.grammar import grammar_for, parse_calls
 from agent.llm.planner import LLMPlanner
 from agent.parser import Parser
 from device_drivers.home import load_home
-from tests.conftest import EXAMPLE_HOME
+from device_drivers.transport import Transport
+from tests.conftest import EXAMPLE_HOME, Stack
 from tools.device_tools import device_operations
 
 HOME = load_home(EXAMPLE_HOME)
@@ -131,3 +136,59 @@ def test_http_backend_that_is_down_is_a_clear_error() -> None:
 
     with pytest.raises(ModelUnavailable, match="did not answer"):
         HTTPModel(f"http://127.0.0.1:{free_port()}", timeout=2).complete("hello")
+
+
+HANGING_WORKER = """
+import json, sys, time
+print(json.dumps({"ready": True}), flush=True)
+for line in sys.stdin:
+    time.sleep(3600)  # a llama.cpp call that never returns
+"""
+
+
+def test_a_stuck_model_is_cut_off_the_turn_says_so_and_rules_keep_firing(tmp_path: Path, stack: Stack,
+                                                                          sim_transport: Transport, prefix: str) -> None:
+    from agent.rules.engine import RuleEngine
+    from agent.rules.model import Rule
+    from agent.rules.store import RuleStore
+    from agent.session import Agent
+    from device_drivers.simulator.load import SensorLoad
+    from tests.agent.test_agent import runtime_for
+    from tests.conftest import eventually
+
+    model = _model(tmp_path, HANGING_WORKER)
+    model.generate_timeout = 1.5
+    agent = Agent(runtime_for(stack, tmp_path), model=model)
+    engine = RuleEngine(stack.conn.registry, stack.executor, RuleStore(tmp_path / "rules.db"), user_for=stack.config.user)
+    engine.load([Rule.model_validate({"id": "hall", "when": {"device": "hallway.motion", "attribute": "occupancy", "to": True},
+                                      "do": [{"device": "hallway.light", "set": {"state": "on"}}]})])
+    engine.start()
+    answer: list[Any] = []
+    turn = threading.Thread(target=lambda: answer.append(agent.turn("make the place feel like a spa")))
+    try:
+        started = time.monotonic()
+        turn.start()
+        assert eventually(lambda: model.pid is not None)
+        hung = model.pid
+        SensorLoad(sim_transport, base=f"{prefix}/z2m").report("hallway.motion", {"occupancy": True})
+        assert eventually(lambda: stack.sim.state("hallway.light")["state"] == "on", timeout=1.0)  # while the model hangs
+        assert turn.is_alive()
+        turn.join(10)
+        took = time.monotonic() - started
+        assert not turn.is_alive() and took < 5, took
+        [result] = answer
+        assert result.actions == [] and result.tier == "llm"
+        assert f"the model {model.name} did not answer within 1.5 s while generating" in result.reply
+        assert hung is not None and _gone(hung)  # the stuck process was killed, not left behind
+    finally:
+        engine.stop()
+        agent.close()
+        model.close()
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
