@@ -45,9 +45,6 @@ def understand(state: AgentState, deps: Deps) -> dict[str, Any]:
                              "needs_confirmation": False, "understood": True, "memo": {}, "answers": []}
     if not text:
         return {**fresh, "clarify": ["Say what you'd like, for example \"turn on the kitchen light\""]}
-    if not text.isprintable() and any(0xD800 <= ord(c) <= 0xDFFF for c in text):
-        return {**fresh, "refused": [{"text": text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")[:60], "code": "not_utf8",
-                                      "reason": "that request is not valid UTF-8 text, so I did nothing"}]}
     if len(text) > MAX_CHARS:
         return {**fresh, "refused": [{"text": text[:60] + "...", "code": "too_long",
                                       "reason": f"that request is {len(text)} characters long; keep it under {MAX_CHARS}"}]}

@@ -152,6 +152,11 @@ class Agent:
         """One turn. A waiting question is answered only by a yes or no to it (``answers=False``: never by text, as
         over MQTT, where a confirmation names the question's id); ``yes`` confirms this request, never an older one."""
         started = time.perf_counter()
+        if any(0xD800 <= ord(c) <= 0xDFFF for c in utterance):  # bytes that were not UTF-8: refused before anything
+            shown = "".join("\ufffd" if 0xD800 <= ord(c) <= 0xDFFF else c for c in utterance.strip())[:60]
+            return TurnResult(reply="I can't do that: that request is not valid UTF-8 text, so I did nothing.",
+                              refused=[{"text": shown, "reason": "that request is not valid UTF-8 text, so I did nothing"}],
+                              latency_ms=(time.perf_counter() - started) * 1000)
         config = {"configurable": {"thread_id": thread}}
         note = ""
         with self._lock:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -11,6 +12,15 @@ from device_drivers.model import Device, Value
 
 Listener = Callable[[str, dict[str, Value]], None]
 """Called with (device id, changed attributes) after a device reports state."""
+
+
+def is_value(value: Any) -> bool:
+    """Whether ``value`` is something a device attribute can hold (see :data:`device_drivers.model.Value`)."""
+    if value is None or isinstance(value, bool | int | str):
+        return True
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return isinstance(value, list) and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
 
 
 class DeviceRegistry:
@@ -54,8 +64,10 @@ class DeviceRegistry:
                 self._cond.notify_all()
 
     def report(self, device_id: str, values: dict[str, Any]) -> dict[str, Value]:
-        """Record state a device reported; return the attributes whose value changed."""
+        """Record state a device reported; return the attributes whose value changed. A value no attribute can hold
+        (an object, NaN, a list of text) is not state: it is left out, for the registry and its listeners alike."""
         changed: dict[str, Value] = {}
+        values = {k: v for k, v in values.items() if is_value(v)}
         with self._cond:
             device = self._devices.get(device_id)
             if device is None:

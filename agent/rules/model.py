@@ -70,6 +70,8 @@ def clock(value: Any) -> str:
 
 
 def _days(value: Any) -> list[str]:
+    if value is not None and not isinstance(value, str | list | tuple):
+        raise ValueError(f"days must be a day, a list of days, 'weekdays' or 'weekends', not {value!r}")
     items = [value] if isinstance(value, str) else list(value or [])
     out: list[str] = []
     for item in items:

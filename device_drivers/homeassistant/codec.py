@@ -178,8 +178,9 @@ def decode_config(topic: str, config: Any) -> Entity:
         device_key = unique_id
     ent_name = c.get("name")
     dev_name = str(device.get("name") or ent_name or object_id)
-    entity = Entity(component, unique_id, device_key, dev_name, device.get("suggested_area"),
-                    availability_topic=c.get("availability_topic"))
+    area, avty = device.get("suggested_area"), c.get("availability_topic")
+    entity = Entity(component, unique_id, device_key, dev_name, area if isinstance(area, str) and area.strip() else None,
+                    availability_topic=avty if isinstance(avty, str) and avty else None)
     _DECODERS[component](c, entity, ent_name if isinstance(ent_name, str) else None)
     for name, binding in list(entity.bindings.items()):
         problem = command_template_problem(binding.command_template)

@@ -47,13 +47,18 @@ class HomeAssistantDriver:
             self._remove_entity(topic)
             return
         try:
-            relative = "ha/" + topic[len(self.prefix) + 1:]  # the prefix may have several levels
-            entity = codec.decode_config(relative, json.loads(payload))
-        except json.JSONDecodeError as exc:
-            self._problems.warning(topic, f"config is not JSON ({exc.msg}); skipped")
+            config = json.loads(payload.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            self._problems.warning(topic, f"config is not JSON text ({exc}); skipped")
             return
-        except codec.CodecError as exc:
+        try:
+            relative = "ha/" + topic[len(self.prefix) + 1:]  # the prefix may have several levels
+            entity = codec.decode_config(relative, config)
+        except (codec.CodecError, ValueError) as exc:  # ValueError: pydantic's, for values of the wrong type
             self._problems.warning(topic, f"{exc}; skipped")
+            return
+        except (TypeError, AttributeError, KeyError) as exc:  # a shape no real device sends: this config only
+            self._problems.warning(topic, f"malformed config ({type(exc).__name__}: {exc}); skipped")
             return
         for note in entity.notes:
             self._problems.warning(topic, note)
@@ -93,10 +98,14 @@ class HomeAssistantDriver:
             writable = any(a.writable for a in attributes.values())
             device_type = "other" if writable else ("binary_sensor" if components == {"binary_sensor"} else "sensor")
         first = entities[0]
-        device = Device(
-            id=device_key, name=first.device_name, room=first.room, type=device_type, attributes=attributes,
-            binding=Binding(driver=self.name, address=device_key, availability_topic=availability, properties=bindings),
-        )
+        try:
+            device = Device(
+                id=device_key, name=first.device_name, room=first.room, type=device_type, attributes=attributes,
+                binding=Binding(driver=self.name, address=device_key, availability_topic=availability, properties=bindings),
+            )
+        except ValueError as exc:  # pydantic's: an identifier or name no device can have
+            self._problems.warning(device_key, f"not a usable device ({exc}); skipped")
+            return
         self.registry.upsert(device)
         new_topics: list[str] = []
         with self._lock:
@@ -131,8 +140,8 @@ class HomeAssistantDriver:
                 continue
             try:
                 found, value = codec.decode_value(device.attributes[attr_name], device.binding.properties[attr_name], payload)
-            except codec.CodecError as exc:
-                self._problems.warning(topic, str(exc))
+            except (codec.CodecError, ValueError, TypeError) as exc:
+                self._problems.warning(topic, f"state not understood ({exc}); ignored")
                 continue
             if found:
                 by_device.setdefault(device_id, {})[attr_name] = value

@@ -100,6 +100,8 @@ def decode_devices(payload: Any, base: str = "zigbee2mqtt") -> Decoded:
             out.devices.append(decode_device(entry, base, out.problems))
         except (CodecError, ValueError) as exc:
             out.problems.append(f"device {name!r}: {exc}; skipped")
+        except (TypeError, AttributeError, KeyError) as exc:  # a shape no real bridge sends: that entry only
+            out.problems.append(f"device {name!r}: malformed entry ({type(exc).__name__}: {exc}); skipped")
     return out
 
 
@@ -109,11 +111,15 @@ def decode_device(entry: dict[str, Any], base: str, problems: list[str]) -> Devi
     attributes: dict[str, Attribute] = {}
     bindings: dict[str, PropertyBinding] = {}
     specific: set[str] = set()
-    for expose in definition.get("exposes") or []:
+    exposes = definition.get("exposes") or []
+    if not isinstance(exposes, list):
+        raise CodecError("definition.exposes is not a list")
+    for expose in exposes:
         _expose(expose, name, attributes, bindings, specific, problems)
     if not attributes:
         raise CodecError("no exposes this driver understands")
-    meta = parse_description(entry.get("description"))
+    description = entry.get("description")
+    meta = parse_description(description if isinstance(description, str) else None)
     room, short = _room_from_name(name)
     device_type = meta.get("type") or _infer_type(specific, attributes)
     return Device(
@@ -140,9 +146,13 @@ def _expose(
         problems.append(f"device {device!r}: an expose is not an object; skipped")
         return
     kind = expose.get("type")
+    if not isinstance(kind, str):
+        problems.append(f"device {device!r}: an expose has no type; skipped that expose")
+        return
     if kind in _SPECIFIC:
         specific.add(kind)
-        for feature in expose.get("features") or []:
+        features = expose.get("features") or []
+        for feature in features if isinstance(features, list) else []:
             _expose(feature, device, attributes, bindings, specific, problems)
         return
     if kind not in _GENERIC:
@@ -151,7 +161,10 @@ def _expose(
     prop = expose.get("property")
     if not isinstance(prop, str):
         return
-    access = int(expose.get("access", ACCESS_STATE))
+    access = expose.get("access", ACCESS_STATE)
+    if not isinstance(access, int) or isinstance(access, bool):
+        problems.append(f"device {device!r}: {prop}: access is not a number; skipped that expose")
+        return
     writable = bool(access & ACCESS_SET)
     gettable = bool(access & ACCESS_GET)
     if kind == "binary":
