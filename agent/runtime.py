@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,6 +35,13 @@ def policy_file(settings: Settings) -> Path | None:
         if candidate.exists():
             return candidate
     return None
+
+
+def service_session(settings: Settings, name: str) -> str:
+    """The broker session of ``iotlm run`` for this home and data directory: the same after every restart, so the
+    device reports that arrive while it is down are kept for it (one worker; shared workers use clean sessions)."""
+    digest = hashlib.sha1(str(settings.home.resolve()).encode()).hexdigest()[:8]
+    return f"iotlm-run-{name}-{digest}"
 
 
 def database_path(settings: Settings) -> Path:
@@ -74,7 +82,7 @@ class Runtime:
 
 
 def build_runtime(settings: Settings, broker_url: str, *, share_group: str | None = None,
-                  clock: Callable[[], datetime] = datetime.now) -> Runtime:
+                  clock: Callable[[], datetime] = datetime.now, session: str | None = None) -> Runtime:
     """Load plugins and policies (start-up errors surface here), connect, and wire the gate."""
     pm = plugin_manager()
     tools = build_tools(pm)
@@ -82,7 +90,7 @@ def build_runtime(settings: Settings, broker_url: str, *, share_group: str | Non
     config = load_policy_config(policy_file(settings))
     audit = AuditLog(database_path(settings))
     transport = Transport(broker_url, username=settings.username, password=settings.password,
-                          ca_certs=str(settings.ca_certs) if settings.ca_certs else None)
+                          ca_certs=str(settings.ca_certs) if settings.ca_certs else None, session=session)
     connection = Connection(transport, z2m_base=settings.z2m_base, ha_prefix=settings.ha_prefix, drivers=drivers,
                             share_group=share_group)
     gate = Gate(default_policies(config), audit)

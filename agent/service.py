@@ -62,6 +62,7 @@ class Service:
         """(user, question id) -> (thread, question), for the confirmations that answer them (the latest 1,000)."""
         self._stop = threading.Event()
         self._lock = threading.Lock()
+        self._prepared = False
         self._version: Any = None
         self._file_mtime = 0.0
 
@@ -75,12 +76,23 @@ class Service:
 
     # ------------------------------------------------------------ life cycle
 
+    def prepare(self) -> Service:
+        """Before the connection starts: the rules listen already, so reports the broker kept for this service while
+        it was down fire them as they are replayed (checked for real by start(), once the devices are known)."""
+        self.engine.load(self._all_rules()[0], provisional=True)
+        self.engine.start()
+        self._prepared = True
+        return self
+
     def start(self) -> Service:
         self.reload()
-        self.engine.start()
+        if not self._prepared:
+            self.engine.start()
         share = f"$share/{self.share_group}/" if self.share_group else ""
-        self.runtime.connection.transport.subscribe(f"{share}{self.ask_topic}", self._on_ask, wait=5.0)
-        self.runtime.connection.transport.subscribe(f"{share}{self.ask_topic}/+", self._on_ask, wait=5.0)
+        # QoS 0: a question asked while the service was down is not kept for it (acting on it minutes later would
+        # surprise whoever asked); device reports are QoS 1 and are kept
+        self.runtime.connection.transport.subscribe(f"{share}{self.ask_topic}", self._on_ask, qos=0, wait=5.0)
+        self.runtime.connection.transport.subscribe(f"{share}{self.ask_topic}/+", self._on_ask, qos=0, wait=5.0)
         threading.Thread(target=self._answer_loop, name="iotlm-mqtt-chat", daemon=True).start()
         threading.Thread(target=self._watch_loop, name="iotlm-rule-reload", daemon=True).start()
         return self
@@ -110,8 +122,8 @@ class Service:
                 signal.signal(s, handler)
         return 0
 
-    def reload(self) -> list[str]:
-        """(Re)load the rules from SQLite and the YAML file; a bad rule is reported and the others run."""
+    def _all_rules(self) -> tuple[list[Rule], list[str]]:
+        """The rules in SQLite and in the YAML file (the file's win), and what could not be read."""
         rules: dict[str, Rule] = {r.id: r for r in self.rules.rules()}
         problems: list[str] = []
         if self.rules_file is not None:
@@ -123,7 +135,12 @@ class Service:
                                     "the file's rule is used")
                 rules[rule.id] = rule
             self._file_mtime = _mtime(self.rules_file)
-        rejected = self.engine.load(list(rules.values()))
+        return list(rules.values()), problems
+
+    def reload(self) -> list[str]:
+        """(Re)load the rules from SQLite and the YAML file; a bad rule is reported and the others run."""
+        rules, problems = self._all_rules()
+        rejected = self.engine.load(rules)
         problems += [f"rule {rule_id}: {'; '.join(reasons)}" for rule_id, reasons in rejected.items()]
         for problem in problems:
             log.warning("%s", problem)

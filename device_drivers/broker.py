@@ -59,9 +59,13 @@ class BrokerUnavailable(RuntimeError):
 class EmbeddedBroker:
     """A Mosquitto broker on 127.0.0.1, on a free port unless ``port`` is given."""
 
-    def __init__(self, port: int | None = None, *, anonymous: bool = True, extra_config: list[str] | None = None) -> None:
+    def __init__(self, port: int | None = None, *, anonymous: bool = True, extra_config: list[str] | None = None,
+                 persistence: Path | None = None) -> None:
+        """``persistence``: a folder where the broker keeps sessions and retained messages across its own restarts
+        (as a home broker does); by default it keeps nothing."""
         self.requested_port = port
         self.anonymous = anonymous
+        self.persistence = persistence
         self.extra_config = list(extra_config or [])
         """More mosquitto.conf lines (tests: password files, ACLs, TLS listeners)."""
         self.port = 0
@@ -94,6 +98,8 @@ class EmbeddedBroker:
 
     def _start_mosquitto(self, binary: str) -> None:
         self._dir = tempfile.TemporaryDirectory(prefix="iotlm-broker-")
+        if self.persistence is not None:
+            self.persistence.mkdir(parents=True, exist_ok=True)  # mosquitto does not make it, and then keeps nothing
         last_error = ""
         for _ in range(5):  # a free port can be taken between probe and bind: retry
             self.port = self.requested_port or free_port()
@@ -101,7 +107,8 @@ class EmbeddedBroker:
             lines = [
                 f"listener {self.port} 127.0.0.1",
                 f"allow_anonymous {'true' if self.anonymous else 'false'}",
-                "persistence false",
+                *(["persistence true", f"persistence_location {self.persistence}/", "autosave_interval 1"]
+                  if self.persistence else ["persistence false"]),
                 "max_queued_messages 0",
                 "set_tcp_nodelay true",
                 "log_dest stderr",

@@ -6,8 +6,10 @@ handler may publish and wait without stalling the network loop.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import functools
+import hashlib
 import logging
 import queue
 import socket
@@ -23,6 +25,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
 log = logging.getLogger(__name__)
+HANDLED_MEMORY = 50_000
 
 Handler = Callable[[str, bytes], None]
 
@@ -88,12 +91,19 @@ class Transport:
         ca_certs: str | None = None,
         will: Will | None = None,
         keepalive: int = 30,
+        session: str | None = None,
     ) -> None:
+        """``session``: a client id whose session the broker keeps while this process is away (clean_session off).
+        QoS 1 messages that arrive meanwhile are delivered on return, and each is acknowledged only after its
+        handlers ran, so a crash loses none of them (the long-running service uses this)."""
         self.address = parse_broker_url(broker) if isinstance(broker, str) else broker
+        self.session = session
         self._client = mqtt.Client(
             CallbackAPIVersion.VERSION2,
-            client_id=client_id or f"iotlm-{uuid.uuid4().hex[:10]}",
+            client_id=session or client_id or f"iotlm-{uuid.uuid4().hex[:10]}",
             protocol=mqtt.MQTTv311,
+            clean_session=session is None,
+            manual_ack=session is not None,
         )
         user = username or self.address.username
         if user:
@@ -114,14 +124,17 @@ class Transport:
         """Topic filters the broker refused to let this client read (an ACL without them)."""
         """Why the broker last refused the connection (bad credentials...), until a connection succeeds."""
         self._keepalive = keepalive
-        self._subs: list[tuple[str, Handler]] = []
+        self._subs: list[tuple[str, Handler, int]] = []
         self._exact: dict[str, list[Handler]] = {}
         """Handlers of filters without wildcards, by topic: thousands of per-device subscriptions stay O(1)."""
         self._wild: list[tuple[str, Handler]] = []
         self._lock = threading.Lock()
         self._connected = threading.Event()
         self._connections = 0
-        self._inbox: queue.Queue[tuple[str, bytes] | threading.Event | None] = queue.Queue()
+        self._inbox: queue.Queue[tuple[str, bytes, int, int, bool] | threading.Event | None] = queue.Queue()
+        self._handled: collections.OrderedDict[bytes, None] = collections.OrderedDict()
+        """Fingerprints of the latest messages handled (session mode): a redelivery (DUP) of one is not handled twice."""
+        self.redeliveries_skipped = 0
         self.max_backlog = 200_000
         """Messages received but not yet handled, at most; past it new ones are dropped, counted and logged."""
         self.dropped = 0
@@ -192,7 +205,7 @@ class Transport:
         """
         acked = threading.Event()
         with self._lock:
-            self._subs.append((topic_filter, handler))
+            self._subs.append((topic_filter, handler, qos))
             plain = _match_filter(topic_filter)
             if "+" in plain or "#" in plain:
                 self._wild.append((plain, handler))
@@ -240,9 +253,9 @@ class Transport:
             with contextlib.suppress(OSError):
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         with self._lock:
-            filters = list(dict.fromkeys(f for f, _ in self._subs))
-        for topic_filter in filters:
-            _, mid = client.subscribe(topic_filter, qos=1)
+            filters = {f: q for f, _, q in self._subs}
+        for topic_filter, qos in filters.items():
+            _, mid = client.subscribe(topic_filter, qos=qos)
             if mid is not None:
                 with self._lock:
                     self._sub_filters[mid] = topic_filter
@@ -275,8 +288,14 @@ class Transport:
             if self.dropped in (1, 100) or self.dropped % 10_000 == 0:
                 log.warning("%s: %d messages waiting; %d dropped so far (latest on %s)", self.address.url,
                             self._inbox.qsize(), self.dropped, message.topic)
+            self._ack(message.mid, message.qos)
             return
-        self._inbox.put((message.topic, bytes(message.payload)))
+        self._inbox.put((message.topic, bytes(message.payload), message.mid, message.qos, bool(message.dup)))
+
+    def _ack(self, mid: int, qos: int) -> None:
+        if self.session is not None and qos > 0:
+            with contextlib.suppress(Exception):  # a connection that went away: the broker will deliver it again
+                self._client.ack(mid, qos)
 
     # ------------------------------------------------------------ dispatcher thread
 
@@ -288,7 +307,11 @@ class Transport:
             if isinstance(item, threading.Event):
                 item.set()
                 continue
-            topic, payload = item
+            topic, payload, mid, qos, dup = item
+            if self.session is not None and qos > 0 and self._seen(topic, payload, dup):
+                self.redeliveries_skipped += 1  # handled before its acknowledgement was lost (a broker restart)
+                self._ack(mid, qos)
+                continue
             with self._lock:
                 handlers = self._exact.get(topic, []) + [h for f, h in self._wild if topic_matches(f, topic)]
             handlers = list(dict.fromkeys(handlers))  # overlapping filters: each handler once per message
@@ -297,6 +320,19 @@ class Transport:
                     handler(topic, payload)
                 except Exception:  # a handler's bug must not stop the others
                     log.exception("handler for %s failed", topic)
+            self._ack(mid, qos)  # handled (what it caused is in SQLite): now the broker may forget it
+
+    def _seen(self, topic: str, payload: bytes, dup: bool) -> bool:
+        """Whether this is a redelivery of a message handled lately. Only a DUP-flagged message can be one, so the
+        same report sent twice on purpose (a button pressed twice) is handled twice."""
+        key = hashlib.blake2b(topic.encode() + b"\0" + payload, digest_size=16).digest()
+        if dup and key in self._handled:
+            return True
+        self._handled[key] = None
+        self._handled.move_to_end(key)
+        while len(self._handled) > HANDLED_MEMORY:
+            self._handled.popitem(last=False)
+        return False
 
     def drain(self, timeout: float = 5.0) -> bool:
         """Wait until every message received so far has been handled."""

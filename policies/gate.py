@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-
-from policies.audit import AuditLog
 from datetime import datetime
 
 from device_drivers.model import Device
+from policies.audit import AuditLog
 from policies.model import Decision, Origin, Policy, PolicyContext, Step, User
 
 

@@ -61,6 +61,13 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--json", type=Path)
     p.set_defaults(func=outputs_first(cmd_rules))
 
+    p = kinds.add_parser("crash", help="iotlm run killed mid-flood and mid-timer, the broker restarted: lost and duplicated actions")
+    p.add_argument("--events", type=int, default=1000)
+    p.add_argument("--rate", type=float, default=500.0, help="events per second")
+    p.add_argument("--restart-events", type=int, default=500, help="events around the broker's restart")
+    p.add_argument("--json", type=Path)
+    p.set_defaults(func=outputs_first(cmd_crash))
+
     p = kinds.add_parser("latency", help="fast and LLM path latency, cold start, peak memory, broker round trip")
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--json", type=Path)
@@ -170,6 +177,14 @@ def cmd_homebench(args: argparse.Namespace) -> int:
         latencies = {tier: [r.latency_ms for r in results if r.tier == tier] for tier in ("fast", "llm")}
         report.homebench_chart(chart, scores, latencies)
     return 0
+
+
+def cmd_crash(args: argparse.Namespace) -> int:
+    from agent.bench import crash_bench
+
+    results = crash_bench.run(args.events, args.rate, restart_events=args.restart_events)
+    _emit(results, args.json)
+    return 0 if results["lost"] == 0 and results["duplicated"] == 0 and results["put_back"]["put_back_after_restart"] else 1
 
 
 def cmd_latency(args: argparse.Namespace) -> int:

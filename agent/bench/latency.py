@@ -10,8 +10,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from agent.config import load_settings
 from agent.bench.harness import models_dir, scratch
+from agent.config import load_settings
 from agent.llm.backend import LocalModel, default_model_path
 from agent.runtime import build_runtime
 from agent.session import Agent

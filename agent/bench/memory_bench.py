@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import random
 import time
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from agent.bench.harness import scratch
 from agent.bench.latency import summary
 from device_drivers.broker import EmbeddedBroker
 from device_drivers.connection import Connection
@@ -18,7 +18,6 @@ from memory.embeddings import CachedEmbedder, MiniLMEmbedder
 from memory.history import HistoryRecorder
 from memory.index import VectorIndex
 from memory.store import MemoryStore
-from agent.bench.harness import scratch
 
 SUBJECTS = ["the bedroom", "the kitchen", "grandma", "the cat", "the bins", "the heating", "the garage", "the kids",
             "the plants", "the car", "the boiler", "the garden", "the guest room", "the front door", "the dishwasher"]

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from agent.bench.harness import scratch
 from agent.rules.engine import RuleEngine
 from agent.rules.model import Rule
 from agent.rules.store import RuleStore
@@ -32,7 +33,6 @@ from policies.defaults import default_policies
 from policies.gate import Gate
 from tools.executor import Executor
 from tools.plugins import build_tools, plugin_manager
-from agent.bench.harness import scratch
 
 
 def _devices(home: dict[str, Any], broker_url: str, base: str, rooms: int, pipe: Any) -> None:

@@ -279,7 +279,7 @@ def _has_broker(args: argparse.Namespace) -> bool:
 def cmd_run(args: argparse.Namespace) -> int:
     from agent.cli import _agent, _settings, _settle, broker_url
     from agent.rules.store import RuleStore
-    from agent.runtime import build_runtime
+    from agent.runtime import build_runtime, service_session
     from agent.service import Service
 
     settings = _settings(args)
@@ -287,12 +287,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.rules_file and not args.rules_file.exists():
         raise RulesError(f"rule file {args.rules_file} does not exist")
     with broker_url(settings) as url:
-        runtime = build_runtime(settings, url, share_group=args.share_group)
+        runtime = build_runtime(settings, url, share_group=args.share_group,
+                                session=None if args.share_group else service_session(settings, args.name))
         try:
-            _settle(runtime, args.wait)
             agent = _agent(runtime, settings)
             service = Service(agent, RuleStore(settings.home / "rules.db"), home_name=args.name,
                               rules_file=rules_file if rules_file.exists() else None, share_group=args.share_group)
+            service.prepare()  # listening before the broker replays what it kept for us
+            _settle(runtime, args.wait)
             service.start()
             print(f"iotlm run: {len(runtime.connection.registry)} devices on {url}; {len(service.engine.rules())} rules running"
                   f"{f', {len(service.problems)} not (see above)' if service.problems else ''}; "

@@ -25,6 +25,8 @@ from policies.model import User
 from tools.executor import Executor, Outcome
 
 log = logging.getLogger(__name__)
+UNKNOWN_DEVICE_GRACE_S = 600.0
+"""How long a due action or put-back waits for its device to be discovered before it is dropped (and said)."""
 
 
 @dataclass
@@ -91,13 +93,21 @@ class RuleEngine:
 
     # ------------------------------------------------------------ rules
 
-    def load(self, rules: list[Rule]) -> dict[str, list[str]]:
-        """Check every rule against the devices there are; run the good ones, return why the others cannot run."""
+    def load(self, rules: list[Rule], *, provisional: bool = False) -> dict[str, list[str]]:
+        """Check every rule against the devices there are; run the good ones, return why the others cannot run.
+
+        ``provisional``: before discovery (a service starting), a rule whose devices are not known yet is kept too,
+        so the reports the broker kept for us while we were down fire rules as they are replayed; a second load,
+        once the devices are known, checks every rule for real."""
         devices = {d.id: d for d in self.registry.all()}
         rejected: dict[str, list[str]] = {}
         good: dict[str, Rule] = {}
         for rule in rules:
             if not rule.enabled:
+                continue
+            named = {rule.trigger.device, *(a.device for a in rule.actions), *(c.device for c in rule.conditions)}
+            if provisional and not {d for d in named if d} <= set(devices):
+                good[rule.id] = rule
                 continue
             found = problems(rule, devices)
             if found:
@@ -105,7 +115,8 @@ class RuleEngine:
                 log.warning("rule %s is not running: %s", rule.id, "; ".join(found))
                 continue
             good[rule.id] = rule
-            self._warn_if_gated(rule, devices)
+            if not provisional:
+                self._warn_if_gated(rule, devices)
         index: dict[tuple[str, str], list[Rule]] = {}
         for rule in good.values():
             t = rule.trigger
@@ -116,6 +127,9 @@ class RuleEngine:
             self.stats.rejected = rejected
             for rule in good.values():  # a rule whose trigger already holds waits for it to stop holding
                 if rule.id not in self._armed and rule.trigger.device and rule.trigger.attribute and not rule.trigger.each:
+                    if rule.trigger.device not in devices:
+                        self._armed[rule.id] = self.store.state(rule.id)["armed"]
+                        continue
                     current = devices[rule.trigger.device].attributes[rule.trigger.attribute].value
                     if current is not None and rule.trigger.matches(current) and self.store.state(rule.id)["last_fired"] is None:
                         self.store.arm(rule.id, False)
@@ -324,8 +338,19 @@ class RuleEngine:
             self._wake.clear()
 
     def _run_timers(self) -> None:
-        for timer in self.store.take_due(time.time()):
+        now = time.time()
+        for timer in self.store.take_due(now):
             rule = self._rules.get(timer["rule_id"])
+            device = (timer["payload"].get("action") or {}).get("device")
+            if timer["kind"] in ("revert", "action") and device and self.registry.peek(device) is None:
+                # not discovered yet (a service starting up): wait for it rather than drop a put-back; give up late
+                first_due = timer["payload"].get("first_due", timer["due"])
+                if now - first_due < UNKNOWN_DEVICE_GRACE_S:
+                    self.store.add_timer(timer["rule_id"], now + 1.0, timer["kind"], {**timer["payload"], "first_due": first_due})
+                else:
+                    log.warning("rule %s: %s is gone; its %s, due %.0f s ago, was dropped", timer["rule_id"], device,
+                                timer["kind"], now - first_due)
+                continue
             if timer["kind"] == "revert":
                 # put back what the rule changed, even if the rule was since disabled
                 action = Action.model_validate(timer["payload"]["action"])

@@ -29,7 +29,6 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 
 from device_drivers.model import Device, Value
 from policies.model import Decision, Step
-from policies.model import Step
 from tools.device_tools import device_operations
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

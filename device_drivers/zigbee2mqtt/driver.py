@@ -16,6 +16,9 @@ from device_drivers.zigbee2mqtt import codec
 log = logging.getLogger(__name__)
 
 
+PENDING_PER_DEVICE = 10_000
+
+
 class Zigbee2MQTTDriver:
     """Keeps the registry in step with one Zigbee2MQTT bridge (``base`` topic)."""
 
@@ -29,7 +32,9 @@ class Zigbee2MQTTDriver:
         self.registry = registry
         self.base = base.rstrip("/")
         self._names: set[str] = set()
-        self._pending: dict[str, Any] = {}
+        self._pending: dict[str, list[Any]] = {}
+        """Reports that came before the device list (a service back from a crash gets the ones kept for it first),
+        replayed in order once the list arrives."""
         self._lock = threading.Lock()
         self._problems = OnceLogger(log)
         self.discovered = threading.Event()
@@ -59,13 +64,14 @@ class Zigbee2MQTTDriver:
             fresh = new_names - self._names
             self._names = new_names
         for name in gone:
+            log.info("%s no longer lists %s; removed", topic, name)
             self.registry.remove(name)
         if self.share_group:
             self._watch(decoded.devices, fresh)
         for device in decoded.devices:
             self.registry.upsert(device)
-            pending = self._pending.pop(device.id, None)
-            if pending is not None:
+        for device in decoded.devices:  # every device known first: a replayed report may fire a rule on another
+            for pending in self._pending.pop(device.id, []):
                 self._apply_state(f"{self.base}/{device.id}", device, pending)
         for device in decoded.devices:
             request = codec.get_request(device)
@@ -97,12 +103,15 @@ class Zigbee2MQTTDriver:
             return  # commands, ours or another client's
         if rest not in names:
             if "/" not in rest or rest.rsplit("/", 1)[-1] not in ("set", "get", "availability"):
-                # state can come before the device list: keep the latest until it does
+                # state can come before the device list: keep it, in order, until the list comes (bounded)
                 try:
-                    self._pending[rest] = codec.parse_json(payload)
+                    kept = self._pending.setdefault(rest, [])
+                    kept.append(codec.parse_json(payload))
+                    del kept[:-PENDING_PER_DEVICE]
                 except codec.CodecError:
                     pass
                 if len(self._pending) > 10_000:
+                    log.warning("%d names reported state before any device list; the oldest are forgotten", len(self._pending))
                     self._pending.clear()
             return
         device = self.registry.peek(rest)  # read-only: decode the report against it

@@ -43,7 +43,7 @@ def service(stack: Stack, tmp_path: Path) -> Iterator[tuple[Service, list[tuple[
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_mqtt_chat_requests(data: st.DataObject, service: tuple[Service, list[tuple[str, Any]]]) -> None:
-    svc, replies = service
+    svc, _replies = service
     choice = data.draw(st.integers(0, 3))
     payload = (data.draw(st.binary(max_size=300)) if choice == 0 else data.draw(st.text(max_size=100)).encode() if choice == 1
                else json.dumps(mutate(REQUEST, data) if choice == 2 else data.draw(JSON), allow_nan=True).encode())

@@ -13,15 +13,15 @@ from typing import Any
 import pytest
 
 from agent.config import load_settings
+from agent.rules.store import RuleStore
 from agent.runtime import build_runtime
 from agent.service import Service
 from agent.session import Agent
-from agent.rules.store import RuleStore
 from device_drivers.broker import EmbeddedBroker, free_port
 from device_drivers.home import Home
 from device_drivers.simulator import Simulator
 from device_drivers.transport import Transport
-from tests.conftest import FakeClock, ROOT, eventually
+from tests.conftest import ROOT, FakeClock, eventually
 from tests.fakes import ScriptedModel
 
 PASSWORDS = {"iotlm": "svc-pass", "zigbee2mqtt": "z2m-pass", "alice": "alice-pass", "bob": "bob-pass", "mallory": "m-pass"}

@@ -116,7 +116,7 @@ def test_edge_semantics_a_threshold_fires_once_per_crossing(stack: Stack, sensor
 
 def test_for_five_minutes_then_revert_puts_it_back(stack: Stack, sensors: SensorLoad, tmp_path: Path) -> None:
     short = {**NIGHT_LIGHT, "do": [{"device": "hallway.light", "set": {"state": "on", "brightness": 20}, "for": "0.5s"}]}
-    engine = engine_for(stack, tmp_path, [rule(**short)])
+    engine_for(stack, tmp_path, [rule(**short)])
     before = light(stack)
     sensors.report("hallway.motion", {"occupancy": True})
     assert eventually(lambda: light(stack)["state"] == "on")
@@ -179,7 +179,7 @@ def test_risky_actions_run_only_when_approved_and_are_audited_each_time(stack: S
     [asked] = [e for e in stack.audit.entries() if e["origin"] == "rule"]
     assert (asked["verdict"], asked["policy"]) == ("ask", "confirmation")  # needs a yes nobody gave: not done
     engine.stop()
-    approved = engine_for(stack, tmp_path, [rule(**lock, approved_risky=True)], name="approved.db")
+    engine_for(stack, tmp_path, [rule(**lock, approved_risky=True)], name="approved.db")
     sensors.report("hallway.door_contact", {"contact": False})
     sensors.report("hallway.door_contact", {"contact": True})
     assert eventually(lambda: stack.sim.state("hallway.front_door")["state"] == "unlocked")
