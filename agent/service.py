@@ -53,8 +53,9 @@ class Service:
 
             def state(device_id: str, attribute: str) -> Any:  # the group's latest report, not only this worker's
                 return store.latest(device_id, attribute)
+        # one worker: actions run before each report is acknowledged (crash-safe); shared workers keep action threads
         self.engine = RuleEngine(self.runtime.connection.registry, self.runtime.executor, rules, user_for=self.runtime.user,
-                                 state=state)
+                                 state=state, inline=share_group is None)
         self.problems: list[str] = []
         self.answered = 0
         self._questions: queue.Queue[tuple[str, dict[str, Any]] | None] = queue.Queue(maxsize=max_pending)

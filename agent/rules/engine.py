@@ -63,12 +63,15 @@ class RuleEngine:
     def __init__(self, registry: DeviceRegistry, executor: Executor, store: RuleStore, *,
                  user_for: Callable[[str], User], clock: Callable[[], datetime] = datetime.now, max_pending: int = 10_000,
                  on_fired: Callable[[Firing, list[Outcome]], None] | None = None,
-                 state: Callable[[str, str], Value] | None = None, workers: int = 4) -> None:
+                 state: Callable[[str, str], Value] | None = None, workers: int = 4, inline: bool = False) -> None:
         """``user_for(owner)`` is the rule's owner as the gate sees them when an action runs (their configured role;
         nothing here acts as an implicit admin). ``state(device, attribute)`` answers conditions (default: this
         process's registry)."""
         self.registry = registry
         self.user_for = user_for
+        self.inline = inline
+        """Act on the thread that evaluated the report, before the report is acknowledged to the broker (iotlm run):
+        a crash then never leaves a firing acknowledged but not acted on, and actions keep the reports' order."""
         self.executor = executor
         self.store = store
         self.clock = clock
@@ -233,6 +236,9 @@ class RuleEngine:
             return False
         self._armed[rule.id] = False
         self.stats.fired += 1
+        if self.inline:
+            self._act(Firing(rule, reason, stamp))
+            return True
         try:
             # by device: two rules acting on one light run in the order they fired ("on" then "off", never reversed)
             self._queues[hash(rule.actions[0].device) % len(self._queues)].put_nowait(Firing(rule, reason, stamp))
@@ -259,21 +265,25 @@ class RuleEngine:
             try:
                 if job is None:
                     return
-                outcomes: list[Outcome] = []
-                for action in job.rule.actions:
-                    if action.delay_s:
-                        self.store.add_timer(job.rule.id, time.time() + action.delay_s, "action",
-                                             {"action": action.model_dump(by_alias=True)})
-                        self._wake.set()
-                        continue
-                    outcomes += self._run_action(job.rule, action)
-                if self.on_fired is not None:
-                    self.on_fired(job, outcomes)
-            except Exception:
-                self.stats.errors += 1
-                log.exception("running rule %s failed", job.rule.id if job else "?")
+                self._act(job)
             finally:
                 jobs.task_done()
+
+    def _act(self, job: Firing) -> None:
+        try:
+            outcomes: list[Outcome] = []
+            for action in job.rule.actions:
+                if action.delay_s:
+                    self.store.add_timer(job.rule.id, time.time() + action.delay_s, "action",
+                                         {"action": action.model_dump(by_alias=True)})
+                    self._wake.set()
+                    continue
+                outcomes += self._run_action(job.rule, action)
+            if self.on_fired is not None:
+                self.on_fired(job, outcomes)
+        except Exception:
+            self.stats.errors += 1
+            log.exception("running rule %s failed", job.rule.id)
 
     def _run_action(self, rule: Rule, action: Action, *, revert: bool = True) -> list[Outcome]:
         device = self.registry.peek(action.device)
