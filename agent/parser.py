@@ -35,7 +35,7 @@ _VERBS: list[tuple[str, Intent]] = sorted([
     ("turn of", "off"), ("kill", "off"), ("disable", "off"), ("deactivate", "off"), ("cut off", "off"), ("turn it off", "off"),
     ("unlock", "unlock"), ("lock", "lock"), ("open", "open"), ("close", "close"), ("shut", "close"),
     ("draw", "close"), ("play", "play"), ("resume", "play"), ("pause", "pause"), ("stop", "stop"), ("start", "start"),
-    ("dock", "dock"), ("recharge", "dock"), ("charge", "dock"), ("go home", "dock"), ("pack", "pack"), ("empty", "pack"),
+    ("dock", "dock"), ("recharge", "dock"), ("charge", "dock"), ("go home", "dock"), ("pack", "pack"), ("empty", "pack"), ("take out", "pack"),
     ("set", "set"), ("change", "set"), ("adjust", "set"), ("make", "set"), ("put", "set"), ("configure", "set"),
     ("modify", "set"), ("switch", "set"), ("turn", "set"), ("select", "set"), ("tune", "set"), ("bring", "set"),
     ("increase", "up"), ("raise", "up"), ("turn up", "up"), ("crank up", "up"), ("bump up", "up"), ("boost", "up"),

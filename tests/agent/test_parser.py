@@ -159,6 +159,8 @@ def test_joining_words_alone_are_not_a_request(text: str) -> None:
     ("turn on the kitchen light since it is late", [("kitchen.light", "state", "on")]),
     # a real typo is still corrected
     ("trun on the kitchen lihgt", [("kitchen.light", "state", "on")]),
+    # "take" is a word, not a typo of "make"; "take out the trash" is the trash's own verb
+    ("take out the trash", [("refused", "there is no trash in this home")]),
 ])
 def test_typo_correction_never_turns_a_common_word_into_a_device_word(text: str, expected: list[Any]) -> None:
     assert run(text) == expected
