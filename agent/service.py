@@ -170,8 +170,8 @@ class Service:
     # ------------------------------------------------------------ chat over MQTT
 
     def _on_ask(self, topic: str, payload: bytes) -> None:
-        user = topic[len(self.ask_topic) + 1:] or None if topic.startswith(self.ask_topic + "/") else None
-        if user is not None and (not _topic_safe(user) or _topic_safe(user) != user):
+        user = (topic[len(self.ask_topic) + 1:] or None) if topic.startswith(self.ask_topic + "/") else None
+        if user is not None and _topic_safe(user) != user:
             log.warning("a request on %s: the user part of the topic is not a plain name; ignored", topic)
             return
         request, error = parse_request(payload)

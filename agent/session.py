@@ -9,7 +9,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.types import Command
@@ -20,7 +20,7 @@ from agent.llm.planner import LLMPlanner
 from agent.nodes import YES, Deps
 from agent.parser import Parser
 from agent.runtime import Runtime
-from policies.model import Step
+from policies.model import Origin, Step
 
 log = logging.getLogger(__name__)
 NO = {"no", "n", "nope", "cancel", "stop", "don't", "dont", "never mind", "nevermind", "no thanks", "abort"}
@@ -56,7 +56,7 @@ def _ago(seconds: float) -> str:
 
 
 def _origin(origin: str) -> Any:
-    return origin if origin in ("chat", "rule", "api", "tool", "cli", "test") else "chat"
+    return origin if origin in get_args(Origin) else "chat"
 
 
 @dataclass

@@ -16,7 +16,8 @@ from device_drivers.zigbee2mqtt import codec
 log = logging.getLogger(__name__)
 
 
-PENDING_PER_DEVICE = 10_000
+MAX_PENDING = 100_000
+"""Reports kept, in all, until the device list arrives."""
 
 
 class Zigbee2MQTTDriver:
@@ -35,6 +36,7 @@ class Zigbee2MQTTDriver:
         self._pending: dict[str, list[Any]] = {}
         """Reports that came before the device list (a service back from a crash gets the ones kept for it first),
         replayed in order once the list arrives."""
+        self._pending_count = 0
         self._lock = threading.Lock()
         self._problems = OnceLogger(log)
         self.discovered = threading.Event()
@@ -71,7 +73,9 @@ class Zigbee2MQTTDriver:
         for device in decoded.devices:
             self.registry.upsert(device)
         for device in decoded.devices:  # every device known first: a replayed report may fire a rule on another
-            for pending in self._pending.pop(device.id, []):
+            kept = self._pending.pop(device.id, [])
+            self._pending_count -= len(kept)
+            for pending in kept:
                 self._apply_state(f"{self.base}/{device.id}", device, pending)
         for device in decoded.devices:
             request = codec.get_request(device)
@@ -105,14 +109,14 @@ class Zigbee2MQTTDriver:
             if "/" not in rest or rest.rsplit("/", 1)[-1] not in ("set", "get", "availability"):
                 # state can come before the device list: keep it, in order, until the list comes (bounded)
                 try:
-                    kept = self._pending.setdefault(rest, [])
-                    kept.append(codec.parse_json(payload))
-                    del kept[:-PENDING_PER_DEVICE]
+                    self._pending.setdefault(rest, []).append(codec.parse_json(payload))
+                    self._pending_count += 1
                 except codec.CodecError:
                     pass
-                if len(self._pending) > 10_000:
-                    log.warning("%d names reported state before any device list; the oldest are forgotten", len(self._pending))
+                if self._pending_count > MAX_PENDING:
+                    log.warning("%d reports came before any device list; they are forgotten", self._pending_count)
                     self._pending.clear()
+                    self._pending_count = 0
             return
         device = self.registry.peek(rest)  # read-only: decode the report against it
         if device is None:
