@@ -10,13 +10,14 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from device_drivers.model import first_error
-from device_drivers.transport import BrokerURLError, parse_broker_url
+from iotlm.device_drivers.model import first_error
+from iotlm.device_drivers.transport import BrokerURLError, parse_broker_url
+from iotlm.errors import SetupError
 
 ENV = {"broker": "IOTLM_BROKER", "home": "IOTLM_HOME", "model": "IOTLM_MODEL", "model_server": "IOTLM_MODEL_SERVER"}
 
 
-class ConfigError(ValueError):
+class ConfigError(SetupError):
     """A setting that cannot be used; the message names it and what would be right."""
 
 

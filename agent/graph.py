@@ -7,9 +7,9 @@ from typing import Any
 
 from langgraph.graph import END, START, StateGraph
 
-from agent import nodes
-from agent.nodes import Deps
-from agent.state import AgentState, TurnInput
+from iotlm.agent import nodes
+from iotlm.agent.nodes import Deps
+from iotlm.agent.state import AgentState, TurnInput
 
 
 def build_graph(deps: Deps, checkpointer: Any = None) -> Any:

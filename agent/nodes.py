@@ -8,13 +8,13 @@ from typing import Any, Literal
 
 from langgraph.types import interrupt
 
-from agent import recall
-from agent.llm.planner import LLMPlanner
-from agent.parser import Parser
-from agent.reply import compose, label
-from agent.state import AgentState
-from policies.model import Step, User
-from tools.executor import Executor
+from iotlm.agent import recall
+from iotlm.agent.llm.planner import LLMPlanner
+from iotlm.agent.understand.parser import Parser
+from iotlm.agent.reply import compose, label
+from iotlm.agent.state import AgentState
+from iotlm.policies.model import Step, User
+from iotlm.tools.executor import Executor
 
 MAX_CHARS = 2000
 YES = {"yes", "y", "yeah", "yep", "sure", "ok", "okay", "do it", "go ahead", "confirm", "please do", "yes please", "affirmative"}

@@ -7,9 +7,9 @@ import time
 from datetime import datetime, timedelta
 from typing import Any
 
-from agent.parser import Parser, normalise
-from agent.reply import label
-from memory.store import MemoryStore
+from iotlm.agent.reply import label
+from iotlm.agent.understand import Parser, normalise
+from iotlm.memory.store import MemoryStore
 
 _REMEMBER = re.compile(r"^(?:please\s+)?(?:remember|note|keep in mind)\s+(?:that\s+)?(?P<what>.+)$", re.IGNORECASE)
 _WHEN = re.compile(r"^when (?:was|were|did) (?:the )?(?P<what>.+?) (?:last )?(?:get |being )?(?P<state>unlocked|locked|opened|open|"
@@ -34,7 +34,7 @@ def when_question(text: str, parser: Parser, store: MemoryStore | None, room: st
     if match is None:
         return None
     state = _STATE[match.group("state")]
-    devices, refusal, clarify = parser._targets(parser._frame(match.group("what")), room, [])
+    devices, refusal, clarify = parser.targets(parser.read(match.group("what")), room, [])
     if refusal or clarify:
         return refusal or clarify
     devices = [d for d in devices if state in [str(o) for o in (d.attributes["state"].options or [])]] if devices else []
@@ -89,14 +89,14 @@ def how_question(text: str, parser: Parser, store: MemoryStore | None, room: str
         return None
     concept = _ADJ[match.group("adj")] if match.group("adj") else str(match.group("noun"))
     what = match.group("what") or match.group("what2") or ""
-    frame = parser._frame(f"what is the {concept} in the {what}")
+    frame = parser.read(f"what is the {concept} in the {what}")
     if not frame.rooms and not frame.named and not frame.kinds:
-        frame = parser._frame(f"what is the {concept} of the {what}")
+        frame = parser.read(f"what is the {concept} of the {what}")
     frame.intent, frame.question = "query", True
-    devices, refusal, clarify = parser._targets(frame, room, [])
+    devices, refusal, clarify = parser.targets(frame, room, [])
     if refusal or clarify:
         return refusal or clarify
-    readings = [(d, name) for d in devices for name in _readings(d, concept)]
+    readings = [(d, name) for d in devices if (name := parser.reading(d, concept)) is not None]
     if not readings:
         return f"Nothing there measures {concept}."
     if store is None:
@@ -114,12 +114,6 @@ def how_question(text: str, parser: Parser, store: MemoryStore | None, room: str
         answers.append(f"{name} read between {_num(low)} and {_num(high)}{unit} {words}, {_num(mean)}{unit} on average "
                        f"({count} reading{'s' if count != 1 else ''})")
     return "; ".join(answers) + "."
-
-
-def _readings(device: Any, concept: str) -> list[str]:
-    names = ("temperature", "current_temperature", "local_temperature") if concept == "temperature" else ("humidity",)
-    return [n for n in names if n in device.attributes and isinstance(device.attributes[n].value, (int, float, type(None)))
-            and not device.attributes[n].writable][:1]
 
 
 def summarise(store: MemoryStore, device_id: str, attribute: str, start: float, end: float) -> tuple[float, float, float, int] | None:
@@ -169,7 +163,7 @@ def apply_preferences(text: str, memory: Any, parser: Parser, user: str, room: s
         hits = memory.search(text, k=5, kind="preference")
     except Exception:  # retrieval is a help, never a reason to fail the turn
         return None
-    rooms = set(parser._frame(normalise(text)).rooms) or ({room.lower()} if room else set())
+    rooms = set(parser.read(text).rooms) or ({room.lower()} if room else set())
     for hit in hits:
         if hit["score"] < threshold or hit.get("user") != user:
             continue

@@ -4,27 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from device_drivers.model import Device, Value, scale_to_percent
+from iotlm.device_drivers.model import Device, Value, describe_device, scale_to_percent
 
 
 _STATES = {"on", "off", "locked", "unlocked", "open", "closed", "playing", "paused", "stopped", "cleaning", "charging", "docked"}
 
 
 def label(device: Device | None, device_id: str) -> str:
-    """"the kitchen light", "the floor lamp", "the front door lock"."""
-    if device is None:
-        return device_id
-    name = device.name
-    room = device.room or ""
-    if room and room.lower() not in name.lower() and _room_matters(device):
-        return f"the {room} {name}"
-    return f"the {name}"
-
-
-def _room_matters(device: Device) -> bool:
-    return device.name.lower() in ("light", "lights", "lamp", "fan", "heating", "temperature sensor", "blinds", "curtains",
-                                   "curtain", "air conditioner", "humidifier", "dehumidifiers", "media player", "tv",
-                                   "aromatherapy", "air purifiers", "heating", "water heater", "trash", "garage door", "switch")
+    """"the kitchen light", "the floor lamp", "the front door lock" (see :func:`describe_device`)."""
+    return describe_device(device, device_id)
 
 
 def say_value(attribute: str | None, value: Value, device: Device | None) -> str:

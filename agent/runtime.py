@@ -10,19 +10,19 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from agent.config import Settings
-from device_drivers.connection import Connection
-from device_drivers.transport import Transport
-from memory.history import HistoryRecorder
-from memory.store import MemoryStore
-from policies.audit import AuditLog
-from policies.config import PolicyConfig, load_policy_config
-from policies.defaults import default_policies
-from policies.gate import Gate
-from policies.model import User
-from tools.executor import Executor
-from tools.plugins import build_drivers, build_tools, plugin_manager
-from tools.registry import ToolRegistry
+from iotlm.agent.config import Settings
+from iotlm.device_drivers.connection import Connection
+from iotlm.device_drivers.transport import Transport
+from iotlm.memory.history import HistoryRecorder
+from iotlm.memory.store import MemoryStore
+from iotlm.policies.audit import AuditLog
+from iotlm.policies.config import PolicyConfig, load_policy_config
+from iotlm.policies.defaults import default_policies
+from iotlm.policies.gate import Gate
+from iotlm.policies.model import User
+from iotlm.tools.executor import Executor
+from iotlm.tools.plugins import build_drivers, build_tools, plugin_manager
+from iotlm.tools.registry import ToolRegistry
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +63,8 @@ class Runtime:
     def memory(self) -> Any:
         """The embedding memory, built on first need (importing the embedder takes seconds)."""
         if self._memory is None and self.store is not None:
-            from memory.embeddings import MiniLMEmbedder
-            from memory.memory import Memory
+            from iotlm.memory.embeddings import MiniLMEmbedder
+            from iotlm.memory.memory import Memory
 
             self._memory = Memory(self.store, MiniLMEmbedder(), self.settings.home)
         return self._memory

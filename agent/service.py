@@ -27,11 +27,11 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from agent.rules.engine import RuleEngine
-from agent.rules.model import Rule
-from agent.rules.store import RuleStore, load_yaml
-from agent.session import Agent
-from policies.config import ANONYMOUS
+from iotlm.automations.engine import RuleEngine
+from iotlm.automations.model import Rule
+from iotlm.automations.store import RuleStore, load_yaml
+from iotlm.agent.session import Agent
+from iotlm.policies.config import ANONYMOUS
 
 log = logging.getLogger(__name__)
 

@@ -14,13 +14,13 @@ from typing import Any, get_args
 from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.types import Command
 
-from agent.graph import build_graph
-from agent.llm.backend import Model, ModelUnavailable
-from agent.llm.planner import LLMPlanner
-from agent.nodes import YES, Deps
-from agent.parser import Parser
-from agent.runtime import Runtime
-from policies.model import Origin, Step
+from iotlm.agent.graph import build_graph
+from iotlm.agent.llm.backend import Model, ModelUnavailable
+from iotlm.agent.llm.planner import LLMPlanner
+from iotlm.agent.nodes import YES, Deps
+from iotlm.agent.understand.parser import Parser
+from iotlm.agent.runtime import Runtime
+from iotlm.policies.model import Origin, Step
 
 log = logging.getLogger(__name__)
 NO = {"no", "n", "nope", "cancel", "stop", "don't", "dont", "never mind", "nevermind", "no thanks", "abort"}

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from typing import Any, Protocol, runtime_checkable
 
-from device_drivers.model import Device, Value
+from iotlm.device_drivers.model import Device, Value
+from iotlm.errors import DeviceError
 
 
-class CommandError(ValueError):
+class CommandError(DeviceError, ValueError):
     """A command the device cannot take (unknown attribute, value it would reject)."""
+
+
+class CodecError(DeviceError, ValueError):
+    """A payload that does not follow its dialect: a discovery config, state or command this driver cannot use."""
 
 
 @runtime_checkable

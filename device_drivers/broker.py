@@ -7,6 +7,7 @@ filter, so it is gone: ``scripts/install.sh`` installs Mosquitto instead.)
 """
 
 from __future__ import annotations
+from iotlm.errors import SetupError
 
 import atexit
 import contextlib
@@ -52,7 +53,7 @@ def _wait_listening(port: int, timeout: float, alive: Any = lambda: True) -> boo
     return False
 
 
-class BrokerUnavailable(RuntimeError):
+class BrokerUnavailable(SetupError):
     """No broker could be started; says how to install one or which to use instead."""
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from device_drivers.base import CommandError, Driver
-from device_drivers.homeassistant.driver import HomeAssistantDriver
-from device_drivers.model import Device, Value
-from device_drivers.registry import DeviceRegistry
-from device_drivers.transport import Transport
-from device_drivers.zigbee2mqtt.driver import Zigbee2MQTTDriver
+from iotlm.device_drivers.base import CommandError, Driver
+from iotlm.device_drivers.homeassistant.driver import HomeAssistantDriver
+from iotlm.device_drivers.model import Device, Value
+from iotlm.device_drivers.registry import DeviceRegistry
+from iotlm.device_drivers.transport import Transport
+from iotlm.device_drivers.zigbee2mqtt.driver import Zigbee2MQTTDriver
 
 DriverFactory = Callable[[Transport, DeviceRegistry, "Connection"], Driver]
 """Builds a driver for a connection: ``factory(transport, registry, connection)``."""

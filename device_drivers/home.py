@@ -8,10 +8,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from device_drivers.model import Attribute, Device, first_error
+from iotlm.device_drivers.model import Attribute, Device, first_error
+from iotlm.errors import UserError
 
 
-class HomeFileError(ValueError):
+class HomeFileError(UserError):
     """A home file that cannot be used; the message says where and what would be right."""
 
 

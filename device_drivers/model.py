@@ -7,6 +7,7 @@ dialect (``"ON"``, ``"LOCK"``, 0-254 brightness) through the device's :class:`Bi
 """
 
 from __future__ import annotations
+from iotlm.errors import UserError
 
 import math
 from typing import Any, Literal
@@ -28,7 +29,7 @@ _CANONICAL_WORDS: dict[str, str] = {
 }
 
 
-class AttributeError_(ValueError):
+class AttributeError_(UserError):
     """A value does not fit an attribute (wrong type, out of range, not an option)."""
 
 
@@ -281,3 +282,25 @@ def first_error(exc: ValidationError) -> tuple[str, str]:
     """(where, what) of a validation error's first problem: ("devices.0.attributes.b", "min 5.0 is above max 1.0")."""
     first = exc.errors()[0]
     return ".".join(str(p) for p in first["loc"]), str(first["msg"])
+
+
+GENERIC_NAMES = frozenset({
+    "light", "lights", "lamp", "fan", "heating", "temperature sensor", "blinds", "curtains", "curtain", "air conditioner",
+    "humidifier", "dehumidifiers", "media player", "tv", "aromatherapy", "air purifiers", "water heater", "trash",
+    "garage door", "switch",
+})
+"""Device names that say what a device is but not which one: replies add the room to them."""
+
+
+def describe_device(device: Device | None, device_id: str = "", *, room: Literal["always", "when_needed"] = "when_needed") -> str:
+    """The device in words: "the kitchen light", "the floor lamp", "the front door lock".
+
+    The room is added when the name does not already contain it, and either ``room="always"`` (rules, which are read
+    later and out of context) or the name is a generic one ("light", "fan"). Unknown devices are their id.
+    """
+    if device is None:
+        return device_id
+    where = device.room or ""
+    if where and where.lower() not in device.name.lower() and (room == "always" or device.name.lower() in GENERIC_NAMES):
+        return f"the {where} {device.name}"
+    return f"the {device.name}"

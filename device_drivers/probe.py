@@ -10,10 +10,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from device_drivers.connection import Connection
-from device_drivers.home import Home
-from device_drivers.simulator import Simulator
-from device_drivers.transport import Transport
+from iotlm.device_drivers.connection import Connection
+from iotlm.device_drivers.home import Home
+from iotlm.device_drivers.simulator import Simulator
+from iotlm.device_drivers.transport import Transport
 
 
 def round_trip_ms(home: Home, broker_url: str, device_id: str, attribute: str, values: list[Any], n: int = 300) -> list[float]:

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from device_drivers.model import Device, Value
+from iotlm.device_drivers.model import Device, Value
 
 Listener = Callable[[str, dict[str, Value]], None]
 """Called with (device id, changed attributes) after a device reports state."""

@@ -5,6 +5,7 @@ handler may publish and wait without stalling the network loop.
 """
 
 from __future__ import annotations
+from iotlm.errors import UserError
 
 import collections
 import contextlib
@@ -30,7 +31,7 @@ HANDLED_MEMORY = 50_000
 Handler = Callable[[str, bytes], None]
 
 
-class BrokerURLError(ValueError):
+class BrokerURLError(UserError):
     """A broker address that cannot be used."""
 
 

@@ -1,5 +1,5 @@
 """Local memory: SQLite store, embeddings, faiss index, retrieval. Nothing leaves the machine."""
 
-from memory.migrations import DatabaseError, migrate, open_database
+from iotlm.memory.migrations import DatabaseError, migrate, open_database
 
 __all__ = ["DatabaseError", "migrate", "open_database"]

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from memory.store import MemoryStore, content_hash
+from iotlm.memory.store import MemoryStore, content_hash
 
 
 class Embedder(Protocol):

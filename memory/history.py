@@ -8,8 +8,8 @@ import threading
 import time
 from typing import Any
 
-from device_drivers.registry import DeviceRegistry
-from memory.store import MemoryStore
+from iotlm.device_drivers.registry import DeviceRegistry
+from iotlm.memory.store import MemoryStore
 
 log = logging.getLogger(__name__)
 

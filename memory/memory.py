@@ -9,10 +9,10 @@ from typing import Any
 
 import numpy as np
 
-from device_drivers.model import Device
-from memory.embeddings import CachedEmbedder, Embedder
-from memory.index import VectorIndex
-from memory.store import MemoryStore
+from iotlm.device_drivers.model import Device
+from iotlm.memory.embeddings import CachedEmbedder, Embedder
+from iotlm.memory.index import VectorIndex
+from iotlm.memory.store import MemoryStore
 
 log = logging.getLogger(__name__)
 

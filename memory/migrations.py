@@ -1,6 +1,7 @@
 """Numbered migrations for iotlm's SQLite file, one sequence per component."""
 
 from __future__ import annotations
+from iotlm.errors import SetupError
 
 import contextlib
 import sqlite3
@@ -12,7 +13,7 @@ import sqlite_utils
 Migration = Callable[[sqlite_utils.Database], None]
 
 
-class DatabaseError(RuntimeError):
+class DatabaseError(SetupError):
     """The database cannot be opened or written; says which file and why."""
 
 

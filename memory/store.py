@@ -19,7 +19,7 @@ from typing import Any
 
 import sqlite_utils
 
-from memory.migrations import DatabaseError, migrate, open_database, transaction
+from iotlm.memory.migrations import DatabaseError, migrate, open_database, transaction
 
 KINDS = ("fact", "preference", "note")
 

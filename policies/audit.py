@@ -11,8 +11,8 @@ from typing import Any
 
 import sqlite_utils
 
-from memory.migrations import DatabaseError, migrate, open_database
-from policies.model import Decision, PolicyContext, Step
+from iotlm.memory.migrations import DatabaseError, migrate, open_database
+from iotlm.policies.model import Decision, PolicyContext, Step
 
 
 def _v1(db: sqlite_utils.Database) -> None:

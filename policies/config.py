@@ -16,15 +16,16 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from device_drivers.model import Device, first_error
-from policies.model import User
+from iotlm.device_drivers.model import Device, first_error
+from iotlm.policies.model import User
+from iotlm.errors import SetupError
 
 SELECTOR_KINDS = ("type", "id", "name", "room", "tool")
 ANONYMOUS = "anonymous"
 """Who asks on a channel that names nobody (``iotlm/<home>/ask``): role ``mqtt.anonymous_role``, guest by default."""
 
 
-class PolicyConfigError(ValueError):
+class PolicyConfigError(SetupError):
     """A policy file that cannot be used; names the file, the place and what would be right."""
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from device_drivers.model import AttributeError_
-from policies.config import PolicyConfig, selector_matches
-from policies.model import Decision, Policy, PolicyContext, Step
+from iotlm.device_drivers.model import AttributeError_
+from iotlm.policies.config import PolicyConfig, selector_matches
+from iotlm.policies.model import Decision, Policy, PolicyContext, Step
 
 
 def capability(step: Step, ctx: PolicyContext) -> Decision | None:

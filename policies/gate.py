@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from device_drivers.model import Device
-from policies.audit import AuditLog
-from policies.model import Decision, Origin, Policy, PolicyContext, Step, User
+from iotlm.device_drivers.model import Device
+from iotlm.policies.audit import AuditLog
+from iotlm.policies.model import Decision, Origin, Policy, PolicyContext, Step, User
 
 
 def compose(policies: Sequence[Policy], step: Step, ctx: PolicyContext) -> Decision:

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from device_drivers.model import Device, Value
+from iotlm.device_drivers.model import Device, Value
 
 Verdict = Literal["allow", "ask", "deny"]
 Origin = Literal["chat", "rule", "api", "tool", "cli", "test"]

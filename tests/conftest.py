@@ -11,17 +11,17 @@ from pathlib import Path
 
 import pytest
 
-from device_drivers.broker import EmbeddedBroker, find_mosquitto
-from device_drivers.connection import Connection
-from device_drivers.home import Home, default_homebench_path, load_home
-from device_drivers.simulator import Simulator
-from device_drivers.transport import Transport
-from policies.audit import AuditLog
-from policies.config import PolicyConfig
-from policies.defaults import default_policies
-from policies.gate import Gate
-from tools.executor import Executor
-from tools.plugins import build_tools, plugin_manager
+from iotlm.device_drivers.broker import EmbeddedBroker, find_mosquitto
+from iotlm.device_drivers.connection import Connection
+from iotlm.device_drivers.home import Home, default_homebench_path, load_home
+from iotlm.device_drivers.simulator import Simulator
+from iotlm.device_drivers.transport import Transport
+from iotlm.policies.audit import AuditLog
+from iotlm.policies.config import PolicyConfig
+from iotlm.policies.defaults import default_policies
+from iotlm.policies.gate import Gate
+from iotlm.tools.executor import Executor
+from iotlm.tools.plugins import build_tools, plugin_manager
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE_HOME = ROOT / "examples" / "homes" / "flat.json"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from agent.llm.backend import Completion
+from iotlm.agent.llm.backend import Completion
 
 if TYPE_CHECKING:
     import numpy as np

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from device_drivers.connection import BUILTIN_DRIVERS, DriverFactory
-from tools.context import ToolContext
-from tools.decorator import tool
-from tools.hookspecs import hookimpl
+from iotlm.device_drivers.connection import BUILTIN_DRIVERS, DriverFactory
+from iotlm.tools.context import ToolContext
+from iotlm.tools.decorator import tool
+from iotlm.tools.hookspecs import hookimpl
 
 
 @tool

@@ -6,16 +6,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from device_drivers.model import Device, Value
-from policies.model import Origin, User
+from iotlm.device_drivers.model import Device, Value
+from iotlm.policies.model import Origin, User
+from iotlm.errors import SetupError
 
 if TYPE_CHECKING:
-    from tools.executor import Executor, Outcome
+    from iotlm.tools.executor import Executor, Outcome
 
 PUBLISH_PREFIXES = ("iotlm/notify", "iotlm/plugins/")
 
 
-class PublishNotAllowed(PermissionError):
+class PublishNotAllowed(SetupError):
     """A tool tried to publish outside the topics tools may use (devices are reached via act())."""
 
 

@@ -6,6 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar, overload
 
+from iotlm.errors import SetupError
+
 Risk = Literal["read", "actuate", "critical"]
 RISKS: tuple[Risk, ...] = ("read", "actuate", "critical")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -36,7 +38,7 @@ def tool(func: F | None = None, /, *, name: str | None = None, description: str 
     The function is returned unchanged, so it stays a plain, unit-testable function.
     """
     if risk not in RISKS:
-        raise ValueError(f"@tool(risk={risk!r}): risk must be one of {', '.join(RISKS)}")
+        raise SetupError(f"@tool(risk={risk!r}): risk must be one of {', '.join(RISKS)}")
     options = ToolOptions(name=name, description=description, risk=risk, requires_confirmation=requires_confirmation)
 
     def mark(f: F) -> F:

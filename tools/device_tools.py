@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from device_drivers.model import Attribute, AttributeError_, Device, Value
-from policies.model import Step
-from tools.registry import ToolInputError
+from iotlm.device_drivers.model import Attribute, AttributeError_, Device, Value
+from iotlm.policies.model import Step
+from iotlm.tools.registry import ToolInputError
 
 # state option -> the verb people use for it
 STATE_VERBS: dict[str, str] = {

@@ -18,15 +18,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from device_drivers.base import CommandError
-from device_drivers.connection import Connection
-from device_drivers.model import Device, Value
-from policies.config import PolicyConfig
-from policies.gate import Gate, compose
-from policies.model import Decision, Origin, PolicyContext, Step, User
-from tools.context import PUBLISH_PREFIXES, PublishNotAllowed, ToolContext
-from tools.device_tools import DeviceOperation, device_operations
-from tools.registry import ToolRegistry, UnknownToolError
+from iotlm.device_drivers.base import CommandError
+from iotlm.device_drivers.connection import Connection
+from iotlm.device_drivers.model import Device, Value
+from iotlm.policies.config import PolicyConfig
+from iotlm.policies.gate import Gate, compose
+from iotlm.policies.model import Decision, Origin, PolicyContext, Step, User
+from iotlm.tools.context import PUBLISH_PREFIXES, PublishNotAllowed, ToolContext
+from iotlm.tools.device_tools import DeviceOperation, device_operations
+from iotlm.tools.registry import ToolRegistry, UnknownToolError
 
 log = logging.getLogger(__name__)
 

@@ -21,3 +21,11 @@ def register_drivers(register: Callable[[str, Callable[..., Any]], None]) -> Non
     """Register device drivers: ``register(name, factory)``, where ``factory(transport, registry, connection)`` returns a
     :class:`device_drivers.base.Driver` (``connection`` carries the settings: ``z2m_base``, ``ha_prefix``,
     ``share_group``). An exception in the factory stops iotlm at start-up with the plugin's name."""
+
+
+@hookspec
+def register_commands(commands: Any) -> None:
+    """Add command-line commands. ``commands.add(name, help=...)`` returns an argparse parser; set what runs with
+    ``parser.set_defaults(func=run)``, where ``run(args)`` returns the exit status. ``commands.common(parser)`` adds
+    ``--broker``/``--home-dir``/``--config``, ``commands.talk(parser)`` the options of commands that talk to the agent,
+    and ``commands.settings_for(args)`` reads the settings they select (see ``iotlm.agent.cli.shared.Commands``)."""

@@ -8,15 +8,16 @@ from typing import Any
 
 import pluggy
 
-from device_drivers.base import Driver
-from device_drivers.connection import DriverFactory
-from tools import builtin, hookspecs
-from tools.registry import RegistrationError, ToolRegistry
+from iotlm.device_drivers.base import Driver
+from iotlm.device_drivers.connection import DriverFactory
+from iotlm.tools import builtin, hookspecs
+from iotlm.tools.registry import RegistrationError, ToolRegistry
+from iotlm.errors import SetupError
 
 GROUP = "iotlm"
 
 
-class PluginError(RuntimeError):
+class PluginError(SetupError):
     """A plugin that cannot be loaded or whose registration failed; names the plugin."""
 
 

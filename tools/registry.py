@@ -16,16 +16,17 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
-from tools.decorator import Risk, options_of
+from iotlm.tools.decorator import Risk, options_of
+from iotlm.errors import SetupError, UserError
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
 
 
-class RegistrationError(Exception):
+class RegistrationError(SetupError):
     """A tool that cannot be registered; the message names the tool, its origin and the fix."""
 
 
-class ToolInputError(ValueError):
+class ToolInputError(UserError):
     """Arguments a tool cannot take; names the argument, what was given and what is allowed."""
 
     def __init__(self, tool: str, argument: str, given: Any, allowed: str) -> None:
@@ -33,7 +34,7 @@ class ToolInputError(ValueError):
         super().__init__(f"{tool}: argument {argument!r} got {given!r}; {allowed}")
 
 
-class UnknownToolError(KeyError):
+class UnknownToolError(UserError, KeyError):
     def __str__(self) -> str:
         return str(self.args[0])
 
@@ -80,7 +81,7 @@ def input_error(tool: str, exc: ValidationError, model: type[BaseModel]) -> Tool
 
 
 def build_tool(func: Callable[..., Any], origin: str) -> Tool:
-    from tools.context import ToolContext
+    from iotlm.tools.context import ToolContext
 
     options = options_of(func)
     name: str = options.name or str(getattr(func, "__name__", ""))

@@ -13,20 +13,20 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from agent.config import Settings, load_settings
-from agent.runtime import Runtime
-from agent.session import Agent, TurnResult
-from device_drivers.connection import Connection
-from device_drivers.home import Home
-from device_drivers.model import Value
-from device_drivers.simulator import Simulator
-from device_drivers.transport import Transport
-from policies.audit import AuditLog
-from policies.config import PolicyConfig, RateLimit
-from policies.defaults import default_policies
-from policies.gate import Gate
-from tools.executor import Executor
-from tools.plugins import build_tools, plugin_manager
+from iotlm.agent.config import Settings, load_settings
+from iotlm.agent.runtime import Runtime
+from iotlm.agent.session import Agent, TurnResult
+from iotlm.device_drivers.connection import Connection
+from iotlm.device_drivers.home import Home
+from iotlm.device_drivers.model import Value
+from iotlm.device_drivers.simulator import Simulator
+from iotlm.device_drivers.transport import Transport
+from iotlm.policies.audit import AuditLog
+from iotlm.policies.config import PolicyConfig, RateLimit
+from iotlm.policies.defaults import default_policies
+from iotlm.policies.gate import Gate
+from iotlm.tools.executor import Executor
+from iotlm.tools.plugins import build_tools, plugin_manager
 
 # A benchmark sends far more commands per device and minute than a household: lift the rate limit.
 BENCH_POLICIES = PolicyConfig(rate_limit=RateLimit(max_commands=10**9, per_seconds=1))

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from agent.bench.harness import BenchHome, open_home
-from device_drivers.home import Home, homebench_home
-from device_drivers.model import Value
-from device_drivers.zigbee2mqtt import codec as z2m_codec
-from tools.device_tools import STATE_VERBS
+from iotlm.agent.bench.harness import BenchHome, open_home
+from iotlm.device_drivers.home import Home, homebench_home
+from iotlm.device_drivers.model import Value
+from iotlm.device_drivers.zigbee2mqtt import codec as z2m_codec
+from iotlm.tools.device_tools import STATE_VERBS
 
 CATEGORY_OF = {"normal": "VS", "unexist_device": "IS", "unexist_attribute": "IS"}
 CATEGORY_NAMES = {"VS": "valid single", "IS": "invalid single", "VM": "valid multi", "IM": "invalid multi", "MM": "mixed multi"}

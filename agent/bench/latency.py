@@ -10,15 +10,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-from agent.bench.harness import models_dir, scratch
-from agent.config import load_settings
-from agent.llm.backend import LocalModel, default_model_path
-from agent.runtime import build_runtime
-from agent.session import Agent
-from device_drivers.broker import EmbeddedBroker
-from device_drivers.home import load_home
-from device_drivers.simulator import Simulator
-from device_drivers.transport import Transport
+from iotlm.agent.bench.harness import models_dir, scratch
+from iotlm.agent.config import load_settings
+from iotlm.agent.llm.backend import LocalModel, default_model_path
+from iotlm.agent.runtime import build_runtime
+from iotlm.agent.session import Agent
+from iotlm.device_drivers.broker import EmbeddedBroker
+from iotlm.device_drivers.home import load_home
+from iotlm.device_drivers.simulator import Simulator
+from iotlm.device_drivers.transport import Transport
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_HOME = ROOT / "examples" / "homes" / "flat.json"
@@ -67,7 +67,7 @@ def children(pid: int) -> list[int]:
 
 def broker_round_trip(broker_url: str, n: int = 300) -> dict[str, float]:
     """Command -> device-reported state through the broker, no agent: the floor to compare with."""
-    from device_drivers.probe import round_trip_ms
+    from iotlm.device_drivers.probe import round_trip_ms
 
     return summary(round_trip_ms(load_home(EXAMPLE_HOME), broker_url, "kitchen.light", "brightness",
                                  [10 + i for i in range(80)], n))
@@ -136,15 +136,15 @@ def run(rounds: int = 3) -> dict[str, Any]:
         cold = []
         for text in ("turn on the kitchen light", "turn off the kitchen light"):
             start = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "agent.cli", "ask", text, "--json"], env=env, cwd=ROOT, check=True,
+            subprocess.run([sys.executable, "-m", "iotlm.agent.cli", "ask", text, "--json"], env=env, cwd=ROOT, check=True,
                            capture_output=True)
             cold.append(round((time.perf_counter() - start) * 1000, 1))
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "agent.cli", "ask", LLM[0], "--json"], env=env, cwd=ROOT, check=True,
+        subprocess.run([sys.executable, "-m", "iotlm.agent.cli", "ask", LLM[0], "--json"], env=env, cwd=ROOT, check=True,
                        capture_output=True)
         results["ask_cold_start_ms"] = {"fast_path": cold, "llm_path_with_model_load": round((time.perf_counter() - start) * 1000, 1)}
 
-        chat = subprocess.Popen([sys.executable, "-m", "agent.cli", "chat"], env=env, cwd=ROOT, stdin=subprocess.PIPE,
+        chat = subprocess.Popen([sys.executable, "-m", "iotlm.agent.cli", "chat"], env=env, cwd=ROOT, stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         assert chat.stdin is not None and chat.stdout is not None
         chat.stdin.write(LLM[0] + "\n")

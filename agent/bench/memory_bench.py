@@ -8,16 +8,16 @@ from typing import Any
 
 import numpy as np
 
-from agent.bench.harness import scratch
-from agent.bench.latency import summary
-from device_drivers.broker import EmbeddedBroker
-from device_drivers.connection import Connection
-from device_drivers.home import Home, parse_home
-from device_drivers.transport import Transport
-from memory.embeddings import CachedEmbedder, MiniLMEmbedder
-from memory.history import HistoryRecorder
-from memory.index import VectorIndex
-from memory.store import MemoryStore
+from iotlm.agent.bench.harness import scratch
+from iotlm.agent.bench.latency import summary
+from iotlm.device_drivers.broker import EmbeddedBroker
+from iotlm.device_drivers.connection import Connection
+from iotlm.device_drivers.home import Home, parse_home
+from iotlm.device_drivers.transport import Transport
+from iotlm.memory.embeddings import CachedEmbedder, MiniLMEmbedder
+from iotlm.memory.history import HistoryRecorder
+from iotlm.memory.index import VectorIndex
+from iotlm.memory.store import MemoryStore
 
 SUBJECTS = ["the bedroom", "the kitchen", "grandma", "the cat", "the bins", "the heating", "the garage", "the kids",
             "the plants", "the car", "the boiler", "the garden", "the guest room", "the front door", "the dishwasher"]
@@ -63,8 +63,8 @@ def ingest(messages: int = 20_000) -> dict[str, Any]:
         {"id": f"room{i}.sensor", "name": "sensor", "room": f"room{i}", "type": "sensor", "read_only": True,
          "attributes": {"temperature": {"value": 20.0, "min": -40, "max": 80, "unit": "°C", "writable": False}}}
         for i in range(50)]})
-    from device_drivers.simulator import Simulator
-    from device_drivers.simulator.load import SensorLoad
+    from iotlm.device_drivers.simulator import Simulator
+    from iotlm.device_drivers.simulator.load import SensorLoad
 
     data = scratch("iotlm-ingest-")
     with EmbeddedBroker() as broker:

@@ -22,11 +22,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from agent.llm.backend import Model
-from agent.llm.planner import LLMPlanner, PlanResult
-from agent.parser import Parser
-from device_drivers.home import Home, parse_home
-from device_drivers.model import Device
+from iotlm.agent.llm.backend import Model
+from iotlm.agent.llm.planner import LLMPlanner, PlanResult
+from iotlm.agent.understand.parser import Parser
+from iotlm.device_drivers.home import Home, parse_home
+from iotlm.device_drivers.model import Device
 
 ROOMS = ["kitchen", "living room", "dining room", "master bedroom", "guest bedroom", "kids room", "nursery", "study", "office",
          "library", "gym", "sauna", "laundry room", "utility room", "garage", "workshop", "attic", "cellar", "hallway", "landing",

@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from agent.bench.homebench import CATEGORY_NAMES, PUBLISHED
+from iotlm.agent.bench.homebench import CATEGORY_NAMES, PUBLISHED
 
 
 def machine() -> str:

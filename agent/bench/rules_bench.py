@@ -17,22 +17,22 @@ import time
 from pathlib import Path
 from typing import Any
 
-from agent.bench.harness import scratch
-from agent.rules.engine import RuleEngine
-from agent.rules.model import Rule
-from agent.rules.store import RuleStore
-from device_drivers.broker import EmbeddedBroker
-from device_drivers.connection import Connection
-from device_drivers.home import parse_home
-from device_drivers.simulator import Simulator
-from device_drivers.simulator.load import SensorLoad
-from device_drivers.transport import Transport
-from policies.audit import AuditLog
-from policies.config import PolicyConfig, RateLimit
-from policies.defaults import default_policies
-from policies.gate import Gate
-from tools.executor import Executor
-from tools.plugins import build_tools, plugin_manager
+from iotlm.agent.bench.harness import scratch
+from iotlm.automations.engine import RuleEngine
+from iotlm.automations.model import Rule
+from iotlm.automations.store import RuleStore
+from iotlm.device_drivers.broker import EmbeddedBroker
+from iotlm.device_drivers.connection import Connection
+from iotlm.device_drivers.home import parse_home
+from iotlm.device_drivers.simulator import Simulator
+from iotlm.device_drivers.simulator.load import SensorLoad
+from iotlm.device_drivers.transport import Transport
+from iotlm.policies.audit import AuditLog
+from iotlm.policies.config import PolicyConfig, RateLimit
+from iotlm.policies.defaults import default_policies
+from iotlm.policies.gate import Gate
+from iotlm.tools.executor import Executor
+from iotlm.tools.plugins import build_tools, plugin_manager
 
 
 def _devices(home: dict[str, Any], broker_url: str, base: str, rooms: int, pipe: Any) -> None:

@@ -11,8 +11,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from agent.bench.harness import BenchHome
-from device_drivers.model import Value, first_error
+from iotlm.agent.bench.harness import BenchHome
+from iotlm.device_drivers.model import Value, first_error
 
 CATEGORIES = ("VS", "VM", "IS", "IM", "MM", "REL", "RISK", "QUERY")
 

@@ -7,6 +7,7 @@ not the agent. After a crash the child is restarted once with the safe settings
 """
 
 from __future__ import annotations
+from iotlm.errors import SetupError
 
 import json
 import logging
@@ -23,7 +24,7 @@ from typing import Any, Protocol
 log = logging.getLogger(__name__)
 
 
-class ModelUnavailable(RuntimeError):
+class ModelUnavailable(SetupError):
     """The model cannot be loaded or keeps failing; the message says why and what to do."""
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import re
 
-from device_drivers.model import Device
-from tools.device_tools import DeviceOperation, device_operations
+from iotlm.device_drivers.model import Device
+from iotlm.tools.device_tools import DeviceOperation, device_operations
 
 _NUMBER = '"-"? [0-9] [0-9]? [0-9]? [0-9]? ("." [0-9])?'
 

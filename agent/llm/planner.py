@@ -15,12 +15,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from agent.llm.backend import Model, ModelUnavailable
-from agent.llm.grammar import grammar_for, parse_calls
-from agent.parser import Parser, normalise
-from device_drivers.model import AttributeError_, Device
-from policies.model import Step
-from tools.device_tools import device_operations
+from iotlm.agent.llm.backend import Model, ModelUnavailable
+from iotlm.agent.llm.grammar import grammar_for, parse_calls
+from iotlm.agent.understand import Parser, normalise
+from iotlm.device_drivers.model import AttributeError_, Device, describe_device
+from iotlm.policies.model import Step
+from iotlm.tools.device_tools import device_operations
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ class LLMPlanner:
     # ------------------------------------------------------------ retrieval (lexical; embeddings come with memory)
 
     def relevant(self, text: str, parser: Parser) -> list[Device]:
-        frame = parser._frame(normalise(text))
+        frame = parser.read(text)
         words = set(re.findall(r"[a-z]+", normalise(text)))
         scored = []
         for device in parser.devices.values():
@@ -73,9 +73,9 @@ class LLMPlanner:
                 score += 5
             if (device.room or "").lower() in frame.rooms:
                 score += 3
-            if parser.device_kinds.get(device.id, set()) & set(frame.kinds):
+            if parser.index.device_kinds.get(device.id, set()) & set(frame.kinds):
                 score += 3
-            if frame.concept and parser._attribute(device, frame.concept, writable=True):
+            if frame.concept and parser.attribute_for(device, frame.concept, writable=True):
                 score += 2
             tokens = set(re.findall(r"[a-z]+", " ".join([device.name, *device.aliases, device.room or "", device.type]).lower()))
             score += len(words & tokens) * 0.5
@@ -125,7 +125,7 @@ class LLMPlanner:
             result.clarify = "I'm not sure what you want me to do. Could you say which device and what to change?"
             return result
         by_id = {d.id: d for d in devices}
-        frame = parser._frame(normalise(text))
+        frame = parser.read(text)
         for device_id, op_name, value in calls:
             device = by_id.get(device_id)
             op = next((o for o in device_operations(device) if o.operation == op_name), None) if device else None
@@ -135,13 +135,13 @@ class LLMPlanner:
             if not _grounded(device, frame, parser):
                 unsure = completion.confidence is not None and completion.confidence < 0.5
                 result.clarify = ("Sorry, I didn't understand that. Which device do you mean?" if unsure else
-                                  f"Do you mean {_label(device)}? Please say it again naming the device.")
+                                  f"Do you mean {describe_device(device, room='always')}? Please say it again naming the device.")
                 result.steps = []
                 return result
             try:
                 step = op.step(device, {"value": _value(value)} if op.takes_value else {})
             except Exception:
-                result.clarify = f"I couldn't work out the value for {_label(device)}."
+                result.clarify = f"I couldn't work out the value for {describe_device(device, room='always')}."
                 return result
             if op.writes and not any(s.device_id == step.device_id and s.attribute == step.attribute for s in result.steps):
                 result.steps.append(step)  # a second call on the same attribute contradicts the first: dropped
@@ -167,10 +167,6 @@ def _describe(device: Device) -> str:
     return f"{device.id} = {device.name}{where} [{state}] can {', '.join(ops)}"
 
 
-def _label(device: Device) -> str:
-    return f"the {device.name}" + (f" in the {device.room}" if device.room else "")
-
-
 def _value(text: str | None) -> object:
     if text is None:
         return None
@@ -192,8 +188,8 @@ def _grounded(device: Device, frame: object, parser: Parser) -> bool:
     in_room = not rooms or (device.room or "").lower() in rooms
     words = set(re.findall(r"[a-z]+", getattr(f, "text", "")))
     distinctive = {w for n in [device.name, *device.aliases] for w in re.findall(r"[a-z]+", n.lower()) if len(w) >= 4} - _GENERIC_WORDS
-    about = named or bool(words & distinctive) or bool(parser.device_kinds.get(device.id, set()) & kinds) or (
-        concept is not None and parser._attribute(device, concept, writable=False) is not None)
+    about = named or bool(words & distinctive) or bool(parser.index.device_kinds.get(device.id, set()) & kinds) or (
+        concept is not None and parser.attribute_for(device, concept, writable=False) is not None)
     if not about and rooms and in_room:
         about = True  # "it's too dark in the study" -> a device in the study
     return in_room and about

@@ -1,5 +1,5 @@
 """Home Assistant MQTT discovery dialect."""
 
-from device_drivers.homeassistant.driver import HomeAssistantDriver
+from iotlm.device_drivers.homeassistant.driver import HomeAssistantDriver
 
 __all__ = ["HomeAssistantDriver"]

@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from device_drivers.model import Attribute, PropertyBinding, Value, canonical_option
+from iotlm.device_drivers.model import Attribute, PropertyBinding, Value, canonical_option
+from iotlm.device_drivers.base import CodecError
 
 DRIVER = "homeassistant"
 COMPONENTS = {"light", "switch", "fan", "climate", "lock", "cover", "sensor", "binary_sensor", "number", "select", "text"}
@@ -52,10 +53,6 @@ _TEMPLATE = re.compile(
     r"""\s*(?:\|\s*(?P<filter>int|float|string|lower|upper)(?:\(\s*\d*\s*\))?\s*)?\}\}$"""
 )
 _PATH_PART = re.compile(r"""\.([A-Za-z_][A-Za-z0-9_]*)|\[\s*(?:"([^"]*)"|'([^']*)'|(\d+))\s*\]""")
-
-
-class CodecError(ValueError):
-    """A discovery config or state payload this driver cannot use."""
 
 
 @dataclass

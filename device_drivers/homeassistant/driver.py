@@ -7,12 +7,12 @@ import logging
 import threading
 from typing import Any
 
-from device_drivers._logonce import OnceLogger
-from device_drivers.base import CommandError
-from device_drivers.homeassistant import codec
-from device_drivers.model import Binding, Device, Value
-from device_drivers.registry import DeviceRegistry
-from device_drivers.transport import Transport
+from iotlm.device_drivers._logonce import OnceLogger
+from iotlm.device_drivers.base import CommandError
+from iotlm.device_drivers.homeassistant import codec
+from iotlm.device_drivers.model import Binding, Device, Value
+from iotlm.device_drivers.registry import DeviceRegistry
+from iotlm.device_drivers.transport import Transport
 
 log = logging.getLogger(__name__)
 _TYPE_ORDER = ("lock", "climate", "cover", "fan", "light", "switch")

@@ -1,5 +1,5 @@
 """A simulated home that speaks Zigbee2MQTT and Home Assistant discovery on a real broker."""
 
-from device_drivers.simulator.sim import Received, Simulator
+from iotlm.device_drivers.simulator.sim import Received, Simulator
 
 __all__ = ["Received", "Simulator"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from device_drivers.model import Attribute, Device, Value, canonical_option
-from device_drivers.simulator.z2m_exposes import wire
+from iotlm.device_drivers.model import Attribute, Device, Value, canonical_option
+from iotlm.device_drivers.simulator.z2m_exposes import wire
 
 LIGHT = "__light__"
 MAIN = "__main__"

@@ -11,7 +11,7 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from device_drivers.transport import Transport
+from iotlm.device_drivers.transport import Transport
 
 
 class SensorLoad:

@@ -14,11 +14,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from device_drivers.home import Home
-from device_drivers.model import AttributeError_, Device, Value
-from device_drivers.simulator import ha_config, z2m_exposes
-from device_drivers.transport import Transport
-from device_drivers.zigbee2mqtt import codec as z2m_codec
+from iotlm.device_drivers.home import Home
+from iotlm.device_drivers.model import AttributeError_, Device, Value
+from iotlm.device_drivers.simulator import ha_config, z2m_exposes
+from iotlm.device_drivers.transport import Transport
+from iotlm.device_drivers.zigbee2mqtt import codec as z2m_codec
 
 log = logging.getLogger(__name__)
 

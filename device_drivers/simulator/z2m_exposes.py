@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from device_drivers.model import WIRE_WORDS, Attribute, Device
-from device_drivers.zigbee2mqtt.codec import format_description
+from iotlm.device_drivers.model import WIRE_WORDS, Attribute, Device
+from iotlm.device_drivers.zigbee2mqtt.codec import format_description
 
 _SPECIFIC_FOR_TYPE = {"light": "light", "switch": "switch", "outlet": "switch", "lock": "lock",
                       "cover": "cover", "climate": "climate", "fan": "fan"}

@@ -12,7 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from device_drivers.model import (
+from iotlm.device_drivers.base import CodecError
+from iotlm.device_drivers.model import (
     Attribute,
     Binding,
     Device,
@@ -26,10 +27,6 @@ ACCESS_STATE, ACCESS_SET, ACCESS_GET = 1, 2, 4
 _SPECIFIC = {"light", "switch", "fan", "cover", "lock", "climate"}
 _GENERIC = {"binary", "numeric", "enum", "text", "composite", "list"}
 _META_KEYS = {"room", "aliases", "type", "risky", "name"}
-
-
-class CodecError(ValueError):
-    """A payload that does not follow the dialect."""
 
 
 @dataclass

@@ -6,12 +6,12 @@ import logging
 import threading
 from typing import Any
 
-from device_drivers._logonce import OnceLogger
-from device_drivers.base import CommandError
-from device_drivers.model import Device, Value
-from device_drivers.registry import DeviceRegistry
-from device_drivers.transport import Transport
-from device_drivers.zigbee2mqtt import codec
+from iotlm.device_drivers._logonce import OnceLogger
+from iotlm.device_drivers.base import CommandError
+from iotlm.device_drivers.model import Device, Value
+from iotlm.device_drivers.registry import DeviceRegistry
+from iotlm.device_drivers.transport import Transport
+from iotlm.device_drivers.zigbee2mqtt import codec
 
 log = logging.getLogger(__name__)
 

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from agent.config import load_settings
-from agent.runtime import Runtime
-from agent.session import Agent
-from device_drivers.home import Home
-from device_drivers.transport import Transport
-from policies.config import PolicyConfig
+from iotlm.agent.config import load_settings
+from iotlm.agent.runtime import Runtime
+from iotlm.agent.session import Agent
+from iotlm.device_drivers.home import Home
+from iotlm.device_drivers.transport import Transport
+from iotlm.policies.config import PolicyConfig
 from tests.conftest import Stack, make_stack
 from tests.fakes import ScriptedModel
 
@@ -130,7 +130,7 @@ def test_llm_tier_plans_what_the_fast_path_cannot(stack: Stack, tmp_path: Path) 
 
 
 @pytest.mark.parametrize(("plan", "confidence", "why"), [
-    ("bathroom.fan.turn_on()", 0.9, "Do you mean the extractor fan in the bathroom?"),  # nothing in the words points at it
+    ("bathroom.fan.turn_on()", 0.9, "Do you mean the bathroom extractor fan?"),  # nothing in the words points at it
     ("kitchen.coffee_machine.turn_on()", 0.1, "I'm not sure I understood."),   # the model itself was unsure
 ])
 def test_ungrounded_or_unsure_plans_become_questions(stack: Stack, tmp_path: Path, plan: str, confidence: float, why: str) -> None:
@@ -175,7 +175,7 @@ def test_prompt_injection_in_a_device_name(home: Home, transport: Transport, sim
 
 
 def test_model_failure_degrades_to_a_clear_reply(stack: Stack, tmp_path: Path) -> None:
-    from agent.llm.backend import ModelUnavailable
+    from iotlm.agent.llm.backend import ModelUnavailable
 
     def broken() -> ScriptedModel:
         raise ModelUnavailable("model file /nope.gguf does not exist")

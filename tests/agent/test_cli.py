@@ -8,22 +8,22 @@ import subprocess
 import sys
 from pathlib import Path
 
-from device_drivers.broker import EmbeddedBroker
-from device_drivers.home import Home
-from device_drivers.transport import Transport
+from iotlm.device_drivers.broker import EmbeddedBroker
+from iotlm.device_drivers.home import Home
+from iotlm.device_drivers.transport import Transport
 from tests.conftest import ROOT, homebench_homes
 
 
 def _iotlm(*args: str, env: dict[str, str] | None = None, timeout: float = 90) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, **(env or {})}
-    return subprocess.run([sys.executable, "-m", "agent.cli", *args], capture_output=True, text=True, timeout=timeout,
+    return subprocess.run([sys.executable, "-m", "iotlm.agent.cli", *args], capture_output=True, text=True, timeout=timeout,
                           cwd=ROOT, env=full_env)
 
 
 def test_devices_json_lists_every_device_with_attributes_and_values(broker: EmbeddedBroker, home: Home,
                                                                     sim_transport: Transport, tmp_path: Path) -> None:
     # the default base topic, as a user's Zigbee2MQTT would use: this test owns it on this broker
-    from device_drivers.simulator import Simulator
+    from iotlm.device_drivers.simulator import Simulator
 
     sim = Simulator(home, sim_transport, dialect="z2m").start()
     try:
@@ -50,7 +50,7 @@ def test_demo_lists_the_simulated_home_with_no_broker_configured(tmp_path: Path)
 
 def test_demo_chat_answers_and_asks_before_risky_actions(tmp_path: Path) -> None:
     lines = "dim the living room to 30% and unlock the front door\nyes\nis the front door locked?\nturn it off\nexit\n"
-    result = subprocess.run([sys.executable, "-m", "agent.cli", "demo"], input=lines, capture_output=True, text=True,
+    result = subprocess.run([sys.executable, "-m", "iotlm.agent.cli", "demo"], input=lines, capture_output=True, text=True,
                             timeout=90, cwd=ROOT, env={**os.environ, "IOTLM_HOME": str(tmp_path), "IOTLM_BROKER": ""})
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [
@@ -67,7 +67,7 @@ def test_demo_chat_answers_and_asks_before_risky_actions(tmp_path: Path) -> None
 
 
 def test_ask_json_has_the_documented_shape(broker: EmbeddedBroker, home: Home, sim_transport: Transport, tmp_path: Path) -> None:
-    from device_drivers.simulator import Simulator
+    from iotlm.device_drivers.simulator import Simulator
 
     sim = Simulator(home, sim_transport, dialect="z2m").start()
     env = {"IOTLM_HOME": str(tmp_path), "IOTLM_BROKER": broker.url}
@@ -90,11 +90,11 @@ def test_ask_json_has_the_documented_shape(broker: EmbeddedBroker, home: Home, s
 
 def test_ask_refuses_text_that_is_not_utf8_before_anything_acts(broker: EmbeddedBroker, home: Home,
                                                                  sim_transport: Transport, tmp_path: Path) -> None:
-    from device_drivers.simulator import Simulator
+    from iotlm.device_drivers.simulator import Simulator
 
     sim = Simulator(home, sim_transport, dialect="z2m").start()
     try:
-        result = subprocess.run([sys.executable.encode(), b"-m", b"agent.cli", b"ask", b"turn on the kitchen light \xff"],
+        result = subprocess.run([sys.executable.encode(), b"-m", b"iotlm.agent.cli", b"ask", b"turn on the kitchen light \xff"],
                                 capture_output=True, timeout=90, cwd=ROOT,
                                 env={**os.environ, "IOTLM_HOME": str(tmp_path), "IOTLM_BROKER": broker.url})
     finally:
@@ -107,7 +107,7 @@ def test_ask_refuses_text_that_is_not_utf8_before_anything_acts(broker: Embedded
 
 def test_demo_answers_a_line_that_is_not_utf8_and_goes_on(tmp_path: Path) -> None:
     lines = b"turn on the kitchen light \xff\nis the kitchen light on?\nexit\n"
-    result = subprocess.run([sys.executable, "-m", "agent.cli", "demo"], input=lines, capture_output=True, timeout=90,
+    result = subprocess.run([sys.executable, "-m", "iotlm.agent.cli", "demo"], input=lines, capture_output=True, timeout=90,
                             cwd=ROOT, env={**os.environ, "IOTLM_HOME": str(tmp_path), "IOTLM_BROKER": ""})
     assert result.returncode == 0, result.stderr
     assert b"Traceback" not in result.stderr
@@ -124,7 +124,7 @@ def test_bad_broker_url_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_unreachable_broker_says_so(tmp_path: Path) -> None:
-    from device_drivers.broker import free_port
+    from iotlm.device_drivers.broker import free_port
 
     result = _iotlm("devices", "--broker", f"mqtt://127.0.0.1:{free_port()}", "--home-dir", str(tmp_path), timeout=60)
     assert result.returncode == 2
@@ -140,9 +140,9 @@ def test_broken_home_file_names_the_problem(tmp_path: Path) -> None:
 
 
 def test_simulate_serves_a_homebench_home(broker: EmbeddedBroker, transport: Transport, tmp_path: Path) -> None:
-    from device_drivers.connection import Connection
+    from iotlm.device_drivers.connection import Connection
 
-    proc = subprocess.Popen([sys.executable, "-m", "agent.cli", "simulate", "--homebench", "3", "--homebench-file",
+    proc = subprocess.Popen([sys.executable, "-m", "iotlm.agent.cli", "simulate", "--homebench", "3", "--homebench-file",
                              str(homebench_homes()), "--broker", broker.url, "--home-dir", str(tmp_path)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         conn = Connection(transport)  # the default base topic, as `iotlm simulate` uses
@@ -157,7 +157,7 @@ def test_simulate_serves_a_homebench_home(broker: EmbeddedBroker, transport: Tra
 
 def test_call_and_audit_from_the_command_line(broker: EmbeddedBroker, home: Home, sim_transport: Transport,
                                               tmp_path: Path) -> None:
-    from device_drivers.simulator import Simulator
+    from iotlm.device_drivers.simulator import Simulator
 
     sim = Simulator(home, sim_transport, dialect="z2m").start()
     env = {"IOTLM_HOME": str(tmp_path), "IOTLM_BROKER": broker.url}

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.config import ConfigError, load_settings
+from iotlm.agent.config import ConfigError, load_settings
 
 
 def test_precedence_flag_environment_file_default(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.session import Agent, answer_to
+from iotlm.agent.session import Agent, answer_to
 from tests.agent.test_agent import answer_with, runtime_for
 from tests.conftest import Stack
 

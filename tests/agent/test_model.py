@@ -11,14 +11,14 @@ from typing import Any
 
 import pytest
 
-from agent.llm.backend import LocalModel, ModelUnavailable, default_model_path
-from agent.llm.grammar import grammar_for, parse_calls
-from agent.llm.planner import LLMPlanner
-from agent.parser import Parser
-from device_drivers.home import load_home
-from device_drivers.transport import Transport
+from iotlm.agent.llm.backend import LocalModel, ModelUnavailable, default_model_path
+from iotlm.agent.llm.grammar import grammar_for, parse_calls
+from iotlm.agent.llm.planner import LLMPlanner
+from iotlm.agent.understand.parser import Parser
+from iotlm.device_drivers.home import load_home
+from iotlm.device_drivers.transport import Transport
 from tests.conftest import EXAMPLE_HOME, Stack
-from tools.device_tools import device_operations
+from iotlm.tools.device_tools import device_operations
 
 HOME = load_home(EXAMPLE_HOME)
 
@@ -86,7 +86,7 @@ def test_a_model_that_keeps_crashing_is_reported_and_the_process_lives(tmp_path:
     model = _model(tmp_path, ALWAYS_CRASHING)
     with pytest.raises(ModelUnavailable, match="crashed while loading .* even with safe settings"):
         model.complete("prompt")
-    assert sys.modules["agent.llm.backend"]  # still here
+    assert sys.modules["iotlm.agent.llm.backend"]  # still here
 
 
 def test_a_missing_model_file_is_a_clear_error(tmp_path: Path) -> None:
@@ -100,8 +100,8 @@ def test_http_backend_against_llama_cpp_server(model_path: Path) -> None:
     import time
     import urllib.request
 
-    from agent.llm.backend import HTTPModel
-    from device_drivers.broker import free_port
+    from iotlm.agent.llm.backend import HTTPModel
+    from iotlm.device_drivers.broker import free_port
 
     port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(model_path), "--host", "127.0.0.1",
@@ -131,8 +131,8 @@ def test_http_backend_against_llama_cpp_server(model_path: Path) -> None:
 
 
 def test_http_backend_that_is_down_is_a_clear_error() -> None:
-    from agent.llm.backend import HTTPModel
-    from device_drivers.broker import free_port
+    from iotlm.agent.llm.backend import HTTPModel
+    from iotlm.device_drivers.broker import free_port
 
     with pytest.raises(ModelUnavailable, match="did not answer"):
         HTTPModel(f"http://127.0.0.1:{free_port()}", timeout=2).complete("hello")
@@ -148,11 +148,11 @@ for line in sys.stdin:
 
 def test_a_stuck_model_is_cut_off_the_turn_says_so_and_rules_keep_firing(tmp_path: Path, stack: Stack,
                                                                           sim_transport: Transport, prefix: str) -> None:
-    from agent.rules.engine import RuleEngine
-    from agent.rules.model import Rule
-    from agent.rules.store import RuleStore
-    from agent.session import Agent
-    from device_drivers.simulator.load import SensorLoad
+    from iotlm.automations.engine import RuleEngine
+    from iotlm.automations.model import Rule
+    from iotlm.automations.store import RuleStore
+    from iotlm.agent.session import Agent
+    from iotlm.device_drivers.simulator.load import SensorLoad
     from tests.agent.test_agent import runtime_for
     from tests.conftest import eventually
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from agent.parser import Parser
-from device_drivers.home import homebench_home, load_home
+from iotlm.agent.understand.parser import Parser
+from iotlm.device_drivers.home import homebench_home, load_home
 from tests.conftest import EXAMPLE_HOME, homebench_homes
 
 HOME = load_home(EXAMPLE_HOME)

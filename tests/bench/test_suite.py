@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from agent.bench.harness import BenchHome, open_home
-from agent.bench.homebench import split_calls
-from agent.bench.suite import Case, load_cases, run_case, run_suite, totals
-from agent.session import Agent, TurnResult
-from device_drivers.broker import EmbeddedBroker
-from device_drivers.home import Home
+from iotlm.agent.bench.harness import BenchHome, open_home
+from iotlm.agent.bench.homebench import split_calls
+from iotlm.agent.bench.suite import Case, load_cases, run_case, run_suite, totals
+from iotlm.agent.session import Agent, TurnResult
+from iotlm.device_drivers.broker import EmbeddedBroker
+from iotlm.device_drivers.home import Home
 
 CASES = Path(__file__).with_name("flat_cases.jsonl")
 
@@ -114,7 +114,7 @@ def test_bench_writes_its_report_into_a_new_folder_and_leaves_no_temporary_folde
     scratch.mkdir()
     env = {**os.environ, "TMPDIR": str(scratch), "IOTLM_HOME": str(tmp_path / "home")}
     report = tmp_path / "new" / "folder" / "report.md"
-    run = subprocess.run([sys.executable, "-m", "agent.cli", "bench", "suite", "--home", str(EXAMPLE_HOME), "--cases",
+    run = subprocess.run([sys.executable, "-m", "iotlm.agent.cli", "bench", "suite", "--home", str(EXAMPLE_HOME), "--cases",
                           str(cases), "--no-llm", "--report", str(report)], capture_output=True, text=True, timeout=120,
                          cwd=ROOT, env=env)
     assert run.returncode == 0, run.stderr
@@ -123,7 +123,7 @@ def test_bench_writes_its_report_into_a_new_folder_and_leaves_no_temporary_folde
     # a folder that cannot be made fails at once, before any case runs
     blocked = tmp_path / "file"
     blocked.write_text("", encoding="utf-8")
-    bad = subprocess.run([sys.executable, "-m", "agent.cli", "bench", "suite", "--home", str(EXAMPLE_HOME), "--cases",
+    bad = subprocess.run([sys.executable, "-m", "iotlm.agent.cli", "bench", "suite", "--home", str(EXAMPLE_HOME), "--cases",
                           str(cases), "--no-llm", "--report", str(blocked / "r.md")], capture_output=True, text=True,
                          timeout=60, cwd=ROOT, env=env)
     assert bad.returncode == 2

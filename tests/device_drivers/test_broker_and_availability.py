@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from device_drivers import broker as broker_module
-from device_drivers.broker import BrokerUnavailable, EmbeddedBroker
-from device_drivers.home import Home, HomeFileError, homebench_home, load_homebench, parse_home
-from device_drivers.transport import BrokerURLError, Transport, parse_broker_url
+from iotlm.device_drivers import broker as broker_module
+from iotlm.device_drivers.broker import BrokerUnavailable, EmbeddedBroker
+from iotlm.device_drivers.home import Home, HomeFileError, homebench_home, load_homebench, parse_home
+from iotlm.device_drivers.transport import BrokerURLError, Transport, parse_broker_url
 from tests.conftest import connect, homebench_homes, start_sim
 
 

@@ -7,9 +7,9 @@ import logging
 
 import pytest
 
-from device_drivers.broker import EmbeddedBroker
-from device_drivers.home import Home, load_homebench
-from device_drivers.transport import Transport
+from iotlm.device_drivers.broker import EmbeddedBroker
+from iotlm.device_drivers.home import Home, load_homebench
+from iotlm.device_drivers.transport import Transport
 from tests.conftest import connect, eventually, homebench_homes, start_sim
 
 
@@ -190,9 +190,9 @@ def test_a_homebench_home_loads_and_every_device_is_discovered(transport: Transp
 def test_reports_before_the_device_list_are_replayed_in_order(transport: Transport, prefix: str) -> None:
     """A service back from a crash gets the reports its broker session kept before any retained device list: all of
     them count, in order, not only the last (found by `iotlm bench crash`: 112 of 150 events were lost)."""
-    from device_drivers.connection import Connection
-    from device_drivers.home import parse_home
-    from device_drivers.simulator.z2m_exposes import bridge_entry
+    from iotlm.device_drivers.connection import Connection
+    from iotlm.device_drivers.home import parse_home
+    from iotlm.device_drivers.simulator.z2m_exposes import bridge_entry
 
     home = parse_home({"devices": [{"id": "hall.counter", "name": "counter", "type": "sensor",
                                     "attributes": {"value": {"value": 0, "min": 0, "max": 100, "writable": False}}}]})

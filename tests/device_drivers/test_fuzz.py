@@ -15,14 +15,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from agent.rules.store import load_yaml
-from device_drivers.home import HomeFileError, load_home, parse_home
-from device_drivers.homeassistant.driver import HomeAssistantDriver
-from device_drivers.model import Device
-from device_drivers.registry import DeviceRegistry
-from device_drivers.simulator.ha_config import entity_configs
-from device_drivers.simulator.z2m_exposes import bridge_entry
-from device_drivers.zigbee2mqtt.driver import Zigbee2MQTTDriver
+from iotlm.automations.store import load_yaml
+from iotlm.device_drivers.home import HomeFileError, load_home, parse_home
+from iotlm.device_drivers.homeassistant.driver import HomeAssistantDriver
+from iotlm.device_drivers.model import Device
+from iotlm.device_drivers.registry import DeviceRegistry
+from iotlm.device_drivers.simulator.ha_config import entity_configs
+from iotlm.device_drivers.simulator.z2m_exposes import bridge_entry
+from iotlm.device_drivers.zigbee2mqtt.driver import Zigbee2MQTTDriver
 from tests.conftest import EXAMPLE_HOME
 
 FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

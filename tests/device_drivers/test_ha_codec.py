@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from device_drivers.homeassistant import codec
+from iotlm.device_drivers.homeassistant import codec
 
 DEV = {"ids": ["dev1"], "name": "Kitchen light", "sa": "Kitchen"}
 

@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from device_drivers.model import (
+from iotlm.device_drivers.model import (
     Attribute,
     AttributeError_,
     Device,

@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from device_drivers.broker import EmbeddedBroker
-from device_drivers.transport import Transport
+from iotlm.device_drivers.broker import EmbeddedBroker
+from iotlm.device_drivers.transport import Transport
 
 
 def test_a_flood_past_the_backlog_limit_is_counted_and_logged(broker: EmbeddedBroker, prefix: str,
@@ -25,7 +25,7 @@ def test_a_flood_past_the_backlog_limit_is_counted_and_logged(broker: EmbeddedBr
 
     assert receiver.subscribe(f"{prefix}/flood/#", slow, wait=5)
     sender = Transport(broker.url).start()
-    with caplog.at_level(logging.WARNING, logger="device_drivers.transport"):
+    with caplog.at_level(logging.WARNING, logger="iotlm.device_drivers.transport"):
         for i in range(500):
             sender.publish(f"{prefix}/flood/{i}", b"x", qos=0)
         deadline = time.monotonic() + 10

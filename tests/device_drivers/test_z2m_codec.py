@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from device_drivers.zigbee2mqtt import codec
+from iotlm.device_drivers.zigbee2mqtt import codec
 
 LIGHT = {"type": "light", "features": [
     {"type": "binary", "name": "state", "property": "state", "access": 7, "value_on": "ON", "value_off": "OFF", "value_toggle": "TOGGLE"},

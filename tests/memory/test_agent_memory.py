@@ -9,14 +9,14 @@ from typing import Any
 
 import pytest
 
-from agent.config import load_settings
-from agent.runtime import Runtime
-from agent.session import Agent
-from device_drivers.broker import EmbeddedBroker
-from memory.history import HistoryRecorder
-from memory.memory import Memory
-from memory.store import MemoryStore
-from policies.config import PolicyConfig
+from iotlm.agent.config import load_settings
+from iotlm.agent.runtime import Runtime
+from iotlm.agent.session import Agent
+from iotlm.device_drivers.broker import EmbeddedBroker
+from iotlm.memory.history import HistoryRecorder
+from iotlm.memory.memory import Memory
+from iotlm.memory.store import MemoryStore
+from iotlm.policies.config import PolicyConfig
 from tests.conftest import Stack
 from tests.fakes import ScriptedModel, WordEmbedder
 
@@ -71,7 +71,7 @@ def test_episodes_are_kept_and_become_examples_for_the_planner(runtime: Runtime)
 
 def test_no_network_but_the_broker_while_answering_remembering_and_retrieving(
         stack: Stack, tmp_path: Path, broker: EmbeddedBroker, monkeypatch: pytest.MonkeyPatch) -> None:
-    from memory.embeddings import MiniLMEmbedder
+    from iotlm.memory.embeddings import MiniLMEmbedder
 
     store = MemoryStore(tmp_path / "iotlm.db")
     rt = Runtime(load_settings({"home": str(tmp_path)}, environ={}), stack.conn, stack.executor.tools, PolicyConfig(),
@@ -103,7 +103,7 @@ def test_no_network_but_the_broker_while_answering_remembering_and_retrieving(
     monkeypatch.setattr(socket.socket, "bind", record_bind)
     monkeypatch.setattr(socket.socket, "connect", guard)
     monkeypatch.setattr(socket.socket, "connect_ex", guard_ex)
-    from device_drivers.transport import Transport
+    from iotlm.device_drivers.transport import Transport
 
     fresh = Transport(broker.url).start()  # as `iotlm ask` connects at start-up: the guard sees it
     fresh.stop()
@@ -138,7 +138,7 @@ def test_a_stored_preference_is_used_when_the_request_is_vague(stack: Stack, run
 
 
 def test_how_warm_was_the_bedroom_last_night_comes_from_the_history(runtime: Runtime) -> None:
-    from agent.recall import period
+    from iotlm.agent.recall import period
 
     agent = Agent(runtime, model=ScriptedModel(lambda p: ("none", 0.9)))
     start, end, _ = period("last night", None, None)

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from memory.embeddings import MiniLMEmbedder
-from memory.memory import Memory
-from memory.migrations import DatabaseError
-from memory.store import MemoryStore
+from iotlm.memory.embeddings import MiniLMEmbedder
+from iotlm.memory.memory import Memory
+from iotlm.memory.migrations import DatabaseError
+from iotlm.memory.store import MemoryStore
 from tests.fakes import WordEmbedder
 
 
@@ -148,7 +148,7 @@ DEVICE_QUERIES = [("I need an espresso", "kitchen.coffee_machine"), ("put the te
 
 
 def test_device_retrieval_with_the_real_embedder(tmp_path: Path, minilm: MiniLMEmbedder) -> None:
-    from device_drivers.home import load_home
+    from iotlm.device_drivers.home import load_home
     from tests.conftest import EXAMPLE_HOME
 
     devices = load_home(EXAMPLE_HOME).devices
@@ -158,9 +158,9 @@ def test_device_retrieval_with_the_real_embedder(tmp_path: Path, minilm: MiniLME
 
 
 def test_a_preference_is_applied_to_a_vague_request_with_the_real_embedder(tmp_path: Path, minilm: MiniLMEmbedder) -> None:
-    from agent.parser import Parser
-    from agent.recall import apply_preferences
-    from device_drivers.home import load_home
+    from iotlm.agent.understand.parser import Parser
+    from iotlm.agent.recall import apply_preferences
+    from iotlm.device_drivers.home import load_home
     from tests.conftest import EXAMPLE_HOME
 
     parser = Parser(load_home(EXAMPLE_HOME).devices)
@@ -193,11 +193,11 @@ def test_memory_purge_from_the_command_line_deletes_old_history(tmp_path: Path) 
                          (now - 86400, "hallway.front_door", "state", "locked")])
     store.close()
     env = {**os.environ, "IOTLM_HOME": str(tmp_path)}
-    run = subprocess.run([sys.executable, "-m", "agent.cli", "memory", "purge", "--days", "30", "--json"],
+    run = subprocess.run([sys.executable, "-m", "iotlm.agent.cli", "memory", "purge", "--days", "30", "--json"],
                          capture_output=True, text=True, cwd=ROOT, env=env, timeout=60)
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout) == {"deleted": 1, "kept_days": 30}
-    bad = subprocess.run([sys.executable, "-m", "agent.cli", "memory", "purge", "--days", "0"],
+    bad = subprocess.run([sys.executable, "-m", "iotlm.agent.cli", "memory", "purge", "--days", "0"],
                          capture_output=True, text=True, cwd=ROOT, env=env, timeout=60)
     assert bad.returncode == 2 and "keep at least a fraction of a day" in bad.stderr
     assert b"unlocked" not in (tmp_path / "iotlm.db").read_bytes()  # gone from the file, not only unlinked

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
-from memory.migrations import migrate, open_database
+from iotlm.memory.migrations import migrate, open_database
 from tests.conftest import ROOT
 
 
@@ -56,7 +56,7 @@ def test_a_process_killed_in_the_middle_of_a_migration_leaves_a_database_that_st
     path = tmp_path / "x.db"
     script = textwrap.dedent(f"""
         import os
-        from memory.migrations import migrate, open_database
+        from iotlm.memory.migrations import migrate, open_database
         from tests.memory.test_migrations import _v1
 
         def dies(db):

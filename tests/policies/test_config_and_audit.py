@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from memory.migrations import DatabaseError
-from policies.audit import AuditLog
-from policies.config import PolicyConfigError, load_policy_config
-from policies.model import Decision, PolicyContext, Step, User
+from iotlm.memory.migrations import DatabaseError
+from iotlm.policies.audit import AuditLog
+from iotlm.policies.config import PolicyConfigError, load_policy_config
+from iotlm.policies.model import Decision, PolicyContext, Step, User
 
 TOML = """
 confirm = ["risky", "type:lock"]

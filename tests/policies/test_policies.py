@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from device_drivers.home import load_home
-from device_drivers.model import Device
-from policies.config import PolicyConfig, QuietHours, RateLimit, Role, Rule
-from policies.defaults import (
+from iotlm.device_drivers.home import load_home
+from iotlm.device_drivers.model import Device
+from iotlm.policies.config import PolicyConfig, QuietHours, RateLimit, Role, Rule
+from iotlm.policies.defaults import (
     capability,
     confirmation,
     default_policies,
@@ -20,8 +20,8 @@ from policies.defaults import (
     read_only,
     value_range,
 )
-from policies.gate import compose
-from policies.model import Decision, PolicyContext, Step, User
+from iotlm.policies.gate import compose
+from iotlm.policies.model import Decision, PolicyContext, Step, User
 from tests.conftest import EXAMPLE_HOME
 
 HOME = {d.id: d for d in load_home(EXAMPLE_HOME).devices}

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from device_drivers.home import load_home
+from iotlm.device_drivers.home import load_home
 from tests.conftest import EXAMPLE_HOME
-from tools.device_tools import device_operations
-from tools.registry import ToolInputError
+from iotlm.tools.device_tools import device_operations
+from iotlm.tools.registry import ToolInputError
 
 HOME = {d.id: d for d in load_home(EXAMPLE_HOME).devices}
 

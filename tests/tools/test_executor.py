@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from device_drivers.home import Home
-from device_drivers.transport import Transport
-from policies.config import PolicyConfig, RateLimit
-from policies.model import Step, User
+from iotlm.device_drivers.home import Home
+from iotlm.device_drivers.transport import Transport
+from iotlm.policies.config import PolicyConfig, RateLimit
+from iotlm.policies.model import Step, User
 from tests.conftest import Stack, make_stack
-from tools.registry import ToolInputError
+from iotlm.tools.registry import ToolInputError
 
 
 def sent(stack: Stack) -> list[tuple[str, dict[str, object]]]:

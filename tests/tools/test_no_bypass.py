@@ -13,9 +13,9 @@ import ast
 
 import pytest
 
-from policies.model import Step, User
+from iotlm.policies.model import Step, User
 from tests.conftest import ROOT, Stack
-from tools.context import PublishNotAllowed
+from iotlm.tools.context import PublishNotAllowed
 
 
 def _write(device_id: str, attribute: str, value: object, operation: str) -> Step:

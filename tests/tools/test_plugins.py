@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from tests.conftest import ROOT, Stack
-from tools.hookspecs import hookimpl
-from tools.plugins import PluginError, build_drivers, build_tools, plugin_manager
+from iotlm.tools.hookspecs import hookimpl
+from iotlm.tools.plugins import PluginError, build_drivers, build_tools, plugin_manager
 
 
 def test_example_plugin_is_installed_and_its_tools_listed_with_origin() -> None:
@@ -74,7 +74,7 @@ def _write_plugin(tmp_path: Path, name: str, module: str, source: str | None) ->
 
 
 BROKEN = '''
-from tools import hookimpl, tool
+from iotlm.tools import hookimpl, tool
 
 @tool
 def shout(text):
@@ -104,14 +104,14 @@ def test_a_broken_plugin_is_a_clear_start_up_error(tmp_path: Path, source: str |
         sys.modules.pop("brokenplug_mod", None)
     # and the command line refuses to start with the same message, exit status 2
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), str(ROOT)]), "IOTLM_HOME": str(tmp_path)}
-    result = subprocess.run([sys.executable, "-m", "agent.cli", "tools"], capture_output=True, text=True, env=env,
+    result = subprocess.run([sys.executable, "-m", "iotlm.agent.cli", "tools"], capture_output=True, text=True, env=env,
                             cwd=ROOT, timeout=60)
     assert result.returncode == 2
     assert result.stderr.startswith("iotlm: error: ") and message in result.stderr
 
 
 def test_iotlm_tools_json_lists_schema_and_origin(tmp_path: Path) -> None:
-    result = subprocess.run([sys.executable, "-m", "agent.cli", "tools", "--json"], capture_output=True, text=True,
+    result = subprocess.run([sys.executable, "-m", "iotlm.agent.cli", "tools", "--json"], capture_output=True, text=True,
                             cwd=ROOT, timeout=60, env={**os.environ, "IOTLM_HOME": str(tmp_path)})
     assert result.returncode == 0, result.stderr
     tools = {t["name"]: t for t in json.loads(result.stdout)}
@@ -126,10 +126,10 @@ def test_iotlm_tools_json_lists_schema_and_origin(tmp_path: Path) -> None:
 def test_the_example_driver_plugin_discovers_reports_and_is_commanded_through_the_gate(stack: Stack, prefix: str,
                                                                                         broker: Any) -> None:
     """examples/plugins/iotlm-plainjson, installed from its folder, as any user's driver plugin would be."""
-    from device_drivers.connection import Connection
-    from device_drivers.transport import Transport
-    from policies.gate import Gate
-    from tools.executor import Executor
+    from iotlm.device_drivers.connection import Connection
+    from iotlm.device_drivers.transport import Transport
+    from iotlm.policies.gate import Gate
+    from iotlm.tools.executor import Executor
 
     device_id = f"{prefix}-fan"
     fan = Transport(broker.url).start()  # the device itself
@@ -179,8 +179,8 @@ def _boom(transport: Any, registry: Any, connection: Any) -> Any:
     (lambda register: 1 / 0, "plugin 'bad': register_drivers failed: ZeroDivisionError: division by zero"),
 ])
 def test_a_broken_driver_plugin_is_a_clear_start_up_error(hook: Any, message: str, broker: Any) -> None:
-    from device_drivers.connection import Connection
-    from device_drivers.transport import Transport
+    from iotlm.device_drivers.connection import Connection
+    from iotlm.device_drivers.transport import Transport
 
     pm = plugin_manager(entry_points=[])
     pm.register(_Plugin(hook), name="bad")

@@ -7,8 +7,9 @@ from typing import Annotated, Literal
 import pytest
 from pydantic import Field
 
-from tools import RegistrationError, ToolContext, ToolInputError, ToolRegistry, tool
-from tools.decorator import options_of
+from iotlm.tools import RegistrationError, ToolContext, ToolInputError, ToolRegistry, tool
+from iotlm.tools.decorator import options_of
+from iotlm.errors import SetupError
 
 
 @tool
@@ -111,5 +112,5 @@ def test_duplicate_names_are_an_error_naming_both_origins() -> None:
 
 
 def test_bad_risk_is_refused_at_decoration() -> None:
-    with pytest.raises(ValueError, match="risk must be one of read, actuate, critical"):
+    with pytest.raises(SetupError, match="risk must be one of read, actuate, critical"):
         tool(risk="spicy")  # type: ignore[call-overload]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Literal
 
-from tools import ToolContext, hookimpl, tool
+from iotlm import ToolContext, hookimpl, tool
 
 TOPIC = "iotlm/notify"
 

@@ -9,11 +9,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from device_drivers.base import CommandError
-from device_drivers.model import Binding, Device, Value
-from device_drivers.registry import DeviceRegistry
-from device_drivers.transport import Transport
-from tools import hookimpl
+from iotlm import Binding, CommandError, Device, DeviceRegistry, Transport, Value, hookimpl
 
 log = logging.getLogger(__name__)
 NAME = "plainjson"

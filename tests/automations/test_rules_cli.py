@@ -11,16 +11,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-from device_drivers.broker import EmbeddedBroker
-from device_drivers.home import Home
-from device_drivers.simulator.load import SensorLoad
-from device_drivers.transport import Transport
+from iotlm.device_drivers.broker import EmbeddedBroker
+from iotlm.device_drivers.home import Home
+from iotlm.device_drivers.simulator.load import SensorLoad
+from iotlm.device_drivers.transport import Transport
 from tests.conftest import EXAMPLE_HOME, ROOT, eventually
 
 
 def iotlm(*args: str, home: Path, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "IOTLM_HOME": str(home), "IOTLM_BROKER": ""}
-    return subprocess.run([sys.executable, "-m", "agent.cli", *args], capture_output=True, text=True, timeout=timeout,
+    return subprocess.run([sys.executable, "-m", "iotlm.agent.cli", *args], capture_output=True, text=True, timeout=timeout,
                           cwd=ROOT, env=env)
 
 
@@ -58,7 +58,7 @@ def test_a_sentence_that_is_not_a_rule_is_explained_and_nothing_is_saved(tmp_pat
 
 def test_run_fires_rules_answers_over_mqtt_reports_bad_rules_and_stops_on_sigterm(
         broker: EmbeddedBroker, home: Home, sim_transport: Transport, tmp_path: Path) -> None:
-    from device_drivers.simulator import Simulator
+    from iotlm.device_drivers.simulator import Simulator
 
     added = iotlm("rules", "add", SENTENCE, "--yes", "--no-llm", "--id", "hall", "--devices-from", str(EXAMPLE_HOME),
                   home=tmp_path)
@@ -70,7 +70,7 @@ def test_run_fires_rules_answers_over_mqtt_reports_bad_rules_and_stops_on_sigter
         "    do: [{device: hallway.light, set: {state: 'on'}}]\n", encoding="utf-8")
     sim = Simulator(home, sim_transport, dialect="z2m").start()  # the default base topic, as a user's bridge
     env = {**os.environ, "IOTLM_HOME": str(tmp_path), "IOTLM_BROKER": ""}
-    service = subprocess.Popen([sys.executable, "-m", "agent.cli", "run", "--broker", broker.url, "--name", "cli-test",
+    service = subprocess.Popen([sys.executable, "-m", "iotlm.agent.cli", "run", "--broker", broker.url, "--name", "cli-test",
                                 "--wait", "1"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     client = Transport(broker.url).start()
     replies: list[dict[str, Any]] = []

@@ -8,13 +8,17 @@ import sys
 from datetime import datetime
 from typing import Any
 
+from iotlm.agent.cli.shared import Commands, settings_for
+from iotlm.tools.hookspecs import hookimpl
 
-def add_parser(sub: Any, common_home: Any) -> None:
-    memory = sub.add_parser("memory", help="what iotlm remembers: add, search, list, forget, rebuild, export")
+
+@hookimpl
+def register_commands(commands: Commands) -> None:
+    memory = commands.add("memory", help="what iotlm remembers: add, search, list, forget, rebuild, export")
     verbs = memory.add_subparsers(title="actions", dest="memory")
 
     p = verbs.add_parser("add", help="remember a fact or a preference")
-    common_home(p)
+    commands.home_only(p)
     p.add_argument("text")
     p.add_argument("--kind", choices=["fact", "preference", "note"], default="fact")
     p.add_argument("--user", default="owner")
@@ -22,7 +26,7 @@ def add_parser(sub: Any, common_home: Any) -> None:
     p.set_defaults(func=cmd_memory)
 
     p = verbs.add_parser("search", help="the memories nearest a question")
-    common_home(p)
+    commands.home_only(p)
     p.add_argument("query")
     p.add_argument("-k", type=int, default=5)
     p.add_argument("--kind", choices=["fact", "preference", "note"])
@@ -32,18 +36,18 @@ def add_parser(sub: Any, common_home: Any) -> None:
     for name, text in (("list", "every memory"), ("rebuild", "rebuild the vector index from SQLite"),
                        ("export", "everything remembered, as JSON")):
         p = verbs.add_parser(name, help=text)
-        common_home(p)
+        commands.home_only(p)
         p.add_argument("--json", action="store_true")
         p.set_defaults(func=cmd_memory)
 
     p = verbs.add_parser("purge", help="delete device state history older than --days (default: keep_history_days, 90)")
-    common_home(p)
+    commands.home_only(p)
     p.add_argument("--days", type=float, help="keep this many days of history")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_memory)
 
     p = verbs.add_parser("forget", help="delete a memory: the row, its embedding and its index entry")
-    common_home(p)
+    commands.home_only(p)
     p.add_argument("id", type=int)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_memory)
@@ -51,19 +55,17 @@ def add_parser(sub: Any, common_home: Any) -> None:
 
 
 def open_memory(home: Any) -> Any:
-    from memory.embeddings import MiniLMEmbedder
-    from memory.memory import Memory
-    from memory.store import MemoryStore
+    from iotlm.memory.embeddings import MiniLMEmbedder
+    from iotlm.memory.memory import Memory
+    from iotlm.memory.store import MemoryStore
 
     return Memory(MemoryStore(home / "iotlm.db"), MiniLMEmbedder(), home)
 
 
 def cmd_memory(args: argparse.Namespace) -> int:
-    from agent.config import load_settings
-
-    settings = load_settings({"home": getattr(args, "home_dir", None)}, config_file=getattr(args, "config", None))
+    settings = settings_for(args)
     if args.memory == "purge":  # the store only: no embedder to load
-        from memory.store import MemoryStore
+        from iotlm.memory.store import MemoryStore
 
         days = args.days if args.days is not None else settings.keep_history_days
         if days <= 0:

@@ -19,9 +19,9 @@ import sqlite_utils
 import yaml
 from pydantic import ValidationError
 
-from agent.rules.model import Rule
-from device_drivers.model import first_error
-from memory.migrations import DatabaseError, migrate, open_database
+from iotlm.automations.model import Rule
+from iotlm.device_drivers.model import first_error
+from iotlm.memory.migrations import DatabaseError, migrate, open_database
 
 
 def _v1(db: sqlite_utils.Database) -> None:

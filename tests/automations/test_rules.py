@@ -11,15 +11,16 @@ from typing import Any
 
 import pytest
 
-from agent.parser import Parser
-from agent.rules.compile import RuleSyntaxError, compile_rule
-from agent.rules.engine import RuleEngine, describe
-from agent.rules.model import Rule, problems
-from agent.rules.store import RuleStore, load_yaml
-from device_drivers.home import Home
-from device_drivers.simulator.load import SensorLoad
-from device_drivers.transport import Transport
-from policies.config import PolicyConfig, RateLimit
+from iotlm.agent.understand.parser import Parser
+from iotlm.automations.compile import RuleSyntaxError, compile_rule
+from iotlm.automations.describe import describe
+from iotlm.automations.engine import RuleEngine
+from iotlm.automations.model import Rule, problems
+from iotlm.automations.store import RuleStore, load_yaml
+from iotlm.device_drivers.home import Home
+from iotlm.device_drivers.simulator.load import SensorLoad
+from iotlm.device_drivers.transport import Transport
+from iotlm.policies.config import PolicyConfig, RateLimit
 from tests.conftest import Stack, eventually, make_stack
 
 NIGHT = datetime(2026, 11, 23, 23, 30)   # a Monday
@@ -198,7 +199,7 @@ def test_a_rule_acts_as_its_owner_with_the_owners_role(home: Home, transport: Tr
     """Found by review: the engine built User(role="admin") for every rule, so a guest's rule unlocked the front door."""
     config = PolicyConfig(users={"owner": "admin", "sam": "guest"}, rate_limit=RateLimit(max_commands=10_000, per_seconds=60))
     guest_stack = make_stack(home, transport, sim_transport, prefix, tmp_path / "iotlm.db", config)
-    with caplog.at_level("WARNING", logger="agent.rules.engine"):
+    with caplog.at_level("WARNING", logger="iotlm.automations.engine"):
         engine = engine_for(guest_stack, tmp_path, [rule(**UNLOCK_ON_MOTION)])
         assert [r.getMessage() for r in caplog.records] == [
             "rule let-in (owner sam, guest) will not act: the gate refuses hallway.front_door.state = 'unlocked': "
@@ -225,7 +226,7 @@ def test_a_rule_owned_by_an_admin_acts(stack: Stack, sensors: SensorLoad, tmp_pa
 
 
 def test_an_unapproved_risky_rule_is_reported_at_load(stack: Stack, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level("WARNING", logger="agent.rules.engine"):
+    with caplog.at_level("WARNING", logger="iotlm.automations.engine"):
         engine_for(stack, tmp_path, [rule(**{**UNLOCK_ON_MOTION, "owner": "owner", "approved_risky": False})])
     assert [r.getMessage() for r in caplog.records] == [
         "rule let-in will not act: it needs a confirmation nobody can give when it fires (hallway.front_door.state = "
@@ -235,13 +236,13 @@ def test_an_unapproved_risky_rule_is_reported_at_load(stack: Stack, tmp_path: Pa
 
 def test_two_workers_on_a_shared_subscription_handle_each_event_exactly_once(
         home: Home, broker: Any, prefix: str, tmp_path: Path, sim_transport: Transport) -> None:
-    from device_drivers.connection import Connection
-    from policies.audit import AuditLog
-    from policies.defaults import default_policies
-    from policies.gate import Gate
+    from iotlm.device_drivers.connection import Connection
+    from iotlm.policies.audit import AuditLog
+    from iotlm.policies.defaults import default_policies
+    from iotlm.policies.gate import Gate
     from tests.conftest import start_sim
-    from tools.executor import Executor
-    from tools.plugins import build_tools, plugin_manager
+    from iotlm.tools.executor import Executor
+    from iotlm.tools.plugins import build_tools, plugin_manager
 
     start_sim(home, sim_transport, prefix)
     config = PolicyConfig(rate_limit=RateLimit(max_commands=10_000, per_seconds=60))
@@ -373,10 +374,10 @@ def test_a_flood_is_counted_not_silently_dropped_and_memory_stays_bounded(stack:
 
 
 def test_service_answers_chat_over_mqtt(stack: Stack, tmp_path: Path, transport: Transport, broker: Any) -> None:
-    from agent.config import load_settings
-    from agent.runtime import Runtime
-    from agent.service import Service
-    from agent.session import Agent
+    from iotlm.agent.config import load_settings
+    from iotlm.agent.runtime import Runtime
+    from iotlm.agent.service import Service
+    from iotlm.agent.session import Agent
     from tests.fakes import ScriptedModel
 
     runtime = Runtime(load_settings({"home": str(tmp_path)}, environ={}), stack.conn, stack.executor.tools, PolicyConfig(),
@@ -406,7 +407,7 @@ def test_service_answers_chat_over_mqtt(stack: Stack, tmp_path: Path, transport:
 
 
 def test_what_the_fast_path_cannot_read_goes_to_the_model_with_a_rule_grammar(home: Home) -> None:
-    from agent.llm.planner import LLMPlanner
+    from iotlm.agent.llm.planner import LLMPlanner
     from tests.fakes import ScriptedModel
 
     parser = Parser(home.devices)

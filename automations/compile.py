@@ -15,15 +15,41 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
-from agent.llm.planner import LLMPlanner
-from agent.parser import Parser, normalise
-from agent.rules.model import DAYS, Action, Condition, Rule, Trigger, clock
-from device_drivers.model import Device
+from iotlm.automations.model import DAYS, Action, Condition, Rule, Trigger, clock
+from iotlm.device_drivers.model import Device, describe_device
+from iotlm.errors import UserError
 
 
-class RuleSyntaxError(ValueError):
+class Understanding(Protocol):
+    """What the compiler needs of the agent's understanding (``iotlm.agent.understand.Parser``): the home's devices,
+    the frame of a phrase (its rooms, named devices and kinds), the devices a frame points at, and the parse of a
+    request. Automations depend on this protocol, never on the agent package."""
+
+    devices: dict[str, Device]
+
+    def read(self, text: str) -> Any: ...
+
+    def targets(self, frame: Any, room: str | None, recent: list[str]) -> tuple[list[Device], str | None, str | None]: ...
+
+    def parse(self, text: str, *, room: str | None = None, recent: list[str] | None = None) -> Any: ...
+
+    def reading(self, device: Device, concept: str) -> str | None: ...
+
+    def room_readings(self, room: str, concept: str) -> list[tuple[Device, str]]: ...
+
+
+class RulePlanner(Protocol):
+    """The local model's planner, for what the fast path cannot read (``iotlm.agent.llm.planner.RulePlanner``)."""
+
+    model: Any
+    min_confidence: float
+
+    def plan(self, text: str, parser: Any) -> Any: ...
+
+
+class RuleSyntaxError(UserError):
     """The sentence could not be made into a rule; the message says which part and why."""
 
 
@@ -68,8 +94,8 @@ class Compiled:
     risky: list[str] = field(default_factory=list)
 
 
-def compile_rule(sentence: str, parser: Parser, *, rule_id: str | None = None, owner: str = "owner",
-                 planner: LLMPlanner | None = None) -> Compiled:
+def compile_rule(sentence: str, parser: Understanding, *, rule_id: str | None = None, owner: str = "owner",
+                 planner: RulePlanner | None = None) -> Compiled:
     text = re.sub(r"\s+", " ", sentence.lower().replace("\u2019", "'")).strip().rstrip(".!")
     if not text:
         raise RuleSyntaxError("the rule is empty; say it like \"when the hallway motion sensor sees someone, turn on the hallway light\"")
@@ -101,7 +127,7 @@ def compile_rule(sentence: str, parser: Parser, *, rule_id: str | None = None, o
     return _finish(sentence, trigger, conditions, actions, parser, rule_id, owner, notes)
 
 
-def _finish(sentence: str, trigger: Trigger, conditions: list[Condition], actions: list[Action], parser: Parser,
+def _finish(sentence: str, trigger: Trigger, conditions: list[Condition], actions: list[Action], parser: Understanding,
             rule_id: str | None, owner: str, notes: list[str]) -> Compiled:
     rule = Rule.model_validate({"id": rule_id or _slug(sentence), "text": sentence.strip(), "when": trigger,
                                 "if": conditions, "do": actions, "owner": owner})
@@ -143,7 +169,7 @@ def _time_conditions(text: str, notes: list[str]) -> tuple[list[Condition], str]
     return conditions, re.sub(r"\s+", " ", text).strip(" ,")
 
 
-def _trigger(text: str, parser: Parser) -> tuple[Trigger, str | None]:
+def _trigger(text: str, parser: Understanding) -> tuple[Trigger, str | None]:
     hold = None
     duration = re.search(rf"\bfor (?:more than |over |at least )?{_DURATION}\b", text)
     if duration:
@@ -169,16 +195,16 @@ def _trigger(text: str, parser: Parser) -> tuple[Trigger, str | None]:
         device, attribute, to = _event_attribute(device, kind, value, text, parser)
         return Trigger.model_validate({"device": device.id, "attribute": attribute, "to": to, "for": hold}), device.room
     device = _device(text, parser, text)
-    raise RuleSyntaxError(f"I found {_name(device)}, but not what it should do to start the rule in \"{text}\". "
+    raise RuleSyntaxError(f"I found {describe_device(device, room='always')}, but not what it should do to start the rule in \"{text}\". "
                           "Say e.g. \"sees someone\", \"opens\", \"is unlocked\", \"turns on\", \"goes above 24 degrees\".")
 
 
-def _device(words: str, parser: Parser, whole: str) -> Device:
-    frame = parser._frame(normalise(words))
+def _device(words: str, parser: Understanding, whole: str) -> Device:
+    frame = parser.read(words)
     frame.intent, frame.question = "query", True
     if len(frame.named) == 1:  # "the hallway motion sensor": its name, not every sensor in the hallway
         return parser.devices[frame.named[0]]
-    devices, refusal, clarify = parser._targets(frame, None, [])
+    devices, refusal, clarify = parser.targets(frame, None, [])
     if refusal or clarify:
         raise RuleSyntaxError(f"what should start the rule, \"{whole}\": {refusal or clarify}")
     if not devices or not (frame.named or frame.kinds):
@@ -186,30 +212,30 @@ def _device(words: str, parser: Parser, whole: str) -> Device:
                          d.type in ("binary_sensor", "sensor", "lock", "cover"))
         raise RuleSyntaxError(f"\"{whole}\" names no device I know to start the rule; devices that report: {', '.join(sensors[:12])}")
     if len(devices) > 1:
-        raise RuleSyntaxError(f"\"{whole}\" could be {', '.join(_name(d) for d in devices[:6])}; name one device")
+        raise RuleSyntaxError(f"\"{whole}\" could be {', '.join(describe_device(d, room='always') for d in devices[:6])}; name one device")
     return devices[0]
 
 
-def _reading(words: str, concept: str, parser: Parser) -> tuple[Device, str]:
+def _reading(words: str, concept: str, parser: Understanding) -> tuple[Device, str]:
     """The device and attribute that measure ``concept`` there ("the bedroom", "the kitchen sensor")."""
-    frame = parser._frame(normalise(words))
-    candidates = [parser.devices[i] for i in frame.named] if frame.named else [
-        d for d in parser.devices.values() if (d.room or "").lower() in frame.rooms] if frame.rooms else []
-    names = (concept, f"current_{concept}", f"local_{concept}")
-    found = [(d, n) for d in candidates for n in names if n in d.attributes]
+    frame = parser.read(words)
+    if frame.named:
+        found = [(d, name) for d in (parser.devices[i] for i in frame.named) if (name := parser.reading(d, concept))]
+        found.sort(key=lambda x: x[0].type != "sensor")  # a sensor's own reading first
+    else:
+        found = [x for room in frame.rooms for x in parser.room_readings(room, concept)]
     if not found:
         where = f"the {frame.rooms[0]}" if frame.rooms else f"\"{words}\""
         raise RuleSyntaxError(f"nothing in {where} measures {concept}, so it cannot start the rule")
-    found.sort(key=lambda x: (x[0].attributes[x[1]].writable, x[0].type != "sensor"))  # a sensor's own reading first
     return found[0]
 
 
-def _event_attribute(device: Device, kind: str, value: Any, text: str, parser: Parser) -> tuple[Device, str, Any]:
+def _event_attribute(device: Device, kind: str, value: Any, text: str, parser: Understanding) -> tuple[Device, str, Any]:
     attrs = device.attributes
     if kind == "motion":
         name = next((n for n in _MOTION_ATTRS if n in attrs), None)
         if name is None:
-            raise RuleSyntaxError(f"{_name(device)} does not detect motion; it reports {', '.join(attrs)}")
+            raise RuleSyntaxError(f"{describe_device(device, room='always')} does not detect motion; it reports {', '.join(attrs)}")
         return device, name, value
     if kind == "open":
         if "contact" in attrs:  # Zigbee2MQTT: contact true = closed
@@ -219,11 +245,11 @@ def _event_attribute(device: Device, kind: str, value: Any, text: str, parser: P
         contacts = [d for d in parser.devices.values() if d.room == device.room and "contact" in d.attributes]
         if len(contacts) == 1:  # "the hallway door opens": the door's contact sensor, not its lock
             return _event_attribute(contacts[0], kind, value, text, parser)
-        raise RuleSyntaxError(f"{_name(device)} does not report opening or closing (it reports {', '.join(attrs)}); "
+        raise RuleSyntaxError(f"{describe_device(device, room='always')} does not report opening or closing (it reports {', '.join(attrs)}); "
                               "name its contact sensor instead")
     attr = attrs.get("state")
     if attr is None or value not in (attr.options or []):
-        raise RuleSyntaxError(f"{_name(device)} is never {value}; it reports {', '.join(attrs)}")
+        raise RuleSyntaxError(f"{describe_device(device, room='always')} is never {value}; it reports {', '.join(attrs)}")
     return device, "state", value
 
 
@@ -257,10 +283,10 @@ def trigger_grammar(devices: list[Device]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _trigger_by_model(text: str, parser: Parser, planner: LLMPlanner) -> tuple[Trigger, str | None] | None:
+def _trigger_by_model(text: str, parser: Understanding, planner: RulePlanner) -> tuple[Trigger, str | None] | None:
     """The local model picks a device reading and a condition, held to real ones by a grammar; only a choice that
     the words point at (the device's room, name or kind) and that the model is fairly sure of is kept."""
-    frame = parser._frame(normalise(text))
+    frame = parser.read(text)
     candidates = [d for d in parser.devices.values() if (d.room or "").lower() in frame.rooms] if frame.rooms else \
         [parser.devices[i] for i in frame.named] or list(parser.devices.values())
     candidates = [d for d in candidates if any(a.kind == "numeric" or a.options for a in d.attributes.values())][:12]
@@ -301,7 +327,7 @@ def _say_trigger(t: Trigger) -> str:
 # ---------------------------------------------------------------- the "do" half
 
 
-def _actions(text: str, parser: Parser, room: str | None, planner: LLMPlanner | None, notes: list[str]) -> list[Action]:
+def _actions(text: str, parser: Understanding, room: str | None, planner: RulePlanner | None, notes: list[str]) -> list[Action]:
     """Actions in order; "and after 2 minutes turn it off" starts a delayed part."""
     unnamed = _DURATION.replace("?P<n>", "").replace("?P<unit>", "")
     pieces = re.split(rf"(?:,\s*|\s+)(?:and |then |and then )?(?:after|wait|in) (?={unnamed})", " " + text)
@@ -327,7 +353,7 @@ def _actions(text: str, parser: Parser, room: str | None, planner: LLMPlanner | 
     return actions
 
 
-def _part(text: str, parser: Parser, room: str | None, planner: LLMPlanner | None, notes: list[str], recent: list[str],
+def _part(text: str, parser: Understanding, room: str | None, planner: RulePlanner | None, notes: list[str], recent: list[str],
           delay: float) -> list[Action]:
     revert = None
     duration = re.search(rf"\bfor {_DURATION}\b", text)
@@ -397,7 +423,3 @@ def _slug(sentence: str) -> str:
     words = [w for w in re.findall(r"[a-z0-9]+", sentence.lower()) if w not in
              {"when", "the", "a", "an", "if", "then", "to", "at", "on", "for", "is", "and", "of", "in", "it", "someone"}]
     return "-".join(words[:6])[:60] or "rule"
-
-
-def _name(device: Device) -> str:
-    return f"the {device.room} {device.name}" if device.room and device.room not in device.name else f"the {device.name}"

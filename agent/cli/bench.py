@@ -10,15 +10,19 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from agent.bench import report
-from agent.bench.harness import models_dir, open_home, scratch
-from agent.bench.suite import load_cases, run_suite, totals
-from device_drivers.broker import EmbeddedBroker
-from device_drivers.home import load_home
+from iotlm.agent.bench import report
+from iotlm.agent.cli.shared import Commands
+from iotlm.agent.bench.harness import models_dir, open_home, scratch
+from iotlm.agent.bench.suite import load_cases, run_suite, totals
+from iotlm.device_drivers.broker import EmbeddedBroker
+from iotlm.device_drivers.home import load_home
+from iotlm.errors import UserError
+from iotlm.tools.hookspecs import hookimpl
 
 
-def add_parser(sub: Any) -> None:
-    bench = sub.add_parser("bench", help="benchmarks: your own cases, HomeBench, latency and memory")
+@hookimpl
+def register_commands(commands: Commands) -> None:
+    bench = commands.add("bench", help="benchmarks: your own cases, HomeBench, latency and memory")
     kinds = bench.add_subparsers(title="benchmarks", dest="bench")
 
     p = kinds.add_parser("suite", help="state-based cases (DESIGN.md format) against a simulated home")
@@ -84,7 +88,7 @@ def outputs_first(command: Callable[[argparse.Namespace], int]) -> Callable[[arg
                 try:
                     path.parent.mkdir(parents=True, exist_ok=True)
                 except OSError as exc:
-                    raise ValueError(f"--{name} {path}: cannot create its folder: {exc.strerror or exc}") from exc
+                    raise UserError(f"--{name} {path}: cannot create its folder: {exc.strerror or exc}") from exc
         return command(args)
     return run
 
@@ -109,7 +113,7 @@ def _progress(total_label: str) -> Any:
 def _model(args: argparse.Namespace) -> Any:
     if args.no_llm:
         return None
-    from agent.llm.backend import LocalModel, default_model_path
+    from iotlm.agent.llm.backend import LocalModel, default_model_path
 
     return LocalModel(args.model or default_model_path(models_dir()))
 
@@ -145,8 +149,8 @@ def cmd_suite(args: argparse.Namespace) -> int:
 
 
 def cmd_homebench(args: argparse.Namespace) -> int:
-    from agent.bench import homebench
-    from device_drivers.home import default_homebench_path
+    from iotlm.agent.bench import homebench
+    from iotlm.device_drivers.home import default_homebench_path
 
     data_dir = args.data or default_homebench_path().parent
     if not (data_dir / "test_data.jsonl").exists():
@@ -180,7 +184,7 @@ def cmd_homebench(args: argparse.Namespace) -> int:
 
 
 def cmd_crash(args: argparse.Namespace) -> int:
-    from agent.bench import crash_bench
+    from iotlm.agent.bench import crash_bench
 
     results = crash_bench.run(args.events, args.rate, restart_events=args.restart_events)
     _emit(results, args.json)
@@ -188,25 +192,25 @@ def cmd_crash(args: argparse.Namespace) -> int:
 
 
 def cmd_latency(args: argparse.Namespace) -> int:
-    from agent.bench import latency
+    from iotlm.agent.bench import latency
 
     results = latency.run(args.rounds)
     return _emit(results, args.json)
 
 
 def cmd_memory(args: argparse.Namespace) -> int:
-    from agent.bench import memory_bench
+    from iotlm.agent.bench import memory_bench
 
     results = memory_bench.run([int(n) for n in args.sizes.split(",")])
     return _emit(results, args.json)
 
 
 def cmd_planning(args: argparse.Namespace) -> int:
-    from agent.bench import planning
-    from agent.llm.backend import LocalModel, default_model_path
-    from memory.embeddings import MiniLMEmbedder
-    from memory.memory import Memory
-    from memory.store import MemoryStore
+    from iotlm.agent.bench import planning
+    from iotlm.agent.llm.backend import LocalModel, default_model_path
+    from iotlm.memory.embeddings import MiniLMEmbedder
+    from iotlm.memory.memory import Memory
+    from iotlm.memory.store import MemoryStore
 
     data = scratch("iotlm-planning-")
     path = args.model or default_model_path(models_dir())
@@ -225,7 +229,7 @@ def cmd_planning(args: argparse.Namespace) -> int:
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
-    from agent.bench import rules_bench
+    from iotlm.agent.bench import rules_bench
 
     results = rules_bench.run(args.slow_events, args.fast_events, args.flood)
     return _emit(results, args.json)

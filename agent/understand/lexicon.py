@@ -6,6 +6,9 @@ people talk about devices in general (kinds of device, attributes, actions, numb
 
 from __future__ import annotations
 
+import re
+from typing import Literal
+
 # A kind of device, the words people use for it, and the device types / name words it covers.
 DEVICE_KINDS: dict[str, tuple[str, ...]] = {
     "light": ("light", "lights", "lamp", "lamps", "lighting", "bulb", "bulbs", "ceiling light", "chandelier", "sconce", "spotlight", "spotlights"),
@@ -76,11 +79,6 @@ ATTRIBUTES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "contact": (("contact",), ("open", "closed", "shut")),
 }
 
-# Words for relative direction. The value is +1 (up) or -1 (down).
-UP_WORDS = ("increase", "raise", "up", "higher", "more", "boost", "brighten", "brighter", "louder", "warmer", "hotter", "faster",
-            "stronger", "turn up", "crank up", "bump up", "heat up", "amp up", "add")
-DOWN_WORDS = ("decrease", "lower", "reduce", "down", "less", "dim", "dimmer", "quieter", "softer", "cooler", "colder", "slower",
-              "weaker", "turn down", "cut", "drop", "decrease", "subtract", "cool down")
 SMALL_WORDS = ("a bit", "a little", "a tad", "slightly", "somewhat", "a touch", "a smidge", "a notch")
 
 NUMBER_WORDS: dict[str, int] = {
@@ -156,5 +154,60 @@ said says tell told call called find found show shown help helps start started s
 time times hour hours minute minutes second seconds today tonight tomorrow yesterday morning evening night noon
 week weeks month year days day late early now soon moment while
 body head hand hands face eyes hair mind word words name names thing things place places plan plans
-""".split())
+""".split()) | frozenset(['about', 'above', 'after', 'again', 'also', 'anyone', 'bedtime', 'been', 'before', 'being', 'cannot', 'celsius', 'comfortable', 'comfy', 'cosy', 'could', 'cozy', 'degree', 'degrees', 'does', 'doing', 'done', 'every', 'fahrenheit', 'feel', 'fine', 'from', 'going', 'good', 'have', 'hear', 'hello', 'here', 'home', 'hours', 'house', 'into', 'just', 'keep', 'kelvin', 'know', 'leave', 'level', 'levels', 'light', 'lights', 'like', 'little', 'lovely', 'made', 'make', 'many', 'might', 'minute', 'minutes', 'morning', 'much', 'need', 'nice', 'night', 'only', 'percent', 'percentage', 'pleasant', 'please', 'points', 'ready', 'really', 'right', 'room', 'rooms', 'second', 'seconds', 'seems', 'shall', 'should', 'sleep', 'sleeping', 'some', 'someone', 'stay', 'steps', 'still', 'switch', 'than', 'thanks', 'that', 'their', 'them', 'then', 'there', 'these', 'they', 'thing', 'think', 'this', 'those', 'today', 'tonight', 'turn', 'units', 'until', 'very', 'want', 'were', 'what', 'when', 'where', 'which', 'while', 'will', 'with', 'would', 'your'])
 """Everyday words that typo correction leaves alone, whatever device word they look like ("plus" is not "plug")."""
+
+
+# ------------------------------------------------------------ the parser's words
+
+Intent = Literal["on", "off", "lock", "unlock", "open", "close", "play", "pause", "stop", "start", "dock", "pack",
+                 "set", "up", "down", "query"]
+
+# intent -> the state values that fulfil it, best first
+STATE_TARGETS: dict[str, tuple[str, ...]] = {
+    "on": ("on", "playing", "cleaning"), "off": ("off", "stopped", "docked", "charging"), "lock": ("locked",),
+    "unlock": ("unlocked",), "open": ("open",), "close": ("closed",), "play": ("playing", "on"), "pause": ("paused",),
+    "stop": ("stopped", "off"), "start": ("cleaning", "on", "playing"), "dock": ("charging", "docked"), "pack": ("packed",),
+}
+VERBS: list[tuple[str, Intent]] = sorted([
+    ("turn on", "on"), ("switch on", "on"), ("power on", "on"), ("power up", "on"), ("turn it on", "on"), ("put on", "on"), ("enable", "on"),
+    ("activate", "on"), ("light up", "on"), ("fire up", "on"), ("boot up", "on"), ("start up", "on"),
+    ("turn off", "off"), ("switch off", "off"), ("power off", "off"), ("shut off", "off"), ("shut down", "off"),
+    ("turn of", "off"), ("kill", "off"), ("disable", "off"), ("deactivate", "off"), ("cut off", "off"), ("turn it off", "off"),
+    ("unlock", "unlock"), ("lock", "lock"), ("open", "open"), ("close", "close"), ("shut", "close"),
+    ("draw", "close"), ("play", "play"), ("resume", "play"), ("pause", "pause"), ("stop", "stop"), ("start", "start"),
+    ("dock", "dock"), ("recharge", "dock"), ("charge", "dock"), ("go home", "dock"), ("pack", "pack"), ("empty", "pack"), ("take out", "pack"),
+    ("set", "set"), ("change", "set"), ("adjust", "set"), ("make", "set"), ("put", "set"), ("configure", "set"),
+    ("modify", "set"), ("switch", "set"), ("turn", "set"), ("select", "set"), ("tune", "set"), ("bring", "set"),
+    ("increase", "up"), ("raise", "up"), ("turn up", "up"), ("crank up", "up"), ("bump up", "up"), ("boost", "up"),
+    ("brighten", "up"), ("heat up", "up"), ("decrease", "down"), ("lower", "down"), ("reduce", "down"),
+    ("turn down", "down"), ("dim", "down"), ("cool down", "down"), ("drop", "down"), ("cut", "down"),
+], key=lambda v: -len(v[0]))
+
+APPLIANCES = {"oven", "coffee_machine", "kettle", "water_heater", "washing_machine", "dishwasher"}
+"""Kinds whose temperature is not the room's ("make the kitchen warmer" never means the oven)."""
+
+RELATED = {"fan_speed": ("speed", "fan")}
+NOT_PLACES = {"morning", "evening", "afternoon", "night", "dark", "meantime", "end", "way", "moment", "background",
+               "mood", "middle", "house", "home", "room", "dining", "same", "next", "first", "last", "other", "weekend"}
+DONE_WORDS = {"on": "turned on", "off": "turned off", "lock": "locked", "unlock": "unlocked", "open": "opened",
+               "close": "closed", "play": "played", "pause": "paused", "stop": "stopped", "start": "started",
+               "dock": "docked", "pack": "packed"}
+BROAD_KINDS = {"media_player", "cover", "sensor", "switch", "plug", "light"}
+AMBIGUOUS = {"open", "warm", "heat", "closed", "shut", "level", "every", "setting", "strong"}
+GENERIC = {p for ps in DEVICE_KINDS.values() for p in ps}
+"""(``RELATED``: a concept a room lacks -> the attribute and device kind that stand for it there.)"""
+
+COMPARATIVES: dict[str, tuple[str, str]] = {
+    "brighter": ("up", "brightness"), "dimmer": ("down", "brightness"), "louder": ("up", "volume"),
+    "quieter": ("down", "volume"), "softer": ("down", "volume"), "warmer": ("up", "temperature"),
+    "hotter": ("up", "temperature"), "cooler": ("down", "temperature"), "colder": ("down", "temperature"),
+    "faster": ("up", "speed"), "slower": ("down", "speed"), "stronger": ("up", "intensity"), "weaker": ("down", "intensity"),
+}
+HALF_WORDS = ("halfway", "half way", "half")
+MAX_WORDS = ("max", "maximum", "full", "fully", "all the way", "highest", "brightest", "loudest")
+MIN_WORDS = ("min", "minimum", "lowest", "dimmest", "quietest")
+
+NEGATION = re.compile(r"\b(dont|do not|does not|doesnt|didnt|never|not|no need|nobody|no one|noone|shouldnt|should not|"
+                       r"mustnt|must not|isnt|arent|wont|wouldnt|no longer|neither|nor)\b")
+NOT_NEGATION = re.compile(r"\b(cant|cannot|can not) (see|hear|sleep)\b|\bnot (warm|bright|loud|cool|cold) enough\b")

@@ -10,19 +10,23 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from agent.rules.model import gate_view, problems
+from iotlm.automations.model import gate_view, problems
+from iotlm.agent.cli.shared import Commands, discover, model_factory, settings_for
+from iotlm.errors import UserError
+from iotlm.tools.hookspecs import hookimpl
 
 
-class RulesError(ValueError):
+class RulesError(UserError):
     """A rules command that cannot be done; the message says why and what to do."""
 
 
-def add_parser(sub: Any, common: Callable[[argparse.ArgumentParser], None], talk: Callable[[argparse.ArgumentParser], None]) -> None:
-    rules = sub.add_parser("rules", help="automations: add in plain words, list, show, enable, disable, remove, test")
+@hookimpl
+def register_commands(commands: Commands) -> None:
+    rules = commands.add("rules", help="automations: add in plain words, list, show, enable, disable, remove, test")
     verbs = rules.add_subparsers(title="actions", dest="rules")
 
     p = verbs.add_parser("add", help='compile a sentence ("when ..., ...") into a rule, show it, save it once accepted')
-    common(p)
+    commands.common(p)
     p.add_argument("sentence")
     p.add_argument("--id", dest="rule_id", help="the rule's id (default: from the sentence)")
     p.add_argument("--yes", action="store_true", help="accept without asking (and approve its risky actions)")
@@ -38,7 +42,7 @@ def add_parser(sub: Any, common: Callable[[argparse.ArgumentParser], None], talk
                        ("enable", "run a rule again"), ("disable", "stop a rule without removing it"),
                        ("remove", "delete a rule and its state")):
         p = verbs.add_parser(name, help=text)
-        common(p)
+        commands.common(p)
         if name != "list":
             p.add_argument("rule_id")
         p.add_argument("--json", action="store_true")
@@ -46,7 +50,7 @@ def add_parser(sub: Any, common: Callable[[argparse.ArgumentParser], None], talk
 
     p = verbs.add_parser("test", help="would the rule fire for this value at this time, and are its risky "
                                       "actions approved (nothing is sent); or check a YAML rule file")
-    common(p)
+    commands.common(p)
     p.add_argument("rule_id", help="a saved rule's id, or a YAML file to check")
     p.add_argument("--value", help="the reported value to try (JSON: true, 25, \"open\"); default: the device's own")
     p.add_argument("--at", help="the time to try (HH:MM; default: now)")
@@ -55,31 +59,20 @@ def add_parser(sub: Any, common: Callable[[argparse.ArgumentParser], None], talk
     p.set_defaults(func=cmd_test)
     rules.set_defaults(func=lambda args: rules.print_help() or 2)
 
-    p = sub.add_parser("run", help="the service: run rules on device reports, answer chat on iotlm/<home>/ask")
-    common(p)
-    talk(p)
-    p.add_argument("--rules", dest="rules_file", type=Path, help="a YAML rule file (default: $IOTLM_HOME/rules.yaml if there)")
-    p.add_argument("--name", default="home", help="the home's name in topics: iotlm/<name>/ask (default: home)")
-    p.add_argument("--share-group", dest="share_group",
-                   help="share device reports and requests with other workers of this group ($share/<group>/...)")
-    p.add_argument("--wait", type=float, default=3.0, help="seconds to wait for discovery before loading rules")
-    p.set_defaults(func=cmd_run)
 
 
 def _store(args: argparse.Namespace) -> Any:
-    from agent.cli import _settings
-    from agent.rules.store import RuleStore
+    from iotlm.automations.store import RuleStore
 
-    return RuleStore(_settings(args).home / "rules.db")
+    return RuleStore(settings_for(args).home / "rules.db")
 
 
 def _devices(args: argparse.Namespace) -> list[Any]:
-    from agent.cli import _settings, discover
-    from device_drivers.home import load_home
+    from iotlm.device_drivers.home import load_home
 
     if getattr(args, "devices_from", None):
         return load_home(args.devices_from).devices
-    settings = _settings(args)
+    settings = settings_for(args)
     if not settings.broker:
         raise RulesError("rules name devices, so I need to see them: pass --broker mqtt://host:port (or set IOTLM_BROKER), "
                          "or --devices-from HOME.json")
@@ -90,12 +83,11 @@ def _devices(args: argparse.Namespace) -> list[Any]:
 
 
 def cmd_add(args: argparse.Namespace) -> int:
-    from agent.cli import _settings, model_factory
-    from agent.llm.backend import ModelUnavailable
-    from agent.llm.planner import LLMPlanner
-    from agent.parser import Parser
-    from agent.rules.compile import RuleSyntaxError, compile_rule
-    from agent.rules.engine import describe
+    from iotlm.agent.llm.backend import ModelUnavailable
+    from iotlm.agent.llm.planner import LLMPlanner
+    from iotlm.agent.understand.parser import Parser
+    from iotlm.automations.compile import RuleSyntaxError, compile_rule
+    from iotlm.automations.describe import describe
 
     devices = _devices(args)
     parser = Parser(devices)
@@ -103,7 +95,7 @@ def cmd_add(args: argparse.Namespace) -> int:
     model = None
     if not args.no_llm:
         try:
-            model = model_factory(_settings(args))()
+            model = model_factory(settings_for(args))()
             planner = LLMPlanner(model)
         except ModelUnavailable as exc:
             print(f"iotlm: no language model ({exc}); the fast path alone will read the rule", file=sys.stderr)
@@ -153,12 +145,11 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 def _owner_preview(args: argparse.Namespace, owner: str) -> Callable[[Any, Any], Any]:
     """The gate's preview for the rule's owner, from the policy file in force (nothing audited, nothing sent)."""
-    from agent.cli import _settings
-    from agent.runtime import policy_file
-    from policies.config import load_policy_config
-    from policies.defaults import default_policies
-    from policies.gate import preview
-    config = load_policy_config(policy_file(_settings(args)))
+    from iotlm.agent.runtime import policy_file
+    from iotlm.policies.config import load_policy_config
+    from iotlm.policies.defaults import default_policies
+    from iotlm.policies.gate import preview
+    config = load_policy_config(policy_file(settings_for(args)))
     policies = default_policies(config)
     user = config.user(owner)
     return lambda step, device: preview(policies, step, user=user, device=device, now=datetime.now())
@@ -171,8 +162,8 @@ def _confirm(question: str) -> bool:
 
 
 def cmd_simple(args: argparse.Namespace) -> int:
-    from agent.rules.engine import describe
-    from agent.rules.store import dump_yaml
+    from iotlm.automations.describe import describe
+    from iotlm.automations.store import dump_yaml
 
     store = _store(args)
     verb = args.rules
@@ -212,8 +203,8 @@ def cmd_simple(args: argparse.Namespace) -> int:
 
 
 def cmd_test(args: argparse.Namespace) -> int:
-    from agent.rules.engine import describe
-    from agent.rules.store import load_yaml
+    from iotlm.automations.describe import describe
+    from iotlm.automations.store import load_yaml
 
     candidate = Path(args.rule_id)
     if candidate.suffix in (".yaml", ".yml") and candidate.exists():
@@ -238,7 +229,7 @@ def cmd_test(args: argparse.Namespace) -> int:
     result: dict[str, Any] = {"id": rule.id, "description": describe(rule, devices), "problems": found}
     now = datetime.now()
     if args.at:
-        from agent.rules.model import clock
+        from iotlm.automations.model import clock
 
         hour, minute = map(int, clock(args.at).split(":"))
         now = now.replace(hour=hour, minute=minute)
@@ -271,40 +262,5 @@ def cmd_test(args: argparse.Namespace) -> int:
 
 
 def _has_broker(args: argparse.Namespace) -> bool:
-    from agent.cli import _settings
 
-    return bool(_settings(args).broker)
-
-
-def cmd_run(args: argparse.Namespace) -> int:
-    from agent.cli import _agent, _settings, _settle, broker_url
-    from agent.rules.store import RuleStore
-    from agent.runtime import build_runtime, service_session
-    from agent.service import Service
-
-    settings = _settings(args)
-    rules_file = args.rules_file or (settings.home / "rules.yaml")
-    if args.rules_file and not args.rules_file.exists():
-        raise RulesError(f"rule file {args.rules_file} does not exist")
-    with broker_url(settings) as url:
-        runtime = build_runtime(settings, url, share_group=args.share_group,
-                                session=None if args.share_group else service_session(settings, args.name))
-        try:
-            agent = _agent(runtime, settings)
-            service = Service(agent, RuleStore(settings.home / "rules.db"), home_name=args.name,
-                              rules_file=rules_file if rules_file.exists() else None, share_group=args.share_group)
-            service.prepare()  # listening before the broker replays what it kept for us
-            _settle(runtime, args.wait)
-            service.start()
-            print(f"iotlm run: {len(runtime.connection.registry)} devices on {url}; {len(service.engine.rules())} rules running"
-                  f"{f', {len(service.problems)} not (see above)' if service.problems else ''}; "
-                  f"questions on {service.ask_topic}" + (f"; sharing as group {args.share_group}" if args.share_group else ""),
-                  file=sys.stderr, flush=True)
-            for problem in service.problems:
-                print(f"iotlm run: {problem}", file=sys.stderr)
-            try:
-                return service.run_forever()
-            finally:
-                agent.close()
-        finally:
-            runtime.stop()
+    return bool(settings_for(args).broker)

@@ -27,9 +27,10 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
-from device_drivers.model import Device, Value
-from policies.model import Decision, Step
-from tools.device_tools import device_operations
+from iotlm.device_drivers.model import Device, Value
+from iotlm.policies.model import Decision, Step
+from iotlm.tools.device_tools import device_operations
+from iotlm.errors import UserError
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|sec|secs|seconds?|m|min|mins|minutes?|h|hours?)?\s*$")
@@ -239,17 +240,17 @@ def step_for(device: Device, attribute: str, value: Value) -> Step:
     """The device operation that sets ``attribute`` to ``value`` (turn_on, lock, set_brightness...)."""
     attr = device.attributes.get(attribute)
     if attr is None:
-        raise ValueError(f"{device.id} has no {attribute!r}; it has: {', '.join(device.attributes)}")
+        raise UserError(f"{device.id} has no {attribute!r}; it has: {', '.join(device.attributes)}")
     if not attr.writable:
-        raise ValueError(f"{device.id}.{attribute} can only be read")
+        raise UserError(f"{device.id}.{attribute} can only be read")
     checked = attr.check(value)
     for op in device_operations(device):
         if op.attribute == attribute and (op.takes_value or op.value == checked):
             try:
                 return op.step(device, {"value": checked} if op.takes_value else {})
             except Exception as exc:  # ToolInputError: say it as a rule problem
-                raise ValueError(str(exc)) from exc
-    raise ValueError(f"nothing sets {device.id}.{attribute} to {value!r}")
+                raise UserError(str(exc)) from exc
+    raise UserError(f"nothing sets {device.id}.{attribute} to {value!r}")
 
 
 def problems(rule: Rule, devices: dict[str, Device]) -> list[str]:

@@ -1,0 +1,71 @@
+"""The ``iotlm`` command line.
+
+One module per command group (devices, chat, run, rules, memory, bench), each registering its commands through the
+``register_commands`` plugin hook, the same hook an installed plugin uses to add commands of its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+import pluggy
+
+from iotlm.agent.cli import bench, chat, devices, memory, rules, run
+from iotlm.agent.cli.shared import NEEDS_CONFIRMATION, CLIError, Commands
+from iotlm.errors import IotlmError
+from iotlm.tools.plugins import PluginError, plugin_manager
+
+GROUPS = (devices, chat, run, rules, memory, bench)
+
+__all__ = ["NEEDS_CONFIRMATION", "CLIError", "Commands", "build_parser", "main"]
+
+
+def build_parser(pm: pluggy.PluginManager | None = None) -> argparse.ArgumentParser:
+    """Every command: the built-in groups first, then each plugin's (a name taken twice stops with the plugin's name)."""
+    parser = argparse.ArgumentParser(prog="iotlm", description="An on-device language-model agent for the home.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    commands = Commands(parser.add_subparsers(title="commands"))
+    pm = pm or plugin_manager()
+    for group in GROUPS:
+        if not pm.is_registered(group):
+            pm.register(group, name=f"iotlm.cli.{group.__name__.rsplit('.', 1)[-1]}")
+    impls = pm.hook.register_commands.get_hookimpls()
+    order = {group: i for i, group in enumerate(GROUPS)}
+    for impl in sorted(impls, key=lambda impl: order.get(impl.plugin, len(GROUPS))):  # stable: plugins in load order
+        commands.origin = impl.plugin_name
+        try:
+            impl.function(commands=commands)
+        except PluginError:
+            raise
+        except Exception as exc:
+            if impl.plugin in GROUPS:
+                raise
+            raise PluginError(f"plugin {impl.plugin_name!r}: register_commands failed: {type(exc).__name__}: {exc}") from exc
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        parser = build_parser()
+    except IotlmError as exc:
+        print(f"iotlm: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except IotlmError as exc:  # the user's input, or a setup to fix: one line; anything else is a bug (traceback)
+        print(f"iotlm: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except OSError as exc:  # a file, folder or connection the user named that cannot be used
+        print(f"iotlm: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,7 @@
+"""``python -m iotlm.agent.cli``."""
+
+import sys
+
+from iotlm.agent.cli import main
+
+sys.exit(main())

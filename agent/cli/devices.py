@@ -1,0 +1,198 @@
+"""``iotlm devices``, ``simulate``, ``tools``, ``call`` and ``audit``: what is on the broker, and acting on it directly."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from iotlm.agent.cli.shared import (
+    EXAMPLE_HOME,
+    CLIError,
+    Commands,
+    broker_url,
+    discover,
+    print_devices,
+    settings_for,
+    settle,
+    transport_for,
+)
+from iotlm.agent.runtime import build_runtime, database_path
+from iotlm.device_drivers.home import Home, default_homebench_path, load_home, load_homebench
+from iotlm.device_drivers.simulator import Simulator
+from iotlm.policies.audit import AuditLog
+from iotlm.tools.device_tools import device_operations
+from iotlm.tools.hookspecs import hookimpl
+from iotlm.tools.plugins import build_tools, plugin_manager
+from iotlm.tools.registry import ToolInputError
+
+
+@hookimpl
+def register_commands(commands: Commands) -> None:
+    p = commands.add("devices", help="list the devices discovered on the broker")
+    commands.common(p)
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--wait", type=float, default=2.0, help="seconds to wait for discovery (default 2)")
+    p.set_defaults(func=cmd_devices)
+
+    p = commands.add("simulate", help="run a simulated home on the broker until interrupted")
+    commands.common(p)
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--home", type=Path, help="home file (JSON, see DESIGN.md); default: the example flat")
+    src.add_argument("--homebench", type=int, metavar="HOME_ID", help="a HomeBench home (0-99)")
+    p.add_argument("--homebench-file", dest="homebench_file", type=Path,
+                   help="HomeBench's home_status_method.jsonl (default: ../shared/benchmarks/homebench/)")
+    p.add_argument("--dialect", choices=["z2m", "ha", "both"], default="z2m")
+    p.set_defaults(func=cmd_simulate)
+
+    p = commands.add("tools", help="list every tool with its schema and origin")
+    commands.common(p)
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--devices", action="store_true", help="also the operations of the devices on the broker")
+    p.set_defaults(func=cmd_tools)
+
+    p = commands.add("call", help="call a tool or device operation (kitchen.light.turn_on) through the policy gate")
+    commands.common(p)
+    p.add_argument("name", help="tool name, or DEVICE_ID.OPERATION")
+    p.add_argument("args", nargs="*", metavar="KEY=VALUE", help="arguments; values are read as JSON when they parse")
+    p.add_argument("--yes", action="store_true", help="confirm risky actions up front")
+    p.add_argument("--user", help="who is asking (roles come from the policy file); default: owner")
+    p.add_argument("--policies", type=Path, help="policy file (.toml/.yaml)")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--wait", type=float, default=2.0, help="seconds to wait for discovery and for the device to confirm")
+    p.set_defaults(func=cmd_call)
+
+    p = commands.add("audit", help="list the policy gate's decisions")
+    commands.home_only(p)
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--verdict", choices=["allow", "ask", "deny"])
+    p.set_defaults(func=cmd_audit)
+
+
+def cmd_devices(args: argparse.Namespace) -> int:
+    settings = settings_for(args)
+    with broker_url(settings) as url:
+        devices = discover(settings, url, args.wait)
+    print_devices(devices, as_json=args.json)
+    return 0
+
+
+def _load_sim_home(args: argparse.Namespace) -> Home:
+    if getattr(args, "homebench", None) is not None:
+        return load_homebench(args.homebench_file or default_homebench_path(), args.homebench)
+    return load_home(args.home or EXAMPLE_HOME)
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    settings = settings_for(args)
+    home = _load_sim_home(args)
+    stop = threading.Event()
+    # before anything is published: a SIGTERM must always end in clear_discovery()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with broker_url(settings) as url:
+        transport = transport_for(settings, url).start()
+        sim = Simulator(home, transport, dialect=args.dialect, base=settings.z2m_base, ha_prefix=settings.ha_prefix).start()
+        print(f"simulating {len(home.devices)} devices of {home.name!r} ({args.dialect}) on {url}; Ctrl-C to stop",
+              file=sys.stderr)
+        try:
+            stop.wait()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            sim.clear_discovery()
+            transport.stop()
+    return 0
+
+
+def cmd_tools(args: argparse.Namespace) -> int:
+    settings = settings_for(args)
+    schemas = [t.schema() for t in build_tools(plugin_manager())]
+    if args.devices:
+        with broker_url(settings) as url:
+            devices = discover(settings, url, 2.0)
+        schemas += [op.schema() for d in devices for op in device_operations(d)]
+    if args.json:
+        print(json.dumps(schemas, indent=2, ensure_ascii=False))
+        return 0
+    for schema in schemas:
+        params = schema["parameters"].get("properties", {})
+        sig = ", ".join(f"{k}: {_type_text(v)}" for k, v in params.items())
+        print(f"{schema['name']}({sig})  [{schema['origin']}, {schema['risk']}]")
+        print(f"    {schema['description']}")
+    return 0
+
+
+def _type_text(schema: dict[str, Any]) -> str:
+    if "enum" in schema:
+        return "|".join(map(str, schema["enum"]))
+    if "anyOf" in schema:
+        return " | ".join(_type_text(s) for s in schema["anyOf"])
+    if schema.get("type") == "number" and ("minimum" in schema or "maximum" in schema):
+        return f"number {schema.get('minimum', '')}..{schema.get('maximum', '')}"
+    return str(schema.get("type", "any"))
+
+
+def _parse_args(pairs: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key:
+            raise CLIError(f"argument {pair!r} is not KEY=VALUE (e.g. value=40 or room=kitchen)")
+        try:
+            out[key] = json.loads(raw)
+        except json.JSONDecodeError:
+            out[key] = raw
+    return out
+
+
+def cmd_call(args: argparse.Namespace) -> int:
+    settings = settings_for(args)
+    call_args = _parse_args(args.args)
+    with broker_url(settings) as url:
+        runtime = build_runtime(settings, url)
+        try:
+            settle(runtime, args.wait)
+            try:
+                outcome = runtime.executor.call(args.name, call_args, user=runtime.user(args.user), origin="cli",
+                                                confirmed=args.yes, wait=args.wait)
+            except ToolInputError as exc:
+                raise CLIError(str(exc)) from exc
+        finally:
+            runtime.stop()
+    if args.json:
+        print(outcome.model_dump_json(indent=2))
+    else:
+        text = outcome.reason or (json.dumps(outcome.result, ensure_ascii=False, default=str) if outcome.result is not None
+                                  else f"{outcome.step.describe()}: {outcome.status}")
+        print(f"{outcome.status}: {text}")
+        if outcome.status == "needs_confirmation":
+            print("run again with --yes to confirm")
+    return 0 if outcome.ok else 1
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    settings = settings_for(args)
+    path = database_path(settings)
+    if not path.exists():
+        entries: list[dict[str, Any]] = []
+    else:
+        audit = AuditLog(path)
+        try:
+            entries = audit.entries(args.limit, verdict=args.verdict)
+        finally:
+            audit.close()
+    if args.json:
+        print(json.dumps(entries, indent=2, ensure_ascii=False))
+        return 0
+    if not entries:
+        print(f"no decisions recorded yet in {path}")
+    for e in entries:
+        what = f"{e['device_id']}.{e['operation']}" if e["device_id"] else e["tool"]
+        value = "" if e["value"] in (None, {}) else f" {e['value']}"
+        print(f"{e['time']}  {e['verdict']:5}  {e['user']}({e['origin']})  {what}{value}  [{e['policy']}] {e['reason']}")
+    return 0

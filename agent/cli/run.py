@@ -1,0 +1,56 @@
+"""``iotlm run``: the service. Rules fire on device reports; chat is answered on ``iotlm/<home>/ask/<user>``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from iotlm.agent.cli.shared import CLIError, Commands, broker_url, make_agent, settings_for, settle
+from iotlm.tools.hookspecs import hookimpl
+
+
+@hookimpl
+def register_commands(commands: Commands) -> None:
+    p = commands.add("run", help="the service: run rules on device reports, answer chat on iotlm/<home>/ask")
+    commands.common(p)
+    commands.talk(p)
+    p.add_argument("--rules", dest="rules_file", type=Path, help="a YAML rule file (default: $IOTLM_HOME/rules.yaml if there)")
+    p.add_argument("--name", default="home", help="the home's name in topics: iotlm/<name>/ask (default: home)")
+    p.add_argument("--share-group", dest="share_group",
+                   help="share device reports and requests with other workers of this group ($share/<group>/...)")
+    p.add_argument("--wait", type=float, default=3.0, help="seconds to wait for discovery before loading rules")
+    p.set_defaults(func=cmd_run)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from iotlm.automations.store import RuleStore
+    from iotlm.agent.runtime import build_runtime, service_session
+    from iotlm.agent.service import Service
+
+    settings = settings_for(args)
+    rules_file = args.rules_file or (settings.home / "rules.yaml")
+    if args.rules_file and not args.rules_file.exists():
+        raise CLIError(f"rule file {args.rules_file} does not exist")
+    with broker_url(settings) as url:
+        runtime = build_runtime(settings, url, share_group=args.share_group,
+                                session=None if args.share_group else service_session(settings, args.name))
+        try:
+            agent = make_agent(runtime, settings)
+            service = Service(agent, RuleStore(settings.home / "rules.db"), home_name=args.name,
+                              rules_file=rules_file if rules_file.exists() else None, share_group=args.share_group)
+            service.prepare()  # listening before the broker replays what it kept for us
+            settle(runtime, args.wait)
+            service.start()
+            print(f"iotlm run: {len(runtime.connection.registry)} devices on {url}; {len(service.engine.rules())} rules running"
+                  f"{f', {len(service.problems)} not (see above)' if service.problems else ''}; "
+                  f"questions on {service.ask_topic}" + (f"; sharing as group {args.share_group}" if args.share_group else ""),
+                  file=sys.stderr, flush=True)
+            for problem in service.problems:
+                print(f"iotlm run: {problem}", file=sys.stderr)
+            try:
+                return service.run_forever()
+            finally:
+                agent.close()
+        finally:
+            runtime.stop()

@@ -1,0 +1,209 @@
+"""What every command group shares: options, settings, the broker, discovery, the agent session, text checks."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from iotlm.agent.config import Settings, load_settings
+from iotlm.agent.llm.backend import HTTPModel, LocalModel, default_model_path
+from iotlm.agent.runtime import Runtime, build_runtime
+from iotlm.agent.session import Agent
+from iotlm.device_drivers.broker import EmbeddedBroker
+from iotlm.device_drivers.connection import Connection
+from iotlm.device_drivers.model import Device
+from iotlm.device_drivers.transport import Transport
+from iotlm.errors import UserError
+from iotlm.tools.plugins import PluginError
+
+Command = Callable[[argparse.Namespace], int]
+
+
+class Commands:
+    """What a ``register_commands`` hook receives: ``add()`` a command, then give it the shared options.
+
+    ``add(name, help=...)`` returns an :class:`argparse.ArgumentParser`; set what runs with
+    ``parser.set_defaults(func=run)``, where ``run(args)`` returns the exit status. ``common(parser)`` adds
+    ``--broker``, ``--home-dir`` and ``--config``; ``talk(parser)`` adds the options of commands that talk to the agent
+    (``--user``, ``--room``, ``--model``...); ``settings_for(args)`` reads the settings those options select.
+    """
+
+    def __init__(self, subparsers: Any) -> None:
+        self._sub = subparsers
+        self.origin = "iotlm"
+        self.names: dict[str, str] = {}
+
+    def add(self, name: str, *, help: str) -> argparse.ArgumentParser:
+        if name in self.names:
+            raise PluginError(f"plugin {self.origin!r}: a command named {name!r} is already registered by "
+                              f"{self.names[name]!r}; choose another name")
+        self.names[name] = self.origin
+        parser: argparse.ArgumentParser = self._sub.add_parser(name, help=help)
+        return parser
+
+    common = staticmethod(lambda p: common(p))
+    talk = staticmethod(lambda p: talk(p))
+    home_only = staticmethod(lambda p: home_only(p))
+    settings_for = staticmethod(lambda args: settings_for(args))
+
+
+def common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--broker", help="MQTT broker URL (mqtt://host:port); default: $IOTLM_BROKER, else an embedded broker")
+    p.add_argument("--home-dir", dest="home_dir", help="data directory (default: $IOTLM_HOME)")
+    p.add_argument("--config", type=Path, help="config file (default: $IOTLM_HOME/config.toml)")
+
+
+def home_only(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--home-dir", dest="home_dir", help="data directory (default: $IOTLM_HOME)")
+    p.add_argument("--config", type=Path, help="config file (default: $IOTLM_HOME/config.toml)")
+
+
+def talk(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--user", help="who is speaking (roles come from the policy file); default: owner")
+    p.add_argument("--room", help="the room the request comes from, used when the sentence names none")
+    p.add_argument("--model", type=Path, help="a GGUF model (default: $IOTLM_MODEL, else the packaged Gemma 3 270M)")
+    p.add_argument("--model-server", dest="model_server", help="an OpenAI-compatible server (http://host:port) instead")
+    p.add_argument("--policies", type=Path, help="policy file (.toml/.yaml)")
+    p.add_argument("--thread", help="conversation thread (default: one per user and command)")
+
+
+EXAMPLE_HOME = Path(__file__).resolve().parents[2] / "examples" / "homes" / "flat.json"
+
+
+class CLIError(UserError):
+    """A user-facing error: printed as one line, exit status 2."""
+
+
+NEEDS_CONFIRMATION = 3
+"""``iotlm ask`` exit status when the request waits for a yes (0: answered, 2: bad input or setup)."""
+
+
+def settings_for(args: argparse.Namespace) -> Settings:
+    return load_settings({"broker": getattr(args, "broker", None), "home": getattr(args, "home_dir", None),
+                          "policies": getattr(args, "policies", None), "model": getattr(args, "model", None),
+                          "model_server": getattr(args, "model_server", None)},
+                         config_file=getattr(args, "config", None))
+
+
+def model_factory(settings: Settings) -> Any:
+    """Builds the language model on first need (the fast path never waits for it)."""
+    def build() -> Any:
+        if settings.model_server:
+            return HTTPModel(settings.model_server, timeout=settings.model_timeout_s)
+        return LocalModel(settings.model or default_model_path(settings.models_dir or settings.home / "models"),
+                          generate_timeout=settings.model_timeout_s)
+    return build
+
+
+def make_agent(runtime: Runtime, settings: Settings, floors: dict[str, str] | None = None) -> Agent:
+    return Agent(runtime, model_factory=model_factory(settings), floors=floors)
+
+
+@contextlib.contextmanager
+def broker_url(settings: Settings) -> Iterator[str]:
+    """The configured broker, or an embedded one for the duration of the block."""
+    if settings.broker:
+        yield settings.broker
+        return
+    with EmbeddedBroker() as broker:
+        print(f"started an embedded {broker.impl} broker on {broker.url}", file=sys.stderr)
+        yield broker.url
+
+
+def transport_for(settings: Settings, url: str, **kw: Any) -> Transport:
+    return Transport(url, username=settings.username, password=settings.password,
+                     ca_certs=str(settings.ca_certs) if settings.ca_certs else None, **kw)
+
+
+def discover(settings: Settings, url: str, wait: float) -> list[Device]:
+    conn = Connection(transport_for(settings, url), z2m_base=settings.z2m_base, ha_prefix=settings.ha_prefix)
+    conn.start(timeout=10)
+    try:
+        conn.wait_settled(quiet=min(0.3, wait), timeout=wait)
+        # state is not retained in Zigbee2MQTT: allow the /get answers to arrive
+        conn.registry.wait_for(lambda r: all(
+            any(a.value is not None for a in d.attributes.values()) for d in r.all()), timeout=min(wait, 2.0))
+        conn.transport.drain()
+        return sorted(conn.registry.all(), key=lambda d: (d.room or "", d.id))
+    finally:
+        conn.stop()
+
+
+def settle(runtime: Runtime, wait: float) -> None:
+    conn = runtime.connection
+    conn.start(timeout=10)
+    conn.wait_settled(quiet=min(0.3, wait), timeout=wait)
+    conn.registry.wait_for(lambda r: all(any(a.value is not None for a in d.attributes.values()) for d in r.all()),
+                           timeout=min(wait, 2.0))
+    conn.transport.drain()
+
+
+@contextlib.contextmanager
+def agent_session(settings: Settings, url: str, *, wait: float, floors: dict[str, str] | None = None) -> Iterator[Agent]:
+    """Connect, let discovery settle, and build the agent; everything is closed on the way out."""
+    runtime = build_runtime(settings, url)
+    try:
+        settle(runtime, wait)
+        agent = make_agent(runtime, settings, floors)
+        try:
+            yield agent
+        finally:
+            agent.close()
+    finally:
+        runtime.stop()
+
+
+def valid_text(text: str, what: str = "the request") -> str:
+    """Text from the command line or a terminal, refused before anything acts if it is not valid UTF-8."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        bad = text.encode("utf-8", "surrogateescape")[exc.start:exc.end]
+        raise CLIError(f"{what} is not valid UTF-8 text (byte {bad.hex()!r} at character {exc.start}); "
+                       "check your terminal's encoding (e.g. LANG=C.UTF-8)") from None
+    return text
+
+
+def print_devices(devices: list[Device], *, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps([device_json(d) for d in devices], indent=2, ensure_ascii=False))
+        return
+    if not devices:
+        print("no devices found (is Zigbee2MQTT or Home Assistant discovery publishing on this broker? If the broker has "
+              "an ACL, this user needs read access to zigbee2mqtt/# and homeassistant/#: see examples/mosquitto/acl)")
+        return
+    room = object()
+    for device in devices:
+        if device.room != room:
+            room = device.room
+            print(f"\n{device.room or '(no room)'}")
+        flags = " [risky]" if device.risky else ""
+        flags += " [read-only]" if device.read_only else ""
+        flags += " [offline]" if device.availability == "offline" else ""
+        print(f"  {device.id}  ({device.type}, {device.name}){flags}")
+        for name, attr in device.attributes.items():
+            if attr.kind == "options":
+                allowed = "|".join(map(str, attr.options or []))
+            elif attr.kind == "numeric":
+                allowed = attr.range_text()
+            else:
+                allowed = attr.kind
+            rw = "" if attr.writable else " (read-only)"
+            print(f"      {name} = {attr.value!r}  [{allowed}]{rw}")
+
+
+def device_json(device: Device) -> dict[str, Any]:
+    return {
+        "id": device.id, "name": device.name, "aliases": device.aliases, "room": device.room,
+        "type": device.type, "risky": device.risky, "read_only": device.read_only,
+        "availability": device.availability,
+        "driver": device.binding.driver if device.binding else None,
+        "attributes": {
+            name: {k: v for k, v in attr.model_dump().items() if v is not None} for name, attr in device.attributes.items()
+        },
+    }

@@ -1,0 +1,238 @@
+"""A clause's frame: what it asks for (intent, value, attribute) and what it points at (rooms, names, kinds).
+
+Pure functions: the frame of a text depends on the text and the home's vocabulary (a :class:`Vocabulary`, such as
+:class:`iotlm.agent.understand.index.HomeIndex`), never on an earlier sentence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from iotlm.agent.understand import lexicon as lx
+from iotlm.agent.understand.lexicon import Intent
+from iotlm.agent.understand.text import blank, has
+
+_NUMBER = re.compile(r"(-?\d+(?:\.\d+)?)")
+
+
+@dataclass
+class Frame:
+    text: str
+    intent: Intent | None = None
+    number: float | None = None
+    unit: str | None = None  # "%", "deg", "k", None
+    word_value: str | None = None  # an option / colour word
+    extreme: Literal["max", "min"] | None = None
+    relative_small: bool = False
+    by: bool = False
+    concept: str | None = None
+    rooms: list[str] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
+    named: list[str] = field(default_factory=list)  # device ids named explicitly
+    soft_named: list[str] = field(default_factory=list)  # devices called by a general phrase ("ceiling light")
+    unknown_place: str | None = None
+    plural: bool = False
+    pronoun: bool = False
+    question: bool = False
+
+
+class Vocabulary(Protocol):
+    """The home's words: phrases for rooms, device names and aliases, and kinds of device."""
+
+    rooms: dict[str, str]  # phrase -> room
+    floors: dict[str, str]  # room -> floor
+    names: dict[str, set[str]]  # name/alias phrase -> device ids
+    proper: dict[str, set[str]]  # name phrase -> device ids
+    kind_phrases: list[tuple[str, str]]  # (phrase, kind), longest first
+
+
+def read_frame(text: str, home: Vocabulary) -> Frame:
+    """The frame of one normalised clause."""
+    frame = Frame(text=text)
+    frame.question = (text.startswith(lx.QUESTION_STARTS) and not text.startswith(("do not ", "does not "))) or text.endswith("?")
+    frame.intent = _intent(text, frame.question)
+    verb_phrase = next((p for p, i in lx.VERBS if i == frame.intent and has(text, p)), None)
+    _idioms(frame, text)
+    _numbers(frame, text)
+    _comparatives(frame, text)
+    attribute_phrase = _concept(frame, text)
+    for colour in sorted(lx.COLORS, key=len, reverse=True):
+        if has(text, colour):
+            frame.word_value = colour
+            break
+    _places(frame, text, home, verb_phrase, attribute_phrase)
+    frame.pronoun = any(has(text, p) for p in lx.PRONOUNS) and not re.search(r"\b(it|that) (is|was|s)\b|^its\b", text)
+    return frame
+
+
+def _intent(text: str, question: bool) -> Intent | None:
+    intent: Intent | None = next((i for phrase, i in lx.VERBS if has(text, phrase)), None)
+    if intent in ("set", None) and re.search(r"\b(turn|crank|bump|put)\b.*\b(up|down)\b", text):
+        intent = "up" if re.search(r"\bup\b", text) else "down"
+    if intent is None and re.search(r"\b(on|off)\b", text):
+        intent = "on" if re.search(r"\bon\b", text) else "off"
+    if intent in ("set", None):  # "turn the light on", "switch the fan off"
+        if re.search(r"\b(on)\b\s*$", text) or re.search(r"\bturn\b.*\bon\b", text):
+            intent = "on"
+        elif re.search(r"\b(off)\b\s*$", text) or re.search(r"\b(turn|switch)\b.*\boff\b", text):
+            intent = "off"
+    if question and intent not in ("up", "down"):
+        intent = "query"
+    return intent
+
+
+def _idioms(frame: Frame, text: str) -> None:
+    for idiom, (idiom_intent, idiom_concept) in lx.IDIOMS.items():
+        if has(text, idiom):
+            frame.intent = idiom_intent  # type: ignore[assignment]
+            frame.concept = idiom_concept
+            frame.question = False
+            break
+    if has(text, "mute") or has(text, "silence"):
+        frame.intent, frame.concept, frame.number = "set", "volume", 0.0
+
+
+def _numbers(frame: Frame, text: str) -> None:
+    number = _NUMBER.search(text) if frame.number is None else None
+    if number:
+        frame.number = float(number.group(1))
+    elif frame.number is None:
+        frame.number = _number_words(text)
+    if frame.number is not None:
+        if has(text, "percent") or has(text, "percentage"):
+            frame.unit = "%"
+        elif has(text, "degrees") or has(text, "degree") or has(text, "celsius"):
+            frame.unit = "deg"
+        elif has(text, "kelvin"):
+            frame.unit = "k"
+    if any(has(text, w) for w in lx.HALF_WORDS):
+        frame.number, frame.unit = 50.0, "%"
+    if any(has(text, w) for w in lx.MAX_WORDS):
+        frame.extreme = "max"
+    elif any(has(text, w) for w in lx.MIN_WORDS):
+        frame.extreme = "min"
+    frame.by = bool(re.search(r"\bby\b", text))
+    if frame.intent in ("up", "down") and frame.number is not None and not frame.by and re.search(r"\b(to|at)\b", text):
+        frame.intent = "set"  # "dim the lights to 30%" is absolute
+    frame.relative_small = any(has(text, w) for w in lx.SMALL_WORDS)
+
+
+def _number_words(text: str) -> float | None:
+    words = [w for w in sorted(lx.NUMBER_WORDS, key=len, reverse=True) if has(text, w)]
+    if not words:
+        return None
+    total = 0
+    for w in words:
+        if not any(w != o and w in o and has(text, o) for o in words):
+            total += lx.NUMBER_WORDS[w]
+    return float(total)
+
+
+def _comparatives(frame: Frame, text: str) -> None:
+    for word, (direction, concept) in lx.COMPARATIVES.items():
+        if has(text, word) and frame.intent not in ("on", "off"):
+            frame.intent = direction  # type: ignore[assignment]
+            frame.concept = frame.concept or concept
+
+
+def _concept(frame: Frame, text: str) -> str | None:
+    """Set the attribute the clause is about; return its several-word phrase ("fan speed"), which is not a device."""
+    best: tuple[str, int] | None = None
+    for concept, (_, attr_words) in lx.ATTRIBUTES.items():
+        if concept in ("contact", "occupancy") and not frame.question:
+            continue
+        for word in attr_words:
+            if word not in lx.AMBIGUOUS and has(text, word) and (best is None or len(word) > best[1]):
+                best = (concept, len(word))
+    if frame.concept is None and best is not None:
+        frame.concept = best[0]
+    phrase = next((w for w in lx.ATTRIBUTES.get(frame.concept or "", ((), ()))[1] if " " in w and has(text, w)), None)
+    if frame.question and frame.concept == "temperature":
+        frame.concept = "current_temperature"
+    return phrase
+
+
+def _places(frame: Frame, text: str, home: Vocabulary, verb_phrase: str | None, attribute_phrase: str | None) -> None:
+    """Rooms (longest first), floors, device names, kinds; the verb is not a device ("switch off")."""
+    taken = text
+    if verb_phrase:
+        taken = re.sub(rf"(?<![a-z]){re.escape(verb_phrase)}(?![a-z])", " ", taken, count=1)
+    if attribute_phrase:  # "fan speed" is an attribute, not a fan
+        taken = blank(taken, attribute_phrase)
+    for phrase in sorted(home.names, key=len, reverse=True):
+        if len(phrase) > 2 and has(taken, phrase) and phrase not in lx.GENERIC:
+            frame.named += sorted(home.names[phrase])
+            taken = blank(taken, phrase)
+    # several-word device kinds before rooms ("garage door" is not the garage), one-word kinds after
+    taken = _kinds(frame, taken, home, several_words=True)
+    for phrase in sorted(home.rooms, key=len, reverse=True):
+        if has(taken, phrase):
+            frame.rooms.append(home.rooms[phrase])
+            taken = blank(taken, phrase)
+    for floor in set(home.floors.values()):
+        if has(text, floor):
+            frame.rooms += [r for r, f in home.floors.items() if f == floor]
+    _kinds(frame, taken, home, several_words=False)
+    frame.plural = frame.plural or any(has(text, w) for w in lx.ALL_WORDS)
+    if not frame.rooms:
+        place = re.search(r"\b(?:in|on) the ([a-z]+(?: [a-z]+)?)$", text)
+        if place and place.group(1).split()[0] not in lx.NOT_PLACES and not any(
+                has(place.group(1), p) for p, _ in home.kind_phrases) and place.group(1) not in home.names:
+            frame.unknown_place = place.group(1)
+
+
+def _kinds(frame: Frame, taken: str, home: Vocabulary, *, several_words: bool) -> str:
+    for phrase, kind in home.kind_phrases:
+        if (" " in phrase) == several_words and has(taken, phrase):
+            if several_words and phrase in home.names:  # a general phrase that is also a device's name or alias
+                frame.soft_named += sorted(home.proper.get(phrase) or home.names[phrase])
+            frame.kinds.append(kind)
+            frame.plural = frame.plural or phrase.endswith("s") and not phrase.endswith("ss")
+            taken = blank(taken, phrase)
+    return taken
+
+
+def share_frames(frames: list[Frame]) -> list[Frame]:
+    """Fill what one clause leaves out from its neighbours ("turn off the hallway and bathroom lights")."""
+    if len(frames) > 1 and frames[0].rooms and frames[0].intent is None and not (frames[0].kinds or frames[0].named):
+        if not frames[1].rooms:  # "In the balcony, set the ..."
+            frames[1].rooms = list(frames[0].rooms)
+        frames = frames[1:]
+    for i, frame in enumerate(frames):
+        has_target = frame.kinds or frame.named or frame.pronoun
+        if frame.intent is None and i > 0 and (has_target or frame.rooms or frame.number is not None):
+            _from_previous(frame, frames[i - 1])
+        if frame.rooms and not (frame.kinds or frame.named) and i + 1 < len(frames):
+            _from_next(frame, frames[i + 1])
+        if not (frame.kinds or frame.named or frame.pronoun) and i > 0 and frame.intent is not None and (
+                not frame.rooms or frame.concept):
+            _target_from_previous(frame, frames[i - 1])
+    return frames
+
+
+def _from_previous(frame: Frame, prev: Frame) -> None:
+    frame.intent = prev.intent
+    if frame.number is None and frame.word_value is None:
+        frame.number, frame.unit, frame.word_value = prev.number, prev.unit, prev.word_value
+    frame.concept = frame.concept or prev.concept
+    frame.question = prev.question
+
+
+def _from_next(frame: Frame, nxt: Frame) -> None:
+    if nxt.intent is None and (nxt.kinds or nxt.named):
+        frame.kinds, frame.named, frame.plural = list(nxt.kinds), list(nxt.named), nxt.plural
+        if frame.number is None and frame.word_value is None and frame.extreme is None:
+            frame.number, frame.unit, frame.word_value = nxt.number, nxt.unit, nxt.word_value
+        frame.concept = frame.concept or nxt.concept
+
+
+def _target_from_previous(frame: Frame, prev: Frame) -> None:
+    """"turn on the humidifier and increase the intensity ...": the previous clause's device."""
+    same_place = not prev.rooms or not frame.rooms or set(prev.rooms) == set(frame.rooms)
+    if (prev.kinds or prev.named) and same_place:
+        frame.kinds, frame.named = list(prev.kinds), list(prev.named)
+        frame.rooms = frame.rooms or list(prev.rooms)
+        if not prev.rooms and frame.rooms:
+            prev.rooms = list(frame.rooms)  # "... in the master bedroom" covers both

@@ -1,0 +1,193 @@
+"""The fast path: a deterministic parser of home requests over the live device registry.
+
+It splits a sentence into clauses, and for each clause finds the action (on/off, set,
+relative change, question), the devices (by name, alias, kind of device, room, floor,
+or "it" for the previous turn's devices), the attribute and the value, and turns them into
+steps. A clause it cannot read is left for the language model; a clause that names a
+device the home does not have is refused with what the room does have.
+
+The pieces: :mod:`.frame` reads a clause, :mod:`.index` finds the devices it points at, :mod:`.steps` makes the
+step; this module splits the sentence and puts them together.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+
+from iotlm.agent.understand import lexicon as lx
+from iotlm.agent.understand.frame import Frame, read_frame, share_frames
+from iotlm.agent.understand.index import HomeIndex, Targets
+from iotlm.agent.understand.steps import step_for
+from iotlm.agent.understand.text import negated, normalise
+from iotlm.device_drivers.model import Device, Value
+from iotlm.policies.model import Step
+
+_SPLIT = re.compile(r"\s*(?:,|;|\bthen\b|\band then\b|\band also\b|\balso\b|\bplus\b|\bas well as\b|\band\b|\bbut\b)\s*")
+
+
+@dataclass
+class Query:
+    device_id: str
+    attribute: str | None = None
+
+
+@dataclass
+class Clause:
+    text: str
+    steps: list[Step] = field(default_factory=list)
+    queries: list[Query] = field(default_factory=list)
+    refusal: str | None = None
+    code: str | None = None
+    clarify: str | None = None
+    understood: bool = True
+
+
+@dataclass
+class Parse:
+    clauses: list[Clause]
+
+    @property
+    def understood(self) -> bool:
+        return all(c.understood for c in self.clauses)
+
+    def device_ids(self) -> list[str]:
+        ids = [s.device_id for c in self.clauses for s in c.steps if s.device_id]
+        ids += [q.device_id for c in self.clauses for q in c.queries]
+        return list(dict.fromkeys(ids))
+
+
+class Parser:
+    """Built from the registry's devices; rebuild (cheap) when the devices change. Holds no per-sentence state."""
+
+    def __init__(self, devices: list[Device], floors: dict[str, str] | None = None) -> None:
+        self.index = HomeIndex(devices, floors)
+        vocab = set(self.index.rooms) | set(self.index.names) | {p for p, _ in self.index.kind_phrases}
+        vocab |= {w for _, words in lx.ATTRIBUTES.values() for w in words} | {v for v, _ in lx.VERBS}
+        vocab |= set(lx.COLORS) | set(lx.NUMBER_WORDS) | {str(o).lower() for d in devices for a in d.attributes.values()
+                                                           for o in a.options or [] if isinstance(o, str)}
+        self.vocab_words = sorted({w for phrase in vocab for w in phrase.split() if len(w) >= 4})
+
+    # ------------------------------------------------------------ public
+
+    @property
+    def devices(self) -> dict[str, Device]:
+        return self.index.devices
+
+    def refresh(self, states: dict[str, dict[str, Value]]) -> None:
+        """Take the devices' latest reported values (the structure is unchanged)."""
+        self.index.refresh(states)
+
+    def read(self, text: str) -> Frame:
+        """The frame of a phrase as written (see :meth:`HomeIndex.read`)."""
+        return self.index.read(text)
+
+    def targets(self, frame: Frame, room: str | None, recent: list[str]) -> Targets:
+        """The devices a frame points at (see :meth:`HomeIndex.targets`)."""
+        return self.index.targets(frame, room, recent)
+
+    def attribute_for(self, device: Device, concept: str, *, writable: bool) -> str | None:
+        """The attribute of ``device`` that stands for ``concept`` (see :meth:`HomeIndex.attribute_for`)."""
+        return self.index.attribute_for(device, concept, writable=writable)
+
+    def reading(self, device: Device, concept: str) -> str | None:
+        """The attribute by which ``device`` measures ``concept`` (see :meth:`HomeIndex.reading`)."""
+        return self.index.reading(device, concept)
+
+    def room_readings(self, room: str, concept: str) -> list[tuple[Device, str]]:
+        """What measures ``concept`` in ``room`` (see :meth:`HomeIndex.room_readings`)."""
+        return self.index.room_readings(room, concept)
+
+    def parse(self, text: str, *, room: str | None = None, recent: list[str] | None = None) -> Parse:
+        clean = self._fix_typos(normalise(text))
+        for filler in sorted(lx.FILLER, key=len, reverse=True):
+            clean = re.sub(rf"(?<![a-z]){re.escape(filler)}(?![a-z])", " ", clean)
+        clean = re.sub(r"\s+", " ", clean).strip(" ,;")
+        if not clean:
+            return Parse([Clause(text=text, understood=False)])
+        fragments = [f.replace(",", " ").replace(";", " ").strip() for f in _SPLIT.split(clean)]
+        frames = [read_frame(re.sub(r"\s+", " ", f), self.index) for f in fragments if f]
+        if not frames:  # "and", "then,": joining words with nothing to join
+            return Parse([Clause(text=text, clarify="I didn't catch a request in that; say what you'd like, for example "
+                                                     "\"turn on the kitchen light\"")])
+        frames = share_frames(frames)
+        clauses = []
+        last = list(recent or [])
+        for frame in frames:
+            clause = self._resolve(frame, room, last)
+            clause.steps = [s.model_copy(update={"clause": frame.text}) for s in clause.steps]
+            ids = [s.device_id for s in clause.steps if s.device_id] + [q.device_id for q in clause.queries]
+            if ids:
+                last = ids
+            clauses.append(clause)
+        return Parse(clauses)
+
+    # ------------------------------------------------------------ reading a clause
+
+    def _fix_typos(self, text: str) -> str:
+        words = text.split()
+        known = set(self.vocab_words)
+        for i, word in enumerate(words):
+            if len(word) < 4 or not word.isalpha() or word in known or word in lx.COMMON_WORDS:
+                continue
+            if len(word) == 4:  # short words: only a swapped or a mistyped letter ("trun", "lihgt")
+                # a number word only from swapped letters: "nice", "fire" and "hour" are words, not nine, five, four
+                same = [v for v in self.vocab_words if len(v) == 4 and
+                        (sorted(v) == sorted(word) or (v not in lx.NUMBER_WORDS and sum(a != b for a, b in zip(v, word, strict=True)) == 1))]
+                if len(same) == 1:
+                    words[i] = same[0]
+                continue
+            match = difflib.get_close_matches(word, self.vocab_words, n=1, cutoff=0.84)
+            if match:
+                words[i] = match[0]
+        return " ".join(words)
+
+    def _resolve(self, frame: Frame, room: str | None, recent: list[str]) -> Clause:
+        clause = Clause(text=frame.text)
+        if not frame.question and negated(frame.text):
+            # "don't turn on the light", "nobody needs the lights on": never act on the words left over
+            clause.clarify = "That says what not to do, so I left it alone; tell me what you'd like done instead."
+            return clause
+        if frame.intent is None and not frame.question:
+            clause.understood = False
+            return clause
+        devices, refusal, clarify = self.index.targets(frame, room, recent)
+        if refusal:
+            clause.refusal, clause.code = refusal, "unknown_device"
+            return clause
+        if clarify:
+            clause.clarify = clarify
+            return clause
+        if not devices:
+            if frame.unknown_place and frame.intent is not None:
+                rooms_known = sorted({d.room for d in self.index.devices.values() if d.room})
+                clause.refusal = f"there is no room called {frame.unknown_place}; rooms: {', '.join(rooms_known)}"
+                clause.code = "unknown_device"
+            else:
+                clause.understood = False
+            return clause
+        if frame.intent == "query":
+            return self._queries(clause, frame, devices)
+        for device in devices:
+            step = step_for(frame, device, self.index, several=len(devices) > 1)
+            if isinstance(step, str):
+                if len(devices) == 1:
+                    clause.refusal, clause.code = step, "unsupported_attribute"
+                continue
+            if step is not None:
+                clause.steps.append(step)
+        if not clause.steps and clause.refusal is None:
+            clause.understood = False
+        return clause
+
+    def _queries(self, clause: Clause, frame: Frame, devices: list[Device]) -> Clause:
+        for device in devices:
+            concept = frame.concept
+            attr = self.index.attribute_for(device, concept, writable=False) if concept else None
+            if concept and attr is None and len(devices) > 1:
+                continue
+            clause.queries.append(Query(device.id, attr if concept else "state" if "state" in device.attributes else None))
+        if not clause.queries:
+            clause.understood = False
+        return clause

@@ -1,0 +1,122 @@
+"""From a frame and a device to a step: which operation, and which value (absolute, relative, an option, a colour)."""
+
+from __future__ import annotations
+
+from iotlm.agent.understand import lexicon as lx
+from iotlm.agent.understand.frame import Frame
+from iotlm.agent.understand.index import HomeIndex
+from iotlm.agent.understand.lexicon import Intent
+from iotlm.agent.understand.text import has, option_words, tidy
+from iotlm.device_drivers.model import Attribute, Device, Value, kelvin_to_mired
+from iotlm.policies.model import Step
+from iotlm.tools.device_tools import STATE_VERBS
+
+
+def step_for(frame: Frame, device: Device, home: HomeIndex, *, several: bool) -> Step | str | None:
+    """The step that does what ``frame`` asks of ``device``; a refusal (str) when the device cannot; None when the
+    frame asks nothing of it (``several``: one of several devices, where one that lacks the attribute is skipped)."""
+    intent = frame.intent
+    has_value = frame.number is not None or frame.word_value is not None or frame.extreme is not None
+    # "open the blinds to 40%" / "turn on the light at 30%" are set operations
+    if intent in ("open", "close", "on") and has_value and (frame.unit == "%" or frame.number is not None):
+        concept = frame.concept or home.concept_from_value(frame, [device])
+        if concept and home.attribute_for(device, concept, writable=True):
+            intent = "set"
+    if intent in lx.STATE_TARGETS:
+        return state_step(device, intent)
+    concept = frame.concept or home.concept_from_value(frame, [device])
+    if concept is None:
+        return None
+    name = home.attribute_for(device, concept, writable=True)
+    if name is None:
+        read_only = home.attribute_for(device, concept, writable=False)
+        if read_only:
+            return Step(tool=f"{device.id}.set_{read_only}", device_id=device.id, operation=f"set_{read_only}",
+                        attribute=read_only, value=frame.number)
+        if several:
+            return None
+        return Step(tool=f"{device.id}.set_{concept}", device_id=device.id, operation=f"set_{concept}",
+                    attribute=concept, value=frame.number if frame.number is not None else frame.word_value)
+    value = value_for(frame, intent, device.attributes[name], name)
+    if value is None:
+        return None
+    return Step(tool=f"{device.id}.set_{name}", device_id=device.id, operation=f"set_{name}", attribute=name, value=value)
+
+
+def state_step(device: Device, intent: str) -> Step | str:
+    """on/off, lock/unlock, open/close, play/pause...: the state option that fulfils ``intent``, or why none does."""
+    state = device.attributes.get("state")
+    targets = lx.STATE_TARGETS[intent]
+    if state is None or not state.options:
+        return f"the {device.name} can't be {lx.DONE_WORDS.get(intent, intent)}"
+    options = [str(o) for o in state.options]
+    for target in targets:
+        if target in options:
+            op = STATE_VERBS.get(target, "set_state")
+            return Step(tool=f"{device.id}.{op}", device_id=device.id, operation=op, attribute="state",
+                        value=next(o for o in state.options if str(o) == target))
+    return f"the {device.name} can't be {lx.DONE_WORDS.get(intent, intent)}; it can be: {', '.join(options)}"
+
+
+def value_for(frame: Frame, intent: Intent | None, attr: Attribute, name: str) -> Value:
+    """The value to set ``attr`` (called ``name``) to, or None when the frame gives none it can take."""
+    if attr.kind == "options":
+        return _option(frame, intent, attr)
+    if attr.kind == "color":
+        return list(lx.COLORS[frame.word_value]) if frame.word_value else None
+    if attr.kind != "numeric":
+        return None
+    return _number(frame, intent, attr, name)
+
+
+def _option(frame: Frame, intent: Intent | None, attr: Attribute) -> Value:
+    options = attr.options or []
+    for option in sorted(options, key=lambda o: -len(str(o))):
+        if isinstance(option, str) and any(has(frame.text, w) for w in option_words(option)):
+            return option
+    if frame.word_value and frame.word_value in [str(o) for o in options]:
+        return frame.word_value
+    if intent in ("up", "down") and attr.value in options:
+        by = int(frame.number) if frame.number is not None and frame.by and 0 < frame.number < len(options) else 1
+        index = options.index(attr.value) + (by if intent == "up" else -by)
+        picked: Value = options[max(0, min(len(options) - 1, index))]
+        return picked
+    if frame.extreme:
+        extreme: Value = options[-1] if frame.extreme == "max" else options[0]
+        return extreme
+    return frame.word_value or (str(int(frame.number)) if frame.number is not None else None)
+
+
+def _number(frame: Frame, intent: Intent | None, attr: Attribute, name: str) -> Value:
+    low = attr.min if attr.min is not None else 0.0
+    high = attr.max if attr.max is not None else 100.0
+    if frame.extreme and intent not in ("up", "down") or (frame.extreme and frame.number is None):
+        return tidy(high if frame.extreme == "max" else low)
+    if name.startswith("color_temp") and frame.word_value in lx.COLOR_TEMPS_K:
+        return kelvin_to_mired(lx.COLOR_TEMPS_K[frame.word_value])
+    number = frame.number
+    if number is not None and frame.unit == "k" and (attr.unit or "").lower().startswith("mired"):
+        number = float(kelvin_to_mired(number))
+    elif number is not None and frame.unit == "%" and (attr.unit or "") != "%" and (low, high) != (0.0, 100.0):
+        number = low + number * (high - low) / 100.0
+    if intent in ("up", "down"):
+        return _relative(intent, number, attr, name, low, high)
+    if number is None:
+        return None
+    fractional_step = attr.step is not None and not float(attr.step).is_integer()
+    if fractional_step:
+        return tidy(round(number / attr.step) * attr.step)  # type: ignore[operator]
+    if frame.number is not None and not float(frame.number).is_integer() and frame.unit != "%":
+        return tidy(number)  # the person said 21.5: keep it, the range check decides
+    return tidy(round(number))
+
+
+def _relative(intent: str, number: float | None, attr: Attribute, name: str, low: float, high: float) -> Value:
+    current = attr.value
+    if not isinstance(current, int | float) or isinstance(current, bool):
+        return None
+    if number is None:
+        step = attr.step or (1.0 if (attr.unit or "").startswith("°") or name.endswith("temperature") else max(1.0, (high - low) / 10))
+        result = current + step if intent == "up" else current - step
+        return tidy(max(low, min(high, result)))  # "a bit brighter" stops at the end of the range
+    return tidy(current + number if intent == "up" else current - number)

@@ -1,0 +1,51 @@
+"""Pure helpers on request text: normalising, phrase matching, negation, numbers for replies."""
+
+from __future__ import annotations
+
+import re
+
+from iotlm.agent.understand import lexicon as lx
+
+
+def normalise(text: str) -> str:
+    """Lower case, units spelled out ("30%" -> "30 percent"), punctuation other than , ; . / - ' gone."""
+    text = text.lower().replace("_", " ").replace("’", "'")
+    text = re.sub(r"(\d)\s*%", r"\1 percent", text)
+    text = re.sub(r"(\d)\s*°\s*[cf]?", r"\1 degrees", text)
+    text = re.sub(r"(\d)\s*k\b", r"\1 kelvin", text)
+    text = re.sub(r"\bper cent\b", "percent", text)
+    text = re.sub(r"[^a-z0-9.,;\s'/-]", " ", text)
+    text = re.sub(r"(?<!\d)\.|\.(?!\d)", " ", text)
+    text = text.replace("'s ", " ").replace("'", "")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def negated(text: str) -> bool:
+    """A clause that says what not to do (idioms such as "I can't see" are requests, not negations)."""
+    return lx.NEGATION.search(lx.NOT_NEGATION.sub(" ", text)) is not None
+
+
+def has(text: str, phrase: str) -> bool:
+    """``phrase`` occurs in ``text`` as whole words."""
+    return re.search(rf"(?<![a-z0-9]){re.escape(phrase)}(?![a-z0-9])", text) is not None
+
+
+def blank(text: str, phrase: str) -> str:
+    """``text`` with ``phrase`` (as whole words) blanked out, so that later matches do not reuse it."""
+    return re.sub(rf"(?<![a-z]){re.escape(phrase)}(?![a-z])", " ", text)
+
+
+def option_words(option: str) -> list[str]:
+    """The ways to say a device option ("cool" for "cool", "chilly" too where the lexicon says so)."""
+    word = option.lower().replace("_", " ")
+    return [word, *lx.OPTION_SYNONYMS.get(word, ())]
+
+
+def tidy(number: float) -> int | float:
+    """21.0 -> 21, 21.456 -> 21.46."""
+    return int(number) if float(number).is_integer() else round(number, 2)
+
+
+def join(words: list[str], last: str) -> str:
+    """"a, b or c"."""
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} {last} {words[-1]}"
