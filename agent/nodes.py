@@ -10,9 +10,9 @@ from langgraph.types import interrupt
 
 from iotlm.agent import recall
 from iotlm.agent.llm.planner import LLMPlanner
-from iotlm.agent.understand.parser import Parser
 from iotlm.agent.reply import compose, label
 from iotlm.agent.state import AgentState
+from iotlm.agent.understand.parser import Parser
 from iotlm.policies.model import Step, User
 from iotlm.tools.executor import Executor
 

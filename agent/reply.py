@@ -6,7 +6,6 @@ from typing import Any
 
 from iotlm.device_drivers.model import Device, Value, describe_device, scale_to_percent
 
-
 _STATES = {"on", "off", "locked", "unlocked", "open", "closed", "playing", "paused", "stopped", "cleaning", "charging", "docked"}
 
 

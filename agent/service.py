@@ -27,10 +27,10 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from iotlm.agent.session import Agent
 from iotlm.automations.engine import RuleEngine
 from iotlm.automations.model import Rule
 from iotlm.automations.store import RuleStore, load_yaml
-from iotlm.agent.session import Agent
 from iotlm.policies.config import ANONYMOUS
 
 log = logging.getLogger(__name__)

@@ -18,8 +18,8 @@ from iotlm.agent.graph import build_graph
 from iotlm.agent.llm.backend import Model, ModelUnavailable
 from iotlm.agent.llm.planner import LLMPlanner
 from iotlm.agent.nodes import YES, Deps
-from iotlm.agent.understand.parser import Parser
 from iotlm.agent.runtime import Runtime
+from iotlm.agent.understand.parser import Parser
 from iotlm.policies.model import Origin, Step
 
 log = logging.getLogger(__name__)

@@ -27,7 +27,8 @@ class Understanding(Protocol):
     the frame of a phrase (its rooms, named devices and kinds), the devices a frame points at, and the parse of a
     request. Automations depend on this protocol, never on the agent package."""
 
-    devices: dict[str, Device]
+    @property
+    def devices(self) -> dict[str, Device]: ...
 
     def read(self, text: str) -> Any: ...
 

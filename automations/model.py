@@ -28,9 +28,9 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from iotlm.device_drivers.model import Device, Value
+from iotlm.errors import UserError
 from iotlm.policies.model import Decision, Step
 from iotlm.tools.device_tools import device_operations
-from iotlm.errors import UserError
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|sec|secs|seconds?|m|min|mins|minutes?|h|hours?)?\s*$")
@@ -253,37 +253,48 @@ def step_for(device: Device, attribute: str, value: Value) -> Step:
     raise UserError(f"nothing sets {device.id}.{attribute} to {value!r}")
 
 
+def _attribute_of(out: list[str], devices: dict[str, Device], where: str, device_id: str | None,
+                  attribute: str | None) -> Any:
+    """The attribute a rule part reads, or None with the reason added to ``out``."""
+    if device_id is None:
+        return None
+    device = devices.get(device_id)
+    if device is None:
+        near = sorted(d for d in devices if device_id.split(".")[-1] in d)[:5]
+        out.append(f"{where}: no device {device_id!r}" + (f"; similar: {', '.join(near)}" if near else ""))
+        return None
+    if attribute is None:
+        out.append(f"{where}: say which attribute of {device_id}; it has: {', '.join(device.attributes)}")
+        return None
+    attr = device.attributes.get(attribute)
+    if attr is None:
+        out.append(f"{where}: {device_id} has no {attribute!r}; it has: {', '.join(device.attributes)}")
+    return attr
+
+
+def _compare(out: list[str], where: str, attr: Any, value: Value, above: float | None, below: float | None) -> None:
+    """Whether a rule part's value or threshold fits the attribute; the reason added to ``out`` when not."""
+    if attr is None:
+        return
+    if (above is not None or below is not None) and attr.kind != "numeric":
+        out.append(f"{where}: above/below need a number, but {attr.kind} values are "
+                   f"{', '.join(map(str, attr.options or [])) or attr.kind}")
+    if value is not None:
+        try:
+            attr.check(value)
+        except ValueError as exc:
+            out.append(f"{where}: {value!r} is not a value it can report ({exc})")
+
+
 def problems(rule: Rule, devices: dict[str, Device]) -> list[str]:
     """What is wrong with the rule against the devices that exist (empty: it can run)."""
     out: list[str] = []
 
     def attribute_of(where: str, device_id: str | None, attribute: str | None) -> Any:
-        if device_id is None:
-            return None
-        device = devices.get(device_id)
-        if device is None:
-            near = sorted(d for d in devices if device_id.split(".")[-1] in d)[:5]
-            out.append(f"{where}: no device {device_id!r}" + (f"; similar: {', '.join(near)}" if near else ""))
-            return None
-        if attribute is None:
-            out.append(f"{where}: say which attribute of {device_id}; it has: {', '.join(device.attributes)}")
-            return None
-        attr = device.attributes.get(attribute)
-        if attr is None:
-            out.append(f"{where}: {device_id} has no {attribute!r}; it has: {', '.join(device.attributes)}")
-        return attr
+        return _attribute_of(out, devices, where, device_id, attribute)
 
     def compare(where: str, attr: Any, value: Value, above: float | None, below: float | None) -> None:
-        if attr is None:
-            return
-        if (above is not None or below is not None) and attr.kind != "numeric":
-            out.append(f"{where}: above/below need a number, but {attr.kind} values are "
-                       f"{', '.join(map(str, attr.options or [])) or attr.kind}")
-        if value is not None:
-            try:
-                attr.check(value)
-            except ValueError as exc:
-                out.append(f"{where}: {value!r} is not a value it can report ({exc})")
+        _compare(out, where, attr, value, above, below)
 
     t = rule.trigger
     compare("when", attribute_of("when", t.device, t.attribute), t.to, t.above, t.below)

@@ -7,7 +7,6 @@ filter, so it is gone: ``scripts/install.sh`` installs Mosquitto instead.)
 """
 
 from __future__ import annotations
-from iotlm.errors import SetupError
 
 import atexit
 import contextlib
@@ -21,6 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from iotlm.errors import SetupError
 
 log = logging.getLogger(__name__)
 

@@ -7,12 +7,13 @@ dialect (``"ON"``, ``"LOCK"``, 0-254 brightness) through the device's :class:`Bi
 """
 
 from __future__ import annotations
-from iotlm.errors import UserError
 
 import math
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from iotlm.errors import UserError
 
 Value = bool | int | float | str | list[int] | None
 
@@ -70,7 +71,7 @@ class Attribute(BaseModel):
     def kind(self) -> Literal["numeric", "options", "color", "text"]:
         if self.options is not None:
             return "options"
-        if self.min is not None or self.max is not None or isinstance(self.value, int | float) and not isinstance(self.value, bool):
+        if self.min is not None or self.max is not None or (isinstance(self.value, int | float) and not isinstance(self.value, bool)):
             return "numeric"
         if isinstance(self.value, list):
             return "color"
@@ -223,28 +224,28 @@ def percent_to_scale(percent: float, scale_max: float = 254) -> int:
     """50 (%) on a 0-254 brightness -> 127."""
     if not 0 <= percent <= 100:
         raise AttributeError_(f"percent must be 0-100, got {_fmt(percent)}")
-    return int(math.floor(percent * scale_max / 100 + 0.5)) if percent < 100 else int(scale_max)
+    return math.floor(percent * scale_max / 100 + 0.5) if percent < 100 else int(scale_max)
 
 
 def scale_to_percent(raw: float, scale_max: float = 254) -> int:
     """127 on a 0-254 brightness -> 50 (%)."""
     if scale_max <= 0:
         raise AttributeError_(f"scale maximum must be positive, got {_fmt(scale_max)}")
-    return int(math.floor(raw * 100 / scale_max + 0.5))
+    return math.floor(raw * 100 / scale_max + 0.5)
 
 
 def kelvin_to_mired(kelvin: float) -> int:
     """2700 K -> 370 mired."""
     if kelvin <= 0:
         raise AttributeError_(f"colour temperature must be a positive number of kelvin, got {_fmt(kelvin)}")
-    return int(round(1_000_000 / kelvin))
+    return round(1_000_000 / kelvin)
 
 
 def mired_to_kelvin(mired: float) -> int:
     """370 mired -> 2703 K."""
     if mired <= 0:
         raise AttributeError_(f"colour temperature must be a positive number of mireds, got {_fmt(mired)}")
-    return int(round(1_000_000 / mired))
+    return round(1_000_000 / mired)
 
 
 def _to_number(value: Any) -> float | None:

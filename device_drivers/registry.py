@@ -172,7 +172,7 @@ class DeviceRegistry:
 
     def wait_for_devices(self, ids: Iterable[str], timeout: float) -> bool:
         wanted = set(ids)
-        return self.wait_for(lambda r: wanted <= set(r._devices), timeout)
+        return self.wait_for(lambda r: all(i in r for i in wanted), timeout)
 
 
 def _snapshot(device: Device) -> Device:

@@ -5,7 +5,6 @@ handler may publish and wait without stalling the network loop.
 """
 
 from __future__ import annotations
-from iotlm.errors import UserError
 
 import collections
 import contextlib
@@ -24,6 +23,8 @@ from urllib.parse import unquote, urlsplit
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
+
+from iotlm.errors import UserError
 
 log = logging.getLogger(__name__)
 HANDLED_MEMORY = 50_000

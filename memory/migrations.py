@@ -1,7 +1,6 @@
 """Numbered migrations for iotlm's SQLite file, one sequence per component."""
 
 from __future__ import annotations
-from iotlm.errors import SetupError
 
 import contextlib
 import sqlite3
@@ -9,6 +8,8 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import sqlite_utils
+
+from iotlm.errors import SetupError
 
 Migration = Callable[[sqlite_utils.Database], None]
 

@@ -17,8 +17,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from iotlm.device_drivers.model import Device, first_error
-from iotlm.policies.model import User
 from iotlm.errors import SetupError
+from iotlm.policies.model import User
 
 SELECTOR_KINDS = ("type", "id", "name", "room", "tool")
 ANONYMOUS = "anonymous"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Install iotlm into ./.venv. Usage: scripts/install.sh [test]
-#   with "test", the test tools are installed too.
+# Install iotlm into ./.venv. Usage: scripts/install.sh [test|dev]
+#   "test": the test, lint and type tools too; "dev": those and pre-commit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,7 +37,10 @@ fi
 # Elsewhere, set PIP_EXTRA_INDEX_URL to PyTorch's CPU wheel index to get the CPU build.
 .venv/bin/python -m pip install -q "torch==2.13.0"
 extra=""
-[ "${1:-}" = "test" ] && extra="[test]"
+case "${1:-}" in
+  test) extra="[test]" ;;
+  dev) extra="[dev]" ;;
+esac
 # llama-cpp-python builds llama.cpp from source the first time (about 5 minutes on 2 cores).
 .venv/bin/python -m pip install -q -e ".${extra}"
 echo "iotlm installed in .venv (run .venv/bin/iotlm --help)" >&2

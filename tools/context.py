@@ -7,8 +7,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from iotlm.device_drivers.model import Device, Value
-from iotlm.policies.model import Origin, User
 from iotlm.errors import SetupError
+from iotlm.policies.model import Origin, User
 
 if TYPE_CHECKING:
     from iotlm.tools.executor import Executor, Outcome

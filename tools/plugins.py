@@ -10,9 +10,9 @@ import pluggy
 
 from iotlm.device_drivers.base import Driver
 from iotlm.device_drivers.connection import DriverFactory
+from iotlm.errors import SetupError
 from iotlm.tools import builtin, hookspecs
 from iotlm.tools.registry import RegistrationError, ToolRegistry
-from iotlm.errors import SetupError
 
 GROUP = "iotlm"
 

@@ -16,8 +16,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
-from iotlm.tools.decorator import Risk, options_of
 from iotlm.errors import SetupError, UserError
+from iotlm.tools.decorator import Risk, options_of
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
 

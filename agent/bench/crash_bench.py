@@ -81,7 +81,7 @@ class Service:
         self.data, self.url, self.rules = data, url, rules
         self.proc: subprocess.Popen[bytes] | None = None
         self.starts = 0
-        self.log = open(data / "run.log", "ab")  # noqa: SIM115 - kept open across restarts
+        self.log = open(data / "run.log", "ab")
 
     def start(self) -> None:
         env = {**os.environ, "IOTLM_HOME": str(self.data), "IOTLM_BROKER": self.url}

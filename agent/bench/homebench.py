@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from iotlm.agent.bench.harness import BenchHome, open_home
+from iotlm.device_drivers.base import CodecError
 from iotlm.device_drivers.home import Home, homebench_home
 from iotlm.device_drivers.model import Value
 from iotlm.device_drivers.zigbee2mqtt import codec as z2m_codec
@@ -151,10 +152,10 @@ def run_case(bench: BenchHome, case: dict[str, Any], quirk: bool) -> HBResult:
     ours: list[str] = []
     for received in bench.sim.commands:  # what the devices actually received, read back from the wire
         device_id = received.device_id or ""
-        wire = bench.sim._z2m.get(device_id)
+        wire = bench.sim.wire_device(device_id)
         try:
             values = z2m_codec.decode_state(wire, json.loads(received.payload)) if wire else {}
-        except (ValueError, z2m_codec.CodecError):
+        except (ValueError, CodecError):
             values = {}
         ours += [call_for(device_id, attr, value) for attr, value in values.items()]
     ours += [call_for(a["device_id"], a["attribute"], a["value"]) for a in result.actions if a["status"] == "already"]

@@ -37,7 +37,7 @@ LLM = ["wake up the desk lamp", "it is far too gloomy by the desk", "get the cof
 
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))], 2)
+    return round(ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))], 2)
 
 
 def summary(values: list[float]) -> dict[str, float]:

@@ -33,7 +33,7 @@ def build_parser(pm: pluggy.PluginManager | None = None) -> argparse.ArgumentPar
         if not pm.is_registered(group):
             pm.register(group, name=f"iotlm.cli.{group.__name__.rsplit('.', 1)[-1]}")
     impls = pm.hook.register_commands.get_hookimpls()
-    order = {group: i for i, group in enumerate(GROUPS)}
+    order: dict[object, int] = {group: i for i, group in enumerate(GROUPS)}
     for impl in sorted(impls, key=lambda impl: order.get(impl.plugin, len(GROUPS))):  # stable: plugins in load order
         commands.origin = impl.plugin_name
         try:

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from iotlm.agent.bench import report
-from iotlm.agent.cli.shared import Commands
 from iotlm.agent.bench.harness import models_dir, open_home, scratch
 from iotlm.agent.bench.suite import load_cases, run_suite, totals
+from iotlm.agent.cli.shared import Commands, usage
 from iotlm.device_drivers.broker import EmbeddedBroker
 from iotlm.device_drivers.home import load_home
 from iotlm.errors import UserError
@@ -76,7 +76,7 @@ def register_commands(commands: Commands) -> None:
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--json", type=Path)
     p.set_defaults(func=outputs_first(cmd_latency))
-    bench.set_defaults(func=lambda args: bench.print_help() or 2)
+    bench.set_defaults(func=usage(bench))
 
 
 def outputs_first(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:

@@ -138,8 +138,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 return 0 if len(devices) == len(home.devices) else 1
             floors = {a.name: a.floor for a in home.areas if a.floor}
             with agent_session(settings, broker.url, wait=3.0, floors=floors) as agent:
-                from iotlm.automations.store import RuleStore
                 from iotlm.agent.service import Service
+                from iotlm.automations.store import RuleStore
 
                 # your saved rules run too: make a sensor report with iotlm/sim/<device id>/report on this broker
                 service = Service(agent, RuleStore(settings.home / "rules.db"), home_name="demo").start()

@@ -8,7 +8,7 @@ import sys
 from datetime import datetime
 from typing import Any
 
-from iotlm.agent.cli.shared import Commands, settings_for
+from iotlm.agent.cli.shared import Commands, settings_for, usage
 from iotlm.tools.hookspecs import hookimpl
 
 
@@ -51,7 +51,7 @@ def register_commands(commands: Commands) -> None:
     p.add_argument("id", type=int)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_memory)
-    memory.set_defaults(func=lambda args: memory.print_help() or 2)
+    memory.set_defaults(func=usage(memory))
 
 
 def open_memory(home: Any) -> Any:

@@ -10,8 +10,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from iotlm.agent.cli.shared import Commands, discover, model_factory, settings_for, usage
 from iotlm.automations.model import gate_view, problems
-from iotlm.agent.cli.shared import Commands, discover, model_factory, settings_for
 from iotlm.errors import UserError
 from iotlm.tools.hookspecs import hookimpl
 
@@ -57,7 +57,7 @@ def register_commands(commands: Commands) -> None:
     p.add_argument("--devices-from", dest="devices_from", type=Path)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_test)
-    rules.set_defaults(func=lambda args: rules.print_help() or 2)
+    rules.set_defaults(func=usage(rules))
 
 
 

@@ -24,9 +24,9 @@ def register_commands(commands: Commands) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from iotlm.automations.store import RuleStore
     from iotlm.agent.runtime import build_runtime, service_session
     from iotlm.agent.service import Service
+    from iotlm.automations.store import RuleStore
 
     settings = settings_for(args)
     rules_file = args.rules_file or (settings.home / "rules.yaml")

@@ -52,6 +52,14 @@ class Commands:
     settings_for = staticmethod(lambda args: settings_for(args))
 
 
+def usage(parser: argparse.ArgumentParser) -> Command:
+    """What a command group runs without a sub-command: its help, exit status 2."""
+    def show(args: argparse.Namespace) -> int:
+        parser.print_help()
+        return 2
+    return show
+
+
 def common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--broker", help="MQTT broker URL (mqtt://host:port); default: $IOTLM_BROKER, else an embedded broker")
     p.add_argument("--home-dir", dest="home_dir", help="data directory (default: $IOTLM_HOME)")

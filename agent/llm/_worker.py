@@ -16,10 +16,9 @@ def main() -> int:
     model_path, n_ctx, threads, safe = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4] == "1"
     out = sys.stdout
     sys.stdout = sys.stderr  # llama.cpp and friends must not write into the protocol stream
-    import numpy as np
-
     import llama_cpp
     import llama_cpp.llama_cpp as low
+    import numpy as np
 
     if safe:  # the AMX extra buffer types crash source builds on some CPUs: load without them
         original = low.llama_model_default_params

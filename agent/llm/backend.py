@@ -7,7 +7,6 @@ not the agent. After a crash the child is restarted once with the safe settings
 """
 
 from __future__ import annotations
-from iotlm.errors import SetupError
 
 import json
 import logging
@@ -20,6 +19,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
+
+from iotlm.errors import SetupError
 
 log = logging.getLogger(__name__)
 
@@ -205,7 +206,7 @@ class HTTPModel:
             headers["Authorization"] = f"Bearer {self.api_key}"
         request = urllib.request.Request(f"{self.base_url}/v1/completions", data=json.dumps(body).encode(), headers=headers)
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310 - user-configured URL
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 data = json.loads(response.read())
         except (urllib.error.URLError, TimeoutError, json.JSONDecodeError) as exc:
             raise ModelUnavailable(f"the model server at {self.base_url} did not answer: {exc}") from exc

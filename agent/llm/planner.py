@@ -197,4 +197,4 @@ def _grounded(device: Device, frame: object, parser: Parser) -> bool:
 
 _GENERIC_WORDS = {"light", "lights", "lamp", "sensor", "switch", "door", "smart", "main", "front", "back", "room"}
 
-__all__ = ["AttributeError_", "LLMPlanner", "PlanResult", "STATIC_PREFIX"]
+__all__ = ["STATIC_PREFIX", "AttributeError_", "LLMPlanner", "PlanResult"]

@@ -52,15 +52,18 @@ KIND_TYPES: dict[str, tuple[str, ...]] = {
 
 # Attribute concepts: the attribute names a device may use for it, and the words for it.
 ATTRIBUTES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "brightness": (("brightness", "level", "dimmer"), ("brightness", "bright", "brighter", "brightest", "dim", "dimmer", "dimmed", "light level", "luminosity")),
+    "brightness": (("brightness", "level", "dimmer"),
+                   ("brightness", "bright", "brighter", "brightest", "dim", "dimmer", "dimmed", "light level", "luminosity")),
     "color": (("color", "colour", "rgb", "color_xy"), ("color", "colour", "colored", "coloured")),
-    "color_temp": (("color_temp", "color_temperature", "colour_temperature", "white"), ("color temperature", "colour temperature", "kelvin", "warm white", "cool white", "white balance")),
+    "color_temp": (("color_temp", "color_temperature", "colour_temperature", "white"),
+                   ("color temperature", "colour temperature", "kelvin", "warm white", "cool white", "white balance")),
     "volume": (("volume",), ("volume", "loud", "louder", "quiet", "quieter", "sound level", "loudness", "softer")),
     "temperature": (("target_temperature", "temperature", "current_heating_setpoint", "setpoint", "occupied_heating_setpoint"),
                     ("temperature", "temp", "warmer", "cooler", "colder", "hotter", "heat up", "cool down", "warm", "setpoint")),
     "current_temperature": (("current_temperature", "local_temperature", "temperature"), ("temperature", "temp", "how warm", "how cold", "how hot")),
     "humidity": (("humidity",), ("humidity", "humid")),
-    "position": (("position", "degree", "level", "openness"), ("position", "degree", "angle", "openness", "open", "halfway", "half way", "percent open")),
+    "position": (("position", "degree", "level", "openness"),
+                 ("position", "degree", "angle", "openness", "open", "halfway", "half way", "percent open")),
     "speed": (("speed", "fan_speed", "percentage"), ("speed", "fan speed", "faster", "slower")),
     "fan_speed": (("fan_speed", "speed"), ("fan speed", "fan level", "wind speed")),
     "mode": (("mode", "system_mode", "hvac_mode", "preset"), ("mode", "setting", "program")),
@@ -154,7 +157,10 @@ said says tell told call called find found show shown help helps start started s
 time times hour hours minute minutes second seconds today tonight tomorrow yesterday morning evening night noon
 week weeks month year days day late early now soon moment while
 body head hand hands face eyes hair mind word words name names thing things place places plan plans
-""".split()) | frozenset(['about', 'above', 'after', 'again', 'also', 'anyone', 'bedtime', 'been', 'before', 'being', 'cannot', 'celsius', 'comfortable', 'comfy', 'cosy', 'could', 'cozy', 'degree', 'degrees', 'does', 'doing', 'done', 'every', 'fahrenheit', 'feel', 'fine', 'from', 'going', 'good', 'have', 'hear', 'hello', 'here', 'home', 'hours', 'house', 'into', 'just', 'keep', 'kelvin', 'know', 'leave', 'level', 'levels', 'light', 'lights', 'like', 'little', 'lovely', 'made', 'make', 'many', 'might', 'minute', 'minutes', 'morning', 'much', 'need', 'nice', 'night', 'only', 'percent', 'percentage', 'pleasant', 'please', 'points', 'ready', 'really', 'right', 'room', 'rooms', 'second', 'seconds', 'seems', 'shall', 'should', 'sleep', 'sleeping', 'some', 'someone', 'stay', 'steps', 'still', 'switch', 'than', 'thanks', 'that', 'their', 'them', 'then', 'there', 'these', 'they', 'thing', 'think', 'this', 'those', 'today', 'tonight', 'turn', 'units', 'until', 'very', 'want', 'were', 'what', 'when', 'where', 'which', 'while', 'will', 'with', 'would', 'your'])
+bedtime been being cannot celsius comfortable comfy cosy cozy degree degrees fahrenheit hear home house kelvin level
+levels light lights little lovely percent percentage pleasant points ready right room rooms sleep sleeping steps
+switch turn units were your
+""".split())
 """Everyday words that typo correction leaves alone, whatever device word they look like ("plus" is not "plug")."""
 
 

@@ -90,7 +90,7 @@ def _option(frame: Frame, intent: Intent | None, attr: Attribute) -> Value:
 def _number(frame: Frame, intent: Intent | None, attr: Attribute, name: str) -> Value:
     low = attr.min if attr.min is not None else 0.0
     high = attr.max if attr.max is not None else 100.0
-    if frame.extreme and intent not in ("up", "down") or (frame.extreme and frame.number is None):
+    if (frame.extreme and intent not in ("up", "down")) or (frame.extreme and frame.number is None):
         return tidy(high if frame.extreme == "max" else low)
     if name.startswith("color_temp") and frame.word_value in lx.COLOR_TEMPS_K:
         return kelvin_to_mired(lx.COLOR_TEMPS_K[frame.word_value])

@@ -9,7 +9,7 @@ from iotlm.agent.understand import lexicon as lx
 
 def normalise(text: str) -> str:
     """Lower case, units spelled out ("30%" -> "30 percent"), punctuation other than , ; . / - ' gone."""
-    text = text.lower().replace("_", " ").replace("’", "'")
+    text = text.lower().replace("_", " ").replace("\u2019", "'")
     text = re.sub(r"(\d)\s*%", r"\1 percent", text)
     text = re.sub(r"(\d)\s*°\s*[cf]?", r"\1 degrees", text)
     text = re.sub(r"(\d)\s*k\b", r"\1 kelvin", text)

@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from iotlm.device_drivers.model import Attribute, PropertyBinding, Value, canonical_option
 from iotlm.device_drivers.base import CodecError
+from iotlm.device_drivers.model import Attribute, PropertyBinding, Value, canonical_option
 
 DRIVER = "homeassistant"
 COMPONENTS = {"light", "switch", "fan", "climate", "lock", "cover", "sensor", "binary_sensor", "number", "select", "text"}

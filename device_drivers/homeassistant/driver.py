@@ -8,7 +8,7 @@ import threading
 from typing import Any
 
 from iotlm.device_drivers._logonce import OnceLogger
-from iotlm.device_drivers.base import CommandError
+from iotlm.device_drivers.base import CodecError, CommandError
 from iotlm.device_drivers.homeassistant import codec
 from iotlm.device_drivers.model import Binding, Device, Value
 from iotlm.device_drivers.registry import DeviceRegistry
@@ -54,7 +54,7 @@ class HomeAssistantDriver:
         try:
             relative = "ha/" + topic[len(self.prefix) + 1:]  # the prefix may have several levels
             entity = codec.decode_config(relative, config)
-        except (codec.CodecError, ValueError) as exc:  # ValueError: pydantic's, for values of the wrong type
+        except (CodecError, ValueError) as exc:  # ValueError: pydantic's, for values of the wrong type
             self._problems.warning(topic, f"{exc}; skipped")
             return
         except (TypeError, AttributeError, KeyError) as exc:  # a shape no real device sends: this config only
@@ -140,7 +140,7 @@ class HomeAssistantDriver:
                 continue
             try:
                 found, value = codec.decode_value(device.attributes[attr_name], device.binding.properties[attr_name], payload)
-            except (codec.CodecError, ValueError, TypeError) as exc:
+            except (CodecError, ValueError, TypeError) as exc:
                 self._problems.warning(topic, f"state not understood ({exc}); ignored")
                 continue
             if found:
@@ -155,7 +155,7 @@ class HomeAssistantDriver:
             raise CommandError(f"{device.id} is not a Home Assistant discovery device")
         try:
             messages = codec.encode_commands(device.binding.properties, values)
-        except codec.CodecError as exc:
+        except CodecError as exc:
             raise CommandError(f"{device.id}: {exc}") from exc
         for topic, payload in messages.items():
             self.transport.publish(topic, payload, qos=1)

@@ -66,6 +66,10 @@ class Simulator:
 
     # ------------------------------------------------------------ lifecycle
 
+    def wire_device(self, device_id: str) -> Device | None:
+        """The device as Zigbee2MQTT describes it on the wire (its bindings), to decode what it was sent."""
+        return self._z2m.get(device_id)
+
     def start(self) -> Simulator:
         t = self.transport
         # wait for each SUBACK: a command sent right after start() must reach the device

@@ -7,7 +7,7 @@ import threading
 from typing import Any
 
 from iotlm.device_drivers._logonce import OnceLogger
-from iotlm.device_drivers.base import CommandError
+from iotlm.device_drivers.base import CodecError, CommandError
 from iotlm.device_drivers.model import Device, Value
 from iotlm.device_drivers.registry import DeviceRegistry
 from iotlm.device_drivers.transport import Transport
@@ -54,7 +54,7 @@ class Zigbee2MQTTDriver:
             return  # a retained message being cleared, not a device list: the devices' availability says if they left
         try:
             data = codec.parse_json(payload)
-        except codec.CodecError as exc:
+        except CodecError as exc:
             self._problems.warning(topic, str(exc))
             return
         decoded = codec.decode_devices(data, self.base)
@@ -111,7 +111,7 @@ class Zigbee2MQTTDriver:
                 try:
                     self._pending.setdefault(rest, []).append(codec.parse_json(payload))
                     self._pending_count += 1
-                except codec.CodecError:
+                except CodecError:
                     pass
                 if self._pending_count > MAX_PENDING:
                     log.warning("%d reports came before any device list; they are forgotten", self._pending_count)
@@ -123,7 +123,7 @@ class Zigbee2MQTTDriver:
             return
         try:
             data = codec.parse_json(payload)
-        except codec.CodecError as exc:
+        except CodecError as exc:
             self._problems.warning(topic, str(exc))
             return
         self._apply_state(topic, device, data)
@@ -131,7 +131,7 @@ class Zigbee2MQTTDriver:
     def _apply_state(self, topic: str, device: Device, data: Any) -> None:
         try:
             values = codec.decode_state(device, data)
-        except codec.CodecError as exc:
+        except CodecError as exc:
             self._problems.warning(topic, str(exc))
             return
         self.registry.report(device.id, values)
@@ -146,7 +146,7 @@ class Zigbee2MQTTDriver:
         if text.startswith("{"):
             try:
                 state = str(codec.parse_json(payload).get("state", ""))
-            except (codec.CodecError, AttributeError):
+            except (CodecError, AttributeError):
                 self._problems.warning(topic, f"availability payload {text[:60]!r} is not understood")
                 return
         state = state.lower()
@@ -162,7 +162,7 @@ class Zigbee2MQTTDriver:
             raise CommandError(f"{device.id} is not a Zigbee2MQTT device")
         try:
             payload = codec.encode_command(device, values)
-        except codec.CodecError as exc:
+        except CodecError as exc:
             raise CommandError(str(exc)) from exc
         topic = device.binding.command_topic or f"{self.base}/{device.id}/set"
         self.transport.publish(topic, payload, qos=1)

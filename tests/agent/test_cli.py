@@ -143,7 +143,8 @@ def test_simulate_serves_a_homebench_home(broker: EmbeddedBroker, transport: Tra
     from iotlm.device_drivers.connection import Connection
 
     proc = subprocess.Popen([sys.executable, "-m", "iotlm.agent.cli", "simulate", "--homebench", "3", "--homebench-file",
-                             str(homebench_homes()), "--broker", broker.url, "--home-dir", str(tmp_path)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                             str(homebench_homes()), "--broker", broker.url, "--home-dir", str(tmp_path)],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         conn = Connection(transport)  # the default base topic, as `iotlm simulate` uses
         for driver in conn.drivers.values():

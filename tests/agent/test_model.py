@@ -17,8 +17,8 @@ from iotlm.agent.llm.planner import LLMPlanner
 from iotlm.agent.understand.parser import Parser
 from iotlm.device_drivers.home import load_home
 from iotlm.device_drivers.transport import Transport
-from tests.conftest import EXAMPLE_HOME, Stack
 from iotlm.tools.device_tools import device_operations
+from tests.conftest import EXAMPLE_HOME, Stack
 
 HOME = load_home(EXAMPLE_HOME)
 
@@ -84,13 +84,13 @@ def test_a_crash_restarts_the_model_once_with_safe_settings(tmp_path: Path) -> N
 
 def test_a_model_that_keeps_crashing_is_reported_and_the_process_lives(tmp_path: Path) -> None:
     model = _model(tmp_path, ALWAYS_CRASHING)
-    with pytest.raises(ModelUnavailable, match="crashed while loading .* even with safe settings"):
+    with pytest.raises(ModelUnavailable, match=r"crashed while loading .* even with safe settings"):
         model.complete("prompt")
     assert sys.modules["iotlm.agent.llm.backend"]  # still here
 
 
 def test_a_missing_model_file_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(ModelUnavailable, match="does not exist; pass --model PATH.gguf or unset IOTLM_MODEL"):
+    with pytest.raises(ModelUnavailable, match=r"does not exist; pass --model PATH\.gguf or unset IOTLM_MODEL"):
         LocalModel(tmp_path / "nope.gguf")
 
 
@@ -110,7 +110,7 @@ def test_http_backend_against_llama_cpp_server(model_path: Path) -> None:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/models", timeout=1).close()  # noqa: S310
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/models", timeout=1).close()
                 break
             except OSError:
                 time.sleep(0.2)
@@ -148,10 +148,10 @@ for line in sys.stdin:
 
 def test_a_stuck_model_is_cut_off_the_turn_says_so_and_rules_keep_firing(tmp_path: Path, stack: Stack,
                                                                           sim_transport: Transport, prefix: str) -> None:
+    from iotlm.agent.session import Agent
     from iotlm.automations.engine import RuleEngine
     from iotlm.automations.model import Rule
     from iotlm.automations.store import RuleStore
-    from iotlm.agent.session import Agent
     from iotlm.device_drivers.simulator.load import SensorLoad
     from tests.agent.test_agent import runtime_for
     from tests.conftest import eventually

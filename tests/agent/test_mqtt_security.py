@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 
 from iotlm.agent.config import load_settings
-from iotlm.automations.store import RuleStore
 from iotlm.agent.runtime import build_runtime
 from iotlm.agent.service import Service
 from iotlm.agent.session import Agent
+from iotlm.automations.store import RuleStore
 from iotlm.device_drivers.broker import EmbeddedBroker, free_port
 from iotlm.device_drivers.home import Home
 from iotlm.device_drivers.simulator import Simulator

@@ -240,9 +240,9 @@ def test_two_workers_on_a_shared_subscription_handle_each_event_exactly_once(
     from iotlm.policies.audit import AuditLog
     from iotlm.policies.defaults import default_policies
     from iotlm.policies.gate import Gate
-    from tests.conftest import start_sim
     from iotlm.tools.executor import Executor
     from iotlm.tools.plugins import build_tools, plugin_manager
+    from tests.conftest import start_sim
 
     start_sim(home, sim_transport, prefix)
     config = PolicyConfig(rate_limit=RateLimit(max_commands=10_000, per_seconds=60))

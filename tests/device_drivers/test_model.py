@@ -86,7 +86,7 @@ def test_device_id_must_be_usable_in_topics(bad_id: str) -> None:
 
 
 def test_range_must_be_ordered() -> None:
-    with pytest.raises(ValueError, match="min 10.0 is above max 1.0"):
+    with pytest.raises(ValueError, match=r"min 10\.0 is above max 1\.0"):
         Attribute(min=10, max=1)
 
 

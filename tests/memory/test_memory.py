@@ -25,7 +25,7 @@ def test_add_and_search(tmp_path: Path) -> None:
     mem.add("the bins go out on tuesday")
     mem.add("i like the bedroom cool at night", kind="preference")
     hits = mem.search("which night do the bins go out")
-    assert [h["text"] for h in hits][0] == "the bins go out on tuesday"
+    assert next(h["text"] for h in hits) == "the bins go out on tuesday"
     assert [h["kind"] for h in mem.search("bedroom at night", kind="preference")] == ["preference"]
 
 
@@ -99,7 +99,7 @@ def test_a_locked_database_is_a_clear_error(tmp_path: Path) -> None:
     other = sqlite3.connect(tmp_path / "iotlm.db", isolation_level=None)
     other.execute("BEGIN EXCLUSIVE")
     try:
-        with pytest.raises(DatabaseError, match="cannot write to the memory database .*: database is locked"):
+        with pytest.raises(DatabaseError, match=r"cannot write to the memory database .*: database is locked"):
             store.add_memory("anything")
     finally:
         other.execute("ROLLBACK")
@@ -158,8 +158,8 @@ def test_device_retrieval_with_the_real_embedder(tmp_path: Path, minilm: MiniLME
 
 
 def test_a_preference_is_applied_to_a_vague_request_with_the_real_embedder(tmp_path: Path, minilm: MiniLMEmbedder) -> None:
-    from iotlm.agent.understand.parser import Parser
     from iotlm.agent.recall import apply_preferences
+    from iotlm.agent.understand.parser import Parser
     from iotlm.device_drivers.home import load_home
     from tests.conftest import EXAMPLE_HOME
 

@@ -65,7 +65,8 @@ def test_yaml_policy_file(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("name", "text", "message"), [
-    ("p.toml", "confirm = ['kind:lock']", r"confirm: Value error, selector 'kind:lock' is not understood; use '\*', 'risky' or one of 'type:PATTERN'"),
+    ("p.toml", "confirm = ['kind:lock']",
+     r"confirm: Value error, selector 'kind:lock' is not understood; use '\*', 'risky' or one of 'type:PATTERN'"),
     ("p.toml", "[users]\nbob = 'superuser'", "'bob' has role 'superuser', which is not defined"),
     ("p.toml", "[rate_limit]\nmax_commands = 0", r"rate_limit\.max_commands: Input should be greater than or equal to 1"),
     ("p.toml", "confirm = [", "not valid TOML"),

@@ -36,7 +36,10 @@ def step(device_id: str | None, attribute: str | None = None, value: Any = None,
                 attribute=attribute, value=value)
 
 
-def ctx(device_id: str | None = None, *, user: User = User(), now: datetime = NOON, recent: int = 0,
+OWNER = User()
+
+
+def ctx(device_id: str | None = None, *, user: User = OWNER, now: datetime = NOON, recent: int = 0,
         confirmed: bool = False, device: Device | None = None, tool_confirm: bool = False) -> PolicyContext:
     return PolicyContext(user=user, now=now, device=device or (HOME.get(device_id) if device_id else None),
                          recent_commands=recent, confirmed=confirmed, tool_requires_confirmation=tool_confirm)

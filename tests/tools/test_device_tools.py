@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from iotlm.device_drivers.home import load_home
-from tests.conftest import EXAMPLE_HOME
 from iotlm.tools.device_tools import device_operations
 from iotlm.tools.registry import ToolInputError
+from tests.conftest import EXAMPLE_HOME
 
 HOME = {d.id: d for d in load_home(EXAMPLE_HOME).devices}
 

@@ -11,8 +11,8 @@ from iotlm.device_drivers.home import Home
 from iotlm.device_drivers.transport import Transport
 from iotlm.policies.config import PolicyConfig, RateLimit
 from iotlm.policies.model import Step, User
-from tests.conftest import Stack, make_stack
 from iotlm.tools.registry import ToolInputError
+from tests.conftest import Stack, make_stack
 
 
 def sent(stack: Stack) -> list[tuple[str, dict[str, object]]]:

@@ -14,8 +14,8 @@ import ast
 import pytest
 
 from iotlm.policies.model import Step, User
-from tests.conftest import ROOT, Stack
 from iotlm.tools.context import PublishNotAllowed
+from tests.conftest import ROOT, Stack
 
 
 def _write(device_id: str, attribute: str, value: object, operation: str) -> Step:
@@ -57,7 +57,7 @@ def test_every_command_a_device_received_was_allowed_by_the_gate(stack: Stack) -
 
 
 def test_a_tool_cannot_publish_to_a_device_topic(stack: Stack) -> None:
-    with pytest.raises(PublishNotAllowed, match="devices are changed with ctx.act"):
+    with pytest.raises(PublishNotAllowed, match=r"devices are changed with ctx\.act"):
         stack.executor.publish(f"{stack.sim.base}/kitchen.light/set", {"state": "ON"})
     assert stack.sim.commands == []
 

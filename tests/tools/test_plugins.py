@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT, Stack
 from iotlm.tools.hookspecs import hookimpl
 from iotlm.tools.plugins import PluginError, build_drivers, build_tools, plugin_manager
+from tests.conftest import ROOT, Stack
 
 
 def test_example_plugin_is_installed_and_its_tools_listed_with_origin() -> None:

@@ -7,9 +7,9 @@ from typing import Annotated, Literal
 import pytest
 from pydantic import Field
 
+from iotlm.errors import SetupError
 from iotlm.tools import RegistrationError, ToolContext, ToolInputError, ToolRegistry, tool
 from iotlm.tools.decorator import options_of
-from iotlm.errors import SetupError
 
 
 @tool
