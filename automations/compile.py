@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from iotlm.automations.model import DAYS, Action, Condition, Rule, Trigger, clock
+from iotlm.automations.model import Action, Condition, Rule, Trigger, clock, days, seconds
 from iotlm.device_drivers.model import Device, describe_device
 from iotlm.errors import UserError
 
@@ -404,8 +404,7 @@ def _part(text: str, parser: Understanding, room: str | None, planner: RulePlann
 def _seconds(match: re.Match[str]) -> float:
     raw = match.group("n")
     number = float(_WORDS.get(raw, raw) if raw in _WORDS else raw)
-    unit = match.group("unit")
-    return number * (3600 if unit.startswith("h") else 60 if unit.startswith("m") else 1)
+    return seconds(f"{number:g} {match.group('unit')}") or 0.0
 
 
 def _noon(text: str) -> str:
@@ -413,11 +412,7 @@ def _noon(text: str) -> str:
 
 
 def _day_list(text: str | None) -> list[str]:
-    if not text:
-        return []
-    if text in ("weekdays", "weekends", "every day", "daily"):
-        return list(DAYS[:5] if text == "weekdays" else DAYS[5:] if text == "weekends" else DAYS)
-    return sorted({w[:3] for w in re.findall(r"[a-z]+day", text)}, key=DAYS.index)
+    return days(re.findall(r"weekdays|weekends|every day|daily|[a-z]+day", text)) if text else []
 
 
 def _slug(sentence: str) -> str:

@@ -33,7 +33,7 @@ from iotlm.policies.model import Decision, Step
 from iotlm.tools.device_tools import device_operations
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|sec|secs|seconds?|m|min|mins|minutes?|h|hours?)?\s*$")
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?)?\s*$")
 
 
 def seconds(value: Any) -> float | None:
@@ -69,7 +69,8 @@ def clock(value: Any) -> str:
     return f"{hour:02d}:{minute:02d}"
 
 
-def _days(value: Any) -> list[str]:
+def days(value: Any) -> list[str]:
+    """``"weekdays"``, ``["mon", "Friday"]``, ``"daily"`` -> sorted day abbreviations (mon..sun)."""
     if value is not None and not isinstance(value, str | list | tuple):
         raise ValueError(f"days must be a day, a list of days, 'weekdays' or 'weekends', not {value!r}")
     items = [value] if isinstance(value, str) else list(value or [])
@@ -89,7 +90,7 @@ def _days(value: Any) -> list[str]:
     return sorted(set(out), key=DAYS.index)
 
 
-Days = Annotated[list[str], BeforeValidator(_days)]
+Days = Annotated[list[str], BeforeValidator(days)]
 Clock = Annotated[str | None, BeforeValidator(lambda v: None if v is None else clock(v))]
 Seconds = Annotated[float | None, BeforeValidator(seconds)]
 
