@@ -17,10 +17,11 @@ from iotlm.errors import UserError
 
 Value = bool | int | float | str | list[int] | None
 
-DEVICE_TYPES = (
+DEVICE_TYPES = frozenset({
     "light", "switch", "fan", "climate", "lock", "cover", "media_player", "vacuum",
     "sensor", "binary_sensor", "appliance", "humidifier", "heater", "outlet", "other",
-)
+})
+"""The device types iotlm knows; any other type a driver or home file gives is kept as "other"."""
 
 # Wire spellings of two-state values, mapped to the canonical word people use.
 _CANONICAL_WORDS: dict[str, str] = {
@@ -164,6 +165,11 @@ class Device(BaseModel):
         if not v or v != v.strip() or any(c in v for c in "#+\0"):
             raise ValueError(f"device id {v!r} must be non-empty, without surrounding spaces, '#', '+' or NUL")
         return v
+
+    @field_validator("type", mode="before")
+    @classmethod
+    def _type(cls, v: Any) -> str:
+        return v if isinstance(v, str) and v in DEVICE_TYPES else "other"
 
     @model_validator(mode="after")
     def _read_only(self) -> Device:

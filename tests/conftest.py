@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
+import os
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -25,6 +28,29 @@ from iotlm.tools.plugins import build_tools, plugin_manager
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE_HOME = ROOT / "examples" / "homes" / "flat.json"
+
+
+@dataclass
+class CliResult:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> CliResult:
+    """``iotlm ARGS`` in this process (as ``subprocess.run`` would report it): the environment set for the call only."""
+    from iotlm.agent.cli import main
+
+    saved = dict(os.environ)
+    os.environ.update(env or {})
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(list(args))
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    return CliResult(code, out.getvalue(), err.getvalue())
 
 
 def homebench_homes() -> Path:

@@ -123,6 +123,3 @@ def device_operations(device: Device) -> list[DeviceOperation]:
                                    description=f"Set the {name.replace('_', ' ')} of {where} ({_allowed(attr)})."))
     return ops
 
-
-def operations_by_name(devices: list[Device]) -> dict[str, DeviceOperation]:
-    return {op.name: op for device in devices for op in device_operations(device)}

@@ -19,7 +19,7 @@ def register_tools(register: Callable[[Callable[..., Any]], Any]) -> None:
 @hookspec
 def register_drivers(register: Callable[[str, Callable[..., Any]], None]) -> None:
     """Register device drivers: ``register(name, factory)``, where ``factory(transport, registry, connection)`` returns a
-    :class:`device_drivers.base.Driver` (``connection`` carries the settings: ``z2m_base``, ``ha_prefix``,
+    :class:`iotlm.Driver` (``connection`` carries the settings: ``z2m_base``, ``ha_prefix``,
     ``share_group``). An exception in the factory stops iotlm at start-up with the plugin's name."""
 
 

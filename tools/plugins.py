@@ -88,6 +88,6 @@ def _checked(origin: str, name: str, factory: DriverFactory) -> DriverFactory:
                               "(a driver factory is called as factory(transport, registry, connection))") from exc
         if not isinstance(driver, Driver):
             raise PluginError(f"plugin {origin!r}: driver {name!r}: the factory returned {type(driver).__name__}, which "
-                              "lacks name, start() or command(device, values) (see device_drivers.base.Driver)")
+                              "lacks name, start() or command(device, values) (see iotlm.Driver)")
         return driver
     return build

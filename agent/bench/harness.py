@@ -5,7 +5,6 @@ from __future__ import annotations
 import atexit
 import shutil
 import tempfile
-import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -103,12 +102,6 @@ def open_home(home: Home, broker_url: str, *, data_dir: Path | None = None, mode
     agent = Agent(runtime, model=model, model_factory=model_factory, threads_db=data / f"{prefix}-threads.db",
                   floors={a.name: a.floor for a in home.areas if a.floor})
     return BenchHome(home, sim, runtime, wrap(agent) if wrap else agent, sim_transport)
-
-
-def timed(fn: Callable[[], TurnResult]) -> tuple[TurnResult, float]:
-    start = time.perf_counter()
-    result = fn()
-    return result, (time.perf_counter() - start) * 1000
 
 
 def scratch(prefix: str) -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import platform
 from datetime import datetime
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from iotlm.agent.bench.homebench import CATEGORY_NAMES, PUBLISHED
+from iotlm.errors import SetupError
 
 
 def machine() -> str:
@@ -59,7 +61,14 @@ def suite_markdown(totals: dict[str, dict[str, Any]], results: list[dict[str, An
     return "\n".join(lines) + "\n"
 
 
+def can_chart() -> bool:
+    """Charts need matplotlib, from the bench extra (pip install 'iotlm[bench]')."""
+    return importlib.util.find_spec("matplotlib") is not None
+
+
 def homebench_chart(path: Path, scores: dict[str, dict[str, Any]], latencies: dict[str, list[float]]) -> None:
+    if not can_chart():
+        raise SetupError(f"cannot draw {path}: charts need matplotlib; install it with pip install 'iotlm[bench]'")
     import matplotlib
 
     matplotlib.use("Agg")

@@ -47,9 +47,10 @@ def build_parser(pm: pluggy.PluginManager | None = None) -> argparse.ArgumentPar
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, pm: pluggy.PluginManager | None = None) -> int:
+    """Run one command; returns its exit status (``pm``: the plugins to take commands from; default: installed)."""
     try:
-        parser = build_parser()
+        parser = build_parser(pm)
     except IotlmError as exc:
         print(f"iotlm: error: {exc}", file=sys.stderr)
         return exc.exit_code

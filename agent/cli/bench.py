@@ -16,7 +16,7 @@ from iotlm.agent.bench.suite import load_cases, run_suite, totals
 from iotlm.agent.cli.shared import Commands, usage
 from iotlm.device_drivers.broker import EmbeddedBroker
 from iotlm.device_drivers.home import load_home
-from iotlm.errors import UserError
+from iotlm.errors import SetupError, UserError
 from iotlm.tools.hookspecs import hookimpl
 
 
@@ -103,7 +103,11 @@ def _emit(results: Any, path: Path | None) -> int:
 
 
 def _progress(total_label: str) -> Any:
-    from tqdm import tqdm  # type: ignore[import-untyped]
+    """A progress bar on a terminal, when tqdm (the bench extra) is installed."""
+    try:
+        from tqdm import tqdm  # type: ignore[import-untyped]
+    except ImportError:
+        return lambda items: items
 
     def wrap(items: Any) -> Any:
         return tqdm(items, desc=total_label, file=sys.stderr, disable=not sys.stderr.isatty(), leave=False)
@@ -152,6 +156,8 @@ def cmd_homebench(args: argparse.Namespace) -> int:
     from iotlm.agent.bench import homebench
     from iotlm.device_drivers.home import default_homebench_path
 
+    if args.chart and not report.can_chart():  # before the run, not after it
+        raise SetupError(f"--chart {args.chart}: charts need matplotlib; install it with pip install 'iotlm[bench]'")
     data_dir = args.data or default_homebench_path().parent
     if not (data_dir / "test_data.jsonl").exists():
         print(f"iotlm: error: no HomeBench data in {data_dir}; pass --data DIR", file=sys.stderr)
@@ -176,7 +182,7 @@ def cmd_homebench(args: argparse.Namespace) -> int:
         report.write_json(args.json, {**meta, "scores": scores, "cases": [r.to_json() for r in results]})
     if args.report:
         args.report.write_text(report.homebench_markdown(scores, meta), encoding="utf-8")
-    chart = args.chart or (args.report.with_suffix(".png") if args.report else None)
+    chart = args.chart or (args.report.with_suffix(".png") if args.report and report.can_chart() else None)
     if chart:
         latencies = {tier: [r.latency_ms for r in results if r.tier == tier] for tier in ("fast", "llm")}
         report.homebench_chart(chart, scores, latencies)

@@ -96,3 +96,10 @@ def test_a_boolean_value_without_options_is_a_yes_no_reading() -> None:
     attr = Attribute(value=False, writable=False)
     assert (attr.kind, attr.options) == ("options", [True, False])
     assert attr.check("true") is True
+
+
+def test_a_device_type_iotlm_does_not_know_is_kept_as_other() -> None:
+    assert Device(id="a", name="a", type="teleporter").type == "other"
+    assert Device.model_validate({"id": "a", "name": "a", "type": ["light"]}).type == "other"
+    assert [Device(id="a", name="a", type=t).type for t in ("light", "climate", "binary_sensor")] == ["light", "climate",
+                                                                                                   "binary_sensor"]

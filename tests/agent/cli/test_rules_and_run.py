@@ -1,4 +1,5 @@
-"""``iotlm rules`` and ``iotlm run`` as a user runs them: real processes, a real broker, the simulated flat."""
+"""``iotlm rules`` and ``iotlm run`` as a user runs them: in process, and as real processes (one smoke test per group),
+with a real broker and the simulated flat."""
 
 from __future__ import annotations
 
@@ -15,13 +16,19 @@ from iotlm.device_drivers.broker import EmbeddedBroker
 from iotlm.device_drivers.home import Home
 from iotlm.device_drivers.simulator.load import SensorLoad
 from iotlm.device_drivers.transport import Transport
-from tests.conftest import EXAMPLE_HOME, ROOT, eventually
+from tests.conftest import EXAMPLE_HOME, ROOT, CliResult, eventually, run_cli
 
 
-def iotlm(*args: str, home: Path, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "IOTLM_HOME": str(home), "IOTLM_BROKER": ""}
-    return subprocess.run([sys.executable, "-m", "iotlm.agent.cli", *args], capture_output=True, text=True, timeout=timeout,
-                          cwd=ROOT, env=env)
+def iotlm(*args: str, home: Path) -> CliResult:
+    return run_cli(*args, env={"IOTLM_HOME": str(home), "IOTLM_BROKER": ""})
+
+
+def test_rules_smoke_as_a_process(tmp_path: Path) -> None:
+    env = {**os.environ, "IOTLM_HOME": str(tmp_path), "IOTLM_BROKER": ""}
+    listed = subprocess.run([sys.executable, "-m", "iotlm", "rules", "list"], capture_output=True, text=True, timeout=60,
+                            cwd=ROOT, env=env)
+    assert (listed.returncode, listed.stderr) == (0, "")
+    assert listed.stdout.startswith("No rules yet. Add one: iotlm rules add")
 
 
 SENTENCE = "when the hallway motion sensor sees someone, turn on the hallway light for 2 seconds"

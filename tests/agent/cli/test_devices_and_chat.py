@@ -11,13 +11,12 @@ from pathlib import Path
 from iotlm.device_drivers.broker import EmbeddedBroker
 from iotlm.device_drivers.home import Home
 from iotlm.device_drivers.transport import Transport
-from tests.conftest import ROOT, homebench_homes
+from tests.conftest import ROOT, CliResult, homebench_homes, run_cli
 
 
-def _iotlm(*args: str, env: dict[str, str] | None = None, timeout: float = 90) -> subprocess.CompletedProcess[str]:
-    full_env = {**os.environ, **(env or {})}
-    return subprocess.run([sys.executable, "-m", "iotlm.agent.cli", *args], capture_output=True, text=True, timeout=timeout,
-                          cwd=ROOT, env=full_env)
+def _iotlm(*args: str, env: dict[str, str] | None = None, timeout: float = 90) -> CliResult:
+    """In process; the subprocess tests here (one per command group at least) run ``python -m iotlm.agent.cli``."""
+    return run_cli(*args, env=env)
 
 
 def test_devices_json_lists_every_device_with_attributes_and_values(broker: EmbeddedBroker, home: Home,
