@@ -46,10 +46,21 @@ class Commands:
         parser: argparse.ArgumentParser = self._sub.add_parser(name, help=help)
         return parser
 
-    common = staticmethod(lambda p: common(p))
-    talk = staticmethod(lambda p: talk(p))
-    home_only = staticmethod(lambda p: home_only(p))
-    settings_for = staticmethod(lambda args: settings_for(args))
+    @staticmethod
+    def common(parser: argparse.ArgumentParser) -> None:
+        common(parser)
+
+    @staticmethod
+    def talk(parser: argparse.ArgumentParser) -> None:
+        talk(parser)
+
+    @staticmethod
+    def home_only(parser: argparse.ArgumentParser) -> None:
+        home_only(parser)
+
+    @staticmethod
+    def settings_for(args: argparse.Namespace) -> Settings:
+        return settings_for(args)
 
 
 def usage(parser: argparse.ArgumentParser) -> Command:
