@@ -51,6 +51,10 @@ def suite_markdown(totals: dict[str, dict[str, Any]], results: list[dict[str, An
              "| category | cases | passed | success % |", "|---|---|---|---|"]
     for cat, t in totals.items():
         lines.append(f"| {cat} | {t['cases']} | {t['passed']} | {t['success']:.1f} |")
+    if "all" in totals:
+        every = totals["all"]
+        lines += ["", f"Questions that changed a device: {every['questions_that_changed_a_device']}. "
+                      f"Actions on devices the request did not point at: {every['actions_on_devices_not_pointed_at']}."]
     failed = [r for r in results if not r["pass"]]
     if failed:
         lines += ["", "## Failed cases", ""]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -17,8 +18,12 @@ from iotlm.device_drivers.model import Value, first_error
 CATEGORIES = ("VS", "VM", "IS", "IM", "MM", "REL", "RISK", "QUERY")
 
 
+Bound = dict[str, float]
+"""``{">": x}`` or ``{"<": x}``: a number above or below x."""
+
+
 class Case(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     id: str
     category: str
@@ -29,8 +34,16 @@ class Case(BaseModel):
     refuse: bool = False
     confirm_needed: bool = False
     reply_any: list[str] = Field(default_factory=list)
-    room: str | None = None
+    reply_all: list[list[str]] = Field(default_factory=list)
+    """Groups of strings: each group needs one of its strings in the reply, as a whole word or number."""
+    expect_any: list[dict[str, dict[str, Value | Bound]]] = Field(default_factory=list)
+    """Alternatives: at least one must hold; the devices any alternative names may change."""
+    room: str | None = Field(default=None, alias="context_room")
     user: str | None = None
+
+    def allowed_devices(self) -> set[str]:
+        """The devices the case lets change: those it expects, may change, or names in an alternative."""
+        return set(self.expect) | set(self.may) | {d for alt in self.expect_any for d in alt}
 
 
 @dataclass
@@ -48,10 +61,15 @@ class CaseResult:
     latency_ms: float
     differences: list[str] = field(default_factory=list)
     reply: str = ""
+    changed: list[str] = field(default_factory=list)
+    """The devices whose reported values changed."""
+    untargeted: list[str] = field(default_factory=list)
+    """Changed devices the case did not point at (not in expect, may or expect_any)."""
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "category": self.category, "pass": self.passed, "tier": self.tier,
-                "latency_ms": round(self.latency_ms, 2), "differences": self.differences, "reply": self.reply}
+                "latency_ms": round(self.latency_ms, 2), "differences": self.differences, "reply": self.reply,
+                "changed": self.changed, "untargeted": self.untargeted}
 
 
 def load_cases(path: Path) -> tuple[list[Case], list[CaseFileError]]:
@@ -91,22 +109,52 @@ def check(case: Case, before: dict[str, dict[str, Value]], after: dict[str, dict
             got = after.get(device_id, {}).get(attr, "<no such attribute>")
             if got != want:
                 problems.append(f"{device_id}.{attr}: expected {want!r}, device reports {got!r}")
-    for device_id, attrs in after.items():
-        for attr, value in attrs.items():
-            was = before.get(device_id, {}).get(attr)
-            if value == was or attr in case.expect.get(device_id, {}):
-                continue
-            allowed = case.may.get(device_id, {})
-            if attr in allowed and allowed[attr] == value:
-                continue
-            problems.append(f"{device_id}.{attr} changed {was!r} -> {value!r}, which the case does not allow")
+    if case.expect_any and not any(_holds(alt, after) for alt in case.expect_any):
+        problems.append(f"none of the {len(case.expect_any)} expected alternatives holds")
+    alternatives = {d for alt in case.expect_any for d in alt}
+    problems += [f"{device_id}.{attr} changed {was!r} -> {value!r}, which the case does not allow"
+                 for device_id, attr, was, value in changes(before, after)
+                 if attr not in case.expect.get(device_id, {}) and device_id not in alternatives
+                 and case.may.get(device_id, {}).get(attr, _UNSET) != value]
     if case.refuse and not refused:
         problems.append("expected a refused step; none was reported")
     if case.confirm_needed and not needs_confirmation:
         problems.append("expected a request for confirmation; none came")
     if case.reply_any and not any(s.lower() in reply.lower() for s in case.reply_any):
         problems.append(f"reply {reply!r} contains none of {case.reply_any}")
+    for group in case.reply_all:
+        if not any(says(reply, s) for s in group):
+            problems.append(f"reply {reply!r} says none of {group}")
     return problems
+
+
+_UNSET = object()
+
+
+def changes(before: dict[str, dict[str, Value]], after: dict[str, dict[str, Value]]) -> list[tuple[str, str, Value, Value]]:
+    """(device, attribute, before, after) for every reported value that changed."""
+    return [(device_id, attr, before.get(device_id, {}).get(attr), value)
+            for device_id, attrs in after.items() for attr, value in attrs.items()
+            if value != before.get(device_id, {}).get(attr)]
+
+
+def says(reply: str, text: str) -> bool:
+    """``text`` in ``reply`` as a whole word or number, ignoring case ("26" is not in "26.5", nor "on" in "front")."""
+    return re.search(rf"(?<![\w.]){re.escape(text)}(?!\w|\.\d)", reply, re.IGNORECASE) is not None
+
+
+def _holds(alternative: dict[str, dict[str, Value | Bound]], after: dict[str, dict[str, Value]]) -> bool:
+    for device_id, attrs in alternative.items():
+        for attr, want in attrs.items():
+            got = after.get(device_id, {}).get(attr)
+            if isinstance(want, dict):
+                if not isinstance(got, int | float) or isinstance(got, bool):
+                    return False
+                if (">" in want and not got > want[">"]) or ("<" in want and not got < want["<"]):
+                    return False
+            elif got != want:
+                return False
+    return True
 
 
 def run_case(bench: BenchHome, case: Case) -> CaseResult:
@@ -120,7 +168,9 @@ def run_case(bench: BenchHome, case: Case) -> CaseResult:
     after = bench.states()
     problems = check(case, before, after, reply=result.reply, refused=bool(result.refused),
                      needs_confirmation=result.needs_confirmation)
-    return CaseResult(case.id, case.category, not problems, result.tier, result.latency_ms, problems, result.reply)
+    changed = sorted({device_id for device_id, *_ in changes(before, after)})
+    return CaseResult(case.id, case.category, not problems, result.tier, result.latency_ms, problems, result.reply,
+                      changed=changed, untargeted=[d for d in changed if d not in case.allowed_devices()])
 
 
 def run_suite(bench: BenchHome, cases: Iterable[Case], progress: Callable[[Iterable[Case]], Iterable[Case]] | None = None
@@ -136,5 +186,9 @@ def totals(results: list[CaseResult]) -> dict[str, dict[str, Any]]:
         out[category] = {"cases": len(rs), "passed": sum(r.passed for r in rs), "success": round(100 * sum(r.passed for r in rs) / len(rs), 2)}
     if results:
         out["all"] = {"cases": len(results), "passed": sum(r.passed for r in results),
-                      "success": round(100 * sum(r.passed for r in results) / len(results), 2)}
+                      "success": round(100 * sum(r.passed for r in results) / len(results), 2),
+                      # the two counts that must stay at 0: a question that changed a device, and a device changed
+                      # that the request did not point at
+                      "questions_that_changed_a_device": sum(bool(r.changed) for r in results if r.category == "QUERY"),
+                      "actions_on_devices_not_pointed_at": sum(len(r.untargeted) for r in results)}
     return out

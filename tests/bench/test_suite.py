@@ -129,3 +129,38 @@ def test_bench_writes_its_report_into_a_new_folder_and_leaves_no_temporary_folde
     assert bad.returncode == 2
     assert bad.stderr.startswith(f"iotlm: error: --report {blocked / 'r.md'}: cannot create its folder")
     assert "PASS" not in bad.stdout
+
+
+def test_expect_any_needs_one_alternative_and_lets_the_devices_it_names_change(bench: BenchHome) -> None:
+    case = Case.model_validate({
+        "id": "goal", "category": "VS", "command": "turn on the kitchen light", "context_room": "kitchen",
+        "expect_any": [{"kitchen.light": {"brightness": {">": 50}}}, {"kitchen.light": {"state": "on"}}]})
+    assert case.room == "kitchen"
+    result = run_case(bench, case)
+    assert result.passed, result.differences
+    assert (result.changed, result.untargeted) == (["kitchen.light"], [])
+    neither = case.model_copy(update={"expect_any": [{"kitchen.light": {"state": "off"}}, {"bathroom.light": {"state": "on"}}]})
+    result = run_case(bench, neither)
+    assert result.differences == ["none of the 2 expected alternatives holds"]
+
+
+def test_reply_all_needs_every_group_as_whole_words_and_numbers() -> None:
+    from iotlm.agent.bench.suite import check
+
+    case = Case(id="r", category="QUERY", command="how warm is it", reply_all=[["26", "26.0"], ["utility room"]])
+    assert check(case, {}, {}, reply="It is 26 °C in the Utility Room.", refused=False, needs_confirmation=False) == []
+    assert check(case, {}, {}, reply="It is 26.5 °C in the utility room.", refused=False, needs_confirmation=False) == [
+        "reply 'It is 26.5 °C in the utility room.' says none of ['26', '26.0']"]
+    assert check(case, {}, {}, reply="It is 26 °C in the utility roomy place.", refused=False, needs_confirmation=False) == [
+        "reply 'It is 26 °C in the utility roomy place.' says none of ['utility room']"]
+
+
+def test_the_totals_count_questions_that_changed_a_device_and_untargeted_actions(bench: BenchHome) -> None:
+    results = run_suite(bench, [
+        Case(id="q", category="QUERY", command="turn on the hallway light"),  # a "question" case that acts
+        Case(id="v", category="VS", command="turn on the kitchen light and the bathroom light",
+             expect={"kitchen.light": {"state": "on"}}),
+    ])
+    every = totals(results)["all"]
+    assert (every["questions_that_changed_a_device"], every["actions_on_devices_not_pointed_at"]) == (1, 2)
+    assert [r.untargeted for r in results] == [["hallway.light"], ["bathroom.light"]]
