@@ -57,6 +57,10 @@ def understand(state: AgentState, deps: Deps) -> dict[str, Any]:
         return {**fresh, "answers": [answer]}
     parse = deps.parser().parse(text, room=state.get("room"), recent=state.get("recent") or [])
     for clause in parse.clauses:
+        if not clause.understood and clause.act == "question":
+            # a question never reaches the planner or a preference: nothing may change because of it
+            fresh["clarify"].append(f"I couldn't tell what \"{clause.text}\" asks about; name the device or the room")
+            continue
         if not clause.understood and (memory := deps.memory()) is not None:
             # "make the bedroom comfortable for sleeping": what this person told us they like, if it fits
             found = recall.apply_preferences(clause.text, memory, deps.parser(), state.get("user") or "owner", state.get("room"))
@@ -168,7 +172,7 @@ def respond(state: AgentState, deps: Deps) -> dict[str, Any]:
     shown = [o for o in outcomes if o["status"] not in ("denied", "needs_confirmation")]
     pending = [o["step"] for o in outcomes if o["status"] == "needs_confirmation"]
     reply = compose(shown, refused, state.get("queries", []), state.get("clarify", []) + state.get("answers", []), devices,
-                    pending=pending,
+                    pending=pending, repeated=deps.parser().index.repeated,
                     understood=state.get("understood", True) and not (state.get("unparsed") and not shown and not refused))
     if state.get("memo"):
         reply = f"OK, I'll remember that {state['memo']['text']}."

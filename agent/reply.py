@@ -9,9 +9,21 @@ from iotlm.device_drivers.model import Device, Value, describe_device, scale_to_
 _STATES = {"on", "off", "locked", "unlocked", "open", "closed", "playing", "paused", "stopped", "cleaning", "charging", "docked"}
 
 
-def label(device: Device | None, device_id: str) -> str:
-    """"the kitchen light", "the floor lamp", "the front door lock" (see :func:`describe_device`)."""
-    return describe_device(device, device_id)
+def label(device: Device | None, device_id: str, repeated: frozenset[str] = frozenset()) -> str:
+    """"the kitchen light", "the floor lamp", "the front door lock" (see :func:`describe_device`); with the room
+    whenever another device of the home has the same name (``repeated``: such names, in lower case)."""
+    always = device is not None and device.name.lower() in repeated
+    return describe_device(device, device_id, room="always" if always else "when_needed")
+
+
+def repeated_names(devices: list[Device]) -> frozenset[str]:
+    """The names (lower case) that more than one device of the home has ("Light 1" in every room)."""
+    seen: set[str] = set()
+    twice: set[str] = set()
+    for device in devices:
+        name = device.name.lower()
+        (twice if name in seen else seen).add(name)
+    return frozenset(twice)
 
 
 def say_value(attribute: str | None, value: Value, device: Device | None) -> str:
@@ -35,13 +47,13 @@ def sentence(text: str) -> str:
 
 def compose(outcomes: list[dict[str, Any]], refused: list[dict[str, str]], queries: list[dict[str, Any]],
             clarify: list[str], devices: dict[str, Device], *, pending: list[dict[str, Any]] | None = None,
-            understood: bool = True) -> str:
+            understood: bool = True, repeated: frozenset[str] = frozenset()) -> str:
     parts: list[str] = []
     done: dict[str, list[str]] = {}
     for o in outcomes:
         step = o["step"]
         device = devices.get(step.get("device_id") or "")
-        name = label(device, step.get("device_id") or step["tool"])
+        name = label(device, step.get("device_id") or step["tool"], repeated)
         status = o["status"]
         if status == "done":
             done.setdefault(name, []).append(say_value(step.get("attribute"), o.get("reported"), device))
@@ -59,13 +71,14 @@ def compose(outcomes: list[dict[str, Any]], refused: list[dict[str, str]], queri
         parts.insert(0, sentence("; ".join(done_parts)))
     for q in queries:
         device = devices.get(q["device_id"])
-        parts.append(sentence(_answer(device, q["device_id"], q.get("attribute"))))
+        parts.append(sentence(_answer(device, q["device_id"], q.get("attribute"), repeated)))
     for r in refused:
         parts.append(sentence(f"I can't do that: {r['reason']}" if r.get("code") != "not_confirmed" else r["reason"]))
     for p in pending or []:
         device = devices.get(p.get("device_id") or "")
         action = (p.get("operation") or "change").replace("_", " ")
-        parts.append(f"Do you want me to {action} {label(device, p.get('device_id') or p['tool'])}? It needs your confirmation (yes/no).")
+        parts.append(f"Do you want me to {action} {label(device, p.get('device_id') or p['tool'], repeated)}? "
+                     "It needs your confirmation (yes/no).")
     parts += [sentence(c) for c in clarify]
     if not parts:
         if not understood:
@@ -74,10 +87,10 @@ def compose(outcomes: list[dict[str, Any]], refused: list[dict[str, str]], queri
     return " ".join(parts)
 
 
-def _answer(device: Device | None, device_id: str, attribute: str | None) -> str:
+def _answer(device: Device | None, device_id: str, attribute: str | None, repeated: frozenset[str]) -> str:
     if device is None:
         return f"I don't know {device_id}"
-    name = label(device, device_id)
+    name = label(device, device_id, repeated)
     if device.availability == "offline":
         return f"{name} is offline; it last reported {_summary(device)}"
     if attribute and attribute in device.attributes:

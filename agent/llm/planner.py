@@ -82,6 +82,9 @@ class LLMPlanner:
             if any(a.writable for a in device.attributes.values()):
                 scored.append((score, device.id, device))
         scored.sort(key=lambda x: (-x[0], x[1]))
+        # only what the words point at (a name, a kind, a room, what it does) may reach the model: it chooses among
+        # these, it never finds a device of its own
+        scored = [(s, i, d) for s, i, d in scored if _grounded(d, frame, parser)]
         matched = [d for s, _, d in scored[: self.top_k] if s > 0]
         if self.retriever is not None:  # the embedding memory: devices near in meaning, not only in words
             try:
@@ -90,8 +93,7 @@ class LLMPlanner:
                 log.exception("device retrieval failed; using the words only")
                 near = []
             matched += [d for d in near if d not in matched][: max(0, 4 - len(matched))]
-        # a few more than the matches (the words may not name the device), but short: a small model
-        # plans better from a short list; grounding, not retrieval, decides what may run
+        # a few more of those the words point at, but short: a small model plans better from a short list
         return matched + [d for s, _, d in scored if s <= 0][: max(0, 3 - len(matched))]
 
     def prompt(self, text: str, devices: list[Device]) -> str:
@@ -130,7 +132,9 @@ class LLMPlanner:
             device = by_id.get(device_id)
             op = next((o for o in device_operations(device) if o.operation == op_name), None) if device else None
             if device is None or op is None:
+                log.warning("planner: dropped %s.%s, which is not among the candidates the words point at", device_id, op_name)
                 result.clarify = "I'm not sure which device you mean."
+                result.steps = []
                 return result
             if not _grounded(device, frame, parser):
                 unsure = completion.confidence is not None and completion.confidence < 0.5

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 from iotlm.agent.understand import lexicon as lx
-from iotlm.agent.understand.lexicon import Intent
+from iotlm.agent.understand.lexicon import Act, Intent
 from iotlm.agent.understand.text import blank, has
 
 _NUMBER = re.compile(r"(-?\d+(?:\.\d+)?)")
@@ -36,6 +36,8 @@ class Frame:
     plural: bool = False
     pronoun: bool = False
     question: bool = False
+    act: Act = "command"
+    """What the clause does: a command or a goal may act; a question and context never do."""
 
 
 class Vocabulary(Protocol):
@@ -51,7 +53,9 @@ class Vocabulary(Protocol):
 def read_frame(text: str, home: Vocabulary) -> Frame:
     """The frame of one normalised clause."""
     frame = Frame(text=text)
-    frame.question = (text.startswith(lx.QUESTION_STARTS) and not text.startswith(("do not ", "does not "))) or text.endswith("?")
+    asked = text.endswith("?") and not any(text.startswith(verb) for verb, _ in lx.VERBS)  # "turn it on?" is a request
+    frame.question = (text.startswith(lx.QUESTION_STARTS) and not text.startswith(("do not ", "does not "))) or asked
+    text = text.rstrip("? ")
     frame.intent = _intent(text, frame.question)
     verb_phrase = next((p for p, i in lx.VERBS if i == frame.intent and has(text, p)), None)
     _idioms(frame, text)
@@ -64,7 +68,24 @@ def read_frame(text: str, home: Vocabulary) -> Frame:
             break
     _places(frame, text, home, verb_phrase, attribute_phrase)
     frame.pronoun = any(has(text, p) for p in lx.PRONOUNS) and not re.search(r"\b(it|that) (is|was|s)\b|^its\b", text)
+    frame.act = speech_act(text, frame)
+    if frame.act == "question":  # "... and was wondering how warm it is" asks as much as "how warm is it"
+        frame.question, frame.intent = True, "query"
     return frame
+
+
+def speech_act(text: str, frame: Frame) -> Act:
+    """Question, goal (a complaint about a room), context (what the person is doing) or command."""
+    if frame.question or lx.EMBEDDED_QUESTION.search(text):
+        return "question"
+    if lx.CONTEXT.search(text) and not re.search(r"\b(?:want|need|would like|like|wish)\b", text):
+        return "context"
+    if lx.COMPLAINT.search(text) or any(has(text, idiom) for idiom in lx.IDIOMS if idiom not in _COMMAND_IDIOMS):
+        return "goal"
+    return "command"
+
+
+_COMMAND_IDIOMS = {"lights out", "lights off", "lights on"}
 
 
 def _intent(text: str, question: bool) -> Intent | None:
@@ -178,8 +199,10 @@ def _places(frame: Frame, text: str, home: Vocabulary, verb_phrase: str | None, 
     frame.plural = frame.plural or any(has(text, w) for w in lx.ALL_WORDS)
     if not frame.rooms:
         place = re.search(r"\b(?:in|on) the ([a-z]+(?: [a-z]+)?)$", text)
-        if place and place.group(1).split()[0] not in lx.NOT_PLACES and not any(
-                has(place.group(1), p) for p, _ in home.kind_phrases) and place.group(1) not in home.names:
+        # "in the garage" names a place unless it is a kind of device ("turn on the light in the fan"? no: a device
+        # already named is never in another device, so after a name it is a place)
+        if place and place.group(1).split()[0] not in lx.NOT_PLACES and (frame.named or not any(
+                has(place.group(1), p) for p, _ in home.kind_phrases)) and place.group(1) not in home.names:
             frame.unknown_place = place.group(1)
 
 
@@ -202,8 +225,12 @@ def share_frames(frames: list[Frame]) -> list[Frame]:
         frames = frames[1:]
     for i, frame in enumerate(frames):
         has_target = frame.kinds or frame.named or frame.pronoun
+        if i > 0 and frames[i - 1].act == "context" and frame.act == "command" and frame.intent is None and not has_target:
+            frame.act = "context"  # "I'm doing some laundry and then a quick wash"
         if frame.intent is None and i > 0 and (has_target or frame.rooms or frame.number is not None):
             _from_previous(frame, frames[i - 1])
+        if not frame.rooms and not (frame.kinds or frame.named) and i > 0 and has(frame.text, "there"):
+            frame.rooms = next((list(f.rooms) for f in reversed(frames[:i]) if f.rooms), [])  # "... in there"
         if frame.rooms and not (frame.kinds or frame.named) and i + 1 < len(frames):
             _from_next(frame, frames[i + 1])
         if not (frame.kinds or frame.named or frame.pronoun) and i > 0 and frame.intent is not None and (
@@ -218,6 +245,8 @@ def _from_previous(frame: Frame, prev: Frame) -> None:
         frame.number, frame.unit, frame.word_value = prev.number, prev.unit, prev.word_value
     frame.concept = frame.concept or prev.concept
     frame.question = prev.question
+    if prev.act == "question":
+        frame.act = "question"
 
 
 def _from_next(frame: Frame, nxt: Frame) -> None:

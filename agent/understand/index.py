@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from iotlm.agent.reply import repeated_names
 from iotlm.agent.understand import lexicon as lx
 from iotlm.agent.understand.frame import Frame, read_frame
 from iotlm.agent.understand.text import has, join, normalise
@@ -42,6 +43,8 @@ class HomeIndex:
                 self.names.setdefault(normalise(phrase), set()).add(device.id)
             self.proper.setdefault(normalise(device.name), set()).add(device.id)
             self.device_kinds[device.id] = self.kinds_of(device)
+        self.repeated = repeated_names(devices)
+        """Names (lower case) that more than one device has: replies add the room to them."""
 
     def refresh(self, states: dict[str, dict[str, Value]]) -> None:
         """Take the devices' latest reported values (the structure is unchanged)."""
@@ -108,11 +111,7 @@ class HomeIndex:
         or the one device that has the concept it names. ``room`` is where the request comes from."""
         rooms = frame.rooms or ([room.lower()] if room and not frame.named else [])
         if frame.named:
-            found = [self.devices[i] for i in frame.named]
-            if frame.rooms:
-                in_room = [d for d in found if (d.room or "").lower() in frame.rooms]
-                found = in_room or found
-            return found, None, None
+            return self._by_name(frame, room)
         if frame.kinds:
             return self._by_kind(frame, rooms)
         if frame.pronoun and recent and not frame.rooms:
@@ -124,6 +123,29 @@ class HomeIndex:
         if rooms:
             return self._in_rooms(frame, rooms)
         return [], None, None
+
+    def _by_name(self, frame: Frame, room: str | None) -> Targets:
+        """Devices named in the clause. A room named beside them scopes them ("kitchen light 1"); a name that several
+        rooms share, said without a room, is asked about, never guessed; a name the named room lacks is refused."""
+        found = [self.devices[i] for i in frame.named]
+        if frame.unknown_place and not frame.rooms:
+            rooms_known = sorted({d.room for d in self.devices.values() if d.room})
+            return [], f"there is no room called {frame.unknown_place}; rooms: {', '.join(rooms_known)}", None
+        if frame.rooms:
+            in_room = [d for d in found if (d.room or "").lower() in frame.rooms]
+            if not in_room:
+                known = {r for r in self.rooms.values()}
+                missing = next((r for r in frame.rooms if r in known), frame.rooms[0])
+                return [], self.missing(found[0].name, [missing]), None
+            return in_room, None, None
+        where = sorted({(d.room or "").lower() for d in found})
+        if len(where) > 1 and not frame.plural:
+            here = [d for d in found if room and (d.room or "").lower() == room.lower()]
+            if here:  # said in a room that has one: that one
+                return here, None, None
+            names = sorted({d.name for d in found})
+            return [], None, f"Which {_join_names(names)} do you mean: the one in the {join(where, 'or')}?"
+        return found, None, None
 
     def _by_kind(self, frame: Frame, rooms: list[str]) -> Targets:
         wanted = set(frame.kinds)
@@ -238,3 +260,7 @@ class HomeIndex:
         if kinds & {"humidifier", "dehumidifier", "aromatherapy"}:
             return "intensity"
         return None
+
+
+def _join_names(names: list[str]) -> str:
+    return join(names, "or")

@@ -217,3 +217,25 @@ MIN_WORDS = ("min", "minimum", "lowest", "dimmest", "quietest")
 NEGATION = re.compile(r"\b(dont|do not|does not|doesnt|didnt|never|not|no need|nobody|no one|noone|shouldnt|should not|"
                        r"mustnt|must not|isnt|arent|wont|wouldnt|no longer|neither|nor)\b")
 NOT_NEGATION = re.compile(r"\b(cant|cannot|can not) (see|hear|sleep)\b|\bnot (warm|bright|loud|cool|cold) enough\b")
+
+# ------------------------------------------------------------ speech acts
+
+Act = Literal["command", "question", "goal", "context"]
+
+EMBEDDED_QUESTION = re.compile(
+    r"\b(?:wonder|wondering|curious|like to know|want to know|do you know|let me know|tell me)\b|"
+    r"\bhow (?:bright|dark|dim|warm|cold|hot|cool|chilly|humid|damp|dry|loud|noisy|quiet|stuffy|much|many|long|high|low)\b|"
+    r"\bwhat (?:is|are|was|were|s)\b|\bwhether\b|\bis it (?:pleasant|ok|okay|warm|cold|hot|bright|dark|dim|humid|dry|on|off)\b")
+"""A question inside a longer clause ("... and was wondering how warm it is")."""
+
+COMPLAINT = re.compile(
+    r"\b(?:too|so|very|quite|really|a bit|a little|rather|pretty|super|way too|freezing|boiling)\s+"
+    r"(?:warm|hot|cold|chilly|dark|dim|bright|loud|noisy|quiet|dry|humid|damp|stuffy|dusty|smoky)\b|"
+    r"\b(?:can ?t|cannot|can not|barely|hardly) (?:see|hear|sleep|breathe)\b|\bneed more (?:light|air)\b")
+"""A complaint about a room, which is a goal ("it's too warm in here", "I can barely see")."""
+
+CONTEXT = re.compile(
+    r"^(?:and |so |but |well )?(?:i|im|ive|ill|id|we|were|weve)(?: (?:am|was|will|have|had|are|just|really|also|still|"
+    r"currently|now|probably|actually))* (?:thinking|about to|going|planning|doing|heading|head|trying|getting|cooking|"
+    r"working|reading|watching|leaving|coming|off to|out|busy|done|finished|having|making|baking|washing)\b")
+"""What the person is doing or about to do ("I'm doing laundry"): context for the next clause, never a command."""

@@ -19,12 +19,13 @@ from dataclasses import dataclass, field
 from iotlm.agent.understand import lexicon as lx
 from iotlm.agent.understand.frame import Frame, read_frame, share_frames
 from iotlm.agent.understand.index import HomeIndex, Targets
+from iotlm.agent.understand.lexicon import Act
 from iotlm.agent.understand.steps import step_for
-from iotlm.agent.understand.text import negated, normalise
+from iotlm.agent.understand.text import has, negated, normalise
 from iotlm.device_drivers.model import Device, Value
 from iotlm.policies.model import Step
 
-_SPLIT = re.compile(r"\s*(?:,|;|\bthen\b|\band then\b|\band also\b|\balso\b|\bplus\b|\bas well as\b|\band\b|\bbut\b)\s*")
+_SPLIT = re.compile(r"(?<=\?)\s*|\s*(?:,|;|\bthen\b|\band then\b|\band also\b|\balso\b|\bplus\b|\bas well as\b|\band\b|\bbut\b)\s*")
 
 
 @dataclass
@@ -42,6 +43,8 @@ class Clause:
     code: str | None = None
     clarify: str | None = None
     understood: bool = True
+    act: Act = "command"
+    """A question or context never has steps (see :func:`iotlm.agent.understand.frame.speech_act`)."""
 
 
 @dataclass
@@ -112,6 +115,10 @@ class Parser:
             return Parse([Clause(text=text, clarify="I didn't catch a request in that; say what you'd like, for example "
                                                      "\"turn on the kitchen light\"")])
         frames = share_frames(frames)
+        if any(f.act == "question" for f in frames):
+            for f in frames:  # "how bright is it in the bedroom, it felt dim": the complaint explains the question
+                if f.act == "goal" or (f.act == "command" and not (f.named or f.kinds)):
+                    f.act = "context"
         clauses = []
         last = list(recent or [])
         for frame in frames:
@@ -144,8 +151,12 @@ class Parser:
         return " ".join(words)
 
     def _resolve(self, frame: Frame, room: str | None, recent: list[str]) -> Clause:
-        clause = Clause(text=frame.text)
-        if not frame.question and negated(frame.text):
+        clause = Clause(text=frame.text, act=frame.act)
+        if frame.act == "context":  # "I'm doing laundry": nothing to do; its room carries to the next clause
+            return clause
+        if frame.act == "question":
+            frame.intent = "query"  # "what is the maximum brightness ... can reach" asks, it does not dim
+        if not frame.question and frame.act != "question" and negated(frame.text):
             # "don't turn on the light", "nobody needs the lights on": never act on the words left over
             clause.clarify = "That says what not to do, so I left it alone; tell me what you'd like done instead."
             return clause
@@ -182,8 +193,10 @@ class Parser:
         return clause
 
     def _queries(self, clause: Clause, frame: Frame, devices: list[Device]) -> Clause:
+        concept = frame.concept
+        if concept:
+            devices, concept = self._measured(frame, concept, devices)
         for device in devices:
-            concept = frame.concept
             attr = self.index.attribute_for(device, concept, writable=False) if concept else None
             if concept and attr is None and len(devices) > 1:
                 continue
@@ -191,3 +204,19 @@ class Parser:
         if not clause.queries:
             clause.understood = False
         return clause
+
+    def _measured(self, frame: Frame, concept: str, devices: list[Device]) -> tuple[list[Device], str]:
+        """A question about a room's condition is answered from what measures it: the room's temperature sensor,
+        not a heat pump's setpoint; the room's light level when its lights have no brightness to tell."""
+        base = "temperature" if concept == "current_temperature" else concept
+        readings = [d for d in devices if self.index.reading(d, base)]
+        if readings:
+            return readings, concept
+        rooms = frame.rooms or sorted({(d.room or "").lower() for d in devices if d.room})
+        dimmable = any(self.index.attribute_for(d, "brightness", writable=False) for d in devices)
+        about_the_room = not frame.kinds or has(frame.text, "lighting") or not dimmable  # not "how bright is the lamp"
+        if concept == "brightness" and not frame.named and len(rooms) == 1 and about_the_room:
+            light = self.index.room_readings(rooms[0], "illuminance")
+            if light:
+                return [light[0][0]], "illuminance"
+        return devices, concept

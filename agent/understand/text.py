@@ -14,7 +14,8 @@ def normalise(text: str) -> str:
     text = re.sub(r"(\d)\s*°\s*[cf]?", r"\1 degrees", text)
     text = re.sub(r"(\d)\s*k\b", r"\1 kelvin", text)
     text = re.sub(r"\bper cent\b", "percent", text)
-    text = re.sub(r"[^a-z0-9.,;\s'/-]", " ", text)
+    text = re.sub(r"[^a-z0-9.,;?\s'/-]", " ", text)
+    text = re.sub(r"\s*\?[?\s]*", "? ", text)  # a question mark stays, at the end of its clause
     text = re.sub(r"(?<!\d)\.|\.(?!\d)", " ", text)
     text = text.replace("'s ", " ").replace("'", "")
     return re.sub(r"\s+", " ", text).strip()

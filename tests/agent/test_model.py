@@ -164,7 +164,7 @@ def test_a_stuck_model_is_cut_off_the_turn_says_so_and_rules_keep_firing(tmp_pat
                                       "do": [{"device": "hallway.light", "set": {"state": "on"}}]})])
     engine.start()
     answer: list[Any] = []
-    turn = threading.Thread(target=lambda: answer.append(agent.turn("make the place feel like a spa")))
+    turn = threading.Thread(target=lambda: answer.append(agent.turn("make the bedroom feel like a spa")))
     try:
         started = time.monotonic()
         turn.start()
