@@ -19,7 +19,7 @@ Value = bool | int | float | str | list[int] | None
 
 DEVICE_TYPES = frozenset({
     "light", "switch", "fan", "climate", "lock", "cover", "media_player", "vacuum",
-    "sensor", "binary_sensor", "appliance", "humidifier", "heater", "outlet", "other",
+    "sensor", "binary_sensor", "appliance", "humidifier", "heater", "outlet", "valve", "other",
 })
 """The device types iotlm knows; any other type a driver or home file gives is kept as "other"."""
 

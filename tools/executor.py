@@ -25,7 +25,7 @@ from iotlm.policies.config import PolicyConfig
 from iotlm.policies.gate import Gate, compose
 from iotlm.policies.model import Decision, Origin, PolicyContext, Step, User
 from iotlm.tools.context import PUBLISH_PREFIXES, PublishNotAllowed, ToolContext
-from iotlm.tools.device_tools import DeviceOperation, device_operations
+from iotlm.tools.device_tools import DeviceOperation, device_operations, implied_values
 from iotlm.tools.registry import ToolRegistry, UnknownToolError
 
 log = logging.getLogger(__name__)
@@ -177,12 +177,15 @@ class Executor:
         if decision.verdict == "ask":
             return Outcome(step=step, status="needs_confirmation", reason=decision.reason, code=decision.code)
         try:
-            self._connection.command(device.id, {step.attribute: value})
+            # what the value implies (a brightness turns an off light on), unless already on its way
+            implied = {k: v for k, v in implied_values(device, step.attribute, value).items() if self.in_flight(device.id, k) != v}
+            self._connection.command(device.id, {step.attribute: value, **implied})
         except CommandError as exc:
             return Outcome(step=step, status="failed", reason=str(exc), code="command_failed")
         self._note_sent(device.id)
         with self._lock:
-            self._sent_values[(device.id, step.attribute)] = (value, time.monotonic())
+            for attribute, sent_value in ((step.attribute, value), *implied.items()):
+                self._sent_values[(device.id, attribute)] = (sent_value, time.monotonic())
         return None
 
     def _on_change(self, device_id: str, changed: dict[str, Value]) -> None:

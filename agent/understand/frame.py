@@ -37,6 +37,7 @@ class Frame:
     pronoun: bool = False
     question: bool = False
     act: Act = "command"
+    mute: bool | None = None  # "mute" / "unmute"
     """What the clause does: a command or a goal may act; a question and context never do."""
 
 
@@ -56,8 +57,13 @@ def read_frame(text: str, home: Vocabulary) -> Frame:
     asked = text.endswith("?") and not any(text.startswith(verb) for verb, _ in lx.VERBS)  # "turn it on?" is a request
     frame.question = (text.startswith(lx.QUESTION_STARTS) and not text.startswith(("do not ", "does not "))) or asked
     text = text.rstrip("? ")
-    frame.intent = _intent(text, frame.question)
-    verb_phrase = next((p for p, i in lx.VERBS if i == frame.intent and has(text, p)), None)
+    # a device whose name begins with a verb ("Play Corner Light") is a name, not a request to play
+    spoken = text
+    for name in home.names:
+        if name.split(" ", 1)[0] in _VERB_WORDS and has(spoken, name):
+            spoken = blank(spoken, name)
+    frame.intent = _intent(spoken, frame.question)
+    verb_phrase = next((p for p, i in lx.VERBS if i == frame.intent and has(spoken, p)), None)
     _idioms(frame, text)
     _numbers(frame, text)
     _comparatives(frame, text)
@@ -86,6 +92,7 @@ def speech_act(text: str, frame: Frame) -> Act:
 
 
 _COMMAND_IDIOMS = {"lights out", "lights off", "lights on"}
+_VERB_WORDS = {verb.split()[0] for verb, _ in lx.VERBS}
 
 
 def _intent(text: str, question: bool) -> Intent | None:
@@ -111,8 +118,10 @@ def _idioms(frame: Frame, text: str) -> None:
             frame.concept = idiom_concept
             frame.question = False
             break
-    if has(text, "mute") or has(text, "silence"):
-        frame.intent, frame.concept, frame.number = "set", "volume", 0.0
+    if has(text, "unmute"):
+        frame.intent, frame.concept, frame.mute = "set", "volume", False
+    elif has(text, "mute") or has(text, "silence"):
+        frame.intent, frame.concept, frame.number, frame.mute = "set", "volume", 0.0, True
 
 
 def _numbers(frame: Frame, text: str) -> None:
@@ -193,8 +202,9 @@ def _places(frame: Frame, text: str, home: Vocabulary, verb_phrase: str | None, 
             frame.rooms.append(home.rooms[phrase])
             taken = blank(taken, phrase)
     for floor in set(home.floors.values()):
-        if has(text, floor):
-            frame.rooms += [r for r, f in home.floors.items() if f == floor]
+        said = (floor, *next((ws for ws in lx.FLOOR_WORDS.values() if floor in ws), ()))
+        if any(has(text, w) for w in said):
+            frame.rooms += [r for r, f in home.floors.items() if f == floor and r not in frame.rooms]
     _kinds(frame, taken, home, several_words=False)
     frame.plural = frame.plural or any(has(text, w) for w in lx.ALL_WORDS)
     if not frame.rooms:

@@ -39,6 +39,10 @@ DEVICE_KINDS: dict[str, tuple[str, ...]] = {
     "dishwasher": ("dishwasher",),
     "sensor": ("sensor", "sensors"),
     "camera": ("camera", "cameras"),
+    "valve": ("valve", "valves", "water valve", "gas valve", "tap"),
+    "window": ("window", "windows", "skylight"),
+    "dryer": ("dryer", "tumble dryer", "clothes dryer"),
+    "fridge": ("fridge", "refrigerator", "freezer"),
 }
 
 # Which registry device types each kind can name (names and aliases match directly too).
@@ -48,6 +52,7 @@ KIND_TYPES: dict[str, tuple[str, ...]] = {
     "curtain": ("cover",), "blinds": ("cover",), "cover": ("cover",), "garage_door": ("cover",),
     "lock": ("lock",), "vacuum": ("vacuum",), "humidifier": ("humidifier",), "dehumidifier": ("humidifier",),
     "plug": ("outlet", "switch"), "switch": ("switch", "outlet"), "sensor": ("sensor", "binary_sensor"),
+    "valve": ("valve",),
 }
 
 # Attribute concepts: the attribute names a device may use for it, and the words for it.
@@ -182,7 +187,10 @@ VERBS: list[tuple[str, Intent]] = sorted([
     ("turn of", "off"), ("kill", "off"), ("disable", "off"), ("deactivate", "off"), ("cut off", "off"), ("turn it off", "off"),
     ("unlock", "unlock"), ("lock", "lock"), ("open", "open"), ("close", "close"), ("shut", "close"),
     ("draw", "close"), ("play", "play"), ("resume", "play"), ("pause", "pause"), ("stop", "stop"), ("start", "start"),
-    ("dock", "dock"), ("recharge", "dock"), ("charge", "dock"), ("go home", "dock"), ("pack", "pack"), ("empty", "pack"), ("take out", "pack"),
+    ("dock", "dock"), ("recharge", "dock"), ("charge", "dock"), ("go home", "dock"), ("back to its base", "dock"),
+    ("back to base", "dock"), ("return to base", "dock"), ("return to its base", "dock"), ("back to the dock", "dock"),
+    ("back to its dock", "dock"), ("return to the dock", "dock"), ("back to its charger", "dock"),
+    ("pack", "pack"), ("empty", "pack"), ("take out", "pack"),
     ("set", "set"), ("change", "set"), ("adjust", "set"), ("make", "set"), ("put", "set"), ("configure", "set"),
     ("modify", "set"), ("switch", "set"), ("turn", "set"), ("select", "set"), ("tune", "set"), ("bring", "set"),
     ("increase", "up"), ("raise", "up"), ("turn up", "up"), ("crank up", "up"), ("bump up", "up"), ("boost", "up"),
@@ -239,3 +247,9 @@ CONTEXT = re.compile(
     r"currently|now|probably|actually))* (?:thinking|about to|going|planning|doing|heading|head|trying|getting|cooking|"
     r"working|reading|watching|leaving|coming|off to|out|busy|done|finished|having|making|baking|washing)\b")
 """What the person is doing or about to do ("I'm doing laundry"): context for the next clause, never a command."""
+
+FLOOR_WORDS: dict[str, tuple[str, ...]] = {
+    "upstairs": ("first floor", "1st floor", "second floor", "2nd floor", "upper floor", "top floor", "upstairs", "level 1"),
+    "downstairs": ("ground floor", "main floor", "downstairs", "lower floor", "level 0"),
+}
+"""What people call a floor -> the names a home file may give it ("the upstairs lights" on the "first floor")."""

@@ -15,6 +15,8 @@ from iotlm.tools.device_tools import STATE_VERBS
 def step_for(frame: Frame, device: Device, home: HomeIndex, *, several: bool) -> Step | str | None:
     """The step that does what ``frame`` asks of ``device``; a refusal (str) when the device cannot; None when the
     frame asks nothing of it (``several``: one of several devices, where one that lacks the attribute is skipped)."""
+    if frame.mute is not None:
+        return _mute(device, frame.mute, home)
     intent = frame.intent
     has_value = frame.number is not None or frame.word_value is not None or frame.extreme is not None
     # "open the blinds to 40%" / "turn on the light at 30%" are set operations
@@ -47,6 +49,12 @@ def state_step(device: Device, intent: str) -> Step | str:
     """on/off, lock/unlock, open/close, play/pause...: the state option that fulfils ``intent``, or why none does."""
     state = device.attributes.get("state")
     targets = lx.STATE_TARGETS[intent]
+    position = device.attributes.get("position")
+    if intent in ("open", "close") and (state is None or not state.options) and position is not None and position.writable:
+        # blinds that report only a position: open is all the way up, close all the way down
+        end = tidy(position.max if position.max is not None else 100) if intent == "open" else tidy(position.min or 0)
+        return Step(tool=f"{device.id}.set_position", device_id=device.id, operation="set_position", attribute="position",
+                    value=end)
     if state is None or not state.options:
         return f"the {device.name} can't be {lx.DONE_WORDS.get(intent, intent)}"
     options = [str(o) for o in state.options]
@@ -76,6 +84,9 @@ def _option(frame: Frame, intent: Intent | None, attr: Attribute) -> Value:
             return option
     if frame.word_value and frame.word_value in [str(o) for o in options]:
         return frame.word_value
+    named = next((o for o in options if isinstance(o, str) and o.lower() == intent), None)
+    if intent in ("up", "down") and named is not None:
+        return named  # "raise the swing": the option called "up", not the next one in the list
     if intent in ("up", "down") and attr.value in options:
         by = int(frame.number) if frame.number is not None and frame.by and 0 < frame.number < len(options) else 1
         index = options.index(attr.value) + (by if intent == "up" else -by)
@@ -91,6 +102,8 @@ def _number(frame: Frame, intent: Intent | None, attr: Attribute, name: str) -> 
     low = attr.min if attr.min is not None else 0.0
     high = attr.max if attr.max is not None else 100.0
     if (frame.extreme and intent not in ("up", "down")) or (frame.extreme and frame.number is None):
+        if frame.extreme == "min" and name == "brightness" and low <= 0:
+            return tidy(attr.step or 1)  # the lowest brightness that keeps the light on, not off
         return tidy(high if frame.extreme == "max" else low)
     if name.startswith("color_temp") and frame.word_value in lx.COLOR_TEMPS_K:
         return kelvin_to_mired(lx.COLOR_TEMPS_K[frame.word_value])
@@ -120,3 +133,17 @@ def _relative(intent: str, number: float | None, attr: Attribute, name: str, low
         result = current + step if intent == "up" else current - step
         return tidy(max(low, min(high, result)))  # "a bit brighter" stops at the end of the range
     return tidy(current + number if intent == "up" else current - number)
+
+
+def _mute(device: Device, mute: bool, home: HomeIndex) -> Step | str | None:
+    """A device with its own mute is muted or unmuted; one without is muted by its volume at 0, and cannot be
+    unmuted (its old volume is unknown), which is said."""
+    muted = device.attributes.get("muted")
+    if muted is not None and muted.writable:
+        return Step(tool=f"{device.id}.set_muted", device_id=device.id, operation="set_muted", attribute="muted", value=mute)
+    volume = home.attribute_for(device, "volume", writable=True)
+    if volume is None:
+        return None
+    if mute:
+        return Step(tool=f"{device.id}.set_volume", device_id=device.id, operation="set_volume", attribute=volume, value=0)
+    return f"the {device.name} has no mute to undo; say the volume you want, e.g. \"set the volume to 30%\""

@@ -50,7 +50,7 @@ def test_multi_device_and_relative(agent: Agent, stack: Stack) -> None:
     result = agent.turn("dim the living room to 30% and turn the tv volume up by 10")
     assert [(a["device_id"], a["value"], a["status"]) for a in result.actions] == [
         ("living_room.ceiling_light", 30, "done"), ("living_room.floor_lamp", 76, "done"), ("living_room.tv", 30, "done")]
-    assert received(stack) == [("living_room.ceiling_light", {"brightness": 30}), ("living_room.floor_lamp", {"brightness": 76}),
+    assert received(stack) == [("living_room.ceiling_light", {"brightness": 30}), ("living_room.floor_lamp", {"brightness": 76, "state": "ON"}),
                                ("living_room.tv", {"volume": 30})]
 
 

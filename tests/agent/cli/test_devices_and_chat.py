@@ -175,7 +175,7 @@ def test_call_and_audit_from_the_command_line(broker: EmbeddedBroker, home: Home
                                          "run again with --yes to confirm"]
     assert bad.returncode == 2
     assert bad.stderr.strip() == "iotlm: error: kitchen.light.set_brightness: argument 'value' got 400; allowed: a number in 0..100 %"
-    assert [(c.device_id, json.loads(c.payload)) for c in sim.commands] == [("kitchen.light", {"brightness": 40})]
+    assert [(c.device_id, json.loads(c.payload)) for c in sim.commands] == [("kitchen.light", {"brightness": 40, "state": "ON"})]
 
     audit = _iotlm("audit", "--json", env=env)
     assert audit.returncode == 0, audit.stderr
