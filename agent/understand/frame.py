@@ -222,7 +222,7 @@ def _kinds(frame: Frame, taken: str, home: Vocabulary, *, several_words: bool) -
             if several_words and phrase in home.names:  # a general phrase that is also a device's name or alias
                 frame.soft_named += sorted(home.proper.get(phrase) or home.names[phrase])
             frame.kinds.append(kind)
-            frame.plural = frame.plural or (phrase.endswith("s") and not phrase.endswith("ss"))
+            frame.plural = frame.plural or (phrase.endswith("s") and not phrase.endswith("ss") and phrase not in lx.PLURALIA)
             taken = blank(taken, phrase)
     return taken
 

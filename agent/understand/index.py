@@ -254,7 +254,7 @@ class HomeIndex:
             return "brightness"
         if types & {"media_player"} or kinds & {"tv", "media_player"}:
             return "volume"
-        for kind, concept in (("cover", "position"), ("climate", "temperature"), ("fan", "speed")):
+        for kind, concept in (("cover", "position"), ("valve", "position"), ("climate", "temperature"), ("fan", "speed")):
             if kind in types:
                 return concept
         if kinds & {"humidifier", "dehumidifier", "aromatherapy"}:

@@ -253,3 +253,6 @@ FLOOR_WORDS: dict[str, tuple[str, ...]] = {
     "downstairs": ("ground floor", "main floor", "downstairs", "lower floor", "level 0"),
 }
 """What people call a floor -> the names a home file may give it ("the upstairs lights" on the "first floor")."""
+
+PLURALIA = frozenset({"blinds", "curtains", "drapes", "shades", "shutters"})
+"""Nouns that are plural in form but name one device ("close the blinds" is one set of blinds, not every one)."""

@@ -132,7 +132,7 @@ def _relative(intent: str, number: float | None, attr: Attribute, name: str, low
         step = attr.step or (1.0 if (attr.unit or "").startswith("°") or name.endswith("temperature") else max(1.0, (high - low) / 10))
         result = current + step if intent == "up" else current - step
         return tidy(max(low, min(high, result)))  # "a bit brighter" stops at the end of the range
-    return tidy(current + number if intent == "up" else current - number)
+    return tidy(max(low, min(high, current + number if intent == "up" else current - number)))  # stops at the ends
 
 
 def _mute(device: Device, mute: bool, home: HomeIndex) -> Step | str | None:

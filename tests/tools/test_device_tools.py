@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from iotlm.device_drivers.home import load_home
+from iotlm.device_drivers.model import Device
 from iotlm.tools.device_tools import device_operations
 from iotlm.tools.registry import ToolInputError
 from tests.conftest import EXAMPLE_HOME
@@ -59,3 +60,23 @@ def test_bad_input_to_device_tools(operation: str, args: dict[str, object], mess
 def test_options_are_canonicalised_in_the_step() -> None:
     op = next(o for o in device_operations(HOME["bedroom.fan"]) if o.operation == "set_speed")
     assert op.step(HOME["bedroom.fan"], {"value": "HIGH"}).value == "high"
+
+
+def test_what_a_value_implies_for_the_state() -> None:
+    from iotlm.tools.device_tools import implied_values
+
+    light = Device.model_validate({"id": "l", "name": "l", "attributes": {
+        "state": {"value": "off", "options": ["on", "off"]}, "brightness": {"value": 0, "min": 0, "max": 254}}})
+    assert implied_values(light, "brightness", 120) == {"state": "on"}
+    assert implied_values(light, "brightness", 0) == {}  # dimming to 0 does not turn it on
+    assert implied_values(light, "state", "on") == {}
+    light.attributes["state"].value = "on"
+    assert implied_values(light, "brightness", 120) == {}  # already on
+    cover = Device.model_validate({"id": "c", "name": "c", "attributes": {
+        "state": {"value": "closed", "options": ["open", "closed"]}, "position": {"value": 0, "min": 0, "max": 100}}})
+    assert implied_values(cover, "position", 40) == {"state": "open"}
+    assert implied_values(cover, "position", 0) == {}
+    cover.attributes["state"].value = "open"
+    assert implied_values(cover, "position", 0) == {"state": "closed"}
+    blinds = Device.model_validate({"id": "b", "name": "b", "attributes": {"position": {"value": 0, "min": 0, "max": 100}}})
+    assert implied_values(blinds, "position", 40) == {}  # no state to follow
