@@ -18,6 +18,7 @@ from typing import Any
 from iotlm.agent.llm.backend import Model, ModelUnavailable
 from iotlm.agent.llm.grammar import grammar_for, parse_calls
 from iotlm.agent.understand import Parser, normalise
+from iotlm.agent.understand import lexicon as lx
 from iotlm.device_drivers.model import AttributeError_, Device, describe_device
 from iotlm.policies.model import Step
 from iotlm.tools.device_tools import device_operations
@@ -85,6 +86,9 @@ class LLMPlanner:
         # only what the words point at (a name, a kind, a room, what it does) may reach the model: it chooses among
         # these, it never finds a device of its own
         scored = [(s, i, d) for s, i, d in scored if _grounded(d, frame, parser)]
+        if frame.act == "goal":  # "the bedroom feels damp": only what can change the humidity, never the light
+            serving = lx.GOAL_KINDS.get(frame.goal or "", frozenset())
+            scored = [(s, i, d) for s, i, d in scored if parser.index.device_kinds.get(d.id, set()) & serving]
         matched = [d for s, _, d in scored[: self.top_k] if s > 0]
         if self.retriever is not None:  # the embedding memory: devices near in meaning, not only in words
             try:
@@ -111,6 +115,10 @@ class LLMPlanner:
     def plan(self, text: str, parser: Parser) -> PlanResult:
         devices = self.relevant(text, parser)
         if not devices:
+            frame = parser.read(text)
+            if frame.act == "goal" and frame.goal:
+                where = f"in the {' or '.join(frame.rooms)}" if frame.rooms else "here"
+                return PlanResult(clarify=f"Nothing {where} can change the {frame.goal}.")
             return PlanResult(clarify="I don't know which device you mean.")
         try:
             completion = self.model.complete(self.prompt(text, devices), grammar=grammar_for(devices), max_tokens=self.max_tokens)

@@ -38,6 +38,8 @@ class Frame:
     question: bool = False
     act: Act = "command"
     mute: bool | None = None  # "mute" / "unmute"
+    goal: str | None = None
+    """For a goal, the condition it is about (temperature, humidity, light, volume, air)."""
     """What the clause does: a command or a goal may act; a question and context never do."""
 
 
@@ -75,6 +77,8 @@ def read_frame(text: str, home: Vocabulary) -> Frame:
     _places(frame, text, home, verb_phrase, attribute_phrase)
     frame.pronoun = any(has(text, p) for p in lx.PRONOUNS) and not re.search(r"\b(it|that) (is|was|s)\b|^its\b", text)
     frame.act = speech_act(text, frame)
+    if frame.act == "goal":
+        frame.goal = next((g for g, words in lx.GOALS.items() if any(has(text, w) for w in words)), None)
     if frame.act == "question":  # "... and was wondering how warm it is" asks as much as "how warm is it"
         frame.question, frame.intent = True, "query"
     return frame

@@ -237,8 +237,9 @@ EMBEDDED_QUESTION = re.compile(
 """A question inside a longer clause ("... and was wondering how warm it is")."""
 
 COMPLAINT = re.compile(
-    r"\b(?:too|so|very|quite|really|a bit|a little|rather|pretty|super|way too|freezing|boiling)\s+"
-    r"(?:warm|hot|cold|chilly|dark|dim|bright|loud|noisy|quiet|dry|humid|damp|stuffy|dusty|smoky)\b|"
+    r"\b(?:too|so|very|quite|really|a bit|a little|rather|pretty|super|way too|freezing|boiling|feels?|feeling|"
+    r"getting|gets|got|seems?|is|are)\s+(?:a bit |a little |really |quite |so |too |very |rather )?"
+    r"(?:warm|hot|cold|chilly|dark|dim|bright|loud|noisy|quiet|dry|humid|damp|muggy|stuffy|dusty|smoky)\b|"
     r"\b(?:can ?t|cannot|can not|barely|hardly) (?:see|hear|sleep|breathe)\b|\bneed more (?:light|air)\b")
 """A complaint about a room, which is a goal ("it's too warm in here", "I can barely see")."""
 
@@ -256,3 +257,25 @@ FLOOR_WORDS: dict[str, tuple[str, ...]] = {
 
 PLURALIA = frozenset({"blinds", "curtains", "drapes", "shades", "shutters"})
 """Nouns that are plural in form but name one device ("close the blinds" is one set of blinds, not every one)."""
+
+GOALS: dict[str, tuple[str, ...]] = {
+    "temperature": ("warm", "hot", "cold", "chilly", "freezing", "boiling"),
+    "humidity": ("dry", "humid", "damp", "muggy"),
+    "light": ("dark", "dim", "bright", "see"),
+    "volume": ("loud", "noisy", "quiet", "hear"),
+    "air": ("stuffy", "dusty", "smoky", "breathe"),
+}
+"""A complaint's words -> the condition it is about."""
+
+GOAL_KINDS: dict[str, frozenset[str]] = {
+    "temperature": frozenset({"heater", "air_conditioner", "thermostat", "fan"}),
+    "humidity": frozenset({"humidifier", "dehumidifier"}),
+    "light": frozenset({"light", "blinds", "curtain", "cover"}),
+    "volume": frozenset({"tv", "media_player"}),
+    "air": frozenset({"air_purifier", "fan", "window"}),
+}
+"""The kinds of device that can serve a goal about a condition: only these may act on it (the effect model of the
+sensor-context work refines which way)."""
+
+COMMON_WORDS = COMMON_WORDS | {w for words in GOALS.values() for w in words} | {"stuffy", "dusty", "smoky", "muggy"}
+# (a complaint's words are never typos of a device word: "damp" is not "lamp")

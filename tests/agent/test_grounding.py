@@ -149,3 +149,22 @@ def test_questions_about_a_room_are_answered_from_what_measures_it(gstack: Stack
     lux = home["bathroom.light_sensor"]["attributes"]["illuminance"]["value"]
     assert warm == f"The living room Climate Sensor: temperature {temperature} °C."  # not the heat pump's setpoint
     assert bright == f"The bathroom Light Sensor: illuminance {lux} lx."
+
+
+@pytest.mark.parametrize(("text", "acted", "reply"), [
+    ("The bathroom is so dry", [], "Nothing in the bathroom can change the humidity."),
+    ("it's really stuffy in the office", [], "Nothing in the office can change the air."),
+    ("the bedroom feels damp today", [], None),  # "damp" is not a typo of "lamp"; only a humidifier may be chosen
+    ("The living room is a bit too warm", ["living_room.heat_pump"], None),  # the fast path: the room's heat pump
+])
+def test_a_goal_acts_only_through_what_serves_it_in_its_room(gstack: Stack, tmp_path: Path, text: str, acted: list[str],
+                                                           reply: str | None) -> None:
+    model = ScriptedModel(lambda prompt: ("kitchen.light_1.turn_on(); bathroom.dryer.turn_off(); bedroom.light_1.turn_on()", 0.99))
+    agent = Agent(_runtime(gstack, tmp_path), model=model)
+    result = agent.turn(text)
+    agent.close()
+    assert sorted({c.device_id for c in gstack.sim.commands}) == acted, result.reply
+    if reply is not None:
+        assert result.reply == reply
+    for prompt in model.prompts:  # whatever reached the model serves the goal: no light, no dryer
+        assert "kitchen.light_1" not in prompt and "bathroom.dryer" not in prompt and "bedroom.light_1 =" not in prompt
