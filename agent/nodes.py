@@ -56,6 +56,7 @@ def understand(state: AgentState, deps: Deps) -> dict[str, Any]:
     if answer is not None:
         return {**fresh, "answers": [answer]}
     parse = deps.parser().parse(text, room=state.get("room"), recent=state.get("recent") or [])
+    several = len(parse.clauses) > 1  # then each refusal and question back says which part of the sentence it answers
     for clause in parse.clauses:
         if not clause.understood and clause.act == "question":
             # a question never reaches the planner or a preference: nothing may change because of it
@@ -71,9 +72,10 @@ def understand(state: AgentState, deps: Deps) -> dict[str, Any]:
         fresh["steps"] += [s.model_dump() for s in clause.steps]
         fresh["queries"] += [{"device_id": q.device_id, "attribute": q.attribute} for q in clause.queries]
         if clause.refusal:
-            fresh["refused"].append({"text": clause.text, "reason": clause.refusal, "code": clause.code or "refused"})
+            fresh["refused"].append({"text": clause.text, "reason": clause.refusal, "code": clause.code or "refused",
+                                     "name_clause": several})
         if clause.clarify:
-            fresh["clarify"].append(clause.clarify)
+            fresh["clarify"].append(f'About "{clause.text}": {clause.clarify}' if several else clause.clarify)
         if not clause.understood:
             fresh["unparsed"].append(clause.text)
     return fresh

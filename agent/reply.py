@@ -73,7 +73,8 @@ def compose(outcomes: list[dict[str, Any]], refused: list[dict[str, str]], queri
         device = devices.get(q["device_id"])
         parts.append(sentence(_answer(device, q["device_id"], q.get("attribute"), repeated)))
     for r in refused:
-        parts.append(sentence(f"I can't do that: {r['reason']}" if r.get("code") != "not_confirmed" else r["reason"]))
+        what = f'"{r["text"]}"' if r.get("name_clause") else "that"
+        parts.append(sentence(f"I can't do {what}: {r['reason']}" if r.get("code") != "not_confirmed" else r["reason"]))
     for p in pending or []:
         device = devices.get(p.get("device_id") or "")
         action = (p.get("operation") or "change").replace("_", " ")
