@@ -86,10 +86,11 @@ def read_frame(text: str, home: Vocabulary) -> Frame:
 
 def speech_act(text: str, frame: Frame) -> Act:
     """Question, goal (a complaint about a room), context (what the person is doing) or command."""
+    if lx.CONTEXT.search(text) and not re.search(r"\b(?:want|need|would like|like|wish)\b", text) and not (
+            lx.EMBEDDED_QUESTION.search(text)):
+        return "context"  # before questions: "we're done for the night" starts like "were the lights on"
     if frame.question or lx.EMBEDDED_QUESTION.search(text):
         return "question"
-    if lx.CONTEXT.search(text) and not re.search(r"\b(?:want|need|would like|like|wish)\b", text):
-        return "context"
     if lx.COMPLAINT.search(text) or any(has(text, idiom) for idiom in lx.IDIOMS if idiom not in _COMMAND_IDIOMS):
         return "goal"
     return "command"
@@ -178,6 +179,8 @@ def _concept(frame: Frame, text: str) -> str | None:
         if concept in ("contact", "occupancy") and not frame.question:
             continue
         for word in attr_words:
+            if word in lx.QUESTION_ONLY_WORDS and not frame.question:
+                continue  # "is it dark in here?" asks the light level; "it's too dark" is a complaint, not a brightness
             if word not in lx.AMBIGUOUS and has(text, word) and (best is None or len(word) > best[1]):
                 best = (concept, len(word))
     if frame.concept is None and best is not None:
@@ -243,7 +246,7 @@ def share_frames(frames: list[Frame]) -> list[Frame]:
             frame.act = "context"  # "I'm doing some laundry and then a quick wash"
         if frame.intent is None and i > 0 and (has_target or frame.rooms or frame.number is not None):
             _from_previous(frame, frames[i - 1])
-        if not frame.rooms and not (frame.kinds or frame.named) and i > 0 and has(frame.text, "there"):
+        if not frame.rooms and i > 0 and re.search(r"\b(?:in|over|up|down)? ?there\??$|\bin there\b", frame.text):
             frame.rooms = next((list(f.rooms) for f in reversed(frames[:i]) if f.rooms), [])  # "... in there"
         if frame.rooms and not (frame.kinds or frame.named) and i + 1 < len(frames):
             _from_next(frame, frames[i + 1])

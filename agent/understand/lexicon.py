@@ -58,7 +58,7 @@ KIND_TYPES: dict[str, tuple[str, ...]] = {
 # Attribute concepts: the attribute names a device may use for it, and the words for it.
 ATTRIBUTES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "brightness": (("brightness", "level", "dimmer"),
-                   ("brightness", "bright", "brighter", "brightest", "dim", "dimmer", "dimmed", "light level", "luminosity")),
+                   ("brightness", "bright", "brighter", "brightest", "dim", "dimmer", "dimmed", "dark", "light level", "luminosity")),
     "color": (("color", "colour", "rgb", "color_xy"), ("color", "colour", "colored", "coloured")),
     "color_temp": (("color_temp", "color_temperature", "colour_temperature", "white"),
                    ("color temperature", "colour temperature", "kelvin", "warm white", "cool white", "white balance")),
@@ -67,6 +67,8 @@ ATTRIBUTES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
                     ("temperature", "temp", "warmer", "cooler", "colder", "hotter", "heat up", "cool down", "warm", "setpoint")),
     "current_temperature": (("current_temperature", "local_temperature", "temperature"), ("temperature", "temp", "how warm", "how cold", "how hot")),
     "humidity": (("humidity",), ("humidity", "humid")),
+    "air_quality": (("pm25", "pm2_5", "pm10", "co2", "voc"),
+                    ("air quality", "pm10", "pm 10", "pm2.5", "pm25", "particulates", "co2", "carbon dioxide", "air like")),
     "position": (("position", "degree", "level", "openness"),
                  ("position", "degree", "angle", "openness", "open", "halfway", "half way", "percent open")),
     "speed": (("speed", "fan_speed", "percentage"), ("speed", "fan speed", "faster", "slower")),
@@ -231,7 +233,8 @@ NOT_NEGATION = re.compile(r"\b(cant|cannot|can not) (see|hear|sleep)\b|\bnot (wa
 Act = Literal["command", "question", "goal", "context"]
 
 EMBEDDED_QUESTION = re.compile(
-    r"\b(?:wonder|wondering|curious|like to know|want to know|do you know|let me know|tell me)\b|"
+    r"\b(?:wonder|wondering|curious|(?:like|love|want|need) to know|do you know|happen to know|any idea|let me know|"
+    r"tell me)\b|"
     r"\bhow (?:bright|dark|dim|warm|cold|hot|cool|chilly|humid|damp|dry|loud|noisy|quiet|stuffy|much|many|long|high|low)\b|"
     r"\bwhat (?:is|are|was|were|s)\b|\bwhether\b|\bis it (?:pleasant|ok|okay|warm|cold|hot|bright|dark|dim|humid|dry|on|off)\b")
 """A question inside a longer clause ("... and was wondering how warm it is")."""
@@ -279,3 +282,6 @@ sensor-context work refines which way)."""
 
 COMMON_WORDS = COMMON_WORDS | {w for words in GOALS.values() for w in words} | {"stuffy", "dusty", "smoky", "muggy"}
 # (a complaint's words are never typos of a device word: "damp" is not "lamp")
+
+QUESTION_ONLY_WORDS = frozenset({"dark"})
+"""Attribute words that name the attribute only in a question."""

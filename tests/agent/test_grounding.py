@@ -39,6 +39,10 @@ QUESTIONS = [
     "I wonder what the humidity is in the bedroom, it feels dry",
     "what's the air like in the office",
     "tell me how warm the kitchen is and how humid the bathroom is",
+    "I'd love to know the temperature in the office right now",
+    "what's the pm10 in the living room, the air feels stuffy",
+    "Hey, is it dark in the bathroom?",
+    "do you happen to know if the bedroom light 1 is still on? we're done for the night",
 ]
 
 
@@ -168,3 +172,16 @@ def test_a_goal_acts_only_through_what_serves_it_in_its_room(gstack: Stack, tmp_
         assert result.reply == reply
     for prompt in model.prompts:  # whatever reached the model serves the goal: no light, no dryer
         assert "kitchen.light_1" not in prompt and "bathroom.dryer" not in prompt and "bedroom.light_1 =" not in prompt
+
+
+def test_air_quality_and_darkness_questions_read_the_rooms_sensors(gstack: Stack, tmp_path: Path) -> None:
+    agent = Agent(_runtime(gstack, tmp_path), model=_acting_model())
+    air = agent.turn("what is the air like in the office?").reply
+    dark = agent.turn("is it dark in the bathroom?").reply
+    agent.close()
+    home = {d["id"]: d for d in json.loads(HOME.read_text())["devices"]}
+    pm10 = home["office.air_sensor"]["attributes"]["pm10"]["value"]
+    lux = home["bathroom.light_sensor"]["attributes"]["illuminance"]["value"]
+    assert air == f"The office Air Quality Sensor: pm10 {pm10} µg/m³."
+    assert dark == f"The bathroom Light Sensor: illuminance {lux} lx."
+    assert gstack.sim.commands == []
