@@ -124,16 +124,23 @@ def device_operations(device: Device) -> list[DeviceOperation]:
     return ops
 
 
+def implied_state(device: Device, attribute: str, value: Value) -> Value:
+    """The state a value implies on this device: "on" for a brightness above 0 (on a device that can be on), "open" or
+    "closed" for a cover's position; None when it implies none."""
+    state = device.attributes.get("state")
+    if state is None or not state.writable or attribute == "state" or not isinstance(value, int | float) or isinstance(value, bool):
+        return None
+    options = [str(o) for o in state.options or []]
+    if attribute == "brightness" and value > 0 and "on" in options:
+        return "on"
+    if attribute == "position" and {"open", "closed"} <= set(options):
+        return "open" if value > 0 else "closed"
+    return None
+
+
 def implied_values(device: Device, attribute: str, value: Value) -> dict[str, Value]:
     """What a command on ``attribute`` also means for the device's state, sent with it: a brightness above 0 turns an
     off light on; a cover's position opens it (above 0) or closes it (at 0). Empty when nothing else follows."""
     state = device.attributes.get("state")
-    if state is None or not state.writable or attribute == "state" or not isinstance(value, int | float) or isinstance(value, bool):
-        return {}
-    options = [str(o) for o in state.options or []]
-    if attribute == "brightness" and value > 0 and "on" in options and state.value != "on":
-        return {"state": "on"}
-    if attribute == "position" and {"open", "closed"} <= set(options):
-        wanted = "open" if value > 0 else "closed"
-        return {} if state.value == wanted else {"state": wanted}
-    return {}
+    implied = implied_state(device, attribute, value)
+    return {"state": implied} if implied is not None and state is not None and state.value != implied else {}

@@ -16,9 +16,9 @@ from typing import Any
 from iotlm.agent.bench.harness import BenchHome, open_home
 from iotlm.device_drivers.base import CodecError
 from iotlm.device_drivers.home import Home, homebench_home
-from iotlm.device_drivers.model import Value
+from iotlm.device_drivers.model import Device, Value
 from iotlm.device_drivers.zigbee2mqtt import codec as z2m_codec
-from iotlm.tools.device_tools import STATE_VERBS
+from iotlm.tools.device_tools import STATE_VERBS, implied_state
 
 CATEGORY_OF = {"normal": "VS", "unexist_device": "IS", "unexist_attribute": "IS"}
 CATEGORY_NAMES = {"VS": "valid single", "IS": "invalid single", "VM": "valid multi", "IM": "invalid multi", "MM": "mixed multi"}
@@ -157,7 +157,7 @@ def run_case(bench: BenchHome, case: dict[str, Any], quirk: bool) -> HBResult:
             values = z2m_codec.decode_state(wire, json.loads(received.payload)) if wire else {}
         except (ValueError, CodecError):
             values = {}
-        ours += [call_for(device_id, attr, value) for attr, value in without_implied(values).items()]
+        ours += [call_for(device_id, attr, value) for attr, value in (without_implied(wire, values) if wire else values).items()]
     ours += [call_for(a["device_id"], a["attribute"], a["value"]) for a in result.actions if a["status"] == "already"]
     ours += ["error_input"] * len({r["text"] for r in result.refused})
     gold = split_calls(case["output"])
@@ -167,14 +167,12 @@ def run_case(bench: BenchHome, case: dict[str, Any], quirk: bool) -> HBResult:
     return out
 
 
-def without_implied(values: dict[str, Any]) -> dict[str, Any]:
+def without_implied(device: Device, values: dict[str, Any]) -> dict[str, Any]:
     """One operation's payload, less the state it implies (a brightness sent with "on", a position with "open"): that
     state is part of the operation, as HomeBench counts calls, not a call of its own."""
-    state = values.get("state")
-    brightness, position = values.get("brightness"), values.get("position")
-    implied = (state == "on" and isinstance(brightness, int | float) and brightness > 0) or (
-        isinstance(position, int | float) and state == ("open" if position > 0 else "closed"))
-    return {k: v for k, v in values.items() if k != "state"} if implied else values
+    if "state" in values and any(implied_state(device, a, v) == values["state"] for a, v in values.items() if a != "state"):
+        return {k: v for k, v in values.items() if k != "state"}
+    return values
 
 
 def refuses_supported(home: Home, gold: list[str], ours: list[str]) -> bool:
