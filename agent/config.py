@@ -53,6 +53,9 @@ class Settings(BaseModel):
     """A question waiting for yes or no expires after this many seconds; a yes after that confirms nothing."""
     keep_history_days: float = Field(default=90.0, gt=0)
     """Device state history older than this is deleted (at start and every few hours while running)."""
+    comfort: dict[str, list[float | None]] = Field(default_factory=dict)
+    """Comfort bands of the room conditions, [low, high] by condition (``temperature = [19, 23]``), or by condition and
+    room or activity (``"illuminance.work" = [400, 800]``); the defaults are in :mod:`iotlm.agent.conditions`."""
 
     @field_validator("broker")
     @classmethod
@@ -63,6 +66,17 @@ class Settings(BaseModel):
             except BrokerURLError as exc:
                 raise ValueError(str(exc)) from exc
         return v or None
+
+    @field_validator("comfort")
+    @classmethod
+    def _comfort(cls, v: dict[str, list[float | None]]) -> dict[str, list[float | None]]:
+        from iotlm.agent.conditions import CONDITIONS, Bands
+
+        for key in v:
+            if key.split(".", 1)[0] not in CONDITIONS:
+                raise ValueError(f"{key!r} is not a room condition; use one of {', '.join(CONDITIONS)}")
+        Bands(v)  # each band is [low, high]
+        return v
 
 
 def load_settings(flags: dict[str, Any] | None = None, *, config_file: Path | None = None,

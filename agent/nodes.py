@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Literal
 
 from langgraph.types import interrupt
 
 from iotlm.agent import recall
+from iotlm.agent.conditions import Bands, RoomConditions
+from iotlm.agent.effects import DEFAULT_EFFECTS, Effect
+from iotlm.agent.goals import plan_goal
+from iotlm.agent.situations import Situations, taught
 from iotlm.agent.llm.planner import LLMPlanner
 from iotlm.agent.reply import compose, label
 from iotlm.agent.state import AgentState
@@ -30,6 +35,25 @@ class Deps:
     """The memory store (history, turns, episodes, memories), or None."""
     memory: Callable[[], Any] = lambda: None
     """The embedding memory, or None."""
+    bands: Bands = field(default_factory=Bands)
+    """Comfort bands of the room conditions."""
+    effects: tuple[Effect, ...] = DEFAULT_EFFECTS
+    """The effect model: which device moves which condition (the built-ins and the plugins')."""
+    situations: Situations | None = None
+    """"I'm leaving", "movie time", ...: the built-in, plugin and user situations."""
+
+    def conditions(self) -> RoomConditions:
+        return RoomConditions(self.parser().index.devices.values(), bands=self.bands, store=self.store(), clock=self.executor.now)
+
+
+def daylight(conditions: RoomConditions, now: datetime) -> bool:
+    """Whether there is daylight to let in: an outdoor light sensor says so, else the time of day (07:00-19:00)."""
+    for room in conditions.rooms():
+        if any(w in room for w in ("outdoor", "outside", "garden", "yard", "exterior")):
+            reading = conditions.read(room, "illuminance")
+            if reading is not None:
+                return reading.value >= 1000
+    return 7 <= now.hour < 19
 
 
 def is_yes(answer: Any) -> bool:
@@ -42,12 +66,19 @@ def understand(state: AgentState, deps: Deps) -> dict[str, Any]:
     text = (state.get("utterance") or "").strip()
     fresh: dict[str, Any] = {"tier": "fast", "steps": [], "queries": [], "refused": [], "clarify": [], "unparsed": [],
                              "candidates": {}, "asked": [], "confirmed": False, "outcomes": [], "reply": "",
-                             "needs_confirmation": False, "understood": True, "memo": {}, "answers": []}
+                             "needs_confirmation": False, "understood": True, "memo": {}, "answers": [], "preface": []}
     if not text:
         return {**fresh, "clarify": ["Say what you'd like, for example \"turn on the kitchen light\""]}
     if len(text) > MAX_CHARS:
         return {**fresh, "refused": [{"text": text[:60] + "...", "code": "too_long",
                                       "reason": f"that request is {len(text)} characters long; keep it under {MAX_CHARS}"}]}
+    lesson = taught(text)
+    if lesson is not None:  # "remember that when I say movie night, dim the lounge lights to 10%"
+        return {**fresh, "memo": {"kind": "situation", "text": f"{lesson[0]} => {lesson[1]}"}}
+    found = _situation(text, state, deps, fresh)
+    if isinstance(found, dict):
+        return found
+    text = found
     note = recall.memo(text)
     if note is not None:
         return {**fresh, "memo": {"kind": note[0], "text": note[1]}}
@@ -69,6 +100,8 @@ def understand(state: AgentState, deps: Deps) -> dict[str, Any]:
                 fresh["steps"] += [s.model_copy(update={"clause": clause.text}).model_dump() for s in found[0]]
                 fresh["answers"].append(found[1])
                 continue
+        if clause.conditions or clause.goals:
+            _conditions_and_goals(clause, fresh, deps, several)
         fresh["steps"] += [s.model_dump() for s in clause.steps]
         fresh["queries"] += [{"device_id": q.device_id, "attribute": q.attribute} for q in clause.queries]
         if clause.refusal:
@@ -79,6 +112,45 @@ def understand(state: AgentState, deps: Deps) -> dict[str, Any]:
         if not clause.understood:
             fresh["unparsed"].append(clause.text)
     return fresh
+
+
+def _situation(text: str, state: AgentState, deps: Deps, fresh: dict[str, Any]) -> dict[str, Any] | str:
+    """The turn's state when ``text`` says a situation; else the text to understand (a taught phrase's own words)."""
+    if deps.situations is None:
+        return text
+    situations = deps.situations
+    store = deps.store()
+    if store is not None:
+        pairs = [tuple(m["text"].split(" => ", 1)) for m in store.memories(kind="situation") if " => " in m["text"]]
+        situations = situations.with_taught([(a, b) for a, b in pairs])
+    parser = deps.parser()
+    match = situations.match(text, parser.index)
+    if match is None:
+        return text
+    name, room, unknown = match
+    plan = situations.plan(name, parser.index, deps.conditions(), room=room, unknown_place=unknown,
+                           said_in=(state.get("room") or "").lower() or None)
+    if plan.run:
+        return plan.run
+    steps = [s.model_copy(update={"clause": text}).model_dump() for s in plan.steps]
+    refused = [{"text": text, "reason": plan.refusal, "code": "infeasible"}] if plan.refusal else []
+    return {**fresh, "steps": steps, "refused": refused, "preface": plan.notes[:1], "answers": plan.notes[1:]}
+
+
+def _conditions_and_goals(clause: Any, fresh: dict[str, Any], deps: Deps, several: bool) -> None:
+    """Answer a question about a room's conditions from its readings; plan a goal from them and the effect model."""
+    conditions = deps.conditions()
+    for room, asked in clause.conditions:
+        fresh["answers"].append(conditions.answer(room, asked))
+    for goal in clause.goals:
+        plan = plan_goal(goal, deps.parser().index, conditions, deps.effects, daylight=daylight(conditions, deps.executor.now()))
+        if plan.reading:
+            fresh["preface"].append(plan.reading)
+        if plan.refusal:
+            fresh["refused"].append({"text": clause.text, "reason": plan.refusal, "code": "infeasible", "name_clause": several})
+        if plan.note:
+            fresh["answers"].append(plan.note)
+        fresh["steps"] += [s.model_copy(update={"clause": clause.text}).model_dump() for s in plan.steps]
 
 
 def route_understood(state: AgentState) -> Literal["retrieve", "validate"]:
@@ -174,10 +246,13 @@ def respond(state: AgentState, deps: Deps) -> dict[str, Any]:
     shown = [o for o in outcomes if o["status"] not in ("denied", "needs_confirmation")]
     pending = [o["step"] for o in outcomes if o["status"] == "needs_confirmation"]
     reply = compose(shown, refused, state.get("queries", []), state.get("clarify", []) + state.get("answers", []), devices,
-                    pending=pending, repeated=deps.parser().index.repeated,
+                    pending=pending, repeated=deps.parser().index.repeated, preface=state.get("preface", []),
                     understood=state.get("understood", True) and not (state.get("unparsed") and not shown and not refused))
     if state.get("memo"):
         reply = f"OK, I'll remember that {state['memo']['text']}."
+        if state["memo"]["kind"] == "situation":
+            say, do = state["memo"]["text"].split(" => ", 1)
+            reply = f"OK: when you say \"{say}\", I'll {do}."
     ids = [s["device_id"] for s in state.get("steps", []) if s.get("device_id")] + [q["device_id"] for q in state.get("queries", [])]
     return {"reply": reply, "refused": refused, "needs_confirmation": bool(pending),
             "recent": list(dict.fromkeys(ids)) or state.get("recent", [])}

@@ -47,7 +47,7 @@ def sentence(text: str) -> str:
 
 def compose(outcomes: list[dict[str, Any]], refused: list[dict[str, str]], queries: list[dict[str, Any]],
             clarify: list[str], devices: dict[str, Device], *, pending: list[dict[str, Any]] | None = None,
-            understood: bool = True, repeated: frozenset[str] = frozenset()) -> str:
+            understood: bool = True, repeated: frozenset[str] = frozenset(), preface: list[str] | None = None) -> str:
     parts: list[str] = []
     done: dict[str, list[str]] = {}
     for o in outcomes:
@@ -81,6 +81,7 @@ def compose(outcomes: list[dict[str, Any]], refused: list[dict[str, str]], queri
         parts.append(f"Do you want me to {action} {label(device, p.get('device_id') or p['tool'], repeated)}? "
                      "It needs your confirmation (yes/no).")
     parts += [sentence(c) for c in clarify]
+    parts = [sentence(p) for p in preface or []] + parts
     if not parts:
         if not understood:
             return "Sorry, I didn't understand that. You can say things like \"turn on the kitchen light\" or \"is the front door locked?\""

@@ -14,13 +14,17 @@ from typing import Any, get_args
 from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.types import Command
 
+from iotlm.agent.conditions import Bands
+from iotlm.agent.effects import Effect, load_effects
 from iotlm.agent.graph import build_graph
+from iotlm.agent.situations import load_situations
 from iotlm.agent.llm.backend import Model, ModelUnavailable
 from iotlm.agent.llm.planner import LLMPlanner
 from iotlm.agent.nodes import YES, Deps
 from iotlm.agent.runtime import Runtime
 from iotlm.agent.understand.parser import Parser
 from iotlm.policies.model import Origin, Step
+from iotlm.tools.plugins import plugin_manager
 
 log = logging.getLogger(__name__)
 NO = {"no", "n", "nope", "cancel", "stop", "don't", "dont", "never mind", "nevermind", "no thanks", "abort"}
@@ -75,7 +79,8 @@ class TurnResult:
 
 class Agent:
     def __init__(self, runtime: Runtime, *, model: Model | None = None, model_factory: Any = None,
-                 threads_db: Path | None = None, floors: dict[str, str] | None = None) -> None:
+                 threads_db: Path | None = None, floors: dict[str, str] | None = None,
+                 effects: tuple[Effect, ...] | None = None) -> None:
         self.runtime = runtime
         self.floors = floors or {}
         self._model = model
@@ -94,7 +99,9 @@ class Agent:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self.checkpointer = SqliteSaver(self._db)
         deps = Deps(executor=runtime.executor, parser=self.parser, planner=self.planner, user=runtime.user,
-                    store=lambda: runtime.store, memory=runtime.memory)
+                    store=lambda: runtime.store, memory=runtime.memory, bands=Bands(runtime.settings.comfort),
+                    effects=effects if effects is not None else load_effects(),
+                    situations=load_situations(runtime.settings.home, plugin_manager()))
         self.graph = build_graph(deps, self.checkpointer)
 
     # ------------------------------------------------------------ parts, built lazily

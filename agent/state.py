@@ -29,5 +29,7 @@ class AgentState(TurnInput, total=False):
     understood: bool
     memo: dict[str, str]
     answers: list[str]
+    preface: list[str]
+    """What the reply says first: the readings a goal's plan acted on."""
     recent: list[str]
     """Devices the previous turn was about: what "it" and "them" mean in the next one."""

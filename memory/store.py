@@ -21,7 +21,8 @@ import sqlite_utils
 
 from iotlm.memory.migrations import DatabaseError, migrate, open_database, transaction
 
-KINDS = ("fact", "preference", "note")
+KINDS = ("fact", "preference", "note", "situation")
+"""A "situation" is a taught phrase and what it does: "movie night => dim the lounge lights to 10%"."""
 
 
 def _v1(db: sqlite_utils.Database) -> None:

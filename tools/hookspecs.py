@@ -29,3 +29,15 @@ def register_commands(commands: Any) -> None:
     ``parser.set_defaults(func=run)``, where ``run(args)`` returns the exit status. ``commands.common(parser)`` adds
     ``--broker``/``--home-dir``/``--config``, ``commands.talk(parser)`` the options of commands that talk to the agent,
     and ``commands.settings_for(args)`` reads the settings they select (see ``iotlm.agent.cli.shared.Commands``)."""
+
+
+@hookspec
+def register_effects(register: Callable[[Any], None]) -> None:
+    """Add to the effect model: ``register(Effect(...))`` for each way a device of yours moves a room condition
+    (see :class:`iotlm.agent.effects.Effect`; ``kinds`` may name your device type)."""
+
+
+@hookspec
+def register_situations(register: Callable[[str, dict[str, Any]], None]) -> None:
+    """Add situations ("movie time", "I'm leaving"): ``register(name, data)`` with the fields of
+    ``agent/situations.yaml`` (``say``, ``needs``, ``do``, ``report``, ``reply``)."""

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from iotlm.agent.bench.harness import BenchHome
 from iotlm.device_drivers.model import Value, first_error
 
-CATEGORIES = ("VS", "VM", "IS", "IM", "MM", "REL", "RISK", "QUERY")
+CATEGORIES = ("VS", "VM", "IS", "IM", "MM", "REL", "RISK", "QUERY", "INQ", "INQ-X", "GOAL", "GOAL-X", "SIT", "SIT-X")
 
 
 Bound = dict[str, float]
@@ -40,6 +40,8 @@ class Case(BaseModel):
     """Alternatives: at least one must hold; the devices any alternative names may change."""
     room: str | None = Field(default=None, alias="context_room")
     user: str | None = None
+    home: str | None = None
+    """The home file the case is about, relative to the cases file (for files that span several homes)."""
 
     def allowed_devices(self) -> set[str]:
         """The devices the case lets change: those it expects, may change, or names in an alternative."""

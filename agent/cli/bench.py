@@ -1,4 +1,4 @@
-"""``iotlm bench suite | homebench | latency``."""
+"""``iotlm bench suite | context | homebench | latency | ...``."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 
 from iotlm.agent.bench import report
 from iotlm.agent.bench.harness import models_dir, open_home, scratch
-from iotlm.agent.bench.suite import load_cases, run_suite, totals
+from iotlm.agent.bench.suite import Case, load_cases, run_suite, totals
 from iotlm.agent.cli.shared import Commands, usage
 from iotlm.device_drivers.broker import EmbeddedBroker
 from iotlm.device_drivers.home import load_home
@@ -33,6 +33,15 @@ def register_commands(commands: Commands) -> None:
     p.add_argument("--model", type=Path, help="GGUF for the LLM tier (default: the packaged model)")
     p.add_argument("--no-llm", action="store_true", help="fast path only")
     p.set_defaults(func=outputs_first(cmd_suite))
+
+    p = kinds.add_parser("context", help="sensor context: questions about conditions, implicit requests and situations, "
+                                         "each feasible and infeasible, on five homes with room sensors")
+    p.add_argument("--cases", type=Path, default=Path("tests/bench/context/cases.jsonl"),
+                   help="cases with their home files (default: tests/bench/context/cases.jsonl)")
+    p.add_argument("--json", type=Path, help="write per-case results and totals here")
+    p.add_argument("--model", type=Path, help="GGUF for the LLM tier (default: the packaged model)")
+    p.add_argument("--no-llm", action="store_true", help="fast path only")
+    p.set_defaults(func=outputs_first(cmd_context))
 
     p = kinds.add_parser("homebench", help="the HomeBench test split end to end (../shared/benchmarks/homebench)")
     p.add_argument("--sample", type=int, help="a random sample of this many cases (default: all 17,366)")
@@ -149,6 +158,43 @@ def cmd_suite(args: argparse.Namespace) -> int:
         report.write_json(args.json, {**meta, "totals": tot, "cases": [r.to_json() for r in results]})
     if args.report:
         args.report.write_text(report.suite_markdown(tot, [r.to_json() for r in results], meta), encoding="utf-8")
+    return 0 if results and all(r.passed for r in results) and not errors else 1
+
+
+def cmd_context(args: argparse.Namespace) -> int:
+    """Every case against its own home, each home simulated once; totals by group (3 query types x feasible or not)."""
+    cases, errors = load_cases(args.cases)
+    for error in errors:
+        print(f"iotlm: {args.cases}:{error.line}: {error.message}; skipped", file=sys.stderr)
+    homeless = [c.id for c in cases if not c.home]
+    if homeless:
+        raise UserError(f"{args.cases}: cases {', '.join(homeless[:5])} name no \"home\"; each case needs the home file it is about")
+    by_home: dict[str, list[Case]] = {}
+    for case in cases:
+        by_home.setdefault(case.home or "", []).append(case)
+    model = _model(args)
+    results = []
+    with EmbeddedBroker() as broker:
+        for name, group in by_home.items():
+            bench = open_home(load_home(args.cases.parent / name), broker.url, data_dir=scratch("iotlm-context-"), model=model)
+            try:
+                results += run_suite(bench, group, progress=_progress(f"cases in {name}"))
+            finally:
+                bench.close()
+    if model is not None:
+        model.close()
+    tot = totals(results)
+    for r in results:
+        if not r.passed:
+            print(f"FAIL {r.id:6} {r.category:6} {r.tier:4} {'; '.join(r.differences)}\n     reply: {r.reply}")
+    for cat, t in tot.items():
+        print(f"{cat:7} {t['passed']}/{t['cases']}  {t['success']:.1f} %")
+    latencies = sorted(r.latency_ms for r in results)
+    meta = {"date": report.now(), "machine": report.machine(), "cases_file": str(args.cases),
+            "p50_ms": round(latencies[len(latencies) // 2], 1) if latencies else None,
+            "file_errors": [{"line": e.line, "message": e.message} for e in errors]}
+    if args.json:
+        report.write_json(args.json, {**meta, "totals": tot, "cases": [r.to_json() for r in results]})
     return 0 if results and all(r.passed for r in results) and not errors else 1
 
 

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from iotlm.agent.cli.shared import Commands, settings_for, usage
+from iotlm.memory.store import KINDS
 from iotlm.tools.hookspecs import hookimpl
 
 
@@ -20,7 +21,7 @@ def register_commands(commands: Commands) -> None:
     p = verbs.add_parser("add", help="remember a fact or a preference")
     commands.home_only(p)
     p.add_argument("text")
-    p.add_argument("--kind", choices=["fact", "preference", "note"], default="fact")
+    p.add_argument("--kind", choices=list(KINDS), default="fact")
     p.add_argument("--user", default="owner")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_memory)
@@ -29,7 +30,7 @@ def register_commands(commands: Commands) -> None:
     commands.home_only(p)
     p.add_argument("query")
     p.add_argument("-k", type=int, default=5)
-    p.add_argument("--kind", choices=["fact", "preference", "note"])
+    p.add_argument("--kind", choices=list(KINDS))
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_memory)
 

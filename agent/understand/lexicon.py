@@ -85,6 +85,7 @@ ATTRIBUTES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "battery": (("battery",), ("battery", "charge level")),
     "tank": (("tank", "water_level"), ("tank", "water level", "water tank")),
     "power": (("power",), ("power usage", "power draw", "watts", "consumption")),
+    "noise": (("noise", "sound_pressure", "noise_level"), ("noise", "noise level", "decibels", "how noisy")),
     "occupancy": (("occupancy", "motion"), ("motion", "movement", "someone", "anyone", "occupied")),
     "contact": (("contact",), ("open", "closed", "shut")),
 }
@@ -167,6 +168,7 @@ body head hand hands face eyes hair mind word words name names thing things plac
 bedtime been being cannot celsius comfortable comfy cosy cozy degree degrees fahrenheit hear home house kelvin level
 levels light lights little lovely percent percentage pleasant points ready right room rooms sleep sleeping steps
 switch turn units were your
+attic basement cellar wine loft pantry porch patio sauna cinema garden gym studio nook den cabin shed
 """.split())
 """Everyday words that typo correction leaves alone, whatever device word they look like ("plus" is not "plug")."""
 
@@ -241,9 +243,11 @@ EMBEDDED_QUESTION = re.compile(
 
 COMPLAINT = re.compile(
     r"\b(?:too|so|very|quite|really|a bit|a little|rather|pretty|super|way too|freezing|boiling|feels?|feeling|"
-    r"getting|gets|got|seems?|is|are)\s+(?:a bit |a little |really |quite |so |too |very |rather )?"
-    r"(?:warm|hot|cold|chilly|dark|dim|bright|loud|noisy|quiet|dry|humid|damp|muggy|stuffy|dusty|smoky)\b|"
-    r"\b(?:can ?t|cannot|can not|barely|hardly) (?:see|hear|sleep|breathe)\b|\bneed more (?:light|air)\b")
+    r"getting|gets|got|seems?|is|are|it|its|in here)\s+(?:a bit |a little |really |quite |so |too |very |rather |kind of |kinda )?"
+    r"(?:warm|hot|cold|chilly|dark|dim|gloomy|bright|loud|noisy|quiet|dry|humid|damp|muggy|clammy|sticky|steamy|stuffy|stale|"
+    r"dusty|smoky|sweltering|boiling|freezing)\b|"
+    r"\b(?:can ?t|cannot|can not|barely|hardly) (?:see|hear|sleep|breathe)\b|\bneed more (?:light|air)\b|"
+    r"\bnot (?:warm|bright|cool|cold|light|humid) enough\b")
 """A complaint about a room, which is a goal ("it's too warm in here", "I can barely see")."""
 
 CONTEXT = re.compile(

@@ -16,6 +16,7 @@ import difflib
 import re
 from dataclasses import dataclass, field
 
+from iotlm.agent.goals import Goal, read_goal
 from iotlm.agent.understand import lexicon as lx
 from iotlm.agent.understand.frame import Frame, read_frame, share_frames
 from iotlm.agent.understand.index import HomeIndex, Targets
@@ -26,6 +27,13 @@ from iotlm.device_drivers.model import Device, Value
 from iotlm.policies.model import Step
 
 _SPLIT = re.compile(r"(?<=\?)\s*|\s*(?:,|;|\bthen\b|\band then\b|\band also\b|\balso\b|\bplus\b|\bas well as\b|\band\b|\bbut\b)\s*")
+
+
+_AIR = re.compile(r"\bthe air\b(?! (?:purifier|conditioner|conditioning|con|cleaner))|\bair quality\b")
+_VERDICT = re.compile(r"^(?:is|does|would) (?:it|that|this)(?: feel| seem)? (?:pleasant|ok|okay|comfortable|good|fine|normal|"
+                      r"healthy|bad|alright|all right|too \w+|enough)\b")
+_AIR_WORDS = {"co2": ("co2", "carbon dioxide"), "pm10": ("pm10", "pm 10"), "pm25": ("pm2.5", "pm25", "pm 2.5"),
+              "voc": ("voc", "vocs")}
 
 
 @dataclass
@@ -45,6 +53,10 @@ class Clause:
     understood: bool = True
     act: Act = "command"
     """A question or context never has steps (see :func:`iotlm.agent.understand.frame.speech_act`)."""
+    goals: list[Goal] = field(default_factory=list)
+    """For a complaint about a room: what to move, which way (planned from the readings, see :mod:`iotlm.agent.goals`)."""
+    conditions: list[tuple[str, list[str]]] = field(default_factory=list)
+    """For a question about a room's conditions: (room, conditions asked), answered from its readings."""
 
 
 @dataclass
@@ -115,6 +127,10 @@ class Parser:
             return Parse([Clause(text=text, clarify="I didn't catch a request in that; say what you'd like, for example "
                                                      "\"turn on the kitchen light\"")])
         frames = share_frames(frames)
+        if any(f.act == "command" and (f.named or f.kinds) and f.intent for f in frames):
+            for f in frames:  # "it's too warm, turn on the fan": the command is the remedy; the complaint explains it
+                if f.act == "goal":
+                    f.act = "context"
         if any(f.act == "question" for f in frames):
             for f in frames:  # "how bright is it in the bedroom, it felt dim": the complaint explains the question
                 if f.act == "goal" or (f.act == "command" and not (f.named or f.kinds)):
@@ -123,6 +139,8 @@ class Parser:
         last = list(recent or [])
         for frame in frames:
             clause = self._resolve(frame, room, last)
+            if not clause.understood and clause.act == "question" and clauses and clauses[-1].conditions and _VERDICT.match(frame.text):
+                clause = Clause(text=frame.text, act="context")  # "how bright is it, is it pleasant?": the answer judges it
             clause.steps = [s.model_copy(update={"clause": frame.text}) for s in clause.steps]
             ids = [s.device_id for s in clause.steps if s.device_id] + [q.device_id for q in clause.queries]
             if ids:
@@ -154,8 +172,13 @@ class Parser:
         clause = Clause(text=frame.text, act=frame.act)
         if frame.act == "context":  # "I'm doing laundry": nothing to do; its room carries to the next clause
             return clause
+        if frame.act == "goal" and (goal := read_goal(frame.text)) is not None:
+            return self._goal(clause, frame, room, *goal)
         if frame.act == "question":
             frame.intent = "query"  # "what is the maximum brightness ... can reach" asks, it does not dim
+            asked = self._conditions_asked(frame, room)
+            if asked is not None:
+                return asked if isinstance(asked, Clause) else Clause(text=frame.text, act="question", conditions=asked)
         if not frame.question and frame.act != "question" and negated(frame.text):
             # "don't turn on the light", "nobody needs the lights on": never act on the words left over
             clause.clarify = "That says what not to do, so I left it alone; tell me what you'd like done instead."
@@ -191,6 +214,52 @@ class Parser:
         if not clause.steps and clause.refusal is None:
             clause.understood = False
         return clause
+
+    def _goal(self, clause: Clause, frame: Frame, room: str | None, condition: str, direction: str) -> Clause:
+        """A complaint about a room: a goal there; the room from the sentence, else where it was said, else asked."""
+        if frame.unknown_place and not frame.rooms:
+            rooms_known = sorted({d.room for d in self.index.devices.values() if d.room})
+            clause.refusal = f"there is no room called {frame.unknown_place}; rooms: {', '.join(rooms_known)}"
+            clause.code = "unknown_device"
+            return clause
+        rooms = frame.rooms or ([room.lower()] if room else [])
+        if not rooms:
+            rooms_known = sorted({d.room.lower() for d in self.index.devices.values() if d.room})
+            clause.clarify = f"Which room do you mean: the {', the '.join(rooms_known[:-1])} or the {rooms_known[-1]}?" if len(
+                rooms_known) > 1 else "Which room do you mean?"
+            return clause
+        clause.goals = [Goal(r, condition, direction) for r in rooms]  # type: ignore[arg-type]
+        return clause
+
+    def _conditions_asked(self, frame: Frame, room: str | None) -> list[tuple[str, list[str]]] | Clause | None:
+        """A question about how a room is (warm, humid, bright, the air, noise), not about a device: the room's
+        conditions it asks, or None when the question is about devices."""
+        if frame.named or (frame.kinds and set(frame.kinds) != {"sensor"} and not has(frame.text, "lighting")):
+            return None
+        text = frame.text
+        concept = frame.concept
+        asked: list[str] = []
+        if concept in ("temperature", "current_temperature"):
+            asked = ["temperature"]
+        elif concept == "humidity":
+            asked = ["humidity"]
+        elif concept == "brightness" or has(text, "light level"):
+            asked = ["illuminance"]
+        elif concept == "noise":
+            asked = ["noise"]
+        elif concept == "air_quality" or (concept is None and _AIR.search(text)):
+            specific = [c for c, words in _AIR_WORDS.items() if any(has(text, w) for w in words)]
+            asked = specific or ["pm25", "pm10", "co2", "voc"]
+        if not asked:
+            return None
+        if frame.unknown_place and not frame.rooms:
+            rooms_known = sorted({d.room for d in self.index.devices.values() if d.room})
+            return Clause(text=frame.text, act="question", code="unknown_device",
+                          refusal=f"there is no room called {frame.unknown_place}; rooms: {', '.join(rooms_known)}")
+        rooms = frame.rooms or ([room.lower()] if room else [])
+        if not rooms:
+            return None  # "what's the temperature?": the device that has one, or a question back
+        return [(r, asked) for r in rooms]
 
     def _queries(self, clause: Clause, frame: Frame, devices: list[Device]) -> Clause:
         concept = frame.concept

@@ -1,0 +1,249 @@
+"""The effect model, as data: which device capability moves which room condition, which way, and when.
+
+An :class:`Effect` says that devices of some kinds move a condition up or down once they are in a working state
+(on, open, in a mode), optionally with a setpoint beyond the room's reading (an AC cools only below it) or a level
+that matters (a fan speed, a purifier's intensity, a light's brightness). :func:`working_steps` turns an effect and a
+device's current values into the changes that make it work, or one notch more; none when it is already at its limit.
+
+Plugins add effects for their own device types with the ``iotlm_effects`` hook.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from iotlm.device_drivers.model import Attribute, Device
+
+log = logging.getLogger(__name__)
+Direction = Literal["up", "down"]
+
+
+@dataclass(frozen=True)
+class Effect:
+    condition: str
+    """temperature, humidity, illuminance, pm (PM2.5 and PM10), co2, voc."""
+    direction: Direction
+    kinds: frozenset[str]
+    """Device kinds (as :meth:`iotlm.agent.understand.index.HomeIndex.kinds_of` names them) or device types."""
+    power: str | None = "on"
+    """The state value it must be in to work ("on", "open"); None when it has no such state."""
+    mode: tuple[str, ...] = ()
+    """Modes it must be in, best first; a device without a mode attribute qualifies only if ``modeless``."""
+    modeless: bool = True
+    setpoint: bool = False
+    """It works only with its setpoint beyond the room's reading, in the effect's direction."""
+    level: tuple[str, ...] = ()
+    """Attributes whose level sets its strength (fan speed, intensity, brightness, position), best first."""
+    level_at: float = 0.6
+    """The share of a level's range that "matters" when it is switched on."""
+    daylight: bool = False
+    """Works only in daylight (blinds and curtains let light in)."""
+    rank: int = 1
+    """Lower is tried first when several devices could serve."""
+    note: str = ""
+    """A side effect the reply mentions ("it also lets in the outdoor air")."""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+_CLIMATE = frozenset({"air_conditioner", "heater", "thermostat", "climate"})
+
+DEFAULT_EFFECTS: tuple[Effect, ...] = (
+    # an AC lowers the temperature only when on, in cool mode, with its setpoint below the room's temperature, fan above 0
+    Effect("temperature", "down", frozenset({"air_conditioner"}), mode=("cool",), setpoint=True, level=("fan_speed",), level_at=0.5),
+    Effect("temperature", "down", frozenset({"heater", "thermostat", "climate"}), mode=("cool",), modeless=False, setpoint=True,
+           level=("fan_speed",), level_at=0.5),
+    Effect("temperature", "down", frozenset({"fan"}), level=("speed", "fan_speed", "percentage"), rank=2),
+    # heaters, heat pumps and radiators raise it
+    Effect("temperature", "up", frozenset({"heater", "thermostat", "climate"}), mode=("heat", "auto"), setpoint=True),
+    Effect("temperature", "up", frozenset({"air_conditioner"}), mode=("heat",), modeless=False, setpoint=True, rank=2),
+    Effect("humidity", "up", frozenset({"humidifier"}), level=("intensity", "mist_level", "level"), level_at=0.6),
+    Effect("humidity", "down", frozenset({"dehumidifier"}), level=("intensity", "level", "fan_speed"), level_at=0.6),
+    Effect("humidity", "down", frozenset({"air_conditioner", "heater", "climate"}), mode=("dry",), modeless=False, rank=2),
+    # purifiers lower particulates, more at a higher fan speed
+    Effect("pm", "down", frozenset({"air_purifier"}), level=("fan_speed", "speed", "intensity", "mode"), level_at=0.75),
+    Effect("voc", "down", frozenset({"air_purifier"}), level=("fan_speed", "speed", "intensity"), level_at=0.75, rank=2),
+    # windows exchange air: less CO2, but the outdoor temperature and humidity come in
+    Effect("co2", "down", frozenset({"window"}), power="open", level=("position",), level_at=0.5,
+           note="it also lets in the outdoor air"),
+    Effect("voc", "down", frozenset({"window"}), power="open", level=("position",), level_at=0.5,
+           note="it also lets in the outdoor air"),
+    # lights raise illuminance in proportion to their brightness; blinds and curtains let daylight in
+    Effect("illuminance", "up", frozenset({"blinds", "curtain"}), power="open", level=("position",), level_at=1.0,
+           daylight=True, rank=0),
+    Effect("illuminance", "up", frozenset({"light"}), level=("brightness",), level_at=0.8),
+    Effect("illuminance", "down", frozenset({"light"}), level=("brightness",)),
+    Effect("illuminance", "down", frozenset({"blinds", "curtain"}), power="open", level=("position",), daylight=True, rank=2),
+)
+
+AIR_GOALS = {"stuffy": ("co2", "voc"), "dusty": ("pm",), "smoky": ("pm", "voc")}
+
+
+def load_effects(pm: Any = None) -> tuple[Effect, ...]:
+    """The built-in effects and those plugins register (``register_effects``); a plugin's bad effect is skipped with
+    a warning that names it."""
+    if pm is None:
+        return _installed()
+    found = list(DEFAULT_EFFECTS)
+    for impl in pm.hook.register_effects.get_hookimpls():
+        def register(effect: Any, origin: str = impl.plugin_name) -> None:
+            if not isinstance(effect, Effect) or effect.direction not in ("up", "down"):
+                log.warning("plugin %s registered %r, which is not an Effect with direction up or down; skipped", origin, effect)
+                return
+            found.append(effect)
+        try:
+            impl.function(register=register)
+        except Exception:  # a plugin's bug must not stop the agent
+            log.exception("plugin %s failed to register its effects", impl.plugin_name)
+    return tuple(found)
+
+
+@functools.cache
+def _installed() -> tuple[Effect, ...]:
+    from iotlm.tools.plugins import plugin_manager
+
+    return load_effects(plugin_manager())
+
+
+def effects_for(effects: tuple[Effect, ...], condition: str, direction: Direction) -> list[Effect]:
+    return sorted((e for e in effects if e.condition == condition and e.direction == direction), key=lambda e: e.rank)
+
+
+def serves(effect: Effect, device: Device, kinds: set[str]) -> bool:
+    """Whether ``device`` (of ``kinds``) is one the effect is about and can be put in its working state."""
+    if not (effect.kinds & kinds or (not kinds and device.type in effect.kinds)) or device.read_only:
+        return False
+    if effect.mode:
+        modes = _attr(device, ("mode", "hvac_mode", "system_mode"))
+        if modes is None:
+            return effect.modeless
+        return any(m in [str(o) for o in modes[1].options or []] for m in effect.mode)
+    return True
+
+
+@dataclass
+class Change:
+    attribute: str
+    value: Any
+
+
+def working_steps(effect: Effect, device: Device, *, reading: float | None, band: tuple[float | None, float | None]
+                  ) -> list[Change]:
+    """The changes that make ``device`` move its condition the effect's way: switched on with a level that matters,
+    or, when it already works, one notch more. Empty when it is already at its limit."""
+    changes: list[Change] = []
+    state = device.attributes.get("state")
+    working = True
+    if effect.power is not None and state is not None and state.writable:
+        if effect.power in [str(o) for o in state.options or []] and str(state.value) != effect.power:
+            if effect.condition == "illuminance" and effect.direction == "down":
+                return []  # a light that is off or a blind that is shut: nothing to take away
+            changes.append(Change("state", effect.power))
+            working = False
+    if effect.mode:
+        modes = _attr(device, ("mode", "hvac_mode", "system_mode"))
+        if modes is not None and str(modes[1].value) not in effect.mode:
+            wanted = next(m for m in effect.mode if m in [str(o) for o in modes[1].options or []])
+            changes.append(Change(modes[0], wanted))
+            working = False
+    if effect.setpoint:
+        setpoint = _attr(device, ("target_temperature", "temperature", "current_heating_setpoint", "setpoint",
+                                  "occupied_heating_setpoint"), writable=True)
+        if setpoint is not None:
+            value = _setpoint(effect.direction, setpoint[1], reading, band, working)
+            if value is not None:
+                changes.append(Change(setpoint[0], value))
+            elif working and len(changes) == 0 and not effect.level:
+                return []
+    if effect.level:
+        level = _attr(device, effect.level, writable=True)
+        stopped = level is not None and (level[1].value in (0, "off") or level[1].value is None)
+        if level is not None and (not (effect.setpoint and working) or stopped):  # a working AC: its setpoint, not its fan
+            value = _level(effect, level[1], fresh=not working or stopped)
+            if value is not None:
+                changes.append(Change(level[0], value))
+    return changes
+
+
+def _attr(device: Device, names: tuple[str, ...], *, writable: bool = False) -> tuple[str, Attribute] | None:
+    for name in names:
+        attr = device.attributes.get(name)
+        if attr is not None and (attr.writable or not writable):
+            return name, attr
+    return None
+
+
+def _setpoint(direction: Direction, attr: Attribute, reading: float | None, band: tuple[float | None, float | None],
+              working: bool) -> float | None:
+    """A setpoint a few degrees toward the comfort band (never an extreme); None when the current one already works
+    and cannot go a notch further."""
+    current = attr.value if isinstance(attr.value, int | float) and not isinstance(attr.value, bool) else None
+    low, high = band
+    base = reading if reading is not None else current
+    if base is None:
+        return None
+    if direction == "down":
+        if working and current is not None and reading is not None and current < reading:
+            target = current - 2  # it already cools: a notch cooler, not past the comfort band's floor
+            floor = min(low if low is not None else target, reading - 1)
+            target = max(target, floor)
+        else:
+            target = max(low if low is not None else base - 3, min(base - 2, high if high is not None else base - 2))
+            target = min(target, base - 1)
+    else:
+        if working and current is not None and reading is not None and current > reading:
+            target = current + 2
+            ceiling = max(high if high is not None else target, reading + 1)
+            target = min(target, ceiling)
+        else:
+            target = min(high if high is not None else base + 3, max(base + 2, low if low is not None else base + 2))
+            target = max(target, base + 1)
+    step = attr.step or 0.5
+    target = round(round(target / step) * step, 2)
+    if attr.min is not None:
+        target = max(target, attr.min)
+    if attr.max is not None:
+        target = min(target, attr.max)
+    if current is not None and abs(target - current) < 1e-9:
+        return None
+    if current is not None and working and ((direction == "down" and target > current) or (direction == "up" and target < current)):
+        return None
+    return int(target) if float(target).is_integer() else target
+
+
+def _level(effect: Effect, attr: Attribute, *, fresh: bool) -> Any:
+    """A level that matters when switched on; one notch up (or down) when it already works; None at the limit."""
+    down = effect.direction == "down" and effect.condition == "illuminance"
+    if attr.options:
+        options = [o for o in attr.options if str(o).lower() not in ("off", "auto", "sleep", "silent")]
+        if not options:
+            return None
+        current = str(attr.value)
+        index = next((i for i, o in enumerate(options) if str(o) == current), None)
+        if fresh or index is None:
+            want = options[min(len(options) - 1, round(effect.level_at * (len(options) - 1)))]
+            return None if index is not None and options.index(want) <= index else want
+        nxt = index - 1 if down else index + 1
+        return options[nxt] if 0 <= nxt < len(options) else None
+    low = attr.min if attr.min is not None else 0
+    high = attr.max if attr.max is not None else 100
+    current = attr.value if isinstance(attr.value, int | float) and not isinstance(attr.value, bool) else None
+    span = high - low
+    if down:
+        if current is None or current <= low + span * 0.1:
+            return None
+        return _tidy(max(low + span * 0.1, current - span * 0.3), attr)
+    if fresh:
+        want = low + span * effect.level_at
+        return None if current is not None and current >= want else _tidy(want, attr)
+    if current is None or current >= high:
+        return None
+    return _tidy(min(high, current + span * 0.3), attr)
+
+
+def _tidy(value: float, attr: Attribute) -> int | float:
+    step = attr.step or 1
+    value = round(round(value / step) * step, 2)
+    return int(value) if float(value).is_integer() else value

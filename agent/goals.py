@@ -1,0 +1,132 @@
+"""Goals from implicit requests: "the utility room must be too warm" is (utility room, temperature, down).
+
+:func:`read_goal` finds the condition and direction in a complaint; :func:`plan_goal` turns a goal, the room's
+readings and the effect model into the smallest plan that moves the condition the right way, with concrete values,
+or a refusal that says why nothing in the room can (and names what the room has).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from iotlm.agent.conditions import CONDITIONS, Reading, RoomConditions
+from iotlm.agent.effects import AIR_GOALS, Direction, Effect, effects_for, serves, working_steps
+from iotlm.agent.understand.index import HomeIndex
+from iotlm.agent.understand.text import join
+from iotlm.device_drivers.model import Device, describe_device
+from iotlm.policies.model import Step
+from iotlm.tools.device_tools import STATE_VERBS
+
+
+@dataclass(frozen=True)
+class Goal:
+    room: str
+    condition: str
+    """temperature, humidity, illuminance, stuffy, dusty or smoky (the last three: the air)."""
+    direction: Direction
+
+
+# (words, condition, direction): first match wins, so the more specific come first
+_WORDS: list[tuple[str, str, Direction]] = [
+    (r"stuffy|stale|can ?t breathe|cannot breathe|hard to breathe|need (?:some )?(?:fresh |more )?air", "stuffy", "down"),
+    (r"dusty|dust|pollen|hazy", "dusty", "down"),
+    (r"smoky|smoke|smells? of smoke|burnt", "smoky", "down"),
+    (r"warm|hot|boiling|sweltering|roasting|baking|sweating|overheat\w*", "temperature", "down"),
+    (r"cold|chilly|freezing|cool|frosty|icy|shivering", "temperature", "up"),
+    (r"humid|damp|muggy|clammy|sticky|steamy", "humidity", "down"),
+    (r"dry|parched", "humidity", "up"),
+    (r"dark|dim|gloomy|can ?t see|cannot see|barely see|hardly see|need more light", "illuminance", "up"),
+    (r"bright|glare|glaring|blinding|dazzling", "illuminance", "down"),
+]
+_NOT_ENOUGH = re.compile(r"\bnot (\w+) enough\b")
+_FLIP: dict[Direction, Direction] = {"up": "down", "down": "up"}
+_VERBS = {("temperature", "down"): "cool {room}", ("temperature", "up"): "warm {room}",
+          ("humidity", "up"): "raise the humidity in {room}", ("humidity", "down"): "make {room} less humid",
+          ("illuminance", "up"): "make {room} brighter", ("illuminance", "down"): "make {room} darker",
+          ("stuffy", "down"): "freshen the air in {room}", ("dusty", "down"): "clean the air in {room}",
+          ("smoky", "down"): "clean the air in {room}"}
+
+
+def read_goal(text: str) -> tuple[str, Direction] | None:
+    """(condition, direction) of a complaint, or None when it names no condition iotlm can act on."""
+    flip = _NOT_ENOUGH.search(text)
+    probe = flip.group(1) if flip else text
+    for words, condition, direction in _WORDS:
+        if re.search(rf"\b(?:{words})\b", probe):
+            return condition, _FLIP[direction] if flip and condition not in AIR_GOALS else direction
+    return None
+
+
+@dataclass
+class GoalPlan:
+    steps: list[Step] = field(default_factory=list)
+    reading: str | None = None
+    """The reading it acted on, in words ("the utility room is 29.5 °C, too warm ...")."""
+    refusal: str | None = None
+    note: str | None = None
+
+
+def readings_for(goal: Goal, conditions: RoomConditions) -> list[Reading]:
+    names = {"stuffy": ("co2", "voc", "pm25", "pm10"), "dusty": ("pm25", "pm10"), "smoky": ("pm25", "pm10", "voc")}.get(
+        goal.condition, (goal.condition,))
+    return [r for name in names if (r := conditions.read(goal.room, name)) is not None]
+
+
+def plan_goal(goal: Goal, index: HomeIndex, conditions: RoomConditions, effects: Iterable[Effect], *,
+              daylight: bool) -> GoalPlan:
+    readings = readings_for(goal, conditions)
+    said = "; ".join(conditions.describe(r) for r in readings) or None
+    wanted = AIR_GOALS.get(goal.condition, (goal.condition,))
+    chosen = [e for c in wanted for e in effects_for(tuple(effects), c, goal.direction)]
+    chosen.sort(key=lambda e: e.rank)
+    in_room = [d for d in index.devices.values() if (d.room or "").lower() == goal.room]
+    reading = next((r.value for r in readings if r.condition == goal.condition), None)
+    band = conditions.bands.for_room(goal.condition, goal.room) if goal.condition in CONDITIONS else (None, None)
+    could: list[Device] = []
+    night: list[Device] = []
+    for effect in chosen:
+        for device in in_room:
+            if not serves(effect, device, index.device_kinds[device.id]):
+                continue
+            if effect.daylight and not daylight:
+                night.append(device)
+                continue
+            if device.availability == "offline":
+                could.append(device)
+                continue
+            changes = working_steps(effect, device, reading=reading, band=band)
+            if changes:
+                steps = [change_step(device, c.attribute, c.value) for c in changes]
+                return GoalPlan(steps, said, note=effect.note or None)
+            could.append(device)
+    verb = _VERBS.get((goal.condition, goal.direction), "change {room}").format(room=f"the {goal.room}")
+    if could:
+        names = [_state(d) for d in {d.id: d for d in could}.values()]
+        return GoalPlan(reading=said, refusal=f"nothing more can {verb}: {join(names, 'and')} "
+                                                f"{'is' if len(names) == 1 else 'are'} already doing all {'it' if len(names) == 1 else 'they'} can")
+    has = sorted({d.name for d in in_room})
+    if night:
+        return GoalPlan(reading=said, refusal=f"it is dark outside, so opening the {join(sorted({d.name for d in night}), 'and')} "
+                                              f"would not {verb}, and nothing else there can; it has: {', '.join(has)}")
+    if not has:
+        return GoalPlan(reading=said, refusal=f"there is no room called {goal.room}")
+    return GoalPlan(reading=said, refusal=f"nothing in the {goal.room} can {verb}; it has: {', '.join(has)}")
+
+
+def change_step(device: Device, attribute: str, value: object) -> Step:
+    """The step that sets ``attribute`` of ``device`` to ``value``."""
+    if attribute == "state":
+        op = STATE_VERBS.get(str(value), "set_state")
+    else:
+        op = f"set_{attribute}"
+    return Step(tool=f"{device.id}.{op}", device_id=device.id, operation=op, attribute=attribute, value=value)  # type: ignore[arg-type]
+
+
+def _state(device: Device) -> str:
+    bits = [f"{n.replace('_', ' ')} {a.value}" for n, a in device.attributes.items()
+            if a.writable and a.value is not None and n in ("state", "mode", "temperature", "target_temperature", "fan_speed",
+                                                              "speed", "intensity", "brightness", "position")]
+    name = describe_device(device, device.id, room="when_needed")
+    return f"{name} ({', '.join(bits)})" if bits else name
