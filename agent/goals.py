@@ -42,11 +42,10 @@ _WORDS: list[tuple[str, str, Direction]] = [
 ]
 _NOT_ENOUGH = re.compile(r"\bnot (\w+) enough\b")
 _FLIP: dict[Direction, Direction] = {"up": "down", "down": "up"}
-_VERBS = {("temperature", "down"): "cool {room}", ("temperature", "up"): "warm {room}",
-          ("humidity", "up"): "raise the humidity in {room}", ("humidity", "down"): "make {room} less humid",
-          ("illuminance", "up"): "make {room} brighter", ("illuminance", "down"): "make {room} darker",
-          ("stuffy", "down"): "freshen the air in {room}", ("dusty", "down"): "clean the air in {room}",
-          ("smoky", "down"): "clean the air in {room}"}
+_VERBS = {("temperature", "down"): "cool {it}", ("temperature", "up"): "warm {it}", ("humidity", "up"): "raise {its} humidity",
+          ("humidity", "down"): "lower {its} humidity", ("illuminance", "up"): "make {it} brighter",
+          ("illuminance", "down"): "make {it} darker", ("stuffy", "down"): "freshen {its} air", ("dusty", "down"): "clean {its} air",
+          ("smoky", "down"): "clean {its} air"}
 
 
 def read_goal(text: str) -> tuple[str, Direction] | None:
@@ -101,7 +100,8 @@ def plan_goal(goal: Goal, index: HomeIndex, conditions: RoomConditions, effects:
                 steps = [change_step(device, c.attribute, c.value) for c in changes]
                 return GoalPlan(steps, said, note=effect.note or None)
             could.append(device)
-    verb = _VERBS.get((goal.condition, goal.direction), "change {room}").format(room=f"the {goal.room}")
+    template = _VERBS.get((goal.condition, goal.direction), "change {it}")
+    verb = template.format(it=f"the {goal.room}", its=f"the {goal.room}'s")
     if could:
         names = [_state(d) for d in {d.id: d for d in could}.values()]
         return GoalPlan(reading=said, refusal=f"nothing more can {verb}: {join(names, 'and')} "
@@ -112,7 +112,7 @@ def plan_goal(goal: Goal, index: HomeIndex, conditions: RoomConditions, effects:
                                               f"would not {verb}, and nothing else there can; it has: {', '.join(has)}")
     if not has:
         return GoalPlan(reading=said, refusal=f"there is no room called {goal.room}")
-    return GoalPlan(reading=said, refusal=f"nothing in the {goal.room} can {verb}; it has: {', '.join(has)}")
+    return GoalPlan(reading=said, refusal=f"nothing in the {goal.room} can {template.format(it='it', its='its')}; it has: {', '.join(has)}")
 
 
 def change_step(device: Device, attribute: str, value: object) -> Step:
