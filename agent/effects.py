@@ -45,10 +45,15 @@ class Effect:
     """Lower is tried first when several devices could serve."""
     note: str = ""
     """A side effect the reply mentions ("it also lets in the outdoor air")."""
+    reverse: bool = False
+    """It works by turning the device's output down (dimming a light, lowering a volume, closing blinds): a device that
+    is off or shut has nothing to take away."""
+    cues: tuple[str, ...] = ()
+    """Words in the request that make this effect the one meant ("the sun is in my eyes": the blinds, not the lights)."""
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-_CLIMATE = frozenset({"air_conditioner", "heater", "thermostat", "climate"})
+_SUN = ("sun", "sunlight", "sunshine", "daylight", "glare", "outside")
 
 DEFAULT_EFFECTS: tuple[Effect, ...] = (
     # an AC lowers the temperature only when on, in cool mode, with its setpoint below the room's temperature, fan above 0
@@ -72,13 +77,20 @@ DEFAULT_EFFECTS: tuple[Effect, ...] = (
            note="it also lets in the outdoor air"),
     # lights raise illuminance in proportion to their brightness; blinds and curtains let daylight in
     Effect("illuminance", "up", frozenset({"blinds", "curtain"}), power="open", level=("position",), level_at=1.0,
-           daylight=True, rank=0),
+           daylight=True, rank=0, cues=_SUN),
     Effect("illuminance", "up", frozenset({"light"}), level=("brightness",), level_at=0.8),
-    Effect("illuminance", "down", frozenset({"light"}), level=("brightness",)),
-    Effect("illuminance", "down", frozenset({"blinds", "curtain"}), power="open", level=("position",), daylight=True, rank=2),
+    Effect("illuminance", "down", frozenset({"light"}), level=("brightness",), reverse=True),
+    Effect("illuminance", "down", frozenset({"blinds", "curtain"}), power="open", level=("position",), daylight=True, rank=2,
+           reverse=True, cues=_SUN),
+    # a fan moves stale air about: it does not bring fresh air in, so it comes after a window and a purifier
+    Effect("stale", "down", frozenset({"fan"}), level=("speed", "fan_speed", "percentage"), rank=3,
+           note="a fan moves the air about but brings no fresh air in; open a window if you can"),
+    # media players: louder or quieter
+    Effect("volume", "up", frozenset({"tv", "media_player"}), level=("volume",), level_at=0.5),
+    Effect("volume", "down", frozenset({"tv", "media_player"}), level=("volume",), reverse=True),
 )
 
-AIR_GOALS = {"stuffy": ("co2", "voc"), "dusty": ("pm",), "smoky": ("pm", "voc")}
+AIR_GOALS = {"stuffy": ("co2", "voc", "stale"), "dusty": ("pm",), "smoky": ("pm", "voc")}
 
 
 def load_effects(pm: Any = None) -> tuple[Effect, ...]:
@@ -138,7 +150,7 @@ def working_steps(effect: Effect, device: Device, *, reading: float | None, band
     working = True
     if effect.power is not None and state is not None and state.writable:
         if effect.power in [str(o) for o in state.options or []] and str(state.value) != effect.power:
-            if effect.condition == "illuminance" and effect.direction == "down":
+            if effect.reverse:
                 return []  # a light that is off or a blind that is shut: nothing to take away
             changes.append(Change("state", effect.power))
             working = False
@@ -215,7 +227,7 @@ def _setpoint(direction: Direction, attr: Attribute, reading: float | None, band
 
 def _level(effect: Effect, attr: Attribute, *, fresh: bool) -> Any:
     """A level that matters when switched on; one notch up (or down) when it already works; None at the limit."""
-    down = effect.direction == "down" and effect.condition == "illuminance"
+    down = effect.reverse
     if attr.options:
         options = [o for o in attr.options if str(o).lower() not in ("off", "auto", "sleep", "silent")]
         if not options:

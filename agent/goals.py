@@ -45,7 +45,7 @@ _FLIP: dict[Direction, Direction] = {"up": "down", "down": "up"}
 _VERBS = {("temperature", "down"): "cool {it}", ("temperature", "up"): "warm {it}", ("humidity", "up"): "raise {its} humidity",
           ("humidity", "down"): "lower {its} humidity", ("illuminance", "up"): "make {it} brighter",
           ("illuminance", "down"): "make {it} darker", ("stuffy", "down"): "freshen {its} air", ("dusty", "down"): "clean {its} air",
-          ("smoky", "down"): "clean {its} air"}
+          ("smoky", "down"): "clean {its} air", ("volume", "up"): "make {it} louder", ("volume", "down"): "make {it} quieter"}
 
 
 def read_goal(text: str) -> tuple[str, Direction] | None:
@@ -74,12 +74,15 @@ def readings_for(goal: Goal, conditions: RoomConditions) -> list[Reading]:
 
 
 def plan_goal(goal: Goal, index: HomeIndex, conditions: RoomConditions, effects: Iterable[Effect], *,
-              daylight: bool) -> GoalPlan:
+              daylight: bool, text: str = "") -> GoalPlan:
+    """The smallest plan for ``goal``: the first device (by the effects' rank, an effect the words cue first) that can
+    be put to work or do one notch more; else a refusal naming what the room has. ``text``: the request's words."""
     readings = readings_for(goal, conditions)
     said = "; ".join(conditions.describe(r) for r in readings) or None
     wanted = AIR_GOALS.get(goal.condition, (goal.condition,))
     chosen = [e for c in wanted for e in effects_for(tuple(effects), c, goal.direction)]
-    chosen.sort(key=lambda e: e.rank)
+    cued = {id(e) for e in chosen if any(re.search(rf"\b{re.escape(c)}\b", text) for c in e.cues)}
+    chosen.sort(key=lambda e: (id(e) not in cued, e.rank))
     in_room = [d for d in index.devices.values() if (d.room or "").lower() == goal.room]
     reading = next((r.value for r in readings if r.condition == goal.condition), None)
     band = conditions.bands.for_room(goal.condition, goal.room) if goal.condition in CONDITIONS else (None, None)

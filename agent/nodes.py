@@ -12,12 +12,13 @@ from langgraph.types import interrupt
 from iotlm.agent import recall
 from iotlm.agent.conditions import Bands, RoomConditions
 from iotlm.agent.effects import DEFAULT_EFFECTS, Effect
-from iotlm.agent.goals import plan_goal
+from iotlm.agent.goals import Goal, plan_goal
 from iotlm.agent.situations import Situations, taught
 from iotlm.agent.llm.planner import LLMPlanner
 from iotlm.agent.reply import compose, label
 from iotlm.agent.state import AgentState
 from iotlm.agent.understand.parser import Parser
+from iotlm.agent.understand.text import normalise
 from iotlm.policies.model import Step, User
 from iotlm.tools.executor import Executor
 
@@ -41,6 +42,8 @@ class Deps:
     """The effect model: which device moves which condition (the built-ins and the plugins')."""
     situations: Situations | None = None
     """"I'm leaving", "movie time", ...: the built-in, plugin and user situations."""
+    ranker: Callable[[], Any] = lambda: None
+    """Chooses the goal a request about a room means when the fast path cannot read it (the goal head), or None."""
 
     def conditions(self) -> RoomConditions:
         return RoomConditions(self.parser().index.devices.values(), bands=self.bands, store=self.store(), clock=self.executor.now)
@@ -65,7 +68,7 @@ def is_yes(answer: Any) -> bool:
 def understand(state: AgentState, deps: Deps) -> dict[str, Any]:
     text = (state.get("utterance") or "").strip()
     fresh: dict[str, Any] = {"tier": "fast", "steps": [], "queries": [], "refused": [], "clarify": [], "unparsed": [],
-                             "candidates": {}, "asked": [], "confirmed": False, "outcomes": [], "reply": "",
+                             "candidates": {}, "ranked": {}, "asked": [], "confirmed": False, "outcomes": [], "reply": "",
                              "needs_confirmation": False, "understood": True, "memo": {}, "answers": [], "preface": []}
     if not text:
         return {**fresh, "clarify": ["Say what you'd like, for example \"turn on the kitchen light\""]}
@@ -143,7 +146,8 @@ def _conditions_and_goals(clause: Any, fresh: dict[str, Any], deps: Deps, severa
     for room, asked in clause.conditions:
         fresh["answers"].append(conditions.answer(room, asked))
     for goal in clause.goals:
-        plan = plan_goal(goal, deps.parser().index, conditions, deps.effects, daylight=daylight(conditions, deps.executor.now()))
+        plan = plan_goal(goal, deps.parser().index, conditions, deps.effects, daylight=daylight(conditions, deps.executor.now()),
+                         text=clause.text)
         if plan.reading:
             fresh["preface"].append(plan.reading)
         if plan.refusal:
@@ -158,19 +162,38 @@ def route_understood(state: AgentState) -> Literal["retrieve", "validate"]:
 
 
 def retrieve(state: AgentState, deps: Deps) -> dict[str, Any]:
-    planner = deps.planner()
-    if planner is None:
-        return {"candidates": {}}
+    """The candidates for each unread clause: the goal the ranker puts first, when the clause is about a room's
+    conditions rather than a device; else the devices the words point at (for the device planner)."""
     parser = deps.parser()
-    return {"candidates": {text: [d.id for d in planner.relevant(text, parser)] for text in state.get("unparsed", [])}}
+    ranker = deps.ranker()
+    ranked: dict[str, Any] = {}
+    candidates: dict[str, list[str]] = {}
+    planner = deps.planner()
+    for text in state.get("unparsed", []):
+        frame = parser.read(text)
+        if ranker is not None and not frame.named and not frame.kinds:
+            found = ranker.rank(text)
+            if found is not None and found.goal is not None:
+                ranked[text] = {"choice": found.choice, "goal": list(found.goal), "confidence": found.confidence,
+                                "sure": ranker.sure(found)}
+                continue
+        if planner is not None:
+            candidates[text] = [d.id for d in planner.relevant(text, parser)]
+    return {"candidates": candidates, "ranked": ranked}
 
 
 def plan(state: AgentState, deps: Deps) -> dict[str, Any]:
     planner = deps.planner()
     steps = list(state.get("steps", []))
     clarify = list(state.get("clarify", []))
+    found: dict[str, Any] = {"preface": list(state.get("preface", [])), "refused": list(state.get("refused", [])),
+                             "answers": list(state.get("answers", [])), "steps": steps}
     understood = True
     for text in state.get("unparsed", []):
+        ranked = _ranked_goal(text, state, deps, found)
+        if ranked is not None:
+            clarify += [ranked] if ranked else []
+            continue
         if planner is None:
             understood = False
             continue
@@ -180,7 +203,36 @@ def plan(state: AgentState, deps: Deps) -> dict[str, Any]:
         elif result.clarify:
             clarify.append(result.clarify)
         steps += [s.model_copy(update={"clause": text}).model_dump() for s in result.steps]
-    return {"steps": steps, "clarify": clarify, "tier": "llm", "understood": understood}
+    return {**found, "clarify": clarify, "tier": "llm", "understood": understood}
+
+
+def _ranked_goal(text: str, state: AgentState, deps: Deps, found: dict[str, Any]) -> str | None:
+    """A request about a room in words the fast path does not know ("it's like a sauna in the study"): the goal the
+    model ranked first (see :func:`retrieve`), planned by the goal planner. Returns None when the request is not about
+    a room's conditions (the device planner takes it), "" when planned, or a question back."""
+    ranked = (state.get("ranked") or {}).get(text)
+    if ranked is None:
+        return None
+    frame = deps.parser().read(text)
+    rooms = frame.rooms or ([state["room"].lower()] if state.get("room") else [])
+    if not ranked["sure"]:
+        where = f"the {rooms[0]}" if rooms else "the room"
+        return f"I'm not sure what you'd like. Do you want {where} {ranked['choice']}? Say it in other words if not"
+    if not rooms:
+        return f"Which room would you like {ranked['choice']}?"
+    conditions = deps.conditions()
+    for room in rooms:
+        goal = Goal(room, ranked["goal"][0], ranked["goal"][1])
+        result = plan_goal(goal, deps.parser().index, conditions, deps.effects, daylight=daylight(conditions, deps.executor.now()),
+                           text=normalise(text))
+        if result.reading:
+            found["preface"].append(result.reading)
+        if result.refusal:
+            found["refused"].append({"text": text, "reason": result.refusal, "code": "infeasible"})
+        if result.note:
+            found["answers"].append(result.note)
+        found["steps"] += [s.model_copy(update={"clause": text}).model_dump() for s in result.steps]
+    return ""
 
 
 def validate(state: AgentState, deps: Deps) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from iotlm.agent.effects import Effect, load_effects
 from iotlm.agent.graph import build_graph
 from iotlm.agent.situations import load_situations
 from iotlm.agent.llm.backend import Model, ModelUnavailable
+from iotlm.agent.llm.goal_head import GoalHead
 from iotlm.agent.llm.planner import LLMPlanner
 from iotlm.agent.nodes import YES, Deps
 from iotlm.agent.runtime import Runtime
@@ -80,7 +81,9 @@ class TurnResult:
 class Agent:
     def __init__(self, runtime: Runtime, *, model: Model | None = None, model_factory: Any = None,
                  threads_db: Path | None = None, floors: dict[str, str] | None = None,
-                 effects: tuple[Effect, ...] | None = None) -> None:
+                 effects: tuple[Effect, ...] | None = None, ranker: Any = None) -> None:
+        """``ranker``: what chooses the goal of a request about a room the fast path cannot read (default: the goal
+        head over the memory's embedder; False: none)."""
         self.runtime = runtime
         self.floors = floors or {}
         self._model = model
@@ -90,6 +93,8 @@ class Agent:
         self._planner: LLMPlanner | None = None
         self._parser: Parser | None = None
         self._parser_version = -1
+        self._ranker = ranker
+        self._embedder: Any = None
         self._lock = threading.Lock()
         self.confirm_timeout_s = runtime.settings.confirm_timeout_s
         path = threads_db or runtime.settings.home / "threads.db"
@@ -101,7 +106,7 @@ class Agent:
         deps = Deps(executor=runtime.executor, parser=self.parser, planner=self.planner, user=runtime.user,
                     store=lambda: runtime.store, memory=runtime.memory, bands=Bands(runtime.settings.comfort),
                     effects=effects if effects is not None else load_effects(),
-                    situations=load_situations(runtime.settings.home, plugin_manager()))
+                    situations=load_situations(runtime.settings.home, plugin_manager()), ranker=self.ranker)
         self.graph = build_graph(deps, self.checkpointer)
 
     # ------------------------------------------------------------ parts, built lazily
@@ -114,6 +119,22 @@ class Agent:
         else:
             self._parser.refresh(registry.states())
         return self._parser
+
+    def ranker(self) -> Any:
+        if self._ranker is None:
+            self._ranker = GoalHead(self.embedder)
+        return self._ranker or None
+
+    def embedder(self) -> Any:
+        """The memory's sentence embedder (loaded on first use), or one of our own when there is no memory store."""
+        memory = self.runtime.memory()
+        if memory is not None:
+            return memory.embedder
+        if self._embedder is None:
+            from iotlm.memory.embeddings import MiniLMEmbedder
+
+            self._embedder = MiniLMEmbedder()
+        return self._embedder
 
     def planner(self) -> LLMPlanner | None:
         if self._planner is None and self._model_error is None:

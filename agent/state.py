@@ -21,6 +21,8 @@ class AgentState(TurnInput, total=False):
     clarify: list[str]
     unparsed: list[str]
     candidates: dict[str, list[str]]
+    ranked: dict[str, dict[str, Any]]
+    """For clauses about a room's conditions: the goal the model chose, with its confidence."""
     asked: list[dict[str, Any]]
     confirmed: bool
     outcomes: list[dict[str, Any]]

@@ -158,7 +158,7 @@ def test_a_stuck_model_is_cut_off_the_turn_says_so_and_rules_keep_firing(tmp_pat
 
     model = _model(tmp_path, HANGING_WORKER)
     model.generate_timeout = 1.5
-    agent = Agent(runtime_for(stack, tmp_path), model=model)
+    agent = Agent(runtime_for(stack, tmp_path), model=model, ranker=False)  # the request must reach the (hanging) model
     engine = RuleEngine(stack.conn.registry, stack.executor, RuleStore(tmp_path / "rules.db"), user_for=stack.config.user)
     engine.load([Rule.model_validate({"id": "hall", "when": {"device": "hallway.motion", "attribute": "occupancy", "to": True},
                                       "do": [{"device": "hallway.light", "set": {"state": "on"}}]})])
