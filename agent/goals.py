@@ -81,9 +81,12 @@ def plan_goal(goal: Goal, index: HomeIndex, conditions: RoomConditions, effects:
     said = "; ".join(conditions.describe(r) for r in readings) or None
     wanted = AIR_GOALS.get(goal.condition, (goal.condition,))
     chosen = [e for c in wanted for e in effects_for(tuple(effects), c, goal.direction)]
-    cued = {id(e) for e in chosen if any(re.search(rf"\b{re.escape(c)}\b", text) for c in e.cues)}
-    chosen.sort(key=lambda e: (id(e) not in cued, e.rank))
     in_room = [d for d in index.devices.values() if (d.room or "").lower() == goal.room]
+    cued = [e for e in chosen if any(re.search(rf"\b{re.escape(c)}\b", text) for c in e.cues)
+            and any(serves(e, d, index.device_kinds[d.id]) for d in in_room)]
+    if cued:  # "let the daylight in": the blinds, or why not; never the lights instead
+        chosen = cued
+    chosen.sort(key=lambda e: e.rank)
     reading = next((r.value for r in readings if r.condition == goal.condition), None)
     band = conditions.bands.for_room(goal.condition, goal.room) if goal.condition in CONDITIONS else (None, None)
     could: list[Device] = []

@@ -139,7 +139,7 @@ def right(result: PlanResult, room: str, want: Want, devices: dict[str, Device])
     return False
 
 
-def agent_plan(text: str, parser: Parser, conditions: RoomConditions, model: Model) -> PlanResult:
+def agent_plan(text: str, parser: Parser, conditions: RoomConditions, model: Model, ranker: Any) -> PlanResult:
     """What the agent plans for ``text`` (no device changes: the home is not live here)."""
     clauses = parser.parse(text).clauses
     steps = [s for cl in clauses for s in cl.steps]
@@ -147,9 +147,9 @@ def agent_plan(text: str, parser: Parser, conditions: RoomConditions, model: Mod
     if not goals and not steps:
         planner = LLMPlanner(model)
         frame = parser.read(text)
-        ranked = planner.ranker.rank(text) if not frame.named and not frame.kinds else None
+        ranked = ranker.rank(text) if ranker is not None and not frame.named and not frame.kinds else None
         if ranked is not None and ranked.goal is not None and frame.rooms:
-            if not planner.ranker.sure(ranked):
+            if not ranker.sure(ranked):
                 return PlanResult(clarify=f"not sure: {ranked.choice} ({ranked.confidence})", confidence=ranked.confidence)
             goals = [Goal(r, ranked.goal[0], ranked.goal[1]) for r in frame.rooms]  # type: ignore[arg-type]
         else:
@@ -166,7 +166,8 @@ class WholeHome(LLMPlanner):
         return [d for d in parser.devices.values() if any(a.writable for a in d.attributes.values())]
 
 
-def run(model: Model, retriever: Callable[[str, list[Device]], list[Device]] | None, *, whole_home_model: Model | None = None,
+def run(model: Model, retriever: Callable[[str, list[Device]], list[Device]] | None, *, ranker: Any = None,
+        whole_home_model: Model | None = None,
         n: int = 40, whole_home_n: int = 10, seed: int = 0, progress: Callable[[str], None] = lambda _: None) -> dict[str, Any]:
     """``whole_home_model`` is the same GGUF loaded with a context long enough for every device (None: not run)."""
     home = big_home()
@@ -200,7 +201,7 @@ def run(model: Model, retriever: Callable[[str, list[Device]], list[Device]] | N
     agent_times, agent_right = [], 0
     for text, room, want in before_goals:
         start = time.perf_counter()
-        result = agent_plan(text, parser, conditions, model)
+        result = agent_plan(text, parser, conditions, model, ranker)
         agent_times.append((time.perf_counter() - start) * 1000)
         ok = right(result, room, want, devices)
         agent_right += ok

@@ -270,7 +270,10 @@ def cmd_planning(args: argparse.Namespace) -> int:
     model = LocalModel(path)
     big = LocalModel(path, n_ctx=32768) if args.whole_home_cases else None
     try:
-        results = planning.run(model, lambda text, devices: memory.relevant_devices(text, devices, k=4), whole_home_model=big,
+        from iotlm.agent.llm.goal_head import GoalHead
+
+        results = planning.run(model, lambda text, devices: memory.relevant_devices(text, devices, k=4),
+                               ranker=GoalHead(lambda: memory.embedder), whole_home_model=big,
                                n=args.cases, whole_home_n=args.whole_home_cases, progress=lambda line: print(line, file=sys.stderr))
     finally:
         model.close()
