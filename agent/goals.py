@@ -12,7 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from iotlm.agent.conditions import CONDITIONS, Reading, RoomConditions
-from iotlm.agent.effects import AIR_GOALS, Direction, Effect, effects_for, serves, working_steps
+from iotlm.agent.effects import AIR_GOALS, Effect, effects_for, serves, working_steps
+from iotlm.agent.understand.goal import Goal, read_goal
 from iotlm.agent.understand.index import HomeIndex
 from iotlm.agent.understand.text import join
 from iotlm.device_drivers.model import Device, describe_device
@@ -20,42 +21,10 @@ from iotlm.policies.model import Step
 from iotlm.tools.device_tools import STATE_VERBS
 
 
-@dataclass(frozen=True)
-class Goal:
-    room: str
-    condition: str
-    """temperature, humidity, illuminance, stuffy, dusty or smoky (the last three: the air)."""
-    direction: Direction
-
-
-# (words, condition, direction): first match wins, so the more specific come first
-_WORDS: list[tuple[str, str, Direction]] = [
-    (r"stuffy|stale|can ?t breathe|cannot breathe|hard to breathe|need (?:some )?(?:fresh |more )?air", "stuffy", "down"),
-    (r"dusty|dust|pollen|hazy", "dusty", "down"),
-    (r"smoky|smoke|smells? of smoke|burnt", "smoky", "down"),
-    (r"warm|hot|boiling|sweltering|roasting|baking|sweating|overheat\w*", "temperature", "down"),
-    (r"cold|chilly|freezing|cool|frosty|icy|shivering", "temperature", "up"),
-    (r"humid|damp|muggy|clammy|sticky|steamy", "humidity", "down"),
-    (r"dry|parched", "humidity", "up"),
-    (r"dark|dim|gloomy|can ?t see|cannot see|barely see|hardly see|need more light", "illuminance", "up"),
-    (r"bright|glare|glaring|blinding|dazzling", "illuminance", "down"),
-]
-_NOT_ENOUGH = re.compile(r"\bnot (\w+) enough\b")
-_FLIP: dict[Direction, Direction] = {"up": "down", "down": "up"}
 _VERBS = {("temperature", "down"): "cool {it}", ("temperature", "up"): "warm {it}", ("humidity", "up"): "raise {its} humidity",
           ("humidity", "down"): "lower {its} humidity", ("illuminance", "up"): "make {it} brighter",
           ("illuminance", "down"): "make {it} darker", ("stuffy", "down"): "freshen {its} air", ("dusty", "down"): "clean {its} air",
           ("smoky", "down"): "clean {its} air", ("volume", "up"): "make {it} louder", ("volume", "down"): "make {it} quieter"}
-
-
-def read_goal(text: str) -> tuple[str, Direction] | None:
-    """(condition, direction) of a complaint, or None when it names no condition iotlm can act on."""
-    flip = _NOT_ENOUGH.search(text)
-    probe = flip.group(1) if flip else text
-    for words, condition, direction in _WORDS:
-        if re.search(rf"\b(?:{words})\b", probe):
-            return condition, _FLIP[direction] if flip and condition not in AIR_GOALS else direction
-    return None
 
 
 @dataclass
@@ -136,3 +105,6 @@ def _state(device: Device) -> str:
                                                               "speed", "intensity", "brightness", "position")]
     name = describe_device(device, device.id, room="when_needed")
     return f"{name} ({', '.join(bits)})" if bits else name
+
+
+__all__ = ["Goal", "GoalPlan", "change_step", "plan_goal", "read_goal", "readings_for"]

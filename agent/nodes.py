@@ -305,6 +305,8 @@ def respond(state: AgentState, deps: Deps) -> dict[str, Any]:
         if state["memo"]["kind"] == "situation":
             say, do = state["memo"]["text"].split(" => ", 1)
             reply = f"OK: when you say \"{say}\", I'll {do}."
+        if deps.store() is None:
+            reply = "I can't remember anything here: this agent runs without its memory store (no data directory)."
     ids = [s["device_id"] for s in state.get("steps", []) if s.get("device_id")] + [q["device_id"] for q in state.get("queries", [])]
     return {"reply": reply, "refused": refused, "needs_confirmation": bool(pending),
             "recent": list(dict.fromkeys(ids)) or state.get("recent", [])}
@@ -318,7 +320,7 @@ def remember(state: AgentState, deps: Deps) -> dict[str, Any]:
     user = state.get("user") or "owner"
     note = state.get("memo")
     if note:
-        memory = deps.memory()
+        memory = deps.memory() if note["kind"] != "situation" else None  # a taught phrase is matched by its words
         if memory is not None:
             memory.add(note["text"], kind=note["kind"], user=user)
         else:

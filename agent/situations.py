@@ -76,19 +76,27 @@ def builtin() -> dict[str, Situation]:
     return load_file("situations.yaml (built in)", text)
 
 
-_TEACH = re.compile(r"^(?:please )?(?:remember(?: that)?|from now on|note that)?,? ?(?:when(?:ever)?|if) i say,? ['\"]?"
-                    r"(?P<say>[^'\",]+?)['\"]?,? (?:(?:you should|please|then|i want you to|i mean|it means|that means) )?"
-                    r"(?:(?:do|to) )?(?P<do>.+)$")
+_TEACH_HEAD = r"^(?:please )?(?:remember(?: that)?|from now on|note that)?,? ?(?:when(?:ever)?|if) i say,? "
+_TEACH = (
+    # the phrase ends at a comma or its closing quote: "when I say movie night, dim the lounge lights"
+    re.compile(_TEACH_HEAD + r"['\"]?(?P<say>[^'\",]+?)['\"]?,\s*(?:(?:you should|please|then|i want you to|i mean|it means|"
+               r"that means) )?(?:(?:do|to) )?(?P<do>.+)$"),
+    # or before a joining word: "when I say movie night I mean dim the lounge lights"
+    re.compile(_TEACH_HEAD + r"['\"]?(?P<say>[^'\",]+?)['\"]? (?:you should|please|then|i want you to|i mean|it means|"
+               r"that means|do) (?P<do>.+)$"),
+)
 _LEAD = re.compile(r"^(?:(?:ok|okay|well|so|alright|right|hey|hi|it|its)[ ,]+)+")
 _TAIL = re.compile(r"(?: now| then| bye| everyone| all| guys| folks)+$")
 
 
 def taught(text: str) -> tuple[str, str] | None:
     """(phrase, what to do) for "remember that when I say X, do Y"; None for anything else."""
-    match = _TEACH.match(normalise(text).rstrip(".!? "))
-    if match is None:
-        return None
-    return match.group("say").strip(), match.group("do").strip()
+    clean = normalise(text).rstrip(".!? ")
+    for pattern in _TEACH:
+        match = pattern.match(clean)
+        if match is not None:
+            return match.group("say").strip(), match.group("do").strip()
+    return None
 
 
 @dataclass

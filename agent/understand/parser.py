@@ -16,7 +16,7 @@ import difflib
 import re
 from dataclasses import dataclass, field
 
-from iotlm.agent.goals import Goal, read_goal
+from iotlm.agent.understand.goal import Goal, read_goal
 from iotlm.agent.understand import lexicon as lx
 from iotlm.agent.understand.frame import Frame, read_frame, share_frames
 from iotlm.agent.understand.index import HomeIndex, Targets
