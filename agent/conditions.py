@@ -139,7 +139,7 @@ def _number(value: float) -> str:
 def _band_text(low: float | None, high: float | None, unit: str) -> str:
     sep = "" if unit in ("%", "") else " "
     if low is not None and high is not None:
-        return f"comfortable: {_number(low)}–{_number(high)}{sep}{unit}"
+        return f"comfortable: {_number(low)}-{_number(high)}{sep}{unit}"
     if high is not None:
         return f"good up to {_number(high)}{sep}{unit}"
     return f"good from {_number(low or 0)}{sep}{unit}"
@@ -225,7 +225,7 @@ class RoomConditions:
     # ------------------------------------------------------------ in words
 
     def describe(self, reading: Reading, *, name_device: bool = False) -> str:
-        """"The utility room is 29.5 °C, too warm (comfortable: 20–24 °C), up 1.2 °C in the last 30 minutes"."""
+        """"The utility room is 29.5 °C, too warm (comfortable: 20-24 °C), up 1.2 °C in the last 30 minutes"."""
         spec = CONDITIONS[reading.condition]
         if reading.condition == "temperature":
             text = f"the {reading.room} is {reading.shown()}"

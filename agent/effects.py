@@ -232,8 +232,8 @@ def _level(effect: Effect, attr: Attribute, *, fresh: bool) -> Any:
         options = [o for o in attr.options if str(o).lower() not in ("off", "auto", "sleep", "silent")]
         if not options:
             return None
-        current = str(attr.value)
-        index = next((i for i, o in enumerate(options) if str(o) == current), None)
+        chosen = str(attr.value)
+        index = next((i for i, o in enumerate(options) if str(o) == chosen), None)
         if fresh or index is None:
             want = options[min(len(options) - 1, round(effect.level_at * (len(options) - 1)))]
             return None if index is not None and options.index(want) <= index else want

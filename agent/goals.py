@@ -20,7 +20,6 @@ from iotlm.device_drivers.model import Device, describe_device
 from iotlm.policies.model import Step
 from iotlm.tools.device_tools import STATE_VERBS
 
-
 _VERBS = {("temperature", "down"): "cool {it}", ("temperature", "up"): "warm {it}", ("humidity", "up"): "raise {its} humidity",
           ("humidity", "down"): "lower {its} humidity", ("illuminance", "up"): "make {it} brighter",
           ("illuminance", "down"): "make {it} darker", ("stuffy", "down"): "freshen {its} air", ("dusty", "down"): "clean {its} air",

@@ -13,9 +13,9 @@ from iotlm.agent import recall
 from iotlm.agent.conditions import Bands, RoomConditions
 from iotlm.agent.effects import DEFAULT_EFFECTS, Effect
 from iotlm.agent.goals import Goal, plan_goal
-from iotlm.agent.situations import Situations, taught
 from iotlm.agent.llm.planner import LLMPlanner
 from iotlm.agent.reply import compose, label
+from iotlm.agent.situations import Situations, taught
 from iotlm.agent.state import AgentState
 from iotlm.agent.understand.parser import Parser
 from iotlm.agent.understand.text import normalise
@@ -78,10 +78,10 @@ def understand(state: AgentState, deps: Deps) -> dict[str, Any]:
     lesson = taught(text)
     if lesson is not None:  # "remember that when I say movie night, dim the lounge lights to 10%"
         return {**fresh, "memo": {"kind": "situation", "text": f"{lesson[0]} => {lesson[1]}"}}
-    found = _situation(text, state, deps, fresh)
-    if isinstance(found, dict):
-        return found
-    text = found
+    situation = _situation(text, state, deps, fresh)
+    if isinstance(situation, dict):
+        return situation
+    text = situation
     note = recall.memo(text)
     if note is not None:
         return {**fresh, "memo": {"kind": note[0], "text": note[1]}}
@@ -214,7 +214,8 @@ def _ranked_goal(text: str, state: AgentState, deps: Deps, found: dict[str, Any]
     if ranked is None:
         return None
     frame = deps.parser().read(text)
-    rooms = frame.rooms or ([state["room"].lower()] if state.get("room") else [])
+    said_in = state.get("room")
+    rooms = frame.rooms or ([said_in.lower()] if said_in else [])
     if not ranked["sure"]:
         where = f"the {rooms[0]}" if rooms else "the room"
         return f"I'm not sure what you'd like. Do you want {where} {ranked['choice']}? Say it in other words if not"

@@ -17,12 +17,12 @@ from langgraph.types import Command
 from iotlm.agent.conditions import Bands
 from iotlm.agent.effects import Effect, load_effects
 from iotlm.agent.graph import build_graph
-from iotlm.agent.situations import load_situations
 from iotlm.agent.llm.backend import Model, ModelUnavailable
 from iotlm.agent.llm.goal_head import GoalHead
 from iotlm.agent.llm.planner import LLMPlanner
 from iotlm.agent.nodes import YES, Deps
 from iotlm.agent.runtime import Runtime
+from iotlm.agent.situations import load_situations
 from iotlm.agent.understand.parser import Parser
 from iotlm.policies.model import Origin, Step
 from iotlm.tools.plugins import plugin_manager

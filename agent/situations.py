@@ -149,7 +149,7 @@ class Situations:
                                     for k in situation.needs}), "or")
                 where = f"the {here}" if here and needed else "this home"
                 return SituationPlan(label, refusal=f"there is no {what} in {where}, so I can't set up {name}")
-            if here is None or room is None and not any((d.room or "").lower() == said_in for d in needed):
+            if here is None or (room is None and not any((d.room or "").lower() == said_in for d in needed)):
                 here = (in_scope[0].room or "").lower()
         plan = SituationPlan(label)
         for action in situation.do:
@@ -170,7 +170,7 @@ class Situations:
         elif action.where == "everywhere":
             rooms = None
         else:
-            rooms = [r.lower() for r in action.where]  # type: ignore[union-attr]
+            rooms = [r.lower() for r in action.where]
         found = []
         for device in index.devices.values():
             room = (device.room or "").lower()

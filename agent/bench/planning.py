@@ -32,8 +32,8 @@ from iotlm.agent.effects import DEFAULT_EFFECTS
 from iotlm.agent.goals import Goal, plan_goal
 from iotlm.agent.llm.backend import Model
 from iotlm.agent.llm.planner import LLMPlanner, PlanResult
-from iotlm.agent.understand.text import normalise
 from iotlm.agent.understand.parser import Parser
+from iotlm.agent.understand.text import normalise
 from iotlm.device_drivers.home import Home, parse_home
 from iotlm.device_drivers.model import Device
 
@@ -151,7 +151,7 @@ def agent_plan(text: str, parser: Parser, conditions: RoomConditions, model: Mod
         if ranked is not None and ranked.goal is not None and frame.rooms:
             if not ranker.sure(ranked):
                 return PlanResult(clarify=f"not sure: {ranked.choice} ({ranked.confidence})", confidence=ranked.confidence)
-            goals = [Goal(r, ranked.goal[0], ranked.goal[1]) for r in frame.rooms]  # type: ignore[arg-type]
+            goals = [Goal(r, ranked.goal[0], ranked.goal[1]) for r in frame.rooms]
         else:
             return planner.plan(text, parser)
     for goal in goals:

@@ -6,6 +6,7 @@ iotlm, so a crash here (native code) only ends this process.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import sys
@@ -42,7 +43,9 @@ def main() -> int:
     send({"ready": True, "safe": safe})
 
     def last_logprobs() -> Any:
-        logits = np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm.n_vocab(),)).astype(np.float64)
+        # the last token's logits: this version of llama-cpp-python keeps them only in its context without logits_all
+        logits = np.ctypeslib.as_array(llm._ctx.get_logits(),  # type: ignore[no-untyped-call]  # noqa: SLF001
+                                        shape=(llm.n_vocab(),)).astype(np.float64)
         top = float(np.max(logits))
         return logits - (top + math.log(float(np.sum(np.exp(logits - top)))))
 
@@ -60,7 +63,7 @@ def main() -> int:
             rest = llm.tokenize((prompt + candidate).encode("utf-8"), add_bos=True)[len(tokens):]
             llm.n_tokens = len(tokens)
             logprobs = [float(first[rest[0]])] if rest else []
-            for previous, token in zip(rest, rest[1:]):
+            for previous, token in itertools.pairwise(rest):
                 llm.eval([previous])
                 logprobs.append(float(last_logprobs()[token]))
             out.append(logprobs)

@@ -14,9 +14,9 @@ from typing import Any
 
 import numpy as np
 
-log = logging.getLogger(__name__)
-
 from iotlm.agent.llm.ranker import GOAL_CHOICES, Ranked
+
+log = logging.getLogger(__name__)
 
 WEIGHTS = "goal_head.npz"
 

@@ -16,9 +16,9 @@ import difflib
 import re
 from dataclasses import dataclass, field
 
-from iotlm.agent.understand.goal import Goal, read_goal
 from iotlm.agent.understand import lexicon as lx
 from iotlm.agent.understand.frame import Frame, read_frame, share_frames
+from iotlm.agent.understand.goal import Goal, read_goal
 from iotlm.agent.understand.index import HomeIndex, Targets
 from iotlm.agent.understand.lexicon import Act
 from iotlm.agent.understand.steps import step_for
@@ -135,7 +135,7 @@ class Parser:
             for f in frames:  # "how bright is it in the bedroom, it felt dim": the complaint explains the question
                 if f.act == "goal" or (f.act == "command" and not (f.named or f.kinds)):
                     f.act = "context"
-        clauses = []
+        clauses: list[Clause] = []
         last = list(recent or [])
         for frame in frames:
             clause = self._resolve(frame, room, last)
@@ -168,17 +168,18 @@ class Parser:
                 words[i] = match[0]
         return " ".join(words)
 
-    def _resolve(self, frame: Frame, room: str | None, recent: list[str]) -> Clause:
-        clause = Clause(text=frame.text, act=frame.act)
+    def _before_devices(self, clause: Clause, frame: Frame, room: str | None) -> Clause | None:
+        """A clause decided before looking for devices: context, a goal, a question about a room, a negation, or words
+        with no action in them; None for the rest."""
         if frame.act == "context":  # "I'm doing laundry": nothing to do; its room carries to the next clause
             return clause
         if frame.act == "goal" and (goal := read_goal(frame.text)) is not None:
             return self._goal(clause, frame, room, *goal)
         if frame.act == "question":
             frame.intent = "query"  # "what is the maximum brightness ... can reach" asks, it does not dim
-            asked = self._conditions_asked(frame, room)
-            if asked is not None:
-                return asked if isinstance(asked, Clause) else Clause(text=frame.text, act="question", conditions=asked)
+            about_the_room = self._room_question(frame, room)
+            if about_the_room is not None:
+                return about_the_room
         if not frame.question and frame.act != "question" and negated(frame.text):
             # "don't turn on the light", "nobody needs the lights on": never act on the words left over
             clause.clarify = "That says what not to do, so I left it alone; tell me what you'd like done instead."
@@ -186,6 +187,13 @@ class Parser:
         if frame.intent is None and not frame.question:
             clause.understood = False
             return clause
+        return None
+
+    def _resolve(self, frame: Frame, room: str | None, recent: list[str]) -> Clause:
+        clause = Clause(text=frame.text, act=frame.act)
+        decided = self._before_devices(clause, frame, room)
+        if decided is not None:
+            return decided
         devices, refusal, clarify = self.index.targets(frame, room, recent)
         if refusal:
             clause.refusal, clause.code = refusal, "unknown_device"
@@ -230,6 +238,13 @@ class Parser:
             return clause
         clause.goals = [Goal(r, condition, direction) for r in rooms]  # type: ignore[arg-type]
         return clause
+
+    def _room_question(self, frame: Frame, room: str | None) -> Clause | None:
+        """The clause of a question about a room's conditions (answered from its readings), or None."""
+        asked = self._conditions_asked(frame, room)
+        if asked is None or isinstance(asked, Clause):
+            return asked
+        return Clause(text=frame.text, act="question", conditions=asked)
 
     def _conditions_asked(self, frame: Frame, room: str | None) -> list[tuple[str, list[str]]] | Clause | None:
         """A question about how a room is (warm, humid, bright, the air, noise), not about a device: the room's

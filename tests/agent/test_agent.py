@@ -58,7 +58,7 @@ def test_queries_answer_from_reported_state(agent: Agent, stack: Stack) -> None:
     stack.sim_report = None
     assert agent.turn("is the front door locked?").reply == "The front door lock is locked."
     # a question about the room is answered from its sensor, judged against the comfort band
-    assert agent.turn("what's the temperature in the bedroom?").reply == "The bedroom is 19.5 °C, too cold (comfortable: 20–24 °C)."
+    assert agent.turn("what's the temperature in the bedroom?").reply == "The bedroom is 19.5 °C, too cold (comfortable: 20-24 °C)."
     assert received(stack) == []
 
 

@@ -59,7 +59,7 @@ def test_an_ac_cools_only_when_on_in_cool_mode_below_the_room_with_its_fan_runni
     steps = {s.attribute: s.value for s in plan.steps}
     assert steps["state"] == "on" and steps["mode"] == "cool" and steps["fan_speed"] == 50
     assert "temperature" not in steps  # 24 is already below the room's 29.5 and inside the comfort band
-    assert plan.reading == "the utility room is 29.5 °C, too warm (comfortable: 20–24 °C)"
+    assert plan.reading == "the utility room is 29.5 °C, too warm (comfortable: 20-24 °C)"
     hot = _plan([SENSOR, _ac(setpoint=30)], Goal("utility room", "temperature", "down"))
     assert {s.attribute: s.value for s in hot.steps}["temperature"] == 24  # toward the band, never an extreme like 16
 
@@ -90,9 +90,9 @@ def test_blinds_let_daylight_in_only_by_day_and_the_words_choose_them() -> None:
     alone = _plan([blinds], goal, daylight=False)
     assert alone.refusal is not None and alone.refusal.startswith("it is dark outside, so opening the Blinds would not")
     darker = Goal("office", "illuminance", "down")
-    lit = lamp.model_copy(update={"attributes": {**lamp.attributes, "state": lamp.attributes["state"].model_copy(update={"value": "on"})}})
-    opened = blinds.model_copy(update={"attributes": {**blinds.attributes, "position": blinds.attributes["position"].model_copy(update={"value": 100}),
-                                                      "state": blinds.attributes["state"].model_copy(update={"value": "open"})}})
+    lit = _dev("office.lamp", "light", "Lamp", state={"value": "on", **ON_OFF}, brightness={"value": 50, "min": 0, "max": 100})
+    opened = _dev("office.blinds", "cover", "Blinds", state={"value": "open", "options": ["open", "closed"]},
+                  position={"value": 100, "min": 0, "max": 100})
     assert [s.device_id for s in _plan([opened, lit], darker).steps] == ["office.lamp"]  # dim the lamp first
     assert [s.device_id for s in _plan([opened, lit], darker, text="the sun is in my eyes").steps] == ["office.blinds"]
 

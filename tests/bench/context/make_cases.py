@@ -106,49 +106,43 @@ def _on(d: dict[str, Any]) -> bool:
     return d["attributes"].get("state", {}).get("value") in ("on", "open")
 
 
+def _alternative(d: dict[str, Any], key: tuple[str, str], temp: float | None) -> dict[str, Any] | str | None:
+    """What ``d`` must end as to serve the goal ``key``; "limit" when it already does all it can; None: it cannot."""
+    a, name, kind = d["attributes"], d["name"], d["type"]
+    maxed = _on(d) and a.get("intensity", {}).get("value", 0) >= a.get("intensity", {}).get("max", 10**9)
+    rules: dict[tuple[str, str], list[tuple[bool, dict[str, Any], bool]]] = {  # (applies, target state, at its limit)
+        ("temperature", "down"): [
+            (name == "Air Conditioner 1", {"state": "on", "mode": "cool", "temperature": {"<": temp}},
+             _on(d) and a.get("mode", {}).get("value") == "cool" and a.get("temperature", {}).get("value") == a.get("temperature", {}).get("min")),
+            (name == "Heat Pump", {"state": "on", "mode": "cool", "temperature": {"<": temp}}, False),
+            (kind == "fan", {"state": "on"}, _on(d) and a.get("speed", {}).get("value") == "high")],
+        ("temperature", "up"): [(name in ("Heater", "Heat Pump"), {"state": "on", "temperature": {">": temp}}, False),
+                                (name == "Air Conditioner 1", {"state": "on", "mode": "heat", "temperature": {">": temp}}, False)],
+        ("humidity", "up"): [(name == "Humidifier", {"state": "on"}, maxed)],
+        ("humidity", "down"): [(name == "Dehumidifier", {"state": "on"}, maxed),
+                               (name in ("Air Conditioner 1", "Heat Pump"), {"state": "on", "mode": "dry"}, False)],
+        ("illuminance", "up"): [(kind == "light", {"state": "on"}, _on(d) and a.get("brightness", {}).get("value", 100) >= 100),
+                                (name in ("Blinds", "Curtains"), {"state": "open"}, False)],  # decided at noon: daylight
+        ("air", "stuffy"): [(name in ("Window", "Air Purifier") or kind == "fan", {"state": "on" if name != "Window" else "open"}, False)],
+        ("air", "dusty"): [(name == "Air Purifier", {"state": "on"}, False)],
+    }
+    for applies, target, limit in rules[key]:
+        if applies:
+            return "limit" if limit else target
+    return None
+
+
 def goal_alternatives(home: Home, room: str, key: tuple[str, str]) -> tuple[list[dict[str, Any]], list[str]]:
     """(alternatives that would move the condition the right way, the devices that could but are at their limit)."""
     alts: list[dict[str, Any]] = []
     limit: list[str] = []
     temp = reading(home, room, "temperature")
     for d in devices(home, room):
-        a, name = d["attributes"], d["name"]
-        if key == ("temperature", "down") and name == "Air Conditioner 1":
-            if _on(d) and a["mode"]["value"] == "cool" and a["temperature"]["value"] <= a["temperature"]["min"]:
-                limit.append(d["id"])
-            else:
-                alts.append({d["id"]: {"state": "on", "mode": "cool", "temperature": {"<": temp}}})
-        elif key == ("temperature", "down") and name == "Heat Pump":
-            alts.append({d["id"]: {"state": "on", "mode": "cool", "temperature": {"<": temp}}})
-        elif key == ("temperature", "down") and d["type"] == "fan":
-            if _on(d) and a["speed"]["value"] == "high":
-                limit.append(d["id"])
-            else:
-                alts.append({d["id"]: {"state": "on"}})
-        elif key == ("temperature", "up") and name in ("Heater", "Heat Pump"):
-            alts.append({d["id"]: {"state": "on", "temperature": {">": temp}}})
-        elif key == ("temperature", "up") and name == "Air Conditioner 1":
-            alts.append({d["id"]: {"state": "on", "mode": "heat", "temperature": {">": temp}}})
-        elif key[0] == "humidity" and name == ("Humidifier" if key[1] == "up" else "Dehumidifier"):
-            if _on(d) and a["intensity"]["value"] >= a["intensity"]["max"]:
-                limit.append(d["id"])
-            else:
-                alts.append({d["id"]: {"state": "on"}})
-        elif key == ("humidity", "down") and name in ("Air Conditioner 1", "Heat Pump"):
-            alts.append({d["id"]: {"state": "on", "mode": "dry"}})
-        elif key == ("illuminance", "up") and d["type"] == "light":
-            if _on(d) and a.get("brightness", {}).get("value", 100) >= 100:
-                limit.append(d["id"])
-            else:
-                alts.append({d["id"]: {"state": "on"}})
-        elif key == ("illuminance", "up") and name in ("Blinds", "Curtains"):  # the cases are decided at noon: daylight
-            alts.append({d["id"]: {"state": "open"}})
-        elif key == ("air", "stuffy") and name == "Window":
-            alts.append({d["id"]: {"state": "open"}})
-        elif key == ("air", "stuffy") and name == "Air Purifier":
-            alts.append({d["id"]: {"state": "on"}})
-        elif key == ("air", "dusty") and name == "Air Purifier":
-            alts.append({d["id"]: {"state": "on"}})
+        found = _alternative(d, key, temp)
+        if found == "limit":
+            limit.append(d["id"])
+        elif isinstance(found, dict):
+            alts.append({d["id"]: found})
     return alts, limit
 
 
