@@ -60,9 +60,12 @@ DEFAULT_EFFECTS: tuple[Effect, ...] = (
     Effect("temperature", "down", frozenset({"air_conditioner"}), mode=("cool",), setpoint=True, level=("fan_speed",), level_at=0.5),
     Effect("temperature", "down", frozenset({"heater", "thermostat", "climate"}), mode=("cool",), modeless=False, setpoint=True,
            level=("fan_speed",), level_at=0.5),
-    Effect("temperature", "down", frozenset({"fan"}), level=("speed", "fan_speed", "percentage"), rank=2),
+    Effect("temperature", "down", frozenset({"fan"}), level=("speed", "fan_speed", "percentage"), rank=3),
     # heaters, heat pumps and radiators raise it
     Effect("temperature", "up", frozenset({"heater", "thermostat", "climate"}), mode=("heat", "auto"), setpoint=True),
+    # a heater that is heating stops when its setpoint is turned down below the room's temperature
+    Effect("temperature", "down", frozenset({"heater", "thermostat", "climate"}), mode=("heat", "auto"), setpoint=True,
+           reverse=True, rank=2),
     Effect("temperature", "up", frozenset({"air_conditioner"}), mode=("heat",), modeless=False, setpoint=True, rank=2),
     Effect("humidity", "up", frozenset({"humidifier"}), level=("intensity", "mist_level", "level"), level_at=0.6),
     Effect("humidity", "down", frozenset({"dehumidifier"}), level=("intensity", "level", "fan_speed"), level_at=0.6),
@@ -156,6 +159,8 @@ def working_steps(effect: Effect, device: Device, *, reading: float | None, band
             working = False
     if effect.mode:
         modes = _attr(device, ("mode", "hvac_mode", "system_mode"))
+        if effect.reverse and (modes is None or str(modes[1].value) not in effect.mode):
+            return []  # a heater that is not heating has no heat to take away
         if modes is not None and str(modes[1].value) not in effect.mode:
             wanted = next(m for m in effect.mode if m in [str(o) for o in modes[1].options or []])
             changes.append(Change(modes[0], wanted))

@@ -30,6 +30,8 @@ def say_value(attribute: str | None, value: Value, device: Device | None) -> str
     attr = device.attributes.get(attribute or "") if device else None
     if attribute in (None, "state"):
         return str(value)
+    if attribute in ("mode", "hvac_mode", "system_mode", "preset") and isinstance(value, str):
+        return f"in {value.replace('_', ' ')} mode"
     unit = attr.unit if attr and attr.unit else ""
     if attribute == "brightness" and attr is not None and attr.max and attr.max != 100 and not unit and isinstance(value, int | float):
         return f"brightness {scale_to_percent(value, attr.max)}%"  # a 0-254 brightness, said in percent
@@ -66,7 +68,8 @@ def compose(outcomes: list[dict[str, Any]], refused: list[dict[str, str]], queri
             parts.append(sentence(f"That failed for {name}: {o.get('reason', '')}"))
         elif status == "ok" and o.get("result") is not None and not step.get("device_id"):
             parts.append(sentence(f"{step['tool'].replace('_', ' ')}: {o['result']}"))
-    done_parts = [f"{name} is now {' and '.join(v if v in _STATES else 'at ' + v for v in values)}" for name, values in done.items()]
+    done_parts = [f"{name} is now {' and '.join(v if v in _STATES or v.startswith('in ') else 'at ' + v for v in values)}"
+                  for name, values in done.items()]
     if done_parts:
         parts.insert(0, sentence("; ".join(done_parts)))
     for q in queries:

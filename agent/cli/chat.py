@@ -26,7 +26,7 @@ from iotlm.agent.config import load_settings
 from iotlm.agent.session import Agent
 from iotlm.device_drivers.broker import EmbeddedBroker
 from iotlm.device_drivers.home import load_home
-from iotlm.device_drivers.simulator import Simulator
+from iotlm.device_drivers.simulator import Environment, Simulator
 from iotlm.device_drivers.transport import Transport
 from iotlm.tools.hookspecs import hookimpl
 
@@ -128,8 +128,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
                                        "models_dir": real.models_dir or real.home / "models"})
     with EmbeddedBroker() as broker:
         transport = Transport(broker.url).start()
+        environment: Environment | None = None
         try:
-            Simulator(home, transport, dialect="z2m").start()
+            sim = Simulator(home, transport, dialect="z2m").start()
+            # the rooms change at a minute a second: ask "it's too warm in the living room", then how warm it is
+            environment = Environment(sim).start(speed=60)
             print(f"iotlm demo: embedded {broker.impl} broker on {broker.url}, simulated home {home.name!r} "
                   f"({len(home.devices)} devices); demo data in {settings.home}", file=sys.stderr)
             if args.list:
@@ -146,10 +149,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 if service.engine.rules():
                     print(f"{len(service.engine.rules())} rules running (iotlm rules list)", file=sys.stderr)
                 print('Try: "dim the living room to 30% and lock the front door", "is the front door locked?", '
-                      '"turn it off", "what\'s the temperature in the bedroom?" (exit to leave)', file=sys.stderr)
+                      '"turn it off", "it\'s too warm in the living room", then "how warm is the living room?" a little later, '
+                      '"I\'m leaving" (exit to leave)', file=sys.stderr)
                 try:
                     return chat_loop(agent, user=args.user or "owner", room=args.room, thread=args.thread or "demo")
                 finally:
                     service.stop()
         finally:
+            if environment is not None:
+                environment.stop()
             transport.stop()

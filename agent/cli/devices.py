@@ -23,7 +23,7 @@ from iotlm.agent.cli.shared import (
 )
 from iotlm.agent.runtime import build_runtime, database_path
 from iotlm.device_drivers.home import Home, default_homebench_path, load_home, load_homebench
-from iotlm.device_drivers.simulator import Simulator
+from iotlm.device_drivers.simulator import Environment, Simulator
 from iotlm.policies.audit import AuditLog
 from iotlm.tools.device_tools import device_operations
 from iotlm.tools.hookspecs import hookimpl
@@ -47,6 +47,9 @@ def register_commands(commands: Commands) -> None:
     p.add_argument("--homebench-file", dest="homebench_file", type=Path,
                    help="HomeBench's home_status_method.jsonl (default: ../shared/benchmarks/homebench/)")
     p.add_argument("--dialect", choices=["z2m", "ha", "both"], default="z2m")
+    p.add_argument("--speed", type=_speed, default=1.0,
+                   help="simulated seconds per real second for the rooms' temperature, humidity, light and air (default 1; "
+                        "60: an hour a minute; 0: the rooms stand still)")
     p.set_defaults(func=cmd_simulate)
 
     p = commands.add("tools", help="list every tool with its schema and origin")
@@ -97,16 +100,29 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     with broker_url(settings) as url:
         transport = transport_for(settings, url).start()
         sim = Simulator(home, transport, dialect=args.dialect, base=settings.z2m_base, ha_prefix=settings.ha_prefix).start()
-        print(f"simulating {len(home.devices)} devices of {home.name!r} ({args.dialect}) on {url}; Ctrl-C to stop",
-              file=sys.stderr)
+        environment = Environment(sim).start(speed=args.speed) if args.speed > 0 else None
+        print(f"simulating {len(home.devices)} devices of {home.name!r} ({args.dialect}) on {url}"
+              f"{f', rooms at {args.speed:g}x time' if environment else ''}; Ctrl-C to stop", file=sys.stderr)
         try:
             stop.wait()
         except KeyboardInterrupt:
             pass
         finally:
+            if environment is not None:
+                environment.stop()
             sim.clear_discovery()
             transport.stop()
     return 0
+
+
+def _speed(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--speed takes a number of simulated seconds per real second, e.g. 60; got {text!r}") from None
+    if not 0 <= value <= 100_000:
+        raise argparse.ArgumentTypeError(f"--speed must be between 0 and 100000; got {text}")
+    return value
 
 
 def cmd_tools(args: argparse.Namespace) -> int:

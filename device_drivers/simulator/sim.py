@@ -11,6 +11,7 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -51,6 +52,7 @@ class Simulator:
         self.sim_root = ha_root.rstrip("/")
         self.commands: list[Received] = []
         self._lock = threading.RLock()
+        self.on_reset: list[Callable[[], None]] = []
         self._initial = {d.id: d.model_copy(deep=True) for d in home.devices}
         self._devices = {d.id: d.model_copy(deep=True) for d in home.devices}
         # wire bindings of each device, decoded from what we publish, so sim and driver agree
@@ -255,7 +257,14 @@ class Simulator:
         with self._lock:
             self._devices = {i: d.model_copy(deep=True) for i, d in self._initial.items()}
             self.commands.clear()
+        for listener in list(self.on_reset):  # the environment goes back to the home file's readings too
+            listener()
         self.publish_all_state()
+
+    def devices(self) -> list[Device]:
+        """A copy of every device as it is now."""
+        with self._lock:
+            return [d.model_copy(deep=True) for d in self._devices.values()]
 
     def device(self, device_id: str) -> Device:
         with self._lock:
