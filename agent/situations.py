@@ -85,7 +85,7 @@ _TEACH = (
     re.compile(_TEACH_HEAD + r"['\"]?(?P<say>[^'\",]+?)['\"]? (?:you should|please|then|i want you to|i mean|it means|"
                r"that means|do) (?P<do>.+)$"),
 )
-_LEAD = re.compile(r"^(?:(?:ok|okay|well|so|alright|right|hey|hi|it|its)[ ,]+)+")
+_LEAD = re.compile(r"^(?:(?:ok|okay|well|so|alright|right|hey|hi|it|its|see you(?: later| soon)?|bye|goodbye|cheers)[ ,]+)+")
 _TAIL = re.compile(r"(?: now| then| bye| everyone| all| guys| folks)+$")
 
 

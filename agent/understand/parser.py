@@ -30,6 +30,7 @@ _SPLIT = re.compile(r"(?<=\?)\s*|\s*(?:,|;|\bthen\b|\band then\b|\band also\b|\b
 
 
 _AIR = re.compile(r"\bthe air\b(?! (?:purifier|conditioner|conditioning|con|cleaner))|\bair quality\b")
+_HOW_MUCH_LIGHT = re.compile(r"\bhow (?:much|little) (?:day)?light\b")
 _VERDICT = re.compile(r"^(?:is|does|would) (?:it|that|this)(?: feel| seem)? (?:pleasant|ok|okay|comfortable|good|fine|normal|"
                       r"healthy|bad|alright|all right|too \w+|enough)\b")
 _AIR_WORDS = {"co2": ("co2", "carbon dioxide"), "pm10": ("pm10", "pm 10"), "pm25": ("pm2.5", "pm25", "pm 2.5"),
@@ -249,7 +250,8 @@ class Parser:
     def _conditions_asked(self, frame: Frame, room: str | None) -> list[tuple[str, list[str]]] | Clause | None:
         """A question about how a room is (warm, humid, bright, the air, noise), not about a device: the room's
         conditions it asks, or None when the question is about devices."""
-        if frame.named or (frame.kinds and set(frame.kinds) != {"sensor"} and not has(frame.text, "lighting")):
+        about_light = has(frame.text, "lighting") or _HOW_MUCH_LIGHT.search(frame.text) is not None
+        if frame.named or (frame.kinds and set(frame.kinds) != {"sensor"} and not (about_light and set(frame.kinds) == {"light"})):
             return None
         text = frame.text
         concept = frame.concept
@@ -258,7 +260,7 @@ class Parser:
             asked = ["temperature"]
         elif concept == "humidity":
             asked = ["humidity"]
-        elif concept == "brightness" or has(text, "light level"):
+        elif concept == "brightness" or has(text, "light level") or about_light:
             asked = ["illuminance"]
         elif concept == "noise":
             asked = ["noise"]
