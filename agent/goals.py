@@ -7,7 +7,6 @@ or a refusal that says why nothing in the room can (and names what the room has)
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -15,7 +14,7 @@ from iotlm.agent.conditions import CONDITIONS, Reading, RoomConditions
 from iotlm.agent.effects import AIR_GOALS, Effect, effects_for, serves, working_steps
 from iotlm.agent.understand.goal import Goal, read_goal
 from iotlm.agent.understand.index import HomeIndex
-from iotlm.agent.understand.text import join
+from iotlm.agent.understand.text import has, join
 from iotlm.device_drivers.model import Device, describe_device
 from iotlm.policies.model import Step
 from iotlm.tools.device_tools import STATE_VERBS
@@ -50,7 +49,7 @@ def plan_goal(goal: Goal, index: HomeIndex, conditions: RoomConditions, effects:
     wanted = AIR_GOALS.get(goal.condition, (goal.condition,))
     chosen = [e for c in wanted for e in effects_for(tuple(effects), c, goal.direction)]
     in_room = [d for d in index.devices.values() if (d.room or "").lower() == goal.room]
-    cued = [e for e in chosen if any(re.search(rf"\b{re.escape(c)}\b", text) for c in e.cues)
+    cued = [e for e in chosen if any(has(text, c) for c in e.cues)
             and any(serves(e, d, index.device_kinds[d.id]) for d in in_room)]
     if cued:  # "let the daylight in": the blinds, or why not; never the lights instead
         chosen = cued

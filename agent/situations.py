@@ -86,6 +86,7 @@ _TEACH = (
                r"that means|do) (?P<do>.+)$"),
 )
 _LEAD = re.compile(r"^(?:(?:ok|okay|well|so|alright|right|hey|hi|it|its|see you(?: later| soon)?|bye|goodbye|cheers)[ ,]+)+")
+_IN_ROOM = re.compile(r",? in (?:the |my |our )?(?P<room>[a-z ]+)")
 _TAIL = re.compile(r"(?: now| then| bye| everyone| all| guys| folks)+$")
 
 
@@ -124,7 +125,7 @@ class Situations:
         for phrase, name in self._phrases:
             if clean == phrase:
                 return name, None, None
-            m = re.fullmatch(rf"{re.escape(phrase)},? in (?:the |my |our )?(?P<room>[a-z ]+)", clean)
+            m = _IN_ROOM.fullmatch(clean[len(phrase):]) if clean.startswith(phrase) else None
             if m:
                 place = m.group("room").strip()
                 room = index.rooms.get(place)

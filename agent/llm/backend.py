@@ -79,6 +79,8 @@ class LocalModel:
         self.path = path
         self.name = path.name
         self.n_ctx = n_ctx
+        self.calls = 0
+        """Completions asked of this model (the latency bench tells model turns from goal-head turns by it)."""
         self.threads = threads or max(1, min(4, os.cpu_count() or 2))
         self.load_timeout = load_timeout
         self.generate_timeout = generate_timeout
@@ -146,6 +148,7 @@ class LocalModel:
         self.safe = True
 
     def complete(self, prompt: str, *, grammar: str | None = None, max_tokens: int = 64) -> Completion:
+        self.calls += 1
         with self._lock:
             for _ in range(3):
                 self._ensure()

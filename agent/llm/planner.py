@@ -90,8 +90,9 @@ class LLMPlanner:
             serving = lx.GOAL_KINDS.get(frame.goal or "", frozenset())
             scored = [(s, i, d) for s, i, d in scored if parser.index.device_kinds.get(d.id, set()) & serving]
         matched = [d for s, _, d in scored[: self.top_k] if s > 0]
-        if self.retriever is not None and len(matched) < 4:  # the embedding memory: devices near in meaning, not only in
-            # words (only when the words leave room for more: loading the embedder costs seconds on a first turn)
+        if self.retriever is not None and len(matched) < 4 and not frame.named:
+            # the embedding memory: devices near in meaning, not only in words (only when the words name no device and
+            # leave room for more: loading the embedder costs seconds on a first turn)
             try:
                 near = self.retriever(text, [d for _, _, d in scored])
             except Exception:

@@ -195,7 +195,7 @@ def _places(frame: Frame, text: str, home: Vocabulary, verb_phrase: str | None, 
     """Rooms (longest first), floors, device names, kinds; the verb is not a device ("switch off")."""
     taken = text
     if verb_phrase:
-        taken = re.sub(rf"(?<![a-z]){re.escape(verb_phrase)}(?![a-z])", " ", taken, count=1)
+        taken = blank(taken, verb_phrase, count=1)
     if attribute_phrase:  # "fan speed" is an attribute, not a fan
         taken = blank(taken, attribute_phrase)
     for phrase in sorted(home.names, key=len, reverse=True):

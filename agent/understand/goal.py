@@ -35,6 +35,7 @@ _WORDS: list[tuple[str, str, Direction]] = [
     (r"dark|dim|gloomy|can ?t see|cannot see|barely see|hardly see|need more light", "illuminance", "up"),
     (r"bright|glare|glaring|blinding|dazzling", "illuminance", "down"),
 ]
+_PATTERNS = [(re.compile(rf"\b(?:{words})\b"), condition, direction) for words, condition, direction in _WORDS]
 _NOT_ENOUGH = re.compile(r"\bnot (\w+) enough\b")
 _FLIP: dict[Direction, Direction] = {"up": "down", "down": "up"}
 
@@ -43,7 +44,7 @@ def read_goal(text: str) -> tuple[str, Direction] | None:
     """(condition, direction) of a complaint, or None when it names no condition iotlm can act on."""
     flip = _NOT_ENOUGH.search(text)
     probe = flip.group(1) if flip else text
-    for words, condition, direction in _WORDS:
-        if re.search(rf"\b(?:{words})\b", probe):
+    for pattern, condition, direction in _PATTERNS:
+        if pattern.search(probe):
             return condition, _FLIP[direction] if flip and condition not in AIR_GOALS else direction
     return None

@@ -22,7 +22,7 @@ from iotlm.agent.understand.goal import Goal, read_goal
 from iotlm.agent.understand.index import HomeIndex, Targets
 from iotlm.agent.understand.lexicon import Act
 from iotlm.agent.understand.steps import step_for
-from iotlm.agent.understand.text import has, negated, normalise
+from iotlm.agent.understand.text import blank, has, negated, normalise
 from iotlm.device_drivers.model import Device, Value
 from iotlm.policies.model import Step
 
@@ -118,7 +118,7 @@ class Parser:
     def parse(self, text: str, *, room: str | None = None, recent: list[str] | None = None) -> Parse:
         clean = self._fix_typos(normalise(text))
         for filler in sorted(lx.FILLER, key=len, reverse=True):
-            clean = re.sub(rf"(?<![a-z]){re.escape(filler)}(?![a-z])", " ", clean)
+            clean = blank(clean, filler)
         clean = re.sub(r"\s+", " ", clean).strip(" ,;")
         if not clean:
             return Parse([Clause(text=text, understood=False)])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from iotlm.agent.understand import lexicon as lx
@@ -26,14 +27,27 @@ def negated(text: str) -> bool:
     return lx.NEGATION.search(lx.NOT_NEGATION.sub(" ", text)) is not None
 
 
+@functools.lru_cache(maxsize=65536)
+def _word(phrase: str) -> re.Pattern[str]:
+    # compiled once per phrase: the lexicon, the home's names and the situations hold more phrases than the re
+    # module's own cache (512), which would otherwise compile them again on every request
+    return re.compile(rf"(?<![a-z0-9]){re.escape(phrase)}(?![a-z0-9])")
+
+
+@functools.lru_cache(maxsize=65536)
+def _blankable(phrase: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![a-z]){re.escape(phrase)}(?![a-z])")
+
+
 def has(text: str, phrase: str) -> bool:
     """``phrase`` occurs in ``text`` as whole words."""
-    return re.search(rf"(?<![a-z0-9]){re.escape(phrase)}(?![a-z0-9])", text) is not None
+    return _word(phrase).search(text) is not None
 
 
-def blank(text: str, phrase: str) -> str:
-    """``text`` with ``phrase`` (as whole words) blanked out, so that later matches do not reuse it."""
-    return re.sub(rf"(?<![a-z]){re.escape(phrase)}(?![a-z])", " ", text)
+def blank(text: str, phrase: str, count: int = 0) -> str:
+    """``text`` with ``phrase`` (as whole words) blanked out, so that later matches do not reuse it (the first
+    ``count`` times; 0: every time)."""
+    return _blankable(phrase).sub(" ", text, count=count)
 
 
 def option_words(option: str) -> list[str]:
