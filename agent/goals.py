@@ -79,13 +79,13 @@ def plan_goal(goal: Goal, index: HomeIndex, conditions: RoomConditions, effects:
         names = [_state(d) for d in {d.id: d for d in could}.values()]
         return GoalPlan(reading=said, refusal=f"nothing more can {verb}: {join(names, 'and')} "
                                                 f"{'is' if len(names) == 1 else 'are'} already doing all {'it' if len(names) == 1 else 'they'} can")
-    has = sorted({d.name for d in in_room})
+    names = sorted({d.name for d in in_room})
     if night:
         return GoalPlan(reading=said, refusal=f"it is dark outside, so opening the {join(sorted({d.name for d in night}), 'and')} "
-                                              f"would not {verb}, and nothing else there can; it has: {', '.join(has)}")
-    if not has:
+                                              f"would not {verb}, and nothing else there can; it has: {', '.join(names)}")
+    if not names:
         return GoalPlan(reading=said, refusal=f"there is no room called {goal.room}")
-    return GoalPlan(reading=said, refusal=f"nothing in the {goal.room} can {template.format(it='it', its='its')}; it has: {', '.join(has)}")
+    return GoalPlan(reading=said, refusal=f"nothing in the {goal.room} can {template.format(it='it', its='its')}; it has: {', '.join(names)}")
 
 
 def change_step(device: Device, attribute: str, value: object) -> Step:
