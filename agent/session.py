@@ -136,6 +136,25 @@ class Agent:
             self._embedder = MiniLMEmbedder()
         return self._embedder
 
+    def warm_up(self) -> threading.Thread:
+        """Load what a request beyond the fast path needs (the model with its static prefix in the KV cache, and the
+        sentence embedder) on a background thread, so that the first such request in a long-lived session (chat, the
+        demo, ``iotlm run``) does not pay seconds for it. ``iotlm ask`` does not warm up: it would only slow it."""
+        def work() -> None:
+            try:
+                planner = self.planner()
+                if planner is not None:
+                    planner.model.complete(planner.prompt("turn on the light", []), max_tokens=1)
+                ranker = self.ranker()
+                if ranker is not None and hasattr(ranker, "rank"):
+                    ranker.rank("warm up")
+            except Exception:  # a warm-up that fails leaves the first request to pay; it never stops the agent
+                log.exception("warming up the model and the embedder failed")
+
+        thread = threading.Thread(target=work, name="iotlm-warm-up", daemon=True)
+        thread.start()
+        return thread
+
     def planner(self) -> LLMPlanner | None:
         if self._planner is None and self._model_error is None:
             try:
@@ -158,7 +177,7 @@ class Agent:
         memory = self.runtime.memory()
         if memory is None:
             return []
-        return [(e["utterance"], e["plan"]) for e in memory.similar_episodes(text, k=2)]
+        return [(e["utterance"], e["plan"]) for e in memory.similar_episodes(text, k=2, tier="llm")]
 
     # ------------------------------------------------------------ turns
 

@@ -90,8 +90,10 @@ class Memory:
         order = np.argsort(-scores)[:k]
         return [devices[int(i)] for i in order]
 
-    def similar_episodes(self, text: str, k: int = 3) -> list[dict[str, Any]]:
-        episodes = self.store.episodes(successful=True, limit=2000)
+    def similar_episodes(self, text: str, k: int = 3, *, tier: str | None = None) -> list[dict[str, Any]]:
+        """The successful episodes nearest in meaning to ``text`` (of one ``tier`` only: the model's own plans are
+        the examples it learns from; the fast path's need none, and embedding them would load the embedder)."""
+        episodes = [e for e in self.store.episodes(successful=True, limit=2000) if tier is None or e["tier"] == tier]
         if not episodes:
             return []
         vectors = self.embedder.encode([e["utterance"] for e in episodes])

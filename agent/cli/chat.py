@@ -113,7 +113,7 @@ def chat_loop(agent: Agent, *, user: str, room: str | None, thread: str, out: An
 def cmd_chat(args: argparse.Namespace) -> int:
     settings = settings_for(args)
     user = args.user or "owner"
-    with broker_url(settings) as url, agent_session(settings, url, wait=2.0) as agent:
+    with broker_url(settings) as url, agent_session(settings, url, wait=2.0, warm=True) as agent:
         print(f"iotlm: {len(agent.runtime.connection.registry)} devices on {url}. Ask me something; 'exit' to leave.",
               file=sys.stderr)
         return chat_loop(agent, user=user, room=args.room, thread=args.thread or f"chat-{user}")
@@ -140,7 +140,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 print_devices(devices, as_json=args.json)
                 return 0 if len(devices) == len(home.devices) else 1
             floors = {a.name: a.floor for a in home.areas if a.floor}
-            with agent_session(settings, broker.url, wait=3.0, floors=floors) as agent:
+            with agent_session(settings, broker.url, wait=3.0, floors=floors, warm=True) as agent:
                 from iotlm.agent.service import Service
                 from iotlm.automations.store import RuleStore
 

