@@ -177,7 +177,7 @@ class Agent:
         memory = self.runtime.memory()
         if memory is None:
             return []
-        return [(e["utterance"], e["plan"]) for e in memory.similar_episodes(text, k=2, tier="llm")]
+        return [(e["utterance"], e["plan"]) for e in memory.similar_episodes(text, k=2)]
 
     # ------------------------------------------------------------ turns
 

@@ -47,6 +47,11 @@ class MiniLMEmbedder:
                 self._model = SentenceTransformer(str(get_model_path()), device="cpu")
         return self._model
 
+    @property
+    def loaded(self) -> bool:
+        """Whether the model is in memory (loading it takes seconds: callers in a hurry can do without it)."""
+        return self._model is not None
+
     def encode(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
@@ -64,6 +69,10 @@ class CachedEmbedder:
         self.name = embedder.name
         self.dim = embedder.dim
         self.computed = 0
+
+    @property
+    def loaded(self) -> bool:
+        return bool(getattr(self.embedder, "loaded", True))
 
     def encode(self, texts: list[str]) -> np.ndarray:
         hashes = [content_hash(t) for t in texts]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -90,12 +91,15 @@ class Memory:
         order = np.argsort(-scores)[:k]
         return [devices[int(i)] for i in order]
 
-    def similar_episodes(self, text: str, k: int = 3, *, tier: str | None = None) -> list[dict[str, Any]]:
-        """The successful episodes nearest in meaning to ``text`` (of one ``tier`` only: the model's own plans are
-        the examples it learns from; the fast path's need none, and embedding them would load the embedder)."""
-        episodes = [e for e in self.store.episodes(successful=True, limit=2000) if tier is None or e["tier"] == tier]
+    def similar_episodes(self, text: str, k: int = 3) -> list[dict[str, Any]]:
+        """The successful episodes nearest in meaning to ``text``; nearest in words while the embedder is not loaded
+        yet, so that a first model request does not wait seconds for it (a warm-up or the goal head loads it)."""
+        episodes = self.store.episodes(successful=True, limit=2000)
         if not episodes:
             return []
+        if not getattr(self.embedder, "loaded", True):
+            words = set(re.findall(r"[a-z]+", text.lower()))
+            return sorted(episodes, key=lambda e: -len(words & set(re.findall(r"[a-z]+", e["utterance"].lower()))))[:k]
         vectors = self.embedder.encode([e["utterance"] for e in episodes])
         scores = vectors @ self.embedder.encode([text])[0]
         return [episodes[int(i)] for i in np.argsort(-scores)[:k]]
