@@ -6,7 +6,6 @@ iotlm, so a crash here (native code) only ends this process.
 
 from __future__ import annotations
 
-import itertools
 import json
 import math
 import sys
@@ -42,42 +41,8 @@ def main() -> int:
         return 1
     send({"ready": True, "safe": safe})
 
-    def last_logprobs() -> Any:
-        # the last token's logits: this version of llama-cpp-python keeps them only in its context without logits_all
-        logits = np.ctypeslib.as_array(llm._ctx.get_logits(),  # type: ignore[no-untyped-call]  # noqa: SLF001
-                                        shape=(llm.n_vocab(),)).astype(np.float64)
-        top = float(np.max(logits))
-        return logits - (top + math.log(float(np.sum(np.exp(logits - top)))))
-
-    def score(prompt: str, candidates: list[str]) -> list[list[float]]:
-        """Each candidate's token log-probabilities after ``prompt``. The prompt stays in the KV cache (a prompt that
-        begins like the last one costs only its new tokens); each candidate is evaluated after it, token by token."""
-        tokens = llm.tokenize(prompt.encode("utf-8"), add_bos=True)
-        done = llama_cpp.Llama.longest_token_prefix(llm.input_ids[: llm.n_tokens].tolist(), tokens)
-        done = min(done, len(tokens) - 1)  # the last prompt token is evaluated again: its logits start every candidate
-        llm.n_tokens = done
-        llm.eval(tokens[done:])
-        first = last_logprobs()
-        out = []
-        for candidate in candidates:
-            rest = llm.tokenize((prompt + candidate).encode("utf-8"), add_bos=True)[len(tokens):]
-            llm.n_tokens = len(tokens)
-            logprobs = [float(first[rest[0]])] if rest else []
-            for previous, token in itertools.pairwise(rest):
-                llm.eval([previous])
-                logprobs.append(float(last_logprobs()[token]))
-            out.append(logprobs)
-        llm.n_tokens = len(tokens)
-        return out
-
     for line in sys.stdin:
         request = json.loads(line)
-        if "score" in request:
-            try:
-                send({"scores": score(request["prompt"], request["score"])})
-            except Exception as exc:
-                send({"error": f"{type(exc).__name__}: {exc}"})
-            continue
         chosen: list[float] = []
         last: list[Any] = [None]
 

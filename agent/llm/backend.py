@@ -176,28 +176,6 @@ class LocalModel:
                 return Completion(str(message["text"]), message.get("confidence"))
         raise ModelUnavailable("the model process keeps crashing")
 
-    def score(self, prompt: str, candidates: list[str]) -> list[list[float]]:
-        """The log-probability of each token of each candidate continuation of ``prompt`` (the prompt's prefix is
-        reused from the KV cache, so a fixed prefix costs only once)."""
-        with self._lock:
-            for _ in range(3):
-                self._ensure()
-                assert self._proc is not None and self._proc.stdin is not None
-                try:
-                    self._proc.stdin.write(json.dumps({"prompt": prompt, "score": candidates}) + "\n")
-                    self._proc.stdin.flush()
-                except (BrokenPipeError, OSError):
-                    self._crashed("while scoring")
-                    continue
-                message = self._read(self.generate_timeout, "scoring")
-                if message is None:
-                    self._crashed("while scoring")
-                    continue
-                if "error" in message:
-                    raise ModelUnavailable(f"the model failed: {message['error']}")
-                return [[float(x) for x in row] for row in message["scores"]]
-        raise ModelUnavailable("the model process keeps crashing")
-
     def _stop(self) -> None:
         proc, self._proc = self._proc, None
         if proc is None:
