@@ -193,6 +193,10 @@ class RoomConditions:
         """Windows and doors that report open (a contact sensor that is not in contact, a window cover not closed)."""
         found = []
         for device in self.devices if room is None else self._in(room):
+            state = device.attributes.get("state")
+            if device.type == "cover" and "window" in f"{device.name} {device.id}".lower() and state is not None and str(state.value) == "open":
+                found.append(device)
+                continue
             for name in OPENINGS:
                 attr = device.attributes.get(name)
                 if attr is None or not isinstance(attr.value, bool):

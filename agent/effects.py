@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from iotlm.device_drivers.model import Attribute, Device
@@ -50,7 +50,6 @@ class Effect:
     is off or shut has nothing to take away."""
     cues: tuple[str, ...] = ()
     """Words in the request that make this effect the one meant ("the sun is in my eyes": the blinds, not the lights)."""
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 _SUN = ("sun", "sunlight", "sunshine", "daylight", "glare", "outside")

@@ -158,7 +158,7 @@ class Situations:
                 step = _first_fit(device, action.set)
                 plan.steps += step
         if "open_windows" in situation.report:
-            plan.notes += _open_windows(index)
+            plan.notes += _open_windows(conditions)
         if situation.reply:
             plan.notes.insert(0, situation.reply)
         if not plan.steps and len(plan.notes) <= 1:
@@ -215,15 +215,8 @@ def _first_fit(device: Device, alternatives: list[dict[str, Any]]) -> list[Step]
     return []
 
 
-def _open_windows(index: HomeIndex) -> list[str]:
-    found = []
-    for device in index.devices.values():
-        kinds = index.device_kinds[device.id]
-        state = device.attributes.get("state")
-        contact = device.attributes.get("contact")
-        if "window" in kinds or "window" in device.name.lower() or "door" in device.name.lower():
-            if (state is not None and str(state.value) == "open") or (contact is not None and contact.value is False):
-                found.append(describe_device(device, device.id, room="always"))
+def _open_windows(conditions: RoomConditions) -> list[str]:
+    found = [describe_device(d, d.id, room="always") for d in conditions.openings()]
     if not found:
         return []
     return [f"{join(found, 'and')} {'is' if len(found) == 1 else 'are'} open; close {'it' if len(found) == 1 else 'them'} yourself if you like"]

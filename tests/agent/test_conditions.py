@@ -42,6 +42,18 @@ def test_a_room_is_read_from_its_sensor_first_then_from_a_devices_own_reading() 
     assert conditions.read("office", "co2") is None
     assert conditions.read("office", "illuminance").attribute == "illuminance_lux"  # type: ignore[union-attr]
     assert conditions.measures("bedroom") == ["temperature", "pm25", "co2"]
+    assert conditions.occupied("bedroom") is None  # nothing there tells
+
+
+def test_occupancy_and_openings() -> None:
+    motion = _device("hall.motion", "hall", "binary_sensor", occupancy={"value": True, "writable": False})
+    door = _device("hall.door_contact", "hall", "binary_sensor", contact={"value": False, "writable": False})
+    window = _device("bedroom.window", "bedroom", "cover", state={"value": "open", "options": ["open", "closed"]})
+    shut = _device("office.window", "office", "cover", state={"value": "closed", "options": ["open", "closed"]})
+    conditions = RoomConditions([motion, door, window, shut])
+    assert conditions.occupied("hall") is True
+    assert [d.id for d in conditions.openings()] == ["hall.door_contact", "bedroom.window"]  # contact False: not shut
+    assert conditions.openings("office") == []
 
 
 def test_judgements_and_words() -> None:

@@ -105,3 +105,13 @@ def test_a_taught_phrase_runs_what_it_was_taught_and_leaving_asks_before_locking
     assert leaving.needs_confirmation and "lock" in leaving.reply.lower()  # the front door lock is risky: asked first
     agent.close()
     runtime.store.close()
+
+
+def test_leaving_reports_the_windows_left_open() -> None:
+    home = load_home(Path(__file__).parents[1] / "bench" / "context" / "home1.json")
+    window = home.device("bedroom.window")
+    assert window is not None
+    window.attributes["state"].value = "open"
+    plan = load_situations().plan("leaving", HomeIndex(home.devices), RoomConditions(home.devices), room=None, said_in=None)
+    assert "the bedroom Window is open; close it yourself if you like" in plan.notes
+    assert "bedroom.window" not in {s.device_id for s in plan.steps}  # reported, never closed behind your back
