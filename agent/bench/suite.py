@@ -22,6 +22,16 @@ Bound = dict[str, float]
 """``{">": x}`` or ``{"<": x}``: a number above or below x."""
 
 
+class Moves(BaseModel):
+    """A condition the request should move, checked in the simulated environment when there is one."""
+    model_config = ConfigDict(extra="forbid")
+
+    room: str
+    value: str
+    """temperature, humidity, illuminance, pm25, pm10 or co2."""
+    direction: str = Field(pattern="^(up|down)$")
+
+
 class Case(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
@@ -42,6 +52,9 @@ class Case(BaseModel):
     user: str | None = None
     home: str | None = None
     """The home file the case is about, relative to the cases file (for files that span several homes)."""
+    moves: Moves | None = None
+    """With a simulated environment: over 20 simulated minutes the room's value must end further that way than it
+    would have without the request."""
 
     def allowed_devices(self) -> set[str]:
         """The devices the case lets change: those it expects, may change, or names in an alternative."""
@@ -159,8 +172,13 @@ def _holds(alternative: dict[str, dict[str, Value | Bound]], after: dict[str, di
     return True
 
 
-def run_case(bench: BenchHome, case: Case) -> CaseResult:
+MINUTES = 20.0
+
+
+def run_case(bench: BenchHome, case: Case, environment: Any = None) -> CaseResult:
     bench.reset()
+    watched = environment is not None and case.moves is not None
+    baseline = environment.project(MINUTES) if watched else None
     before = bench.states()
     try:
         result = bench.agent.turn(case.command, thread=f"case-{case.id}-{uuid.uuid4().hex[:6]}", user=case.user,
@@ -170,15 +188,29 @@ def run_case(bench: BenchHome, case: Case) -> CaseResult:
     after = bench.states()
     problems = check(case, before, after, reply=result.reply, refused=bool(result.refused),
                      needs_confirmation=result.needs_confirmation)
+    if watched and case.moves is not None and baseline is not None:
+        problems += _moved(case.moves, baseline, environment.project(MINUTES))
     changed = sorted({device_id for device_id, *_ in changes(before, after)})
     return CaseResult(case.id, case.category, not problems, result.tier, result.latency_ms, problems, result.reply,
                       changed=changed, untargeted=[d for d in changed if d not in case.allowed_devices()])
 
 
-def run_suite(bench: BenchHome, cases: Iterable[Case], progress: Callable[[Iterable[Case]], Iterable[Case]] | None = None
-              ) -> list[CaseResult]:
+def _moved(moves: Moves, baseline: dict[str, dict[str, float]], projected: dict[str, dict[str, float]]) -> list[str]:
+    if moves.room not in projected or moves.value not in projected[moves.room]:
+        return [f"the simulated environment has no {moves.value} for the {moves.room}"]
+    without, with_it = baseline[moves.room][moves.value], projected[moves.room][moves.value]
+    if (with_it < without - 1e-6) if moves.direction == "down" else (with_it > without + 1e-6):
+        return []
+    return [f"the {moves.room}'s {moves.value} did not go {moves.direction}: {round(with_it, 2)} after {MINUTES:g} simulated "
+            f"minutes, against {round(without, 2)} without the request"]
+
+
+def run_suite(bench: BenchHome, cases: Iterable[Case], progress: Callable[[Iterable[Case]], Iterable[Case]] | None = None,
+              environment: Any = None) -> list[CaseResult]:
+    """``environment``: a simulated environment on the bench's simulator; cases with ``moves`` are then checked by
+    their effect too."""
     items = list(cases)
-    return [run_case(bench, case) for case in (progress(items) if progress else items)]
+    return [run_case(bench, case, environment) for case in (progress(items) if progress else items)]
 
 
 def totals(results: list[CaseResult]) -> dict[str, dict[str, Any]]:

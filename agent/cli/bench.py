@@ -16,6 +16,7 @@ from iotlm.agent.bench.suite import Case, load_cases, run_suite, totals
 from iotlm.agent.cli.shared import Commands, usage
 from iotlm.device_drivers.broker import EmbeddedBroker
 from iotlm.device_drivers.home import load_home
+from iotlm.device_drivers.simulator import Environment
 from iotlm.errors import SetupError, UserError
 from iotlm.tools.hookspecs import hookimpl
 
@@ -177,8 +178,9 @@ def cmd_context(args: argparse.Namespace) -> int:
     with EmbeddedBroker() as broker:
         for name, group in by_home.items():
             bench = open_home(load_home(args.cases.parent / name), broker.url, data_dir=scratch("iotlm-context-"), model=model)
+            environment = Environment(bench.sim)  # stepped by the cases only: a plan is checked by its effect too
             try:
-                results += run_suite(bench, group, progress=_progress(f"cases in {name}"))
+                results += run_suite(bench, group, progress=_progress(f"cases in {name}"), environment=environment)
             finally:
                 bench.close()
     if model is not None:

@@ -112,6 +112,21 @@ class Environment:
             left -= dt
         self.report()
 
+    def project(self, minutes: float) -> dict[str, dict[str, float]]:
+        """Every room's values after ``minutes`` with the devices as they are now; nothing is changed or reported."""
+        saved = {name: dict(room.values) for name, room in self.rooms.items()}
+        try:
+            left = minutes
+            while left > 1e-9:
+                dt = min(1.0, left)
+                for room in self.rooms.values():
+                    self._advance(room, dt)
+                left -= dt
+            return {name: dict(room.values) for name, room in self.rooms.items()}
+        finally:
+            for name, values in saved.items():
+                self.rooms[name].values = values
+
     def start(self, speed: float = 1.0, interval: float = 1.0) -> Environment:
         """Run on a thread: every ``interval`` real seconds, ``interval * speed`` simulated seconds pass."""
         def run() -> None:

@@ -62,3 +62,20 @@ def test_a_plan_is_checked_by_its_effect(broker: EmbeddedBroker, tmp_path: Path)
     finally:
         env.stop()
         bench.close()
+
+
+def test_a_case_is_checked_by_its_effect_and_the_wrong_way_fails(broker: EmbeddedBroker, tmp_path: Path) -> None:
+    from iotlm.agent.bench.suite import Case, run_case
+
+    bench = open_home(load_home(CONTEXT / "home1.json"), broker.url, data_dir=tmp_path, clock=lambda: BENCH_TIME)
+    env = Environment(bench.sim)
+    try:
+        case = {"id": "t", "category": "GOAL", "command": "it's freezing in the bedroom",
+                "expect_any": [{"bedroom.heater": {"state": "on"}}]}
+        right = run_case(bench, Case.model_validate({**case, "moves": {"room": "bedroom", "value": "temperature", "direction": "up"}}), env)
+        assert right.passed, right.differences
+        wrong = run_case(bench, Case.model_validate({**case, "moves": {"room": "bedroom", "value": "temperature", "direction": "down"}}), env)
+        assert not wrong.passed
+        assert wrong.differences[0].startswith("the bedroom's temperature did not go down: ")
+    finally:
+        bench.close()

@@ -153,7 +153,15 @@ def implicit(home: Home, h: int) -> tuple[list[dict[str, Any]], list[dict[str, A
         phrase = phrases[(i + h) % len(phrases)]
         alts, limit = goal_alternatives(home, room, key)
         if alts:
-            ok.append({"command": phrase.format(room=room), "category": "GOAL", "expect_any": alts})
+            case = {"command": phrase.format(room=room), "category": "GOAL", "expect_any": alts}
+            value = {"temperature": "temperature", "humidity": "humidity", "illuminance": "illuminance"}.get(key[0])
+            if key == ("air", "dusty"):
+                value = "pm25"
+            if key == ("air", "stuffy") and any(".window" in d for alt in alts for d in alt):
+                value = "co2"  # a fan only moves the air about: no change to check
+            if value:
+                case["moves"] = {"room": room, "value": value, "direction": "up" if key[1] == "up" else "down"}
+            ok.append(case)
         elif (i + h) % 2 == 0 or limit:
             bad.append({"command": phrase.format(room=room), "category": "GOAL-X", "refuse": True})
     # said where the person is, with --room
