@@ -139,8 +139,7 @@ class Situations:
         if situation.run:
             return SituationPlan(label, run=situation.run)
         if unknown_place:
-            rooms_known = sorted({d.room for d in index.devices.values() if d.room})
-            return SituationPlan(label, refusal=f"there is no room called {unknown_place}; rooms: {', '.join(rooms_known)}")
+            return SituationPlan(label, refusal=index.no_room(unknown_place))
         here = room or said_in
         if situation.needs:
             needed = [d for d in index.devices.values() if _is(index, d, situation.needs)]

@@ -129,8 +129,7 @@ class HomeIndex:
         rooms share, said without a room, is asked about, never guessed; a name the named room lacks is refused."""
         found = [self.devices[i] for i in frame.named]
         if frame.unknown_place and not frame.rooms:
-            rooms_known = sorted({d.room for d in self.devices.values() if d.room})
-            return [], f"there is no room called {frame.unknown_place}; rooms: {', '.join(rooms_known)}", None
+            return [], self.no_room(frame.unknown_place), None
         if frame.rooms:
             in_room = [d for d in found if (d.room or "").lower() in frame.rooms]
             if not in_room:
@@ -152,8 +151,7 @@ class HomeIndex:
         broad = {t for k in wanted & lx.BROAD_KINDS for t in lx.KIND_TYPES.get(k, ())}
         matches = [d for d in self.devices.values() if self.device_kinds[d.id] & wanted or d.type in broad]
         if frame.unknown_place:
-            rooms_known = sorted({d.room for d in self.devices.values() if d.room})
-            return [], f"there is no room called {frame.unknown_place}; rooms: {', '.join(rooms_known)}", None
+            return [], self.no_room(frame.unknown_place), None
         if frame.soft_named and not rooms:
             matches = [d for d in matches if d.id in frame.soft_named] or matches
         noun = lx.DEVICE_KINDS[frame.kinds[0]][0]
@@ -216,6 +214,11 @@ class HomeIndex:
             has_names = ", ".join(sorted({d.name for d in in_room}))
             return [], f"nothing in the {frame.rooms[0]} can change the {label}; it has: {has_names}", None
         return None
+
+    def no_room(self, place: str) -> str:
+        """Why ``place`` cannot be acted on or asked about: no room has that name; the rooms there are."""
+        rooms_known = sorted({d.room for d in self.devices.values() if d.room})
+        return f"there is no room called {place}; rooms: {', '.join(rooms_known)}"
 
     def missing(self, noun: str, rooms: list[str]) -> str:
         """Why there is no ``noun`` in the first of ``rooms``, naming what the room has."""

@@ -22,7 +22,7 @@ from iotlm.agent.understand.goal import Goal, read_goal
 from iotlm.agent.understand.index import HomeIndex, Targets
 from iotlm.agent.understand.lexicon import Act
 from iotlm.agent.understand.steps import step_for
-from iotlm.agent.understand.text import blank, has, negated, normalise
+from iotlm.agent.understand.text import blank, has, join, negated, normalise
 from iotlm.device_drivers.model import Device, Value
 from iotlm.policies.model import Step
 
@@ -204,9 +204,7 @@ class Parser:
             return clause
         if not devices:
             if frame.unknown_place and frame.intent is not None:
-                rooms_known = sorted({d.room for d in self.index.devices.values() if d.room})
-                clause.refusal = f"there is no room called {frame.unknown_place}; rooms: {', '.join(rooms_known)}"
-                clause.code = "unknown_device"
+                clause.refusal, clause.code = self.index.no_room(frame.unknown_place), "unknown_device"
             else:
                 clause.understood = False
             return clause
@@ -227,29 +225,20 @@ class Parser:
     def _goal(self, clause: Clause, frame: Frame, room: str | None, condition: str, direction: str) -> Clause:
         """A complaint about a room: a goal there; the room from the sentence, else where it was said, else asked."""
         if frame.unknown_place and not frame.rooms:
-            rooms_known = sorted({d.room for d in self.index.devices.values() if d.room})
-            clause.refusal = f"there is no room called {frame.unknown_place}; rooms: {', '.join(rooms_known)}"
-            clause.code = "unknown_device"
+            clause.refusal, clause.code = self.index.no_room(frame.unknown_place), "unknown_device"
             return clause
         rooms = frame.rooms or ([room.lower()] if room else [])
         if not rooms:
             rooms_known = sorted({d.room.lower() for d in self.index.devices.values() if d.room})
-            clause.clarify = f"Which room do you mean: the {', the '.join(rooms_known[:-1])} or the {rooms_known[-1]}?" if len(
-                rooms_known) > 1 else "Which room do you mean?"
+            clause.clarify = (f"Which room do you mean: {join([f'the {r}' for r in rooms_known], 'or')}?" if len(rooms_known) > 1
+                              else "Which room do you mean?")
             return clause
         clause.goals = [Goal(r, condition, direction) for r in rooms]  # type: ignore[arg-type]
         return clause
 
     def _room_question(self, frame: Frame, room: str | None) -> Clause | None:
-        """The clause of a question about a room's conditions (answered from its readings), or None."""
-        asked = self._conditions_asked(frame, room)
-        if asked is None or isinstance(asked, Clause):
-            return asked
-        return Clause(text=frame.text, act="question", conditions=asked)
-
-    def _conditions_asked(self, frame: Frame, room: str | None) -> list[tuple[str, list[str]]] | Clause | None:
-        """A question about how a room is (warm, humid, bright, the air, noise), not about a device: the room's
-        conditions it asks, or None when the question is about devices."""
+        """The clause of a question about how a room is (warm, humid, bright, the air, noise), answered from its
+        readings; None when the question is about devices."""
         about_light = has(frame.text, "lighting") or _HOW_MUCH_LIGHT.search(frame.text) is not None
         if frame.named or (frame.kinds and set(frame.kinds) != {"sensor"} and not (about_light and set(frame.kinds) == {"light"})):
             return None
@@ -270,13 +259,11 @@ class Parser:
         if not asked:
             return None
         if frame.unknown_place and not frame.rooms:
-            rooms_known = sorted({d.room for d in self.index.devices.values() if d.room})
-            return Clause(text=frame.text, act="question", code="unknown_device",
-                          refusal=f"there is no room called {frame.unknown_place}; rooms: {', '.join(rooms_known)}")
+            return Clause(text=frame.text, act="question", code="unknown_device", refusal=self.index.no_room(frame.unknown_place))
         rooms = frame.rooms or ([room.lower()] if room else [])
         if not rooms:
             return None  # "what's the temperature?": the device that has one, or a question back
-        return [(r, asked) for r in rooms]
+        return Clause(text=frame.text, act="question", conditions=[(r, asked) for r in rooms])
 
     def _queries(self, clause: Clause, frame: Frame, devices: list[Device]) -> Clause:
         concept = frame.concept
