@@ -145,16 +145,23 @@ def _conditions_and_goals(clause: Any, fresh: dict[str, Any], deps: Deps, severa
     conditions = deps.conditions()
     for room, asked in clause.conditions:
         fresh["answers"].append(conditions.answer(room, asked))
-    for goal in clause.goals:
-        plan = plan_goal(goal, deps.parser().index, conditions, deps.effects, daylight=daylight(conditions, deps.executor.now()),
-                         text=clause.text)
+    _plan_goals(clause.goals, clause.text, clause.text, fresh, deps, conditions, several=several)
+
+
+def _plan_goals(goals: list[Goal], text: str, words: str, into: dict[str, Any], deps: Deps, conditions: RoomConditions, *,
+                several: bool = False) -> None:
+    """Plan each goal from the readings and the effect model into the turn's state: the reading it acted on first in
+    the reply, the steps (for ``text``, the clause), or why nothing can; ``words``: the clause as normalised."""
+    light = daylight(conditions, deps.executor.now())
+    for goal in goals:
+        plan = plan_goal(goal, deps.parser().index, conditions, deps.effects, daylight=light, text=words)
         if plan.reading:
-            fresh["preface"].append(plan.reading)
+            into["preface"].append(plan.reading)
         if plan.refusal:
-            fresh["refused"].append({"text": clause.text, "reason": plan.refusal, "code": "infeasible", "name_clause": several})
+            into["refused"].append({"text": text, "reason": plan.refusal, "code": "infeasible", "name_clause": several})
         if plan.note:
-            fresh["answers"].append(plan.note)
-        fresh["steps"] += [s.model_copy(update={"clause": clause.text}).model_dump() for s in plan.steps]
+            into["answers"].append(plan.note)
+        into["steps"] += [s.model_copy(update={"clause": text}).model_dump() for s in plan.steps]
 
 
 def route_understood(state: AgentState) -> Literal["retrieve", "validate"]:
@@ -175,7 +182,7 @@ def retrieve(state: AgentState, deps: Deps) -> dict[str, Any]:
             found = ranker.rank(text)
             if found is not None and found.goal is not None:
                 ranked[text] = {"choice": found.choice, "goal": list(found.goal), "confidence": found.confidence,
-                                "sure": ranker.sure(found)}
+                                "sure": ranker.sure(found), "rooms": frame.rooms}
                 continue
         if planner is not None:
             candidates[text] = [d.id for d in planner.relevant(text, parser)]
@@ -213,26 +220,15 @@ def _ranked_goal(text: str, state: AgentState, deps: Deps, found: dict[str, Any]
     ranked = (state.get("ranked") or {}).get(text)
     if ranked is None:
         return None
-    frame = deps.parser().read(text)
     said_in = state.get("room")
-    rooms = frame.rooms or ([said_in.lower()] if said_in else [])
+    rooms = ranked["rooms"] or ([said_in.lower()] if said_in else [])
     if not ranked["sure"]:
         where = f"the {rooms[0]}" if rooms else "the room"
         return f"I'm not sure what you'd like. Do you want {where} {ranked['choice']}? Say it in other words if not"
     if not rooms:
         return f"Which room would you like {ranked['choice']}?"
-    conditions = deps.conditions()
-    for room in rooms:
-        goal = Goal(room, ranked["goal"][0], ranked["goal"][1])
-        result = plan_goal(goal, deps.parser().index, conditions, deps.effects, daylight=daylight(conditions, deps.executor.now()),
-                           text=normalise(text))
-        if result.reading:
-            found["preface"].append(result.reading)
-        if result.refusal:
-            found["refused"].append({"text": text, "reason": result.refusal, "code": "infeasible"})
-        if result.note:
-            found["answers"].append(result.note)
-        found["steps"] += [s.model_copy(update={"clause": text}).model_dump() for s in result.steps]
+    goals = [Goal(room, ranked["goal"][0], ranked["goal"][1]) for room in rooms]
+    _plan_goals(goals, text, normalise(text), found, deps, deps.conditions())
     return ""
 
 
