@@ -95,37 +95,44 @@ class Environment:
                     attr = device.attributes.get(name)
                     if attr is not None and not attr.writable and isinstance(attr.value, int | float) and value not in room.values:
                         room.values[value] = float(attr.value)
+        devices = self._by_room()
         for room in self.rooms.values():
             for value, default in DEFAULTS.items():
                 room.values.setdefault(value, default)
-            room.light_offset = room.values["illuminance"] - self._light(room)
+            room.light_offset = room.values["illuminance"] - self._light(devices.get(room.name, []))
 
     # ------------------------------------------------------------ time
 
     def step(self, minutes: float) -> None:
-        """Advance every room by ``minutes`` of simulated time (in steps of at most a minute), then report."""
-        left = minutes
-        while left > 1e-9:
-            dt = min(1.0, left)
-            for room in self.rooms.values():
-                self._advance(room, dt)
-            left -= dt
+        """Advance every room by ``minutes`` of simulated time, then report."""
+        self._run(minutes)
         self.report()
 
     def project(self, minutes: float) -> dict[str, dict[str, float]]:
         """Every room's values after ``minutes`` with the devices as they are now; nothing is changed or reported."""
         saved = {name: dict(room.values) for name, room in self.rooms.items()}
         try:
-            left = minutes
-            while left > 1e-9:
-                dt = min(1.0, left)
-                for room in self.rooms.values():
-                    self._advance(room, dt)
-                left -= dt
+            self._run(minutes)
             return {name: dict(room.values) for name, room in self.rooms.items()}
         finally:
             for name, values in saved.items():
                 self.rooms[name].values = values
+
+    def _run(self, minutes: float) -> None:
+        """Advance every room in steps of at most a minute, with the devices as they are when it starts."""
+        devices = self._by_room()
+        left = minutes
+        while left > 1e-9:
+            dt = min(1.0, left)
+            for room in self.rooms.values():
+                self._advance(room, devices.get(room.name, []), dt)
+            left -= dt
+
+    def _by_room(self) -> dict[str, list[Device]]:
+        found: dict[str, list[Device]] = {}
+        for device in self.sim.devices():
+            found.setdefault((device.room or "").lower(), []).append(device)
+        return found
 
     def start(self, speed: float = 1.0, interval: float = 1.0) -> Environment:
         """Run on a thread: every ``interval`` real seconds, ``interval * speed`` simulated seconds pass."""
@@ -146,8 +153,7 @@ class Environment:
 
     # ------------------------------------------------------------ physics, roughly
 
-    def _advance(self, room: Room, dt: float) -> None:
-        devices = [d for d in self.sim.devices() if (d.room or "").lower() == room.name]
+    def _advance(self, room: Room, devices: list[Device], dt: float) -> None:
         v, out, r = room.values, self.outdoor, self.rates
         windows = sum(_open(d) for d in devices if _is(d, "window"))
         exchange = min(1.0, (r.leak + r.window * windows) * dt)
@@ -159,13 +165,13 @@ class Environment:
             v["co2"] += r.co2_rise * dt
         for device in devices:
             self._device(device, v, dt)
-        v["illuminance"] = max(0.0, round(self._light(room) + room.light_offset, 1))
+        v["illuminance"] = max(0.0, round(self._light(devices) + room.light_offset, 1))
         v["humidity"] = min(100.0, max(0.0, v["humidity"]))
         v["pm25"], v["pm10"], v["co2"] = max(0.0, v["pm25"]), max(0.0, v["pm10"]), max(300.0, v["co2"])
 
-    def _light(self, room: Room) -> float:
-        """Lights in proportion to their brightness, and daylight through the covers (a room without any: some)."""
-        devices = [d for d in self.sim.devices() if (d.room or "").lower() == room.name]
+    def _light(self, devices: list[Device]) -> float:
+        """A room's light: its lights in proportion to their brightness, and daylight through its covers (a room
+        without any: some)."""
         lights = sum((_level(d, "brightness") if "brightness" in d.attributes else 1.0) * self.rates.light_lux
                      for d in devices if d.type == "light" and _on(d))
         covers = [d for d in devices if d.type == "cover" and not _is(d, "window") and not _is(d, "garage")]
