@@ -161,12 +161,22 @@ class RoomConditions:
     def read(self, room: str, condition: str) -> Reading | None:
         """The room's reading of ``condition``: a sensor's first, else a device's own reading; None when nothing there
         measures it (or nothing has reported yet)."""
+        source = self._source(room, condition)
+        if source is None:
+            return None
         spec = CONDITIONS[condition]
+        device, name = source
+        attr = device.attributes[name]
+        value = float(attr.value)  # type: ignore[arg-type]
+        updated, trend = self._history(device.id, name, value)
+        return Reading(condition, room.lower(), value, attr.unit or spec.unit, device, name,
+                       self.bands.for_room(condition, room), updated, trend)
+
+    def _source(self, room: str, condition: str) -> tuple[Device, str] | None:
+        """The (device, attribute) that measures ``condition`` in ``room``: a sensor's first, else a device's own."""
         found: list[tuple[int, Device, str]] = []
-        for device in self.devices:
-            if (device.room or "").lower() != room.lower():
-                continue
-            for rank, name in enumerate(spec.attributes):
+        for device in self._in(room):
+            for rank, name in enumerate(CONDITIONS[condition].attributes):
                 attr = device.attributes.get(name)
                 if attr is not None and not attr.writable and isinstance(attr.value, int | float) and not isinstance(attr.value, bool):
                     found.append((rank + (0 if device.type == "sensor" else 10), device, name))
@@ -174,15 +184,11 @@ class RoomConditions:
         if not found:
             return None
         _, device, name = min(found, key=lambda x: x[0])
-        attr = device.attributes[name]
-        value = float(attr.value)  # type: ignore[arg-type]
-        updated, trend = self._history(device.id, name, value)
-        return Reading(condition, room.lower(), value, attr.unit or spec.unit, device, name,
-                       self.bands.for_room(condition, room), updated, trend)
+        return device, name
 
     def measures(self, room: str) -> list[str]:
-        """The conditions something in the room measures."""
-        return [c for c in CONDITIONS if self.read(room, c) is not None]
+        """The conditions something in the room measures (without reading their history)."""
+        return [c for c in CONDITIONS if self._source(room, c) is not None]
 
     def occupied(self, room: str) -> bool | None:
         values = [d.attributes[a].value for d in self._in(room) for a in OCCUPANCY if a in d.attributes]
