@@ -114,10 +114,18 @@ class Situations:
         self.situations = situations
         self._phrases = sorted(((normalise(p).strip(" .!?"), n) for n, s in situations.items() for p in s.say),
                                key=lambda x: -len(x[0]))
+        self._taught: tuple[tuple[tuple[str, str], ...], Situations] | None = None
 
     def with_taught(self, pairs: list[tuple[str, str]]) -> Situations:
-        extra = {f"when I say {say!r}": Situation(say=[say], run=do) for say, do in pairs}
-        return Situations({**self.situations, **extra}) if extra else self
+        """These situations and the phrases people taught; built again only when the taught phrases change (this
+        runs on every request)."""
+        if not pairs:
+            return self
+        key = tuple(pairs)
+        if self._taught is None or self._taught[0] != key:
+            extra = {f"when I say {say!r}": Situation(say=[say], run=do) for say, do in pairs}
+            self._taught = (key, Situations({**self.situations, **extra}))
+        return self._taught[1]
 
     def match(self, text: str, index: HomeIndex) -> tuple[str, str | None, str | None] | None:
         """(situation, room named or None, unknown place or None) when the whole sentence says a situation."""
