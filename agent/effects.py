@@ -15,6 +15,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from iotlm.agent.understand import lexicon as lx
 from iotlm.device_drivers.model import Attribute, Device
 
 log = logging.getLogger(__name__)
@@ -165,8 +166,7 @@ def working_steps(effect: Effect, device: Device, *, reading: float | None, band
             changes.append(Change(modes[0], wanted))
             working = False
     if effect.setpoint:
-        setpoint = _attr(device, ("target_temperature", "temperature", "current_heating_setpoint", "setpoint",
-                                  "occupied_heating_setpoint"), writable=True)
+        setpoint = _attr(device, lx.ATTRIBUTES["temperature"][0], writable=True)  # the names a setpoint goes by
         if setpoint is not None:
             value = _setpoint(effect.direction, setpoint[1], reading, band, working)
             if value is not None:

@@ -132,11 +132,17 @@ def _model(args: argparse.Namespace) -> Any:
     return LocalModel(args.model or default_model_path(models_dir()))
 
 
+def _load_cases(path: Path) -> tuple[list[Case], list[Any]]:
+    """The valid cases of a file; each line that is not one is reported and skipped."""
+    cases, errors = load_cases(path)
+    for error in errors:
+        print(f"iotlm: {path}:{error.line}: {error.message}; skipped", file=sys.stderr)
+    return cases, errors
+
+
 def cmd_suite(args: argparse.Namespace) -> int:
     home = load_home(args.home)
-    cases, errors = load_cases(args.cases)
-    for error in errors:
-        print(f"iotlm: {args.cases}:{error.line}: {error.message}; skipped", file=sys.stderr)
+    cases, errors = _load_cases(args.cases)
     data = scratch("iotlm-suite-")
     model = _model(args)
     with EmbeddedBroker() as broker:
@@ -164,9 +170,7 @@ def cmd_suite(args: argparse.Namespace) -> int:
 
 def cmd_context(args: argparse.Namespace) -> int:
     """Every case against its own home, each home simulated once; totals by group (3 query types x feasible or not)."""
-    cases, errors = load_cases(args.cases)
-    for error in errors:
-        print(f"iotlm: {args.cases}:{error.line}: {error.message}; skipped", file=sys.stderr)
+    cases, errors = _load_cases(args.cases)
     homeless = [c.id for c in cases if not c.home]
     if homeless:
         raise UserError(f"{args.cases}: cases {', '.join(homeless[:5])} name no \"home\"; each case needs the home file it is about")
