@@ -8,9 +8,10 @@ of them already working at their limit.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
+
+from tests.bench.grounding.make_homes import ON_OFF, slug, write_homes
 
 HERE = Path(__file__).parent
 
@@ -45,22 +46,15 @@ HOMES: list[dict[str, Any]] = [
                "dehumidifier:bedroom", "blinds:office", "window:office", "humidifier@max:bathroom", "lock:kitchen"]},
 ]
 
-ON_OFF = {"value": "off", "options": ["on", "off"]}
-
-
-def _slug(text: str) -> str:
-    return text.lower().replace(" ", "_")
-
-
 def _light(room: str, name: str, on: bool, brightness: int | None) -> dict[str, Any]:
     attrs: dict[str, Any] = {"state": {**ON_OFF, "value": "on" if on else "off"}}
     if brightness is not None:
         attrs["brightness"] = {"value": brightness, "min": 0, "max": 100, "unit": "%"}
-    return {"id": f"{_slug(room)}.{_slug(name)}", "name": name, "room": room, "type": "light", "attributes": attrs}
+    return {"id": f"{slug(room)}.{slug(name)}", "name": name, "room": room, "type": "light", "attributes": attrs}
 
 
 def _sensors(room: str, reading: tuple[Any, ...]) -> list[dict[str, Any]]:
-    rid = _slug(room)
+    rid = slug(room)
     temperature, humidity, lux, air = reading
 
     def sensor(key: str, name: str, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -81,7 +75,7 @@ def _sensors(room: str, reading: tuple[Any, ...]) -> list[dict[str, Any]]:
 
 def _extra(item: str, room: str) -> dict[str, Any]:
     kind, _, variant = item.partition("@")
-    rid = f"{_slug(room)}.{kind}"
+    rid = f"{slug(room)}.{kind}"
     limit = variant in ("max", "limit")
     if kind in ("ac", "heat_pump"):
         name = "Air Conditioner 1" if kind == "ac" else "Heat Pump"
@@ -131,11 +125,7 @@ def build(spec: dict[str, Any], h: int) -> dict[str, Any]:
 
 
 def main() -> None:
-    for h, spec in enumerate(HOMES, start=1):
-        home = build(spec, h)
-        assert 25 <= len(home["devices"]) <= 35, (spec["name"], len(home["devices"]))
-        (HERE / f"home{h}.json").write_text(json.dumps(home, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-        print(f"home{h}.json: {spec['name']}, {len(spec['rooms'])} rooms, {len(home['devices'])} devices")
+    write_homes(HOMES, build, HERE)
 
 
 if __name__ == "__main__":

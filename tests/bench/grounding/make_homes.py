@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,7 @@ HOMES: list[dict[str, Any]] = [
 ON_OFF = {"value": "off", "options": ["on", "off"]}
 
 
-def _slug(text: str) -> str:
+def slug(text: str) -> str:
     return text.lower().replace(" ", "_")
 
 
@@ -40,11 +41,11 @@ def _light(room: str, name: str, value: str, brightness: int | None = None, scal
     attrs: dict[str, Any] = {"state": {**ON_OFF, "value": value}}
     if brightness is not None:
         attrs["brightness"] = {"value": brightness, "min": 0, "max": scale, **({"unit": "%"} if scale == 100 else {})}
-    return {"id": f"{_slug(room)}.{_slug(name)}", "name": name, "room": room, "type": "light", "attributes": attrs}
+    return {"id": f"{slug(room)}.{slug(name)}", "name": name, "room": room, "type": "light", "attributes": attrs}
 
 
 def _sensors(room: str, i: int, h: int) -> list[dict[str, Any]]:
-    rid = _slug(room)
+    rid = slug(room)
 
     def sensor(key: str, name: str, attrs: dict[str, Any]) -> dict[str, Any]:
         return {"id": f"{rid}.{key}", "name": name, "room": room, "type": "sensor", "read_only": True, "attributes": attrs}
@@ -61,7 +62,7 @@ def _sensors(room: str, i: int, h: int) -> list[dict[str, Any]]:
 
 
 def _extra(kind: str, room: str) -> dict[str, Any]:
-    rid = f"{_slug(room)}.{kind}"
+    rid = f"{slug(room)}.{kind}"
     if kind == "heat_pump":
         return {"id": rid, "name": "Heat Pump", "room": room, "type": "climate", "attributes": {
             "state": {**ON_OFF, "value": "on"}, "temperature": {"value": 21, "min": 10, "max": 30, "step": 0.5, "unit": "°C"},
@@ -113,12 +114,17 @@ def build(spec: dict[str, Any], h: int) -> dict[str, Any]:
     return {"name": spec["name"], "devices": devices}
 
 
-def main() -> None:
-    for h, spec in enumerate(HOMES, start=1):
+def write_homes(specs: list[dict[str, Any]], build: Callable[[dict[str, Any], int], dict[str, Any]], folder: Path) -> None:
+    """Build each home (25-35 devices, checked) and write it as ``home<N>.json`` in ``folder``."""
+    for h, spec in enumerate(specs, start=1):
         home = build(spec, h)
         assert 25 <= len(home["devices"]) <= 35, (spec["name"], len(home["devices"]))
-        (HERE / f"home{h}.json").write_text(json.dumps(home, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        (folder / f"home{h}.json").write_text(json.dumps(home, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
         print(f"home{h}.json: {spec['name']}, {len(spec['rooms'])} rooms, {len(home['devices'])} devices")
+
+
+def main() -> None:
+    write_homes(HOMES, build, HERE)
 
 
 if __name__ == "__main__":
