@@ -128,8 +128,12 @@ class Situations:
         return self._taught[1]
 
     def match(self, text: str, index: HomeIndex) -> tuple[str, str | None, str | None] | None:
-        """(situation, room named or None, unknown place or None) when the whole sentence says a situation."""
-        clean = _TAIL.sub("", _LEAD.sub("", normalise(text).strip(" .!?")).strip(" ,")).strip(" ,.!")
+        """(situation, room named or None, unknown place or None) when the whole sentence says a situation. A question
+        ("movie time?") never is one: it asks, and a question never changes a device."""
+        said = normalise(text)
+        if "?" in said:
+            return None
+        clean = _TAIL.sub("", _LEAD.sub("", said.strip(" .!")).strip(" ,")).strip(" ,.!")
         for phrase, name in self._phrases:
             if clean == phrase:
                 return name, None, None

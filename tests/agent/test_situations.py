@@ -35,6 +35,8 @@ def test_the_built_in_situations_and_how_they_are_said() -> None:
     assert situations.match("movie time in the cinema", INDEX) == ("movie time", None, "cinema")
     assert situations.match("I'm leaving the lights on for you", INDEX) is None  # only the whole sentence
     assert situations.match("turn off the kitchen light", INDEX) is None
+    assert situations.match("movie time?", INDEX) is None  # a question never acts
+    assert situations.match("I'm leaving?", INDEX) is None
 
 
 def test_leaving_turns_off_what_is_on_locks_and_reports_open_windows() -> None:
