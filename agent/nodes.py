@@ -179,7 +179,7 @@ def retrieve(state: AgentState, deps: Deps) -> dict[str, Any]:
     for text in state.get("unparsed", []):
         frame = parser.read(text)
         if ranker is not None and not frame.named and not frame.kinds:
-            found = ranker.rank(text)
+            found = ranker.rank(text, parser.room_phrases(frame.rooms))
             if found is not None and found.goal is not None:
                 ranked[text] = {"choice": found.choice, "goal": list(found.goal), "confidence": found.confidence,
                                 "sure": ranker.sure(found), "rooms": frame.rooms}

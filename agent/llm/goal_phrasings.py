@@ -16,7 +16,8 @@ CORES: dict[str, list[str]] = {
         "brighten up the {room} a bit", "light up the {room}", "can we have more light in the {room}",
         "I can't see my hands in front of me in the {room}", "it's really dull in the {room}", "the {room} is not bright enough",
         "the {room} is too dark to work in", "the sun went down and the {room} is dark", "I need to see better in the {room}",
-        "open up the {room} to the sunshine",
+        "open up the {room} to the sunshine", "it's too dark in the {room}", "can you brighten the {room}",
+        "brighter please in the {room}", "make the {room} brighter", "the {room} needs to be brighter",
     ],
     "darker": [
         "the light hurts my eyes in the {room}", "the {room} is way too bright", "it's dazzling in the {room}",
@@ -28,6 +29,10 @@ CORES: dict[str, list[str]] = {
         "the {room} is too well lit for a nap", "less light in the {room} please", "the afternoon sun is baking the screen in the {room}",
         "the lights in the {room} are too intense", "the {room} is blinding", "I need it dimmer in the {room}",
         "shade the {room} from the sun", "I'd like it darker in the {room}", "the {room} is overlit",
+        "the {room} is lit up like a christmas tree", "every lamp in the {room} is blazing", "it's floodlit in the {room}",
+        "the {room} is lit up like a shop window", "it's as bright as midday in the {room}",
+        "there's far too much light in the {room}", "the {room} glows like a lighthouse", "it's like a film set in the {room}",
+        "make the {room} darker", "dim the {room} a little", "the {room} should be darker",
     ],
     "warmer": [
         "my toes are like ice cubes in the {room}", "brr, the {room} is icy", "the {room} feels like a fridge",

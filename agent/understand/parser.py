@@ -99,6 +99,10 @@ class Parser:
         """The frame of a phrase as written (see :meth:`HomeIndex.read`)."""
         return self.index.read(text)
 
+    def room_phrases(self, rooms: list[str]) -> list[str]:
+        """Every phrase that names one of ``rooms`` (its name, synonyms and aliases)."""
+        return [phrase for phrase, room in self.index.rooms.items() if room in rooms]
+
     def targets(self, frame: Frame, room: str | None, recent: list[str]) -> Targets:
         """The devices a frame points at (see :meth:`HomeIndex.targets`)."""
         return self.index.targets(frame, room, recent)
