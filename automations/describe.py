@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from iotlm.automations.model import Rule
 from iotlm.device_drivers.model import Device, Value, describe_device
 
@@ -12,6 +14,8 @@ def describe(rule: Rule, devices: dict[str, Device] | None = None) -> str:
         return describe_device((devices or {}).get(device_id or ""), str(device_id), room="always")
 
     t = rule.trigger
+    if t.due is not None:
+        return _job(rule, f"Once, at {t.due.astimezone():%Y-%m-%d %H:%M}", name)
     if t.at:
         when = f"At {t.at}" + (f" on {', '.join(t.days)}" if t.days and len(t.days) < 7 else " every day")
     else:
@@ -39,6 +43,11 @@ def describe(rule: Rule, devices: dict[str, Device] | None = None) -> str:
                             f"is below {c.below:g}" if c.below is not None else "") if x)
             bits.append(f"{name(c.device)}'s {c.attribute or 'state'} {test}")
         parts.append(" ".join(bits))
+    return _job(rule, when + (", only " + " and ".join(parts) if parts else ""), name)
+
+
+def _job(rule: Rule, when: str, name: Any) -> str:
+    """The rest of the sentence: what it does, its cooldown, and for a job, once and what became of it."""
     doing = []
     for a in rule.actions:
         sets = ", ".join(f"{k} {_say(v)}" for k, v in a.set.items())
@@ -48,10 +57,29 @@ def describe(rule: Rule, devices: dict[str, Device] | None = None) -> str:
         if a.revert_s:
             text += f", then after {_duration(a.revert_s)} put it back as it was"
         doing.append(text)
-    out = when + (", only " + " and ".join(parts) if parts else "") + ": " + "; ".join(doing) + "."
+    out = when + ": " + "; ".join(doing) + "."
     if rule.cooldown_s:
         out += f" At most once every {_duration(rule.cooldown_s)}."
+    if rule.kind == "job" and not when.startswith("Once"):
+        out = "Once: " + out[0].lower() + out[1:]
+    if rule.note:
+        out += f" ({rule.note})"
     return out
+
+
+def as_json(rule: Rule) -> dict[str, Any]:
+    """The rule as ``iotlm rules list --json`` shows it; a job has ``kind: "job"``, ``due`` (ISO 8601, local time
+    with its offset) or the ``event`` it waits for, and its ``actions`` (device id and values)."""
+    data: dict[str, Any] = rule.model_dump(mode="json", by_alias=True)
+    if rule.kind == "job":
+        t = rule.trigger
+        data["due"] = t.due.astimezone().isoformat() if t.due is not None else None
+        data["event"] = None if t.due is not None else t.model_dump(mode="json", by_alias=True, exclude_none=True,
+                                                                      exclude_defaults=True)
+        data["actions"] = [{"device": a.device, "values": a.set, "after_s": a.delay_s, "for_s": a.revert_s}
+                           for a in rule.actions]
+        data["status"] = "scheduled" if rule.enabled else ("dropped" if rule.note.startswith("dropped") else "done")
+    return data
 
 
 def _say(value: Value) -> str:

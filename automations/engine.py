@@ -19,6 +19,7 @@ from typing import Any
 
 from iotlm.automations.model import DAYS, Action, Rule, gate_view, problems, step_for
 from iotlm.automations.store import RuleStore
+from iotlm.device_drivers.clock import real_seconds
 from iotlm.device_drivers.model import Device, Value
 from iotlm.device_drivers.registry import DeviceRegistry
 from iotlm.policies.model import User
@@ -63,7 +64,8 @@ class RuleEngine:
     def __init__(self, registry: DeviceRegistry, executor: Executor, store: RuleStore, *,
                  user_for: Callable[[str], User], clock: Callable[[], datetime] = datetime.now, max_pending: int = 10_000,
                  on_fired: Callable[[Firing, list[Outcome]], None] | None = None,
-                 state: Callable[[str, str], Value] | None = None, workers: int = 4, inline: bool = False) -> None:
+                 state: Callable[[str, str], Value] | None = None, workers: int = 4, inline: bool = False,
+                 late_grace_s: float = 1800.0) -> None:
         """``user_for(owner)`` is the rule's owner as the gate sees them when an action runs (their configured role;
         nothing here acts as an implicit admin). ``state(device, attribute)`` answers conditions (default: this
         process's registry)."""
@@ -75,6 +77,9 @@ class RuleEngine:
         self.executor = executor
         self.store = store
         self.clock = clock
+        self.late_grace_s = late_grace_s
+        """A job whose moment passed while iotlm was down still runs (with a note) if it is at most this late;
+        later than that it is dropped, with a note (setting ``[schedule] late_grace``)."""
         self.on_fired = on_fired
         self._state_of = state
         self.stats = Stats()
@@ -92,6 +97,8 @@ class RuleEngine:
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
         self._checks: list[tuple[float, str, Any]] = []
+        self._firing = 0
+        """Jobs between leaving the running set and their firing being queued."""
         self.confirm_timeout = 3.0
 
     # ------------------------------------------------------------ rules
@@ -137,7 +144,7 @@ class RuleEngine:
                     if current is not None and rule.trigger.matches(current) and self.store.state(rule.id)["last_fired"] is None:
                         self.store.arm(rule.id, False)
                     self._armed[rule.id] = self.store.state(rule.id)["armed"]
-            self._schedule = {r.id: self._next_time(r) for r in good.values() if r.trigger.at}
+            self._schedule = {r.id: self._next_time(r) for r in good.values() if r.trigger.at or r.trigger.due}
         self._wake.set()
         return rejected
 
@@ -185,7 +192,7 @@ class RuleEngine:
             thread.join(timeout)
 
     def idle(self) -> bool:
-        return all(jobs.unfinished_tasks == 0 for jobs in self._queues)
+        return self._firing == 0 and all(jobs.unfinished_tasks == 0 for jobs in self._queues)
 
     def pending(self) -> int:
         return sum(jobs.qsize() for jobs in self._queues)
@@ -196,7 +203,7 @@ class RuleEngine:
         self.stats.reports += 1
         try:
             for attribute, value in values.items():
-                for rule in self._index.get((device_id, attribute), ()):
+                for rule in list(self._index.get((device_id, attribute), ())):  # a job leaves it as it fires
                     self._evaluate(rule, value, stamp)
         except Exception:  # a bug in one rule must not stop the others or the driver
             self.stats.errors += 1
@@ -216,12 +223,16 @@ class RuleEngine:
         if t.for_s:
             if rule.id not in self._holding and (t.each or self._armed.get(rule.id, True)):
                 self._holding.add(rule.id)
-                self.store.add_timer(rule.id, time.time() + t.for_s, "hold", {})
+                self.store.add_timer(rule.id, self.now() + t.for_s, "hold", {})
                 self._wake.set()
             return
         self._fire(rule, f"{t.device}.{t.attribute} = {value!r}", stamp)
 
-    def _fire(self, rule: Rule, reason: str, stamp: float) -> bool:
+    def now(self) -> float:
+        """The engine's clock as seconds since the epoch (timers and cooldowns are kept on it)."""
+        return self.clock().timestamp()
+
+    def _fire(self, rule: Rule, reason: str, stamp: float, note: str = "") -> bool:
         now = self.clock()
         for condition in rule.conditions:
             state = self._state(condition.device, condition.attribute or "state") if condition.device else None
@@ -230,23 +241,42 @@ class RuleEngine:
                 return False
         # a schedule fires once per minute it names, whichever worker gets there first
         cooldown = max(rule.cooldown_s, 60.0) if rule.trigger.at else rule.cooldown_s
-        if not self.store.try_fire(rule.id, time.time(), cooldown, each=rule.trigger.each or bool(rule.trigger.at)):
+        if not self.store.try_fire(rule.id, now.timestamp(), cooldown, each=rule.trigger.each or bool(rule.trigger.at)):
             self._armed[rule.id] = False
             self.stats.suppressed += 1
             return False
         self._armed[rule.id] = False
+        if rule.kind == "job":  # once: done before it acts, so a restart never runs it twice
+            self._finish_job(rule, note or f"ran at {now:%Y-%m-%d %H:%M}")
         self.stats.fired += 1
-        if self.inline:
-            self._act(Firing(rule, reason, stamp))
-            return True
         try:
+            if self.inline:
+                self._act(Firing(rule, reason, stamp))
+                return True
             # by device: two rules acting on one light run in the order they fired ("on" then "off", never reversed)
             self._queues[hash(rule.actions[0].device) % len(self._queues)].put_nowait(Firing(rule, reason, stamp))
         except queue.Full:
             self.stats.dropped += 1
             if self.stats.dropped in (1, 100, 10_000) or self.stats.dropped % 100_000 == 0:
                 log.warning("rule actions are behind: %d firings dropped so far (latest: %s)", self.stats.dropped, rule.id)
+        finally:
+            if rule.kind == "job":
+                with self._lock:
+                    self._firing -= 1
         return True
+
+    def _finish_job(self, rule: Rule, note: str) -> None:
+        """The job leaves the running set; its delayed steps are timers, which still run. Counted as pending work
+        until its firing is queued, so :meth:`idle` never says idle between the two."""
+        with self._lock:
+            self._firing += 1
+        self.store.finish(rule.id, note)
+        with self._lock:
+            self._rules.pop(rule.id, None)
+            self._schedule.pop(rule.id, None)
+            for rules in self._index.values():
+                if rule in rules:
+                    rules.remove(rule)
 
     def _state(self, device_id: str, attribute: str) -> Value:
         if self._state_of is not None:
@@ -274,7 +304,7 @@ class RuleEngine:
             outcomes: list[Outcome] = []
             for action in job.rule.actions:
                 if action.delay_s:
-                    self.store.add_timer(job.rule.id, time.time() + action.delay_s, "action",
+                    self.store.add_timer(job.rule.id, self.now() + action.delay_s, "action",
                                          {"action": action.model_dump(by_alias=True)})
                     self._wake.set()
                     continue
@@ -308,7 +338,7 @@ class RuleEngine:
                    if o.status in ("done", "unconfirmed") and o.step.attribute and before.get(o.step.attribute) is not None}
         if revert and action.revert_s and changed:
             undo = {"device": action.device, "set": changed}
-            self.store.add_timer(rule.id, time.time() + action.revert_s, "revert", {"action": undo})
+            self.store.add_timer(rule.id, self.now() + action.revert_s, "revert", {"action": undo})
             self._wake.set()
         for o in outcomes:
             if o.status in ("denied", "needs_confirmation", "failed"):
@@ -343,14 +373,18 @@ class RuleEngine:
                 self.stats.errors += 1
                 log.exception("rule timers failed")
             due = [d for d in (self.store.next_due(), min(self._schedule.values(), default=None)) if d is not None]
-            wait = max(0.0, min(due) - time.time()) if due else 1.0
-            self._wake.wait(min(wait, 1.0))
+            wait = real_seconds(self.clock, min(due) - self.now()) if due else 1.0
+            # at most a second, and at most a few simulated seconds on a fast clock (a job is never a minute late)
+            self._wake.wait(min(wait, 1.0, real_seconds(self.clock, 2.0)))
             self._wake.clear()
 
     def _run_timers(self) -> None:
-        now = time.time()
+        now = self.now()
         for timer in self.store.take_due(now):
             rule = self._rules.get(timer["rule_id"])
+            if rule is None and timer["kind"] == "action":  # a job's later steps: the job itself is done already
+                saved = self.store.get(timer["rule_id"])
+                rule = saved if saved is not None and saved.kind == "job" else None
             device = (timer["payload"].get("action") or {}).get("device")
             if timer["kind"] in ("revert", "action") and device and self.registry.peek(device) is None:
                 # not discovered yet (a service starting up): wait for it rather than drop a put-back; give up late
@@ -377,18 +411,44 @@ class RuleEngine:
                     self._fire(rule, f"{t.device}.{t.attribute} = {value!r} for {t.for_s:g} s", time.perf_counter())
 
     def _run_schedules(self) -> None:
-        now = time.time()
+        now = self.now()
         for rule_id, due in list(self._schedule.items()):
             if due > now:
                 continue
             rule = self._rules.get(rule_id)
             if rule is None:
                 continue
+            if rule.trigger.due is not None:
+                if any(self.registry.peek(a.device) is None for a in rule.actions) and now - due < UNKNOWN_DEVICE_GRACE_S:
+                    continue  # a service starting: its devices are not discovered yet (a job runs once, so it waits)
+                self._run_job(rule, now - due)
+                continue
             self._schedule[rule_id] = self._next_time(rule, after=datetime.fromtimestamp(due) + timedelta(seconds=1))
             if now - due < 60:  # a time missed while the service was down is not made up late
                 self._fire(rule, f"it is {rule.trigger.at}", time.perf_counter())
 
+    def _run_job(self, rule: Rule, late: float) -> None:
+        """A job's moment has come: run it, or say why not when it is far too late (iotlm was down)."""
+        with self._lock:
+            self._schedule.pop(rule.id, None)
+        due = rule.trigger.due
+        assert due is not None
+        if late > self.late_grace_s:
+            note = (f"dropped: its time ({due:%Y-%m-%d %H:%M}) passed {late / 60:.0f} min ago while iotlm was not "
+                    f"running, more than the {self.late_grace_s / 60:g} min a late job may still run")
+            log.warning("job %s %s", rule.id, note)
+            self.store.finish(rule.id, note)
+            with self._lock:
+                self._rules.pop(rule.id, None)
+            return
+        note = f"ran {late / 60:.0f} min late (iotlm was not running at {due:%H:%M})" if late > 60 else ""
+        if note:
+            log.warning("job %s %s", rule.id, note)
+        self._fire(rule, f"it is {due:%H:%M}", time.perf_counter(), note=note)
+
     def _next_time(self, rule: Rule, after: datetime | None = None) -> float:
+        if rule.trigger.due is not None:
+            return rule.trigger.due.timestamp()
         at = rule.trigger.at or "00:00"
         start = after or self.clock()
         hour, minute = map(int, at.split(":"))

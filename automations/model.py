@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
@@ -114,13 +114,22 @@ class Trigger(BaseModel):
     for_s: Seconds = Field(default=None, alias="for")
     at: Clock = None
     days: Days = Field(default_factory=list)
+    due: datetime | None = None
+    """One moment (a job: "in 20 minutes", "tomorrow at 7"), ISO 8601 with its time zone."""
+
+    @field_validator("due")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        return None if value is None else value if value.tzinfo is not None else value.astimezone()
 
     @model_validator(mode="after")
     def _shape(self) -> Trigger:
-        if self.at is None and self.device is None:
-            raise ValueError("a trigger needs a device (when a device reports something) or at (a time of day)")
-        if self.at is not None and self.device is not None:
-            raise ValueError("a trigger is either a device or a time of day (at), not both")
+        kinds = [k for k, v in (("a device", self.device), ("at", self.at), ("due", self.due)) if v is not None]
+        if not kinds:
+            raise ValueError("a trigger needs a device (when a device reports something), at (a time of day) "
+                             "or due (one moment, ISO 8601)")
+        if len(kinds) > 1:
+            raise ValueError(f"a trigger is one of a device, a time of day (at) or a moment (due), not {' and '.join(kinds)}")
         if self.above is not None and self.below is not None and self.above >= self.below:
             raise ValueError(f"above {self.above} and below {self.below} can never both hold")
         if self.to is not None and (self.above is not None or self.below is not None):
@@ -212,6 +221,10 @@ class Rule(BaseModel):
     owner: str = "owner"
     approved_risky: bool = False
     """Risky actions (locks, garage doors, ovens) were approved when the rule was accepted."""
+    kind: Literal["rule", "job"] = "rule"
+    """A job runs once ("in 20 minutes ...", "after the dishwasher finishes ..."), then is done."""
+    note: str = ""
+    """For a job: what became of it (ran late, dropped, cancelled), said in `rules list`."""
 
     @field_validator("id")
     @classmethod

@@ -86,6 +86,15 @@ class RuleStore:
     def set_enabled(self, rule_id: str, enabled: bool) -> bool:
         return self._exec("UPDATE rules SET enabled = ? WHERE id = ?", [int(enabled), rule_id]).rowcount > 0
 
+    def finish(self, rule_id: str, note: str) -> None:
+        """A job has run (or was dropped): it stays listed, disabled, with ``note`` saying what became of it; its
+        later steps (timers) still run."""
+        rule = self.get(rule_id)
+        if rule is None:
+            return
+        done = rule.model_copy(update={"enabled": False, "note": note})
+        self._exec("UPDATE rules SET rule = ?, enabled = 0 WHERE id = ?", [done.model_dump_json(by_alias=True), rule_id])
+
     def remove(self, rule_id: str) -> bool:
         gone = self._exec("DELETE FROM rules WHERE id = ?", [rule_id]).rowcount > 0
         self._exec("DELETE FROM rule_state WHERE rule_id = ?", [rule_id])

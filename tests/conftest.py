@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -138,7 +139,7 @@ class Stack:
 
 
 def make_stack(home: Home, transport: Transport, sim_transport: Transport, prefix: str, db: Path,
-               config: PolicyConfig | None = None) -> Stack:
+               config: PolicyConfig | None = None, clock: Any = None) -> Stack:
     sim = start_sim(home, sim_transport, prefix)
     conn = connect(transport, prefix)
     wanted = {d.id for d in home.devices}
@@ -148,7 +149,7 @@ def make_stack(home: Home, transport: Transport, sim_transport: Transport, prefi
     config = config or PolicyConfig()
     audit = AuditLog(db)
     tools = build_tools(plugin_manager())
-    clock = FakeClock()
+    clock = clock or FakeClock()
     executor = Executor(conn, Gate(default_policies(config), audit), tools, policy_config=config, verify_timeout=3.0,
                         clock=clock)
     return Stack(sim, conn, audit, executor, config, clock)

@@ -71,6 +71,11 @@ class Executor:
     def now(self) -> datetime:
         return self._clock()
 
+    @property
+    def clock(self) -> Callable[[], datetime]:
+        """The clock the gate sees (time-of-day policies); the rule engine and jobs run on it too."""
+        return self._clock
+
     def devices(self) -> list[Device]:
         return self._connection.registry.all()
 

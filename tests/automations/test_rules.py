@@ -17,6 +17,7 @@ from iotlm.automations.describe import describe
 from iotlm.automations.engine import RuleEngine
 from iotlm.automations.model import Rule, problems
 from iotlm.automations.store import RuleStore, load_yaml
+from iotlm.device_drivers.clock import SimClock
 from iotlm.device_drivers.home import Home
 from iotlm.device_drivers.simulator.load import SensorLoad
 from iotlm.device_drivers.transport import Transport
@@ -53,7 +54,7 @@ def _stop_engines() -> Iterator[None]:
 
 
 def engine_for(stack: Stack, tmp_path: Path, rules: list[Rule], *, clock: Any = None, name: str = "rules.db") -> RuleEngine:
-    engine = RuleEngine(stack.conn.registry, stack.executor, RuleStore(tmp_path / name), clock=clock or (lambda: NIGHT),
+    engine = RuleEngine(stack.conn.registry, stack.executor, RuleStore(tmp_path / name), clock=clock or SimClock(NIGHT),
                         user_for=stack.config.user)
     assert engine.load(rules) == {}
     _STARTED.append(engine)
