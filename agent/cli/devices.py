@@ -7,6 +7,7 @@ import json
 import signal
 import sys
 import threading
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +23,10 @@ from iotlm.agent.cli.shared import (
     transport_for,
 )
 from iotlm.agent.runtime import build_runtime, database_path
+from iotlm.device_drivers.clock import SimClock
 from iotlm.device_drivers.home import Home, default_homebench_path, load_home, load_homebench
 from iotlm.device_drivers.simulator import Environment, Simulator
+from iotlm.device_drivers.simulator.appliances import Programmes
 from iotlm.policies.audit import AuditLog
 from iotlm.tools.device_tools import device_operations
 from iotlm.tools.hookspecs import hookimpl
@@ -101,13 +104,16 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         transport = transport_for(settings, url).start()
         sim = Simulator(home, transport, dialect=args.dialect, base=settings.z2m_base, ha_prefix=settings.ha_prefix).start()
         environment = Environment(sim).start(speed=args.speed) if args.speed > 0 else None
+        # washers, dryers and dishwashers run their programmes, as fast as the rooms change (real time without --speed)
+        programmes = Programmes(sim, SimClock(datetime.now().astimezone(), speed=args.speed or 1.0)).start()
         print(f"simulating {len(home.devices)} devices of {home.name!r} ({args.dialect}) on {url}"
-              f"{f', rooms at {args.speed:g}x time' if environment else ''}; Ctrl-C to stop", file=sys.stderr)
+              f"{f', rooms and appliances at {args.speed:g}x time' if environment else ''}; Ctrl-C to stop", file=sys.stderr)
         try:
             stop.wait()
         except KeyboardInterrupt:
             pass
         finally:
+            programmes.stop()
             if environment is not None:
                 environment.stop()
             sim.clear_discovery()

@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Literal
 
 from iotlm.device_drivers.home import Home
@@ -37,6 +38,8 @@ class Received:
     device_id: str | None
     applied: dict[str, Value] = field(default_factory=dict)
     rejected: dict[str, str] = field(default_factory=dict)
+    at: datetime | None = None
+    """When it arrived on the simulator's clock (:attr:`Simulator.clock`), if it has one."""
 
 
 class Simulator:
@@ -53,6 +56,8 @@ class Simulator:
         self.commands: list[Received] = []
         self._lock = threading.RLock()
         self.on_reset: list[Callable[[], None]] = []
+        self.clock: Callable[[], datetime] | None = None
+        """A shared (simulated) clock: each command received is stamped with its time too."""
         self._initial = {d.id: d.model_copy(deep=True) for d in home.devices}
         self._devices = {d.id: d.model_copy(deep=True) for d in home.devices}
         # wire bindings of each device, decoded from what we publish, so sim and driver agree
@@ -230,6 +235,8 @@ class Simulator:
         self.publish_state(device_id)
 
     def _record(self, rec: Received) -> None:
+        if self.clock is not None:
+            rec.at = self.clock()
         with self._lock:
             self.commands.append(rec)
 
