@@ -11,6 +11,7 @@ from langgraph.types import interrupt
 
 from iotlm.agent import recall
 from iotlm.agent.conditions import Bands, RoomConditions
+from iotlm.agent.config import ScheduleSettings
 from iotlm.agent.effects import DEFAULT_EFFECTS, Effect
 from iotlm.agent.goals import Goal, plan_goal
 from iotlm.agent.llm.planner import LLMPlanner
@@ -18,7 +19,9 @@ from iotlm.agent.reply import compose, label
 from iotlm.agent.situations import Situations, taught
 from iotlm.agent.state import AgentState
 from iotlm.agent.understand.parser import Parser
+from iotlm.agent.understand.schedule import CANCEL, LIST, ScheduleReader, say_job
 from iotlm.agent.understand.text import normalise
+from iotlm.automations.model import Rule, problems, step_for
 from iotlm.policies.model import Step, User
 from iotlm.tools.executor import Executor
 
@@ -44,6 +47,9 @@ class Deps:
     """"I'm leaving", "movie time", ...: the built-in, plugin and user situations."""
     ranker: Callable[[], Any] = lambda: None
     """Chooses the goal a request about a room means when the fast path cannot read it (the goal head), or None."""
+    jobs: Callable[[], Any] = lambda: None
+    """The rules store, where jobs said in chat ("in 10 minutes ...") are kept for the rule engine, or None."""
+    schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
 
     def conditions(self) -> RoomConditions:
         return RoomConditions(self.parser().index.devices.values(), bands=self.bands, store=self.store(), clock=self.executor.now)
@@ -69,19 +75,17 @@ def understand(state: AgentState, deps: Deps) -> dict[str, Any]:
     text = (state.get("utterance") or "").strip()
     fresh: dict[str, Any] = {"tier": "fast", "steps": [], "queries": [], "refused": [], "clarify": [], "unparsed": [],
                              "candidates": {}, "ranked": {}, "asked": [], "confirmed": False, "outcomes": [], "reply": "",
-                             "needs_confirmation": False, "understood": True, "memo": {}, "answers": [], "preface": []}
+                             "needs_confirmation": False, "understood": True, "memo": {}, "answers": [], "preface": [],
+                             "job": {}, "scheduled": []}
     if not text:
         return {**fresh, "clarify": ["Say what you'd like, for example \"turn on the kitchen light\""]}
     if len(text) > MAX_CHARS:
         return {**fresh, "refused": [{"text": text[:60] + "...", "code": "too_long",
                                       "reason": f"that request is {len(text)} characters long; keep it under {MAX_CHARS}"}]}
-    lesson = taught(text)
-    if lesson is not None:  # "remember that when I say movie night, dim the lounge lights to 10%"
-        return {**fresh, "memo": {"kind": "situation", "text": f"{lesson[0]} => {lesson[1]}"}}
-    situation = _situation(text, state, deps, fresh)
-    if isinstance(situation, dict):
-        return situation
-    text = situation
+    early = _taught_later_or_situation(text, state, deps, fresh)
+    if isinstance(early, dict):
+        return early
+    text = early
     note = recall.memo(text)
     if note is not None:
         return {**fresh, "memo": {"kind": note[0], "text": note[1]}}
@@ -115,6 +119,77 @@ def understand(state: AgentState, deps: Deps) -> dict[str, Any]:
         if not clause.understood:
             fresh["unparsed"].append(clause.text)
     return fresh
+
+
+def _taught_later_or_situation(text: str, state: AgentState, deps: Deps, fresh: dict[str, Any]) -> dict[str, Any] | str:
+    """The turn's state when ``text`` teaches a phrase, is about later, or says a situation; else the text to
+    understand (a taught phrase's own words)."""
+    lesson = taught(text)
+    if lesson is not None:  # "remember that when I say movie night, dim the lounge lights to 10%"
+        return {**fresh, "memo": {"kind": "situation", "text": f"{lesson[0]} => {lesson[1]}"}}
+    later = _later(text, state, deps, fresh)
+    if later is not None:
+        return later
+    return _situation(text, state, deps, fresh)
+
+
+def _later(text: str, state: AgentState, deps: Deps, fresh: dict[str, Any]) -> dict[str, Any] | None:
+    """The turn's state when ``text`` is about later: a job to schedule, the jobs there are, or one to cancel."""
+    words = " ".join(text.lower().split())
+    store = deps.jobs()
+    if LIST.match(words):
+        return {**fresh, "answers": [_scheduled(store, deps)]}
+    cancel = CANCEL.match(words)
+    if cancel:
+        return {**fresh, **_cancel(cancel.group("what") or "", bool(cancel.group("all")), store, deps, state)}
+    reader = ScheduleReader(deps.parser(), deps.executor.now(), latitude=deps.schedule.latitude,
+                            longitude=deps.schedule.longitude)
+    draft = reader.read(text, room=state.get("room"), recent=state.get("recent") or [], owner=state.get("user") or "owner")
+    if draft is None:
+        return None
+    if draft.refusal:
+        return {**fresh, "refused": [{"text": text, "reason": f"{draft.refusal}. Nothing was scheduled", "code": "infeasible"}]}
+    if draft.clarify:
+        return {**fresh, "clarify": [draft.clarify]}
+    return {**fresh, "job": {"rule": draft.job, "says": draft.says}}
+
+
+def _jobs(store: Any) -> list[Rule]:
+    return [r for r in store.rules() if r.kind == "job" and r.enabled] if store is not None else []
+
+
+def _scheduled(store: Any, deps: Deps) -> str:
+    if store is None:
+        return "Nothing can be scheduled here: this agent runs without its rules store (no data directory)."
+    jobs = _jobs(store)
+    if not jobs:
+        return "Nothing is scheduled."
+    devices = deps.parser().devices
+    lines = [f"{i}. {say_job(job, devices)}" for i, job in enumerate(jobs, 1)]
+    return f"Scheduled ({len(jobs)}): " + " ".join(lines)
+
+
+def _cancel(what: str, everything: bool, store: Any, deps: Deps, state: AgentState) -> dict[str, Any]:
+    jobs = _jobs(store)
+    user = deps.user(state.get("user") or "owner")
+    mine = [j for j in jobs if j.owner == user.name or user.role == "admin"]
+    words = [w for w in what.split() if w not in ("the", "my", "a", "that", "this", "all", "scheduled", "for")]
+    devices = deps.parser().devices
+
+    def about(job: Rule) -> bool:
+        names = " ".join(f"{a.device} {devices[a.device].name if a.device in devices else ''}" for a in job.actions)
+        text = f"{names} {job.trigger.device or ''} {job.text}".lower().replace("_", " ")
+        return all(w in text for w in words)
+
+    chosen = mine if everything or not words else [j for j in mine if about(j)]
+    if not chosen:
+        listed = _scheduled(store, deps)
+        return {"refused": [{"text": what or "cancel", "code": "not_found",
+                             "reason": f"no scheduled job of yours is about '{what}' ({listed})"}]}
+    for job in chosen:
+        store.remove(job.id)
+    said = "; ".join(say_job(j, devices) for j in chosen)
+    return {"answers": [f"Cancelled {len(chosen)} scheduled job{'s' if len(chosen) > 1 else ''}: {said}."]}
 
 
 def _situation(text: str, state: AgentState, deps: Deps, fresh: dict[str, Any]) -> dict[str, Any] | str:
@@ -162,6 +237,33 @@ def _plan_goals(goals: list[Goal], text: str, words: str, into: dict[str, Any], 
         if plan.note:
             into["answers"].append(plan.note)
         into["steps"] += [s.model_copy(update={"clause": text}).model_dump() for s in plan.steps]
+
+
+def _confirm_job(state: AgentState, deps: Deps) -> dict[str, Any]:
+    """A job is checked now, as its owner, by the gate that will check it when it runs: what the owner may not do
+    is refused now, and a risky step is asked about now (nobody can answer when it fires)."""
+    job = state["job"]
+    rule = Rule.model_validate(job["rule"])
+    devices = deps.parser().devices
+    found = problems(rule, devices)
+    refused = list(state.get("refused", []))
+    if found:
+        return {"job": {}, "refused": [*refused, {"text": rule.text, "code": "infeasible", "reason": f"{'; '.join(found)}. Nothing was scheduled"}]}
+    steps = [step_for(devices[a.device], k, v) for a in rule.actions for k, v in a.set.items()]
+    user = deps.user(state.get("user") or "owner")
+    decisions = deps.executor.preview(steps, user=user, origin=_origin(state))
+    denied = [(s, d) for s, d in zip(steps, decisions, strict=True) if d.verdict == "deny"]
+    if denied:
+        return {"job": {}, "refused": refused + [{"text": rule.text, "code": "denied", "reason": f"{d.reason}, so I "
+                                                   f"scheduled nothing"} for _, d in denied[:1]]}
+    asked = [s for s, d in zip(steps, decisions, strict=True) if d.verdict == "ask"]
+    if asked and not state.get("yes"):
+        question = f"{job['says'][:-1]}. Do you want me to schedule that? (yes/no)"
+        answer = interrupt({"question": question, "steps": [s.model_dump() for s in asked],
+                            "asked_at": deps.executor.now().timestamp()})
+        if not is_yes(answer):
+            return {"job": {}, "refused": [*refused, {"text": rule.text, "code": "not_confirmed", "reason": "OK, I scheduled nothing"}]}
+    return {"job": {**job, "approved": bool(asked)}, "confirmed": bool(asked)}
 
 
 def route_understood(state: AgentState) -> Literal["retrieve", "validate"]:
@@ -252,6 +354,8 @@ def validate(state: AgentState, deps: Deps) -> dict[str, Any]:
 
 def confirm(state: AgentState, deps: Deps) -> dict[str, Any]:
     """Ask before risky steps. No side effects: this node runs again when the answer comes."""
+    if state.get("job"):
+        return _confirm_job(state, deps)
     steps = [Step(**s) for s in state.get("steps", [])]
     if not steps or state.get("yes"):
         return {"confirmed": bool(state.get("yes"))}
@@ -271,15 +375,33 @@ def confirm(state: AgentState, deps: Deps) -> dict[str, Any]:
 
 
 def route_confirmed(state: AgentState) -> Literal["execute", "respond"]:
-    return "execute" if state.get("steps") else "respond"
+    return "execute" if state.get("steps") or state.get("job") else "respond"
 
 
 def execute(state: AgentState, deps: Deps) -> dict[str, Any]:
+    if state.get("job"):
+        return _save_job(state, deps)
     steps = [Step(**s) for s in state.get("steps", [])]
     user = deps.user(state.get("user") or "owner")
     outcomes = deps.executor.run(steps, user=user, origin=_origin(state), confirmed=bool(state.get("confirmed")))
     return {"outcomes": [o.model_dump() for o in outcomes],
             "needs_confirmation": any(o.status == "needs_confirmation" for o in outcomes)}
+
+
+def _save_job(state: AgentState, deps: Deps) -> dict[str, Any]:
+    job = state["job"]
+    store = deps.jobs()
+    if store is None:
+        return {"refused": [*state.get("refused", []), {
+            "text": job["rule"]["text"], "code": "no_store",
+            "reason": "this agent runs without its rules store (no data directory), so nothing can be scheduled"}]}
+    rule = Rule.model_validate({**job["rule"], "approved_risky": bool(job.get("approved"))})
+    store.save(rule, source="chat")
+    t = rule.trigger
+    scheduled = {"id": rule.id, "kind": "job", "due": t.due.isoformat() if t.due else None,
+                 "event": None if t.due else t.model_dump(exclude_none=True, exclude_defaults=True),
+                 "actions": [a.model_dump(by_alias=True, exclude_defaults=True) for a in rule.actions]}
+    return {"answers": [*list(state.get("answers", [])), job["says"]], "scheduled": [scheduled]}
 
 
 def respond(state: AgentState, deps: Deps) -> dict[str, Any]:

@@ -55,7 +55,8 @@ class Service:
                 return store.latest(device_id, attribute)
         # one worker: actions run before each report is acknowledged (crash-safe); shared workers keep action threads
         self.engine = RuleEngine(self.runtime.connection.registry, self.runtime.executor, rules, user_for=self.runtime.user,
-                                 state=state, inline=share_group is None)
+                                 state=state, inline=share_group is None, clock=self.runtime.executor.clock,
+                                 late_grace_s=self.runtime.settings.schedule.late_grace)
         self.problems: list[str] = []
         self.answered = 0
         self._questions: queue.Queue[tuple[str, dict[str, Any]] | None] = queue.Queue(maxsize=max_pending)
@@ -296,3 +297,41 @@ def _mtime(path: Path) -> float:
     except OSError:
         return 0.0
 
+
+
+class JobRunner:
+    """The jobs said in chat ("in 10 minutes ..."), run while ``iotlm chat`` is open. ``iotlm run`` and the demo run
+    them with every other rule; several processes on one home run each job once (the rules store decides)."""
+
+    def __init__(self, agent: Agent) -> None:
+        self.runtime = agent.runtime
+        self.store = RuleStore(self.runtime.settings.home / "rules.db")
+        self.engine = RuleEngine(self.runtime.connection.registry, self.runtime.executor, self.store,
+                                 user_for=self.runtime.user, clock=self.runtime.executor.clock,
+                                 late_grace_s=self.runtime.settings.schedule.late_grace)
+        self._stop = threading.Event()
+        self._version: Any = None
+
+    def reload(self) -> None:
+        self._version = self.store.version()
+        self.engine.load([r for r in self.store.rules() if r.kind == "job"])
+
+    def start(self) -> JobRunner:
+        self.reload()
+        self.engine.start()
+
+        def watch() -> None:
+            while not self._stop.wait(1.0):
+                try:
+                    if self.store.version() != self._version:
+                        self.reload()
+                except Exception:
+                    log.exception("reloading jobs failed")
+
+        threading.Thread(target=watch, name="iotlm-jobs", daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.engine.stop()
+        self.store.close()

@@ -72,10 +72,13 @@ class TurnResult:
     needs_confirmation: bool = False
     tier: str = "fast"
     latency_ms: float = 0.0
+    scheduled: list[dict[str, Any]] = field(default_factory=list)
+    """Jobs this turn scheduled: id, kind "job", due (ISO 8601) or the event it waits for, and its actions."""
 
     def to_json(self) -> dict[str, Any]:
         return {"reply": self.reply, "actions": self.actions, "refused": self.refused,
-                "needs_confirmation": self.needs_confirmation, "tier": self.tier, "latency_ms": round(self.latency_ms, 2)}
+                "needs_confirmation": self.needs_confirmation, "tier": self.tier, "latency_ms": round(self.latency_ms, 2),
+                "scheduled": self.scheduled}
 
 
 class Agent:
@@ -95,6 +98,7 @@ class Agent:
         self._parser_version = -1
         self._ranker = ranker
         self._embedder: Any = None
+        self._jobs: Any = None
         self._lock = threading.Lock()
         self.confirm_timeout_s = runtime.settings.confirm_timeout_s
         path = threads_db or runtime.settings.home / "threads.db"
@@ -106,7 +110,8 @@ class Agent:
         deps = Deps(executor=runtime.executor, parser=self.parser, planner=self.planner, user=runtime.user,
                     store=lambda: runtime.store, memory=runtime.memory, bands=Bands(runtime.settings.comfort),
                     effects=effects if effects is not None else load_effects(),
-                    situations=load_situations(runtime.settings.home, plugin_manager()), ranker=self.ranker)
+                    situations=load_situations(runtime.settings.home, plugin_manager()), ranker=self.ranker,
+                    jobs=self.jobs, schedule=runtime.settings.schedule)
         self.graph = build_graph(deps, self.checkpointer)
 
     # ------------------------------------------------------------ parts, built lazily
@@ -119,6 +124,15 @@ class Agent:
         else:
             self._parser.refresh(registry.states())
         return self._parser
+
+    def jobs(self) -> Any:
+        """The rules store (``rules.db`` in the home directory) where jobs said in chat are kept; ``iotlm run``,
+        chat and the demo fire them."""
+        if self._jobs is None and self.runtime.store is not None:
+            from iotlm.automations.store import RuleStore
+
+            self._jobs = RuleStore(self.runtime.settings.home / "rules.db")
+        return self._jobs
 
     def ranker(self) -> Any:
         if self._ranker is None:
@@ -250,9 +264,11 @@ class Agent:
         return TurnResult(reply=note + reply, actions=actions,
                           refused=[{"text": r["text"], "reason": r["reason"]} for r in result.get("refused", [])],
                           needs_confirmation=bool(result.get("needs_confirmation")), tier=result.get("tier", "fast"),
-                          latency_ms=latency)
+                          latency_ms=latency, scheduled=list(result.get("scheduled") or []))
 
     def close(self) -> None:
         if self._owns_model and self._model is not None and hasattr(self._model, "close"):
             self._model.close()
         self._db.close()
+        if self._jobs is not None:
+            self._jobs.close()

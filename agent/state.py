@@ -33,5 +33,8 @@ class AgentState(TurnInput, total=False):
     answers: list[str]
     preface: list[str]
     """What the reply says first: the readings a goal's plan acted on."""
+    job: dict[str, Any]
+    """A job said in chat ("in 10 minutes ..."): the rule to save and what to say about it."""
+    scheduled: list[dict[str, Any]]
     recent: list[str]
     """Devices the previous turn was about: what "it" and "them" mean in the next one."""

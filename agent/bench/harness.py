@@ -79,7 +79,7 @@ BENCH_TIME = datetime(2026, 1, 14, 12, 0)
 
 def open_home(home: Home, broker_url: str, *, data_dir: Path | None = None, model_factory: Callable[[], Any] | None = None,
               model: Any = None, wrap: Callable[[Agent], Turns] | None = None, settle: float = 10.0,
-              clock: Callable[[], datetime] = lambda: BENCH_TIME) -> BenchHome:
+              clock: Callable[[], datetime] = lambda: BENCH_TIME, policies: PolicyConfig = BENCH_POLICIES) -> BenchHome:
     prefix = f"bench{uuid.uuid4().hex[:8]}"
     sim_transport = Transport(broker_url).start()
     sim = Simulator(home, sim_transport, base=f"{prefix}/z2m", ha_root=f"{prefix}/ha").start()
@@ -96,9 +96,8 @@ def open_home(home: Home, broker_url: str, *, data_dir: Path | None = None, mode
         raise RuntimeError(f"the simulated home did not come up: {len(missing)} devices missing, e.g. {sorted(missing)[:3]}")
     audit = AuditLog(data / f"{prefix}.db")
     tools = build_tools(plugin_manager())
-    executor = Executor(connection, Gate(default_policies(BENCH_POLICIES), audit), tools, policy_config=BENCH_POLICIES,
-                        clock=clock)
-    runtime = Runtime(settings, connection, tools, BENCH_POLICIES, audit, executor)
+    executor = Executor(connection, Gate(default_policies(policies), audit), tools, policy_config=policies, clock=clock)
+    runtime = Runtime(settings, connection, tools, policies, audit, executor)
     agent = Agent(runtime, model=model, model_factory=model_factory, threads_db=data / f"{prefix}-threads.db",
                   floors={a.name: a.floor for a in home.areas if a.floor})
     return BenchHome(home, sim, runtime, wrap(agent) if wrap else agent, sim_transport)

@@ -61,6 +61,15 @@ def register_commands(commands: Commands) -> None:
     p.add_argument("--json", type=Path)
     p.set_defaults(func=outputs_first(cmd_memory))
 
+    p = kinds.add_parser("schedule", help="jobs said in chat (time, event, finishing together; feasible and not) on an "
+                                          "accelerated clock against a simulated home with appliances")
+    p.add_argument("--cases", type=Path, default=Path("tests/bench/schedule/cases.jsonl"),
+                   help="cases (default: tests/bench/schedule/cases.jsonl; their home is home.json beside them)")
+    p.add_argument("--home", type=Path, help="the home file (default: home.json beside the cases)")
+    p.add_argument("--speed", type=float, default=1200.0, help="simulated seconds per real second (default 1200)")
+    p.add_argument("--json", type=Path, help="write per-case results and totals here")
+    p.set_defaults(func=outputs_first(cmd_schedule))
+
     p = kinds.add_parser("planning", help="LLM planning accuracy and latency on a 500+ device home, with and without retrieval")
     p.add_argument("--cases", type=int, default=40)
     p.add_argument("--whole-home-cases", type=int, default=10, help="cases for the no-retrieval run (0: skip it; slow)")
@@ -202,6 +211,27 @@ def cmd_context(args: argparse.Namespace) -> int:
     if args.json:
         report.write_json(args.json, {**meta, "totals": tot, "cases": [r.to_json() for r in results]})
     return 0 if results and all(r.passed for r in results) and not errors else 1
+
+
+def cmd_schedule(args: argparse.Namespace) -> int:
+    from iotlm.agent.bench import schedule
+
+    if args.speed <= 0:
+        raise UserError(f"--speed {args.speed}: give simulated seconds per real second, more than 0 (e.g. 1200)")
+    try:
+        cases = schedule.load_cases(args.cases)
+    except (OSError, ValueError) as exc:
+        raise UserError(str(exc)) from exc
+    home = args.home or args.cases.parent / "home.json"
+    with EmbeddedBroker() as broker:
+        results = schedule.run(cases, home, broker.url, speed=args.speed, progress=lambda line: print(line, file=sys.stderr))
+    for group, t in results["totals"].items():
+        print(f"{group:8} {t['passed']}/{t['cases']}  {t['success']:.1f} %")
+    print(f"wall time {results['wall_s']} s at {args.speed:g}x; request to job p50 {results['turn_p50_ms']} ms")
+    if args.json:
+        report.write_json(args.json, {"date": report.now(), "machine": report.machine(), "cases_file": str(args.cases),
+                                      **results})
+    return 0 if all(c["passed"] for c in results["cases"]) else 1
 
 
 def cmd_homebench(args: argparse.Namespace) -> int:

@@ -27,6 +27,7 @@ from iotlm.agent.session import Agent
 from iotlm.device_drivers.broker import EmbeddedBroker
 from iotlm.device_drivers.home import load_home
 from iotlm.device_drivers.simulator import Environment, Simulator
+from iotlm.device_drivers.simulator.appliances import Programmes
 from iotlm.device_drivers.transport import Transport
 from iotlm.tools.hookspecs import hookimpl
 
@@ -116,7 +117,13 @@ def cmd_chat(args: argparse.Namespace) -> int:
     with broker_url(settings) as url, agent_session(settings, url, wait=2.0, warm=True) as agent:
         print(f"iotlm: {len(agent.runtime.connection.registry)} devices on {url}. Ask me something; 'exit' to leave.",
               file=sys.stderr)
-        return chat_loop(agent, user=user, room=args.room, thread=args.thread or f"chat-{user}")
+        from iotlm.agent.service import JobRunner
+
+        jobs = JobRunner(agent).start()  # "in 10 minutes ..." runs while the chat is open (and in iotlm run)
+        try:
+            return chat_loop(agent, user=user, room=args.room, thread=args.thread or f"chat-{user}")
+        finally:
+            jobs.stop()
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -133,6 +140,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
             sim = Simulator(home, transport, dialect="z2m").start()
             # the rooms change at a minute a second: ask "it's too warm in the living room", then how warm it is
             environment = Environment(sim).start(speed=60)
+            # appliances in the home file run their programmes on iotlm's own clock, so jobs that wait for them fire
+            programmes = Programmes(sim).start()
             print(f"iotlm demo: embedded {broker.impl} broker on {broker.url}, simulated home {home.name!r} "
                   f"({len(home.devices)} devices); demo data in {settings.home}", file=sys.stderr)
             if args.list:
@@ -158,4 +167,5 @@ def cmd_demo(args: argparse.Namespace) -> int:
         finally:
             if environment is not None:
                 environment.stop()
+                programmes.stop()
             transport.stop()

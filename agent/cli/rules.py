@@ -162,7 +162,7 @@ def _confirm(question: str) -> bool:
 
 
 def cmd_simple(args: argparse.Namespace) -> int:
-    from iotlm.automations.describe import describe
+    from iotlm.automations.describe import as_json, describe
     from iotlm.automations.store import dump_yaml
 
     store = _store(args)
@@ -170,7 +170,7 @@ def cmd_simple(args: argparse.Namespace) -> int:
     if verb == "list":
         rules = store.rules()
         if args.json:
-            print(json.dumps([{**r.model_dump(by_alias=True), "state": store.state(r.id)} for r in rules], ensure_ascii=False))
+            print(json.dumps([{**as_json(r), "state": store.state(r.id)} for r in rules], ensure_ascii=False))
         elif not rules:
             print('No rules yet. Add one: iotlm rules add "when the hallway motion sensor sees someone, turn on the hallway light"')
         for r in rules if not args.json else []:
@@ -183,7 +183,7 @@ def cmd_simple(args: argparse.Namespace) -> int:
     if verb == "show":
         state = store.state(rule.id)
         if args.json:
-            print(json.dumps({**rule.model_dump(by_alias=True), "state": state, "timers": [
+            print(json.dumps({**as_json(rule), "state": state, "timers": [
                 t for t in store.timers() if t["rule_id"] == rule.id]}, ensure_ascii=False))
         else:
             print(describe(rule))

@@ -42,7 +42,8 @@ def test_single_command_reports_what_the_device_reported(agent: Agent, stack: St
     result = agent.turn("turn on the kitchen light")
     assert result.to_json() | {"latency_ms": 0} == {
         "reply": "The kitchen light is now on.", "needs_confirmation": False, "tier": "fast", "latency_ms": 0,
-        "actions": [{"device_id": "kitchen.light", "attribute": "state", "value": "on", "status": "done"}], "refused": []}
+        "actions": [{"device_id": "kitchen.light", "attribute": "state", "value": "on", "status": "done"}], "refused": [],
+        "scheduled": []}
     assert received(stack) == [("kitchen.light", {"state": "ON"})]
 
 

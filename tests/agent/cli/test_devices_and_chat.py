@@ -78,7 +78,7 @@ def test_ask_json_has_the_documented_shape(broker: EmbeddedBroker, home: Home, s
     assert plain.returncode == 3, plain.stderr  # waiting for a yes: documented, not 0
     assert "Run the request again with --yes, or answer yes in `iotlm chat`" in plain.stderr
     result = json.loads(plain.stdout)
-    assert set(result) == {"reply", "actions", "refused", "needs_confirmation", "tier", "latency_ms"}
+    assert set(result) == {"reply", "actions", "refused", "needs_confirmation", "tier", "latency_ms", "scheduled"}
     assert (result["needs_confirmation"], result["tier"]) == (True, "fast")
     assert result["reply"] == "Do you want me to open the garage door? (yes/no)"
     done = json.loads(confirmed.stdout)

@@ -140,3 +140,57 @@ def test_rules_add_asks_for_what_the_gate_would_ask_and_warns_of_what_it_would_r
         "hallway.front_door.state = 'unlocked': sam (guest) may not do that: unlock on type:lock"]
     assert guest.stderr == ("iotlm: warning: when it fires, the gate will refuse hallway.front_door.state = 'unlocked': "
                             "sam (guest) may not do that: unlock on type:lock\n")
+
+
+def _start_run(broker: EmbeddedBroker, home_dir: Path) -> subprocess.Popen[str]:
+    env = {**os.environ, "IOTLM_HOME": str(home_dir), "IOTLM_BROKER": ""}
+    service = subprocess.Popen([sys.executable, "-m", "iotlm.agent.cli", "run", "--broker", broker.url, "--name", "job-test",
+                                "--wait", "1"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    started, deadline = "", time.monotonic() + 60
+    while "rules running" not in started and time.monotonic() < deadline:
+        line = service.stderr.readline() if service.stderr else ""
+        if not line:
+            break
+        started += line
+    assert "rules running" in started, started
+    return service
+
+
+def _stop(service: subprocess.Popen[str]) -> None:
+    if service.poll() is None:
+        service.send_signal(signal.SIGTERM)
+        try:
+            service.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            service.kill()
+    service.communicate(timeout=10)
+
+
+def test_a_job_from_ask_survives_a_restart_of_run(broker: EmbeddedBroker, home: Home, sim_transport: Transport,
+                                                  tmp_path: Path) -> None:
+    from iotlm.device_drivers.simulator import Simulator
+
+    sim = Simulator(home, sim_transport, dialect="z2m").start()
+    env = {"IOTLM_HOME": str(tmp_path), "IOTLM_BROKER": broker.url}
+    first = _start_run(broker, tmp_path)
+    try:
+        asked = run_cli("ask", "in 8 seconds turn on the hallway light", "--json", env=env)
+        assert asked.returncode == 0, asked.stderr
+        [job] = json.loads(asked.stdout)["scheduled"]
+        assert job["kind"] == "job" and job["actions"] == [{"device": "hallway.light", "set": {"state": "on"}}]
+        _stop(first)  # iotlm run goes down before the job is due
+        assert sim.state("hallway.light")["state"] == "off"
+        due = time.time() + 8
+        [listed] = json.loads(iotlm("rules", "list", "--json", home=tmp_path).stdout)
+        assert (listed["kind"], listed["status"]) == ("job", "scheduled")
+        time.sleep(max(0.0, due - time.time()) + 1)  # it is due while nothing runs
+        second = _start_run(broker, tmp_path)
+        try:
+            assert eventually(lambda: sim.state("hallway.light")["state"] == "on", timeout=15)
+        finally:
+            _stop(second)
+        [done] = json.loads(iotlm("rules", "list", "--json", home=tmp_path).stdout)
+        assert done["status"] == "done" and done["enabled"] is False
+    finally:
+        _stop(first)
+        sim.clear_discovery()

@@ -1,0 +1,441 @@
+"""Requests about later: "in 10 minutes turn off the kitchen light", "20 minutes after the dishwasher finishes, ...",
+"start the washer so it finishes when the dishwasher does".
+
+:func:`read_schedule` finds the time or event a request is anchored to and leaves the command words to the parser, so
+a job acts on exactly the devices the words point at, as a request now would. The result is a job (a one-shot rule,
+:class:`iotlm.automations.model.Rule` with ``kind: job``) or the reason nothing can be scheduled. Time arithmetic and
+appliance programmes are structure: no model is asked.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from iotlm.agent.understand.text import join
+from iotlm.agent.understand.timewords import CLOCK, FINISH, SPAN, SUN, LocationMissing, clock_of, readable, say_job, seconds_of, sun_time
+from iotlm.device_drivers.model import Device, describe_device
+
+__all__ = ["CANCEL", "LIST", "Draft", "ScheduleReader", "say_job", "seconds_of", "sun_time"]
+
+PAST = re.compile(rf"\b(?:{SPAN}\s+ago|yesterday)\b")
+LIST = re.compile(r"^(?:what(?:'s| is| have you| did you)?|which|show(?: me)?|list|are there any|is there anything|any)\b.*"
+                  r"\b(?:scheduled|schedules?|jobs?|timers?|plans?|planned|later)\b")
+CANCEL = re.compile(r"^(?:please\s+)?(?:cancel|drop|delete|remove|forget|call off|unschedule|scrap|stop)\s+(?:the\s+|my\s+|that\s+|all\s+)?"
+                    r"(?P<what>.*?)\s*(?:plan|job|schedule|timer|scheduled job|thing)s?\b|^(?:please\s+)?cancel\s+(?P<all>everything|all|it|that)\b")
+
+
+@dataclass
+class Part:
+    """One command of the request and when it happens: ``at`` (absolute) or ``offset`` after the anchor."""
+    text: str
+    at: datetime | None = None
+    offset: float = 0.0
+    revert: float | None = None
+
+
+@dataclass
+class Draft:
+    """What a request about later comes to: a job to save, or why there is none."""
+    job: dict[str, Any] | None = None
+    says: str = ""
+    refusal: str | None = None
+    clarify: str | None = None
+    steps: list[Any] = field(default_factory=list)
+    """The job's actions as steps (for the gate's view when it is created)."""
+
+
+@dataclass
+class Anchor:
+    kind: str  # "time", "event", "align"
+    at: datetime | None = None
+    trigger: dict[str, Any] | None = None
+    says: str = ""
+    offset: float = 0.0
+    refusal: str | None = None
+
+
+class ScheduleReader:
+    """Reads requests about later against the home (devices via the parser) at the time ``now``."""
+
+    def __init__(self, parser: Any, now: datetime, *, latitude: float | None = None, longitude: float | None = None) -> None:
+        self.parser = parser
+        self.now = now if now.tzinfo is not None else now.astimezone()
+        self.latitude = latitude
+        self.longitude = longitude
+
+    # ------------------------------------------------------------ entry
+
+    def read(self, text: str, *, room: str | None = None, recent: list[str] | None = None, owner: str = "owner") -> Draft | None:
+        """The draft job for ``text``, or None when it is not about later."""
+        words = " ".join(text.lower().strip().rstrip(".!").split())
+        if "?" in words:
+            return None
+        try:
+            return self._read(text, words, room, recent, owner)
+        except LocationMissing as exc:
+            return Draft(refusal=str(exc))
+
+    def _read(self, text: str, words: str, room: str | None, recent: list[str] | None, owner: str) -> Draft | None:
+        if PAST.search(words) and re.search(rf"\b(?:in|at|after|tomorrow|today|{SPAN}\s+ago|yesterday)\b", words):
+            return Draft(refusal="that time is already in the past; say a time still to come, e.g. \"in 10 minutes\" "
+                                 "or \"at 7:30\"")
+        aligned = self._aligned(words, room, recent, owner)
+        if aligned is not None:
+            return aligned
+        event = self._event(words)
+        if event is not None:
+            anchor, rest = event
+            if anchor.refusal:
+                return Draft(refusal=anchor.refusal)
+            parts = self._parts(rest)
+            if parts is None:
+                return None
+            if any(p.at is not None for p in parts):
+                return Draft(refusal="say either a time or an event for it, not both")
+            return self._finish(text, anchor, parts, room, recent, owner)
+        parts = self._parts(words)
+        if parts is None or not any(p.at is not None for p in parts):
+            return None
+        bad = next((p for p in parts if p.at is not None and p.at <= self.now - timedelta(seconds=30)), None)
+        if bad is not None:
+            return Draft(refusal=f"{bad.at:%H:%M} today has already passed (it is {self.now:%H:%M} now); say a time "
+                                 "still to come, or \"tomorrow at ...\"")
+        first = min(p.at for p in parts if p.at is not None)
+        for p in parts:
+            p.offset = (p.at - first).total_seconds() if p.at is not None else p.offset
+        anchor = Anchor("time", at=first, trigger={"due": first.isoformat()}, says=self._say_time(first))
+        return self._finish(text, anchor, parts, room, recent, owner)
+
+    # ------------------------------------------------------------ time anchors and chains
+
+    def _parts(self, words: str) -> list[Part] | None:
+        """The request's commands with their times; None when a part's time cannot be read."""
+        splits = r"\s*(?:;|,?\s+and then\s+|,\s*then\s+|\.\s+|,\s+(?=(?:" + SPAN + r")\s+(?:after that|later)\b))\s*"
+        pieces = [p for p in re.split(splits, words) if p]
+        parts: list[Part] = []
+        previous_at: datetime | None = None
+        previous_offset = 0.0
+        for piece in pieces:
+            piece = re.sub(r"^then\s+", "", piece)
+            if re.fullmatch(r"(?:put|turn|set|switch) (?:it|them|everything) back(?: again| on| off| as (?:it|they) (?:was|were))?|"
+                            r"(?:and )?back again|restore (?:it|them)", piece):
+                if parts and parts[-1].revert is None:
+                    parts[-1].revert = -1.0  # "then put it back": after its "for", or at once if it has none
+                continue
+            part = Part(piece)
+            try:
+                self._read_when(part, previous_at, previous_offset)
+            except LocationMissing:
+                raise
+            except ValueError:
+                return None
+            if part.at is None and previous_at is not None:
+                part.at = previous_at  # no time of its own: with the part before it
+            if part.at is None and not part.offset and parts:
+                part.offset = previous_offset
+            previous_at, previous_offset = part.at, part.offset
+            parts.append(part)
+        for p in parts:
+            if p.revert == -1.0:
+                p.revert = None
+        return parts
+
+    def _read_when(self, part: Part, previous_at: datetime | None, previous_offset: float) -> None:
+        text = part.text
+        m = re.search(rf"(?:^|,\s*|\s+)(?:for|during)\s+(?:the next\s+)?({SPAN})"
+                      rf"(?:\s*,?\s*(?:and\s+)?then\s+(?:put|turn|set) (?:it|them) back)?\s*(?=,|$)", text)
+        if m:
+            part.revert = seconds_of(m.group(1))
+            text = (text[:m.start()] + text[m.end():]).strip(" ,")
+        m = re.search(rf"(?:^|\s+)({SPAN})\s+(?:after that|later|afterwards)\b\s*,?\s*", text)
+        if m:
+            if previous_at is not None:
+                part.at = previous_at + timedelta(seconds=seconds_of(m.group(1)))
+            else:  # after an event: later than the part before it
+                part.offset = previous_offset + seconds_of(m.group(1))
+            text = (text[:m.start()] + " " + text[m.end():]).strip(" ,")
+        m = re.search(rf"(?:^|\s+)in\s+({SPAN})(?:\s+from now|\s+time)?\s*,?\s*", text)
+        if m and part.at is None:
+            part.at = self.now + timedelta(seconds=seconds_of(m.group(1)))
+            text = (text[:m.start()] + " " + text[m.end():]).strip(" ,")
+        m = re.search(rf"(?:^|\s+)(?:(tomorrow|today|tonight)\s+)?at\s+({CLOCK}|sunset|sundown|dusk|sunrise|dawn)(?:\s+o'?clock)?"
+                      rf"(?:\s+(tomorrow|today|tonight|this morning|this evening|this afternoon|tomorrow morning|tomorrow evening))?"
+                      rf"(?!\s*(?:%|percent|per cent|degrees|°|[a-z]*\d))\s*,?\s*", text)
+        if m and not _is_time(m, text):
+            m = None
+        if m and part.at is None:
+            day_word = m.group(1) or m.group(3) or ""
+            part.at = self._moment(m.group(2), day_word)
+            text = (text[:m.start()] + " " + text[m.end():]).strip(" ,")
+        elif part.at is None and re.search(r"\btomorrow morning\b", text):
+            part.at = self._moment("7:00", "tomorrow")
+            text = re.sub(r"\s*\btomorrow morning\b\s*,?", " ", text).strip(" ,")
+        part.text = " ".join(text.split())
+
+    def _moment(self, said: str, day_word: str) -> datetime:
+        tz = self.now.tzinfo
+        if said in SUN:
+            if self.latitude is None or self.longitude is None:
+                raise LocationMissing
+            for days in range(0 if day_word != "tomorrow" else 1, 3):
+                day = (self.now + timedelta(days=days)).date()
+                moment = sun_time(day, self.latitude, self.longitude, SUN[said], tz)
+                if moment is not None and (moment > self.now or day_word in ("today", "tonight")):
+                    return moment
+            raise ValueError("no sunset")
+        hour, minute, fixed = clock_of(said)
+        if not fixed and (day_word in ("tonight", "this evening", "this afternoon", "tomorrow evening") and hour < 12):
+            hour, fixed = hour + 12, True
+        if not fixed and day_word in ("this morning", "tomorrow morning"):
+            fixed = True
+        base = self.now.replace(hour=hour, minute=minute, second=0, microsecond=0)
+        if day_word.startswith("tomorrow"):
+            return base + timedelta(days=1)
+        if day_word in ("today", "tonight", "this morning", "this evening", "this afternoon"):
+            return base  # a time today that has passed is refused, never moved to tomorrow
+        if not fixed and base <= self.now and hour < 12 and base + timedelta(hours=12) > self.now:
+            return base + timedelta(hours=12)  # "at 7" said at 15:00: this evening
+        return base if base > self.now else base + timedelta(days=1)
+
+    def _say_time(self, moment: datetime) -> str:
+        delta = moment - self.now
+        minutes = round(delta.total_seconds() / 60)
+        day = "" if moment.date() == self.now.date() else "tomorrow " if moment.date() == self.now.date() + timedelta(days=1) \
+            else f"{moment:%a %d %b} "
+        ahead = f"in {minutes} min" if minutes < 120 else f"in {delta.total_seconds() / 3600:.1f} h"
+        return f"{day}at {moment:%H:%M} ({ahead})"
+
+    # ------------------------------------------------------------ event anchors
+
+    def _event(self, words: str) -> tuple[Anchor, str] | None:
+        done = re.search(rf"(?:^|,\s*|\s+)(?:(?P<span>{SPAN})\s+)?(?:after|once|when|as soon as)\s+(?:the\s+|my\s+)?"
+                         rf"(?P<dev>[\w\s'-]+?)\s+{FINISH}(?:\s+(?:its|the) (?:cycle|programme|program|run))?\s*(?:,\s*|$|\s+(?=\w))", words)
+        if done:
+            rest = (words[:done.start()] + " " + words[done.end():]).strip(" ,")
+            return self._finishing(done.group("dev"), seconds_of(done.group("span") or "")), rest
+        home = re.search(r"(?:^|,\s*|\s+)(?:when|once|as soon as)\s+(?:i|we)\s*(?:get|come|arrive|am|'m|are|'re)\s+(?:back\s+)?home\b\s*,?\s*", words)
+        if home:
+            rest = (words[:home.start()] + " " + words[home.end():]).strip(" ,")
+            return self._arrival(), rest
+        reading = re.search(r"(?:^|,\s*|\s+)(?:when|once|as soon as|if)\s+(?:it\s+)?(?:in\s+)?(?:the\s+)?(?P<room>[\w\s'-]+?)\s+"
+                            r"(?:is|gets|drops|falls|goes|rises|climbs|reaches)\s+(?:to\s+)?(?P<dir>below|under|less than|above|over|"
+                            r"more than|colder than|warmer than)\s+(?P<num>-?\d+(?:\.\d+)?)\s*(?:°\s*c|degrees(?: celsius)?|°|c\b)?"
+                            r"(?:\s+in\s+the\s+(?P<room2>[\w\s'-]+?))?\s*(?:,\s*|$|\s+(?=\w))", words)
+        if reading:
+            rest = (words[:reading.start()] + " " + words[reading.end():]).strip(" ,")
+            room_words = reading.group("room2") or reading.group("room")
+            below = reading.group("dir") in ("below", "under", "less than", "colder than")
+            return self._temperature(room_words, below, float(reading.group("num"))), rest
+        return None
+
+    def _device_called(self, words: str) -> Device | str:
+        frame = self.parser.read(words)
+        targets, refusal, clarify = self.parser.targets(frame, None, [])
+        if refusal or clarify:
+            return str(refusal or clarify)
+        if not targets:
+            return f"there is no device called \"{words}\" here"
+        if len(targets) > 1:
+            names = join([describe_device(d) for d in targets], "or")
+            return f"which do you mean: {names}?"
+        return targets[0]  # type: ignore[no-any-return]
+
+    def _finishing(self, words: str, offset: float) -> Anchor:
+        device = self._device_called(words)
+        if isinstance(device, str):
+            return Anchor("event", refusal=device)
+        name = describe_device(device)
+        phase = device.attributes.get("operational_state")
+        if phase is None:
+            return Anchor("event", refusal=f"{name} does not report when it finishes (it has no operational state)")
+        if phase.value not in ("running", "paused"):
+            return Anchor("event", refusal=f"{name} is not running (it is {phase.value}), so it will not finish; "
+                                           "start it first, or say a time")
+        left = device.attributes.get("remaining_time")
+        when = f" (in about {left.value:g} min)" if left is not None and isinstance(left.value, (int, float)) and left.value else ""
+        after = f"{offset / 60:g} min after " if offset else "when "
+        return Anchor("event", trigger={"device": device.id, "attribute": "operational_state", "to": "complete"},
+                      says=f"{after}{name} finishes{when}", offset=offset)
+
+    def _arrival(self) -> Anchor:
+        devices = list(self.parser.devices.values()) if hasattr(self.parser, "devices") else []
+        for device in devices:
+            for attribute in ("presence", "home"):
+                if attribute in device.attributes:
+                    return Anchor("event", trigger={"device": device.id, "attribute": attribute, "to": True},
+                                  says=f"when {describe_device(device)} says you are home")
+        for device in devices:
+            if "contact" in device.attributes and re.search(r"\b(front|entrance|main)\b", f"{device.name} {device.id}"):
+                return Anchor("event", trigger={"device": device.id, "attribute": "contact", "to": False},
+                              says=f"when {describe_device(device)} opens")
+        return Anchor("event", refusal="nothing here tells me when you get home (no presence sensor and no front door "
+                                       "contact sensor)")
+
+    def _temperature(self, words: str, below: bool, limit: float) -> Anchor:
+        frame = self.parser.read(words)
+        if not frame.rooms:
+            return Anchor("event", refusal=f"there is no room called \"{words}\"")
+        room = frame.rooms[0]
+        readings = self.parser.room_readings(room, "temperature")
+        if not readings:
+            return Anchor("event", refusal=f"nothing in the {room} measures its temperature")
+        device, attribute = readings[0]
+        value = device.attributes[attribute].value
+        side = "below" if below else "above"
+        if isinstance(value, (int, float)) and (value < limit if below else value > limit):
+            return Anchor("event", refusal=f"the {room} is already {value:g} °C, {side} {limit:g} °C")
+        return Anchor("event", trigger={"device": device.id, "attribute": attribute, ("below" if below else "above"): limit},
+                      says=f"when the {room} is {side} {limit:g} °C (now {value:g} °C)" if isinstance(value, (int, float))
+                      else f"when the {room} is {side} {limit:g} °C")
+
+    # ------------------------------------------------------------ completion alignment
+
+    def _aligned(self, words: str, room: str | None, recent: list[str] | None, owner: str) -> Draft | None:
+        m = re.search(r"\s*,?\s*so (?:that )?(?:it|they|both|the two|the (?P<own>[\w\s'-]+?))(?:\s+both|\s+will)*"
+                      r"(?:\s+finish(?:es)?|\s+(?:is|are|will be) done|'s done|'re done|'ll be done|\s+end(?:s)?|\s+complete(?:s)?)\s+"
+                      r"(?P<how>together|at the same time(?: as (?:the\s+)?(?P<other>[\w\s'-]+?))?|when (?:the\s+)?(?P<other2>[\w\s'-]+?)"
+                      rf"(?:\s+{FINISH})?|(?:by|at)\s+(?P<clock>{CLOCK}))\s*$", words)
+        if m is None:
+            return None
+        command = words[:m.start()].strip(" ,")
+        parse = self.parser.parse(command, room=room, recent=recent or [])
+        problem = _problem(parse)
+        if problem is not None:
+            return problem
+        steps = [s for c in parse.clauses for s in c.steps]
+        starts = [s for s in steps if s.attribute == "state" and s.value == "on"]
+        if not starts:
+            return Draft(clarify="say which appliance to start, e.g. \"start the washer so it finishes when the dishwasher does\"")
+        device = self.parser.devices.get(starts[0].device_id) if hasattr(self.parser, "devices") else None
+        if device is None or "remaining_time" not in device.attributes:
+            return Draft(refusal="only an appliance that runs a programme (a washer, dryer or dishwasher) can be timed to finish")
+        name = describe_device(device)
+        if m.group("clock"):
+            try:
+                end = self._moment(m.group("clock"), "")
+            except ValueError:
+                return Draft(refusal=f"{m.group('clock')!r} is not a time of day")
+            target_says = f"by {end:%H:%M}"
+        else:
+            other_words = m.group("other") or m.group("other2")
+            other = self._device_called(other_words) if other_words else self._running_other(device)
+            if isinstance(other, str):
+                return Draft(refusal=other)
+            other_name = describe_device(other)
+            phase = other.attributes.get("operational_state")
+            left = other.attributes.get("remaining_time")
+            if phase is None or left is None:
+                return Draft(refusal=f"{other_name} does not report when it will finish")
+            if phase.value not in ("running", "paused") or not isinstance(left.value, (int, float)):
+                return Draft(refusal=f"{other_name} is not running (it is {phase.value}), so there is no finish to match")
+            end = self.now + timedelta(minutes=float(left.value))
+            target_says = f"when {other_name} does, at about {end:%H:%M}"
+        window = (end - self.now).total_seconds() / 60
+        from iotlm.device_drivers.simulator.appliances import duration_min  # the same reading of durations
+
+        programme = device.attributes.get("programme")
+        chosen = programme.value if programme is not None else None
+        duration = duration_min(device)
+        if duration is None:
+            return Draft(refusal=f"{name} does not report how long its programme takes")
+        note = ""
+        if duration > window:
+            options = [(duration_min(device, p), p) for p in (programme.options or [])] if programme is not None else []
+            fitting = sorted((d, p) for d, p in options if d is not None and d <= window)
+            if not fitting:
+                durations = join([f"{p} {d:g} min" for d, p in sorted((d, p) for d, p in options if d is not None)] or
+                                 [f"{duration:g} min"], "and")
+                return Draft(refusal=f"{name} cannot finish {target_says}: that is {window:.0f} min away and its "
+                                     f"programmes take {durations}")
+            slow = duration
+            duration, chosen = fitting[-1]
+            note = f"the {chosen} programme ({duration:g} min; {programme.value if programme else 'its own'} takes {slow:g})"
+        start = end - timedelta(minutes=duration)
+        sets: dict[str, Any] = {}
+        if programme is not None and chosen != programme.value:
+            sets["programme"] = chosen
+        sets["state"] = "on"
+        start = max(start, self.now + timedelta(seconds=1))
+        anchor = Anchor("align", at=start, trigger={"due": start.isoformat()}, says=self._say_time(start))
+        plan = f"start {name}" + (f" on {note}" if note else f" ({duration:g} min)") + f" so it finishes {target_says}"
+        return self._job(f"{words}", anchor, [{"device": device.id, "set": sets}], plan, owner)
+
+    def _running_other(self, device: Device) -> Device | str:
+        running: list[Device] = [d for d in self.parser.devices.values() if d.id != device.id and "operational_state" in d.attributes
+                   and d.attributes["operational_state"].value in ("running", "paused")]
+        if not running:
+            return "nothing else is running, so there is no finish to match"
+        if len(running) > 1:
+            return f"which should it finish with: {join([describe_device(d) for d in running], 'or')}?"
+        return running[0]
+
+    # ------------------------------------------------------------ putting the job together
+
+    def _finish(self, text: str, anchor: Anchor, parts: list[Part], room: str | None, recent: list[str] | None,
+                owner: str) -> Draft:
+        actions: list[dict[str, Any]] = []
+        says: list[str] = []
+        previous = list(recent or [])
+        seen: dict[tuple[str, str, float], Any] = {}
+        for part in parts:
+            if not part.text:
+                return Draft(clarify="say what to do then, e.g. \"in 10 minutes turn off the kitchen light\"")
+            parse = self.parser.parse(part.text, room=room, recent=previous)
+            problem = _problem(parse)
+            if problem is not None:
+                return problem
+            steps = [s for c in parse.clauses for s in c.steps]
+            if not steps:
+                return Draft(clarify=f"I couldn't tell what to do in \"{part.text}\"; name the device and what to change")
+            offset = part.offset + anchor.offset
+            for step in steps:
+                key = (step.device_id or "", step.attribute or "", offset)
+                if key in seen and seen[key] != step.value:
+                    return Draft(refusal=f"that sets {step.device_id} {step.attribute} to both {seen[key]!r} and "
+                                         f"{step.value!r} at the same moment; say which")
+                seen[key] = step.value
+                action: dict[str, Any] = {"device": step.device_id, "set": {step.attribute: step.value}}
+                if offset:
+                    action["after"] = offset
+                if part.revert:
+                    action["for"] = part.revert
+                actions.append(action)
+            said = " and ".join(s.describe() for s in steps)
+            gap = part.offset - (parts[parts.index(part) - 1].offset if part is not parts[0] else 0.0)
+            when = "" if part is parts[0] else (f"{gap / 60:g} min later, " if gap else "then ")
+            says.append(f"{when}{said}" + (f" for {part.revert / 60:g} min, then put it back" if part.revert else ""))
+            previous = [s.device_id for s in steps if s.device_id]
+        return self._job(text, anchor, actions, "; ".join(says), owner)
+
+    def _job(self, text: str, anchor: Anchor, actions: list[dict[str, Any]], plan: str, owner: str) -> Draft:
+        first = actions[0]["device"].split(".")[-1]
+        stamp = f"{self.now:%m%d%H%M%S}"
+        job = {"id": f"job-{re.sub(r'[^a-z0-9]+', '-', first.lower()).strip('-')[:40]}-{stamp}", "kind": "job",
+               "text": text, "when": anchor.trigger, "do": actions, "owner": owner}
+        says = f"{anchor.says[0].upper()}{anchor.says[1:]}, I'll {readable(plan, self.parser)}."
+        return Draft(job=job, says=says)
+
+
+def _is_time(m: re.Match[str], text: str) -> bool:
+    """"at 7:30", "at 7 pm", "at sunset", "tomorrow at 7", a sentence that starts "at 7": a time. A bare number after
+    "at" elsewhere is a value ("set the fan at 3", "dim it at 20"), not a time."""
+    said = m.group(2)
+    if not re.fullmatch(r"\d{1,2}", said.strip()):
+        return True
+    return bool(m.group(1) or m.group(3) or "o'clock" in m.group(0) or "oclock" in m.group(0) or m.start() == 0)
+
+
+def _problem(parse: Any) -> Draft | None:
+    for clause in parse.clauses:
+        if clause.refusal:
+            return Draft(refusal=clause.refusal)
+        if clause.clarify:
+            return Draft(clarify=clause.clarify)
+        if clause.act == "question":
+            return Draft(clarify="a question can't be scheduled; ask it when you want to know")
+    return None
+
+

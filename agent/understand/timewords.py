@@ -1,0 +1,124 @@
+"""Words for time in requests about later: spans ("an hour and a half"), clock times ("7:30 pm"), sunrise and sunset,
+and saying a job back in plain words. Pure functions; :mod:`.schedule` reads the requests."""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from iotlm.device_drivers.model import Device, describe_device
+from iotlm.errors import UserError
+
+NUMBER = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+          "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40,
+          "forty-five": 45, "fifty": 50, "sixty": 60, "ninety": 90, "a couple of": 2, "a few": 3}
+NUM = r"(?:\d+(?:\.\d+)?|" + "|".join(sorted(map(re.escape, NUMBER), key=len, reverse=True)) + r")"
+UNIT = r"(?:seconds?|secs?|minutes?|mins?|hours?|hrs?)"
+SPAN = rf"(?:half an hour|an hour and a half|{NUM}\s*{UNIT}(?:\s+and\s+{NUM}\s*{UNIT})?)"
+CLOCK = r"(?:\d{1,2}(?:[:.]\d{2})?(?:\s*(?:am|pm|a\.m\.|p\.m\.))?|noon|midday|midnight)"
+FINISH = (r"(?:finishes|finished|is finished|has finished|is done|has done|'s done|completes|is complete|ends|"
+           r"has ended|stops|is over|does)")
+SUN = {"sunset": "set", "sundown": "set", "dusk": "set", "sunrise": "rise", "dawn": "rise"}
+
+def seconds_of(span: str) -> float:
+    """"10 minutes", "an hour and a half", "1 hour and 20 minutes" -> seconds."""
+    span = span.strip()
+    if span == "half an hour":
+        return 1800.0
+    if span == "an hour and a half":
+        return 5400.0
+    total = 0.0
+    for number, unit in re.findall(rf"({NUM})\s*({UNIT})", span):
+        value = NUMBER.get(number) or float(number)
+        total += value * (3600 if unit.startswith("h") else 60 if unit.startswith("m") else 1)
+    return total
+
+
+def clock_of(text: str) -> tuple[int, int, bool]:
+    """"7:30", "7 pm", "noon" -> (hour, minute, whether am/pm or a 24-hour clock fixed which half of the day)."""
+    text = text.strip().replace(".", ":") if re.fullmatch(r"\d{1,2}\.\d{2}", text.strip()) else text.strip()
+    if text in ("noon", "midday"):
+        return 12, 0, True
+    if text == "midnight":
+        return 0, 0, True
+    m = re.fullmatch(r"(\d{1,2})(?::(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?", text)
+    if m is None:
+        raise ValueError(f"{text!r} is not a time of day")
+    hour, minute = int(m.group(1)), int(m.group(2) or 0)
+    if hour > 23 or minute > 59:
+        raise ValueError(f"{text!r} is not a time of day (00:00-23:59)")
+    if m.group(3):
+        if not 1 <= hour <= 12:
+            raise ValueError(f"{text!r}: with am/pm the hour is 1-12")
+        return hour % 12 + (12 if m.group(3).startswith("p") else 0), minute, True
+    return hour, minute, hour == 0 or hour > 12 or (m.group(2) is not None and m.group(1).startswith("0"))
+
+
+def sun_time(day: date, latitude: float, longitude: float, event: str, tz: Any) -> datetime | None:
+    """Sunrise or sunset (``event`` "rise" or "set") on ``day`` at the place, by the NOAA approximation (about a
+    minute); None where the sun does not rise or set that day."""
+    n = day.timetuple().tm_yday
+    gamma = 2 * math.pi / 365 * (n - 1)
+    eqtime = 229.18 * (0.000075 + 0.001868 * math.cos(gamma) - 0.032077 * math.sin(gamma)
+                       - 0.014615 * math.cos(2 * gamma) - 0.040849 * math.sin(2 * gamma))
+    decl = (0.006918 - 0.399912 * math.cos(gamma) + 0.070257 * math.sin(gamma) - 0.006758 * math.cos(2 * gamma)
+            + 0.000907 * math.sin(2 * gamma) - 0.002697 * math.cos(3 * gamma) + 0.00148 * math.sin(3 * gamma))
+    lat = math.radians(latitude)
+    cos_ha = math.cos(math.radians(90.833)) / (math.cos(lat) * math.cos(decl)) - math.tan(lat) * math.tan(decl)
+    if not -1 <= cos_ha <= 1:
+        return None
+    ha = math.degrees(math.acos(cos_ha)) * (1 if event == "rise" else -1)
+    minutes = 720 - 4 * (longitude + ha) - eqtime
+    moment = datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(minutes=minutes)
+    return moment.astimezone(tz)
+
+
+class LocationMissing(UserError):
+    def __init__(self) -> None:
+        super().__init__("I don't know where the home is, so I can't tell when the sun sets or rises; set [schedule] "
+                         "latitude and longitude in config.toml")
+
+
+
+def readable(plan: str, parser: Any) -> str:
+    """Step descriptions ("kitchen.light.state = off") in the words of the devices' names."""
+    devices = getattr(parser, "devices", {})
+
+    def name(m: re.Match[str]) -> str:
+        device = devices.get(m.group(1))
+        label = describe_device(device) if device is not None else m.group(1)
+        attribute, value = m.group(2), m.group(3).strip("'\"")
+        if attribute == "state":
+            return f"turn {label} {value}" if value in ("on", "off") else f"set {label} to {value}"
+        return f"set {label} {attribute.replace('_', ' ')} to {value}"
+
+    return re.sub(r"\b([a-z0-9_]+\.[a-z0-9_.]+?)\.([a-z_]+) = ('[^']*'|\S+)", name, plan)
+
+
+def say_job(rule: Any, devices: dict[str, Device]) -> str:
+    """A saved job in plain words: when, and what."""
+    t = rule.trigger
+    if t.due is not None:
+        when = f"at {t.due:%H:%M}" + (f" on {t.due:%a %d %b}" if t.due.date() != datetime.now(t.due.tzinfo).date() else "")
+    elif t.device is not None:
+        device = devices.get(t.device)
+        name = describe_device(device) if device is not None else t.device
+        if t.attribute == "operational_state":
+            when = f"when {name} finishes"
+        elif t.below is not None or t.above is not None:
+            when = f"when {name} reads {'below ' + format(t.below, 'g') if t.below is not None else 'above ' + format(t.above, 'g')}"
+        else:
+            when = f"when {name} reports {t.attribute} {t.to}"
+    else:
+        when = f"at {t.at}"
+    steps = []
+    for action in rule.actions:
+        device = devices.get(action.device)
+        name = describe_device(device) if device is not None else action.device
+        sets = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in action.set.items())
+        later = f" {action.delay_s / 60:g} min later" if action.delay_s else ""
+        back = f" for {action.revert_s / 60:g} min" if action.revert_s else ""
+        steps.append(f"{name}: {sets}{later}{back}")
+    return f"{when}: {'; '.join(steps)}"

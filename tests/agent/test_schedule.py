@@ -1,0 +1,241 @@
+"""Scheduling from chat: time anchors, event anchors and finishing together, as one-shot jobs in the rules store that
+the rule engine runs on the same (accelerated) clock as the agent and the simulated appliances."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from iotlm.agent.session import Agent
+from iotlm.agent.understand.parser import Parser
+from iotlm.agent.understand.schedule import ScheduleReader, sun_time
+from iotlm.automations.engine import RuleEngine
+from iotlm.automations.model import Rule
+from iotlm.automations.store import RuleStore
+from iotlm.device_drivers.clock import SimClock
+from iotlm.device_drivers.home import Home, load_home
+from iotlm.device_drivers.simulator.appliances import Programmes
+from iotlm.device_drivers.transport import Transport
+from iotlm.memory.store import MemoryStore
+from iotlm.policies.config import PolicyConfig
+from tests.agent.test_agent import runtime_for
+from tests.conftest import ROOT, Stack, eventually, make_stack, run_cli
+
+HOME_FILE = ROOT / "tests" / "bench" / "schedule" / "home.json"
+START = datetime(2026, 12, 2, 15, 0).astimezone()
+SPEED = 600.0  # ten simulated minutes a real second
+
+
+@pytest.fixture
+def home() -> Home:
+    return load_home(HOME_FILE)
+
+
+@pytest.fixture
+def clock() -> SimClock:
+    return SimClock(START, speed=SPEED)
+
+
+@pytest.fixture
+def stack(home: Home, transport: Transport, sim_transport: Transport, prefix: str, tmp_path: Path, clock: SimClock) -> Iterator[Stack]:
+    config = PolicyConfig(users={"owner": "admin", "kim": "guest"})
+    s = make_stack(home, transport, sim_transport, prefix, tmp_path / "iotlm.db", config=config, clock=clock)
+    yield s
+    s.audit.close()
+
+
+@pytest.fixture
+def agent(stack: Stack, tmp_path: Path) -> Iterator[Agent]:
+    runtime = runtime_for(stack, tmp_path)
+    runtime.policy_config = stack.config
+    runtime.store = MemoryStore(tmp_path / "iotlm.db")
+    a = Agent(runtime, ranker=False)
+    yield a
+    a.close()
+
+
+def engine(stack: Stack, tmp_path: Path, clock: SimClock, **kwargs: Any) -> RuleEngine:
+    e = RuleEngine(stack.conn.registry, stack.executor, RuleStore(tmp_path / "rules.db"), user_for=stack.config.user,
+                   clock=clock, **kwargs)
+    e.load(e.store.rules())
+    return e.start()
+
+
+def state(stack: Stack, device_id: str) -> dict[str, Any]:
+    return stack.sim.state(device_id)
+
+
+READER = ScheduleReader(Parser(load_home(HOME_FILE).devices), START, latitude=51.5, longitude=-0.12)
+
+
+@pytest.mark.parametrize(("said", "due_min", "actions"), [
+    ("in 10 minutes turn off the kitchen light", 10, [{"device": "kitchen.light", "set": {"state": "off"}}]),
+    ("turn on the bedroom fan at 7:30 pm", 270, [{"device": "bedroom.fan", "set": {"state": "on"}}]),
+    ("at 7 turn on the bedroom fan", 240, [{"device": "bedroom.fan", "set": {"state": "on"}}]),  # 19:00, not 07:00 tomorrow
+    ("tomorrow at 7 open the bedroom curtains", 16 * 60, [{"device": "bedroom.curtains", "set": {"state": "open"}}]),
+    ("turn on the hallway light in 5 minutes, 8 minutes after that dim it to 20", 5,
+     [{"device": "hallway.light", "set": {"state": "on"}}, {"device": "hallway.light", "set": {"brightness": 20}, "after": 480.0}]),
+    ("in 20 minutes turn on the bedroom fan for 10 minutes, then put it back", 20,
+     [{"device": "bedroom.fan", "set": {"state": "on"}, "for": 600.0}]),
+    ("in half an hour turn off the office desk lamp and turn on the hallway light", 30,
+     [{"device": "office.desk_lamp", "set": {"state": "off"}}, {"device": "hallway.light", "set": {"state": "on"}}]),
+])
+def test_time_anchors(said: str, due_min: int, actions: list[dict[str, Any]]) -> None:
+    draft = READER.read(said)
+    assert draft is not None and draft.job is not None, draft
+    assert datetime.fromisoformat(draft.job["when"]["due"]) == START + timedelta(minutes=due_min)
+    assert draft.job["do"] == actions and draft.job["kind"] == "job"
+
+
+@pytest.mark.parametrize(("said", "why"), [
+    ("at 7 am today turn on the bedroom fan", "07:00 today has already passed"),
+    ("turn on the fan 10 minutes ago", "already in the past"),
+    ("in 10 minutes turn on the kitchen light and turn off the kitchen light", "at the same moment"),
+    ("once the washer is done, start the dryer", "the washer is not running"),
+    ("start the dryer so it finishes when the dishwasher does", "cannot finish when the dishwasher does"),
+    ("when the bedroom is below 20 degrees turn on the radiator", "already 19.5 °C"),
+    ("in 10 minutes turn on the jacuzzi", "jacuzzi"),
+])
+def test_what_cannot_be_scheduled_says_why(said: str, why: str) -> None:
+    draft = READER.read(said)
+    assert draft is not None and draft.job is None
+    assert why in (draft.refusal or draft.clarify or "")
+
+
+def test_event_anchors_and_finishing_together() -> None:
+    after = READER.read("20 minutes after the dishwasher finishes, start the dryer")
+    assert after is not None and after.job is not None
+    assert after.job["when"] == {"device": "kitchen.dishwasher", "attribute": "operational_state", "to": "complete"}
+    assert after.job["do"] == [{"device": "bathroom.dryer", "set": {"state": "on"}, "after": 1200.0}]
+    together = READER.read("start the washer so it finishes when the dishwasher does")
+    assert together is not None and together.job is not None
+    # the dishwasher has 40 min left; cotton takes 90, so the 30-minute quick programme, started in 10 minutes
+    assert datetime.fromisoformat(together.job["when"]["due"]) == START + timedelta(minutes=10)
+    assert together.job["do"] == [{"device": "bathroom.washer", "set": {"programme": "quick", "state": "on"}}]
+    assert "quick programme" in together.says
+    by = READER.read("start the washer so it finishes by 18:00")
+    assert by is not None and by.job is not None and datetime.fromisoformat(by.job["when"]["due"]) == START + timedelta(minutes=90)
+
+
+def test_sunset_needs_the_location_and_comes_from_it() -> None:
+    set_at = sun_time(START.date(), 51.5, -0.12, "set", START.tzinfo)
+    assert set_at is not None and abs((set_at.astimezone(START.tzinfo) - START).total_seconds() - 3300) < 600  # London, 2 Dec: ~15:53 UTC
+    nowhere = ScheduleReader(Parser(load_home(HOME_FILE).devices), START)
+    draft = nowhere.read("at sunset close the living room blinds")
+    assert draft is not None and draft.refusal is not None and "latitude" in draft.refusal
+
+
+def test_a_job_said_in_chat_runs_at_its_time_on_the_shared_clock(stack: Stack, agent: Agent, tmp_path: Path,
+                                                                  clock: SimClock) -> None:
+    assert state(stack, "kitchen.light")["state"] == "off"
+    result = agent.turn("in 10 minutes turn on the kitchen light")
+    assert result.scheduled and result.scheduled[0]["kind"] == "job" and not result.actions
+    assert "10 min" in result.reply and state(stack, "kitchen.light")["state"] == "off"  # nothing now
+    due = datetime.fromisoformat(result.scheduled[0]["due"])
+    e = engine(stack, tmp_path, clock)
+    try:
+        assert eventually(lambda: state(stack, "kitchen.light")["state"] == "on", timeout=5)
+        ran_at = clock()
+        assert abs((ran_at - due).total_seconds()) < 60
+        assert [e["origin"] for e in stack.audit.entries() if e["device_id"] == "kitchen.light"][-1] == "rule"
+        assert "Nothing is scheduled" in agent.turn("what's scheduled?").reply
+    finally:
+        e.stop()
+
+
+def test_a_job_survives_a_restart_and_a_late_one_runs_or_is_dropped(stack: Stack, agent: Agent, tmp_path: Path,
+                                                                    clock: SimClock) -> None:
+    agent.turn("in 20 minutes turn on the kitchen light")
+    agent.turn("in 30 minutes turn on the bedroom fan")
+    # iotlm was not running for 25 simulated minutes (the jobs are in SQLite), then starts again
+    clock.advance(25 * 60)
+    e = engine(stack, tmp_path, clock, late_grace_s=10 * 60)
+    try:
+        assert eventually(lambda: state(stack, "kitchen.light")["state"] == "on")  # 5 min late: runs, with a note
+        assert eventually(lambda: state(stack, "bedroom.fan")["state"] == "on")  # on time
+        notes = {r.actions[0].device: r.note for r in RuleStore(tmp_path / "rules.db").rules()}
+        assert notes["kitchen.light"].startswith("ran 5 min late")
+    finally:
+        e.stop()
+    agent.turn("in 10 minutes turn on the hallway light")
+    clock.advance(60 * 60)  # down for an hour: far too late
+    e = engine(stack, tmp_path, clock, late_grace_s=10 * 60)
+    try:
+        store = RuleStore(tmp_path / "rules.db")
+        assert eventually(lambda: any(r.note.startswith("dropped") for r in store.rules()))
+        assert state(stack, "hallway.light")["state"] == "off"
+    finally:
+        e.stop()
+
+
+def test_a_job_on_a_lock_is_asked_about_when_it_is_made(stack: Stack, agent: Agent, tmp_path: Path, clock: SimClock) -> None:
+    asked = agent.turn("in 5 minutes unlock the front door")
+    assert asked.needs_confirmation and "schedule" in asked.reply.lower()
+    assert not RuleStore(tmp_path / "rules.db").rules()  # nothing saved before the answer
+    done = agent.turn("yes")
+    assert done.scheduled
+    [job] = RuleStore(tmp_path / "rules.db").rules()
+    assert job.approved_risky and job.owner == "owner"
+    e = engine(stack, tmp_path, clock)
+    try:
+        assert eventually(lambda: state(stack, "hallway.front_door")["state"] == "unlocked")
+    finally:
+        e.stop()
+
+
+def test_a_guest_cannot_schedule_what_a_guest_may_not_do(agent: Agent, tmp_path: Path) -> None:
+    result = agent.turn("in 5 minutes unlock the front door", user="kim")
+    assert not result.scheduled and result.refused and "scheduled nothing" in result.refused[0]["reason"]
+    assert not RuleStore(tmp_path / "rules.db").rules()
+
+
+def test_what_is_scheduled_and_cancelling(agent: Agent, tmp_path: Path) -> None:
+    agent.turn("20 minutes after the dishwasher finishes, start the dryer")
+    agent.turn("at 7:30 pm turn on the bedroom fan")
+    listed = agent.turn("what's scheduled?").reply
+    assert "Scheduled (2)" in listed and "when the dishwasher finishes" in listed and "19:30" in listed
+    cancelled = agent.turn("cancel the dryer plan")
+    assert cancelled.reply.startswith("Cancelled 1 scheduled job") and "dryer" in cancelled.reply
+    assert [r.actions[0].device for r in RuleStore(tmp_path / "rules.db").rules()] == ["bedroom.fan"]
+    assert "no scheduled job" in agent.turn("cancel the oven plan").reply
+
+
+def test_appliances_run_their_programme_and_an_event_job_follows(stack: Stack, agent: Agent, tmp_path: Path,
+                                                                 clock: SimClock) -> None:
+    programmes = Programmes(stack.sim, clock).start()
+    agent.turn("10 minutes after the dishwasher finishes, start the dryer")
+    e = engine(stack, tmp_path, clock)
+    try:
+        # 40 min left on the dishwasher: about 4 real seconds at 600x, then 10 more minutes
+        assert eventually(lambda: state(stack, "kitchen.dishwasher")["operational_state"] == "complete", timeout=8)
+        finished = clock()
+        assert eventually(lambda: state(stack, "bathroom.dryer")["operational_state"] == "running", timeout=5)
+        assert abs((clock() - finished).total_seconds() - 600) < 90
+        assert state(stack, "bathroom.dryer")["remaining_time"] in (120, 119)
+    finally:
+        e.stop()
+        programmes.stop()
+
+
+def test_rules_list_json_shows_jobs(agent: Agent, tmp_path: Path) -> None:
+    agent.turn("in 10 minutes turn on the kitchen light")
+    agent.turn("after the dishwasher finishes turn on the kitchen light")
+    listed = run_cli("rules", "list", "--json", env={"IOTLM_HOME": str(tmp_path)})
+    assert listed.returncode == 0, listed.stderr
+    timed, event = sorted(json.loads(listed.stdout), key=lambda r: r["due"] is None)
+    assert timed["kind"] == "job" and timed["status"] == "scheduled"
+    due = datetime.fromisoformat(timed["due"])
+    assert due.tzinfo is not None and timedelta(minutes=10) <= due - START < timedelta(minutes=20)  # the clock runs 600x
+    assert timed["actions"] == [{"device": "kitchen.light", "values": {"state": "on"}, "after_s": 0.0, "for_s": None}]
+    assert event["due"] is None and event["event"] == {"device": "kitchen.dishwasher", "attribute": "operational_state",
+                                                       "to": "complete"}
+
+
+def test_a_bad_due_is_a_clear_error() -> None:
+    with pytest.raises(ValueError, match="due"):
+        Rule.model_validate({"id": "x", "kind": "job", "when": {"due": "not a time"}, "do": [{"device": "a.b", "set": {"state": "on"}}]})
