@@ -93,6 +93,8 @@ class ScheduleReader:
             parts = self._parts(rest)
             if parts is None:
                 return None
+            if not parts:
+                return Draft(clarify=f"say what to do {anchor.says}, and I'll do it then")
             if any(p.at is not None for p in parts):
                 return Draft(refusal="say either a time or an event for it, not both")
             return self._finish(text, anchor, parts, room, recent, owner)
@@ -220,7 +222,7 @@ class ScheduleReader:
         if home:
             rest = (words[:home.start()] + " " + words[home.end():]).strip(" ,")
             return self._arrival(), rest
-        reading = re.search(r"(?:^|,\s*|\s+)(?:when|once|as soon as|if)\s+(?:it\s+)?(?:in\s+)?(?:the\s+)?(?P<room>[\w\s'-]+?)\s+"
+        reading = re.search(r"(?:^|,\s*|\s+)(?:when|once|as soon as)\s+(?:it\s+)?(?:in\s+)?(?:the\s+)?(?P<room>[\w\s'-]+?)\s+"
                             r"(?:is|gets|drops|falls|goes|rises|climbs|reaches)\s+(?:to\s+)?(?P<dir>below|under|less than|above|over|"
                             r"more than|colder than|warmer than)\s+(?P<num>-?\d+(?:\.\d+)?)\s*(?:°\s*c|degrees(?: celsius)?|°|c\b)?"
                             r"(?:\s+in\s+the\s+(?P<room2>[\w\s'-]+?))?\s*(?:,\s*|$|\s+(?=\w))", words)

@@ -239,3 +239,12 @@ def test_rules_list_json_shows_jobs(agent: Agent, tmp_path: Path) -> None:
 def test_a_bad_due_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="due"):
         Rule.model_validate({"id": "x", "kind": "job", "when": {"due": "not a time"}, "do": [{"device": "a.b", "set": {"state": "on"}}]})
+
+
+def test_an_event_without_a_command_asks_what_to_do_and_if_is_not_an_event() -> None:
+    draft = READER.read("when the dishwasher finishes")
+    assert draft is not None and draft.job is None and draft.clarify is not None
+    assert draft.clarify.startswith("say what to do when the dishwasher finishes")
+    assert READER.read("if the bedroom is above 24 degrees turn on the bedroom fan") is None  # a condition now, not later
+    assert READER.read("when does the dishwasher finish?") is None  # a question
+    assert READER.read("set the brightness of the kitchen light at 20") is None  # a value, not 20:00
