@@ -151,7 +151,11 @@ def _later(text: str, state: AgentState, deps: Deps, fresh: dict[str, Any]) -> d
         return {**fresh, "refused": [{"text": text, "reason": f"{draft.refusal}. Nothing was scheduled", "code": "infeasible"}]}
     if draft.clarify:
         return {**fresh, "clarify": [draft.clarify]}
-    return {**fresh, "job": {"rule": draft.job, "says": draft.says}}
+    steps = []  # "turn on the fan now and off in 10 minutes": the part for now is done at once, as any request
+    for said in draft.now:
+        for clause in deps.parser().parse(said, room=state.get("room"), recent=state.get("recent") or []).clauses:
+            steps += [s.model_copy(update={"clause": said}).model_dump() for s in clause.steps]
+    return {**fresh, "steps": steps, "job": {"rule": draft.job, "says": draft.says}}
 
 
 def _jobs(store: Any) -> list[Rule]:
@@ -241,29 +245,33 @@ def _plan_goals(goals: list[Goal], text: str, words: str, into: dict[str, Any], 
 
 def _confirm_job(state: AgentState, deps: Deps) -> dict[str, Any]:
     """A job is checked now, as its owner, by the gate that will check it when it runs: what the owner may not do
-    is refused now, and a risky step is asked about now (nobody can answer when it fires)."""
+    is refused now, and a risky step is asked about now (nobody can answer when it fires). Steps of the same request
+    for now are asked about in the same question."""
     job = state["job"]
     rule = Rule.model_validate(job["rule"])
     devices = deps.parser().devices
     found = problems(rule, devices)
     refused = list(state.get("refused", []))
     if found:
-        return {"job": {}, "refused": [*refused, {"text": rule.text, "code": "infeasible", "reason": f"{'; '.join(found)}. Nothing was scheduled"}]}
-    steps = [step_for(devices[a.device], k, v) for a in rule.actions for k, v in a.set.items()]
+        reason = f"{'; '.join(found)}. Nothing was scheduled"
+        return {"job": {}, "steps": [], "refused": [*refused, {"text": rule.text, "code": "infeasible", "reason": reason}]}
+    now = [Step(**s) for s in state.get("steps", [])]
+    steps = [step_for(devices[a.device], k, v) for a in rule.actions for k, v in a.set.items()] + now
     user = deps.user(state.get("user") or "owner")
     decisions = deps.executor.preview(steps, user=user, origin=_origin(state))
-    denied = [(s, d) for s, d in zip(steps, decisions, strict=True) if d.verdict == "deny"]
+    denied = [d for d in decisions if d.verdict == "deny"]
     if denied:
-        return {"job": {}, "refused": refused + [{"text": rule.text, "code": "denied", "reason": f"{d.reason}, so I "
-                                                   f"scheduled nothing"} for _, d in denied[:1]]}
-    asked = [s for s, d in zip(steps, decisions, strict=True) if d.verdict == "ask"]
+        reason = f"{denied[0].reason}, so I scheduled nothing"
+        return {"job": {}, "steps": [], "refused": [*refused, {"text": rule.text, "code": "denied", "reason": reason}]}
+    asked = [s for s, d in zip(steps, decisions, strict=True) if d.verdict == "ask" and not (s in now and _already(s, deps))]
     if asked and not state.get("yes"):
         question = f"{job['says'][:-1]}. Do you want me to schedule that? (yes/no)"
         answer = interrupt({"question": question, "steps": [s.model_dump() for s in asked],
                             "asked_at": deps.executor.now().timestamp()})
         if not is_yes(answer):
-            return {"job": {}, "refused": [*refused, {"text": rule.text, "code": "not_confirmed", "reason": "OK, I scheduled nothing"}]}
-    return {"job": {**job, "approved": bool(asked)}, "confirmed": bool(asked)}
+            reason = "OK, I scheduled nothing"
+            return {"job": {}, "steps": [], "refused": [*refused, {"text": rule.text, "code": "not_confirmed", "reason": reason}]}
+    return {"job": {**job, "approved": bool(asked)}, "confirmed": bool(asked) or bool(state.get("yes"))}
 
 
 def route_understood(state: AgentState) -> Literal["retrieve", "validate"]:
@@ -379,12 +387,13 @@ def route_confirmed(state: AgentState) -> Literal["execute", "respond"]:
 
 
 def execute(state: AgentState, deps: Deps) -> dict[str, Any]:
-    if state.get("job"):
-        return _save_job(state, deps)
+    saved = _save_job(state, deps) if state.get("job") else {}
     steps = [Step(**s) for s in state.get("steps", [])]
+    if not steps:
+        return saved
     user = deps.user(state.get("user") or "owner")
     outcomes = deps.executor.run(steps, user=user, origin=_origin(state), confirmed=bool(state.get("confirmed")))
-    return {"outcomes": [o.model_dump() for o in outcomes],
+    return {**saved, "outcomes": [o.model_dump() for o in outcomes],
             "needs_confirmation": any(o.status == "needs_confirmation" for o in outcomes)}
 
 

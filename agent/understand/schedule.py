@@ -1,7 +1,7 @@
 """Requests about later: "in 10 minutes turn off the kitchen light", "20 minutes after the dishwasher finishes, ...",
 "start the washer so it finishes when the dishwasher does".
 
-:func:`read_schedule` finds the time or event a request is anchored to and leaves the command words to the parser, so
+:class:`ScheduleReader` finds the time or event a request is anchored to and leaves the command words to the parser, so
 a job acts on exactly the devices the words point at, as a request now would. The result is a job (a one-shot rule,
 :class:`iotlm.automations.model.Rule` with ``kind: job``) or the reason nothing can be scheduled. Time arithmetic and
 appliance programmes are structure: no model is asked.
@@ -10,12 +10,27 @@ appliance programmes are structure: no model is asked.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from iotlm.agent.understand.align import Aligning
+from iotlm.agent.understand.drafts import Anchor, Draft, Part, problem
 from iotlm.agent.understand.text import join
-from iotlm.agent.understand.timewords import CLOCK, FINISH, SPAN, SUN, LocationMissing, clock_of, readable, say_job, seconds_of, sun_time
+from iotlm.agent.understand.timewords import (
+    ANCHORED,
+    CLOCK,
+    FINISH,
+    NOW,
+    SPAN,
+    SUN,
+    LocationMissing,
+    by_time,
+    clock_of,
+    readable,
+    say_job,
+    seconds_of,
+    sun_time,
+)
 from iotlm.device_drivers.model import Device, describe_device
 
 __all__ = ["CANCEL", "LIST", "Draft", "ScheduleReader", "say_job", "seconds_of", "sun_time"]
@@ -27,37 +42,7 @@ CANCEL = re.compile(r"^(?:please\s+)?(?:cancel|drop|delete|remove|forget|call of
                     r"(?P<what>.*?)\s*(?:plan|job|schedule|timer|scheduled job|thing)s?\b|^(?:please\s+)?cancel\s+(?P<all>everything|all|it|that)\b")
 
 
-@dataclass
-class Part:
-    """One command of the request and when it happens: ``at`` (absolute) or ``offset`` after the anchor."""
-    text: str
-    at: datetime | None = None
-    offset: float = 0.0
-    revert: float | None = None
-
-
-@dataclass
-class Draft:
-    """What a request about later comes to: a job to save, or why there is none."""
-    job: dict[str, Any] | None = None
-    says: str = ""
-    refusal: str | None = None
-    clarify: str | None = None
-    steps: list[Any] = field(default_factory=list)
-    """The job's actions as steps (for the gate's view when it is created)."""
-
-
-@dataclass
-class Anchor:
-    kind: str  # "time", "event", "align"
-    at: datetime | None = None
-    trigger: dict[str, Any] | None = None
-    says: str = ""
-    offset: float = 0.0
-    refusal: str | None = None
-
-
-class ScheduleReader:
+class ScheduleReader(Aligning):
     """Reads requests about later against the home (devices via the parser) at the time ``now``."""
 
     def __init__(self, parser: Any, now: datetime, *, latitude: float | None = None, longitude: float | None = None) -> None:
@@ -90,7 +75,7 @@ class ScheduleReader:
             anchor, rest = event
             if anchor.refusal:
                 return Draft(refusal=anchor.refusal)
-            parts = self._parts(rest)
+            parts = self._parts(rest, leading_now=False)
             if parts is None:
                 return None
             if not parts:
@@ -98,8 +83,26 @@ class ScheduleReader:
             if any(p.at is not None for p in parts):
                 return Draft(refusal="say either a time or an event for it, not both")
             return self._finish(text, anchor, parts, room, recent, owner)
+        return self._timed(text, words, room, recent, owner)
+
+    def _timed(self, text: str, words: str, room: str | None, recent: list[str] | None, owner: str) -> Draft | None:
+        """A request with times ("in 10 minutes", "at 7:30"), or for now and then later."""
         parts = self._parts(words)
-        if parts is None or not any(p.at is not None for p in parts):
+        if parts is None:
+            return None
+        if not any(p.at is not None or p.now for p in parts):  # "turn on the fan for 10 minutes": now, then put back
+            for p in parts:
+                p.now = p.revert is not None
+        if not any(p.at is not None and not p.now for p in parts) and not any(p.revert for p in parts):
+            return None  # nothing about later: a request (or a question) for now
+        now_parts = [p for p in parts if p.now]
+        parts = [p for p in parts if not p.now]
+        put_back = self._put_back(now_parts, room, recent)
+        if isinstance(put_back, Draft):
+            return put_back
+        parts += put_back[0]
+        recent = put_back[1] or recent  # "turn on the light now and turn it off in 10 minutes": "it" is that light
+        if not parts:
             return None
         bad = next((p for p in parts if p.at is not None and p.at <= self.now - timedelta(seconds=30)), None)
         if bad is not None:
@@ -109,17 +112,44 @@ class ScheduleReader:
         for p in parts:
             p.offset = (p.at - first).total_seconds() if p.at is not None else p.offset
         anchor = Anchor("time", at=first, trigger={"due": first.isoformat()}, says=self._say_time(first))
-        return self._finish(text, anchor, parts, room, recent, owner)
+        draft = self._finish(text, anchor, parts, room, recent, owner)
+        draft.now = [p.text for p in now_parts] if draft.job is not None else []
+        return draft
+
+    def _put_back(self, now_parts: list[Part], room: str | None,
+                  recent: list[str] | None) -> tuple[list[Part], list[str]] | Draft:
+        """For each part done now "for 10 minutes": a part that puts back, then, what it changes (as it is now); and
+        the devices the parts done now are about."""
+        out, ids = [], []
+        for part in now_parts:
+            parse = self.parser.parse(part.text, room=room, recent=recent or [])
+            trouble = problem(parse)
+            if trouble is not None:
+                return trouble
+            ids += [s.device_id for c in parse.clauses for s in c.steps if s.device_id]
+            if not part.revert:
+                continue
+            back = []
+            for step in (s for c in parse.clauses for s in c.steps):
+                device = self.parser.devices.get(step.device_id or "")
+                attr = device.attributes.get(step.attribute or "") if device is not None else None
+                if attr is not None and attr.value is not None and attr.value != step.value:
+                    back.append({"device": step.device_id, "set": {step.attribute: attr.value}})
+            if back:
+                out.append(Part(f"put back: {part.text}", at=self.now + timedelta(seconds=part.revert), actions=back))
+        return out, ids
 
     # ------------------------------------------------------------ time anchors and chains
 
-    def _parts(self, words: str) -> list[Part] | None:
-        """The request's commands with their times; None when a part's time cannot be read."""
+    def _parts(self, words: str, *, leading_now: bool = True) -> list[Part] | None:
+        """The request's commands with their times; None when a part's time cannot be read. ``leading_now``: commands
+        before the first one with a time are for now ("turn on the light, then in 10 minutes turn it off")."""
         splits = r"\s*(?:;|,?\s+and then\s+|,\s*then\s+|\.\s+|,\s+(?=(?:" + SPAN + r")\s+(?:after that|later)\b))\s*"
-        pieces = [p for p in re.split(splits, words) if p]
+        pieces = [q for p in re.split(splits, words) if p for q in by_time(p)]
         parts: list[Part] = []
         previous_at: datetime | None = None
         previous_offset = 0.0
+        timed = leading_now and len(pieces) > 1 and any(ANCHORED.search(p) for p in pieces)
         for piece in pieces:
             piece = re.sub(r"^then\s+", "", piece)
             if re.fullmatch(r"(?:put|turn|set|switch) (?:it|them|everything) back(?: again| on| off| as (?:it|they) (?:was|were))?|"
@@ -134,7 +164,9 @@ class ScheduleReader:
                 raise
             except ValueError:
                 return None
-            if part.at is None and previous_at is not None:
+            if timed and part.at is None and not part.offset and not any(p.at is not None and not p.now for p in parts):
+                part.now, part.at = True, self.now  # before the first part with a time: now
+            if part.at is None and previous_at is not None and not any(p.now for p in parts[-1:]):
                 part.at = previous_at  # no time of its own: with the part before it
             if part.at is None and not part.offset and parts:
                 part.offset = previous_offset
@@ -147,6 +179,10 @@ class ScheduleReader:
 
     def _read_when(self, part: Part, previous_at: datetime | None, previous_offset: float) -> None:
         text = part.text
+        m = re.search(NOW, text)
+        if m:
+            part.now, part.at = True, self.now
+            text = (text[:m.start()] + " " + text[m.end():]).strip(" ,")
         m = re.search(rf"(?:^|,\s*|\s+)(?:for|during)\s+(?:the next\s+)?({SPAN})"
                       rf"(?:\s*,?\s*(?:and\s+)?then\s+(?:put|turn|set) (?:it|them) back)?\s*(?=,|$)", text)
         if m:
@@ -293,87 +329,6 @@ class ScheduleReader:
                       says=f"when the {room} is {side} {limit:g} °C (now {value:g} °C)" if isinstance(value, (int, float))
                       else f"when the {room} is {side} {limit:g} °C")
 
-    # ------------------------------------------------------------ completion alignment
-
-    def _aligned(self, words: str, room: str | None, recent: list[str] | None, owner: str) -> Draft | None:
-        m = re.search(r"\s*,?\s*so (?:that )?(?:it|they|both|the two|the (?P<own>[\w\s'-]+?))(?:\s+both|\s+will)*"
-                      r"(?:\s+finish(?:es)?|\s+(?:is|are|will be) done|'s done|'re done|'ll be done|\s+end(?:s)?|\s+complete(?:s)?)\s+"
-                      r"(?P<how>together|at the same time(?: as (?:the\s+)?(?P<other>[\w\s'-]+?))?|when (?:the\s+)?(?P<other2>[\w\s'-]+?)"
-                      rf"(?:\s+{FINISH})?|(?:by|at)\s+(?P<clock>{CLOCK}))\s*$", words)
-        if m is None:
-            return None
-        command = words[:m.start()].strip(" ,")
-        parse = self.parser.parse(command, room=room, recent=recent or [])
-        problem = _problem(parse)
-        if problem is not None:
-            return problem
-        steps = [s for c in parse.clauses for s in c.steps]
-        starts = [s for s in steps if s.attribute == "state" and s.value == "on"]
-        if not starts:
-            return Draft(clarify="say which appliance to start, e.g. \"start the washer so it finishes when the dishwasher does\"")
-        device = self.parser.devices.get(starts[0].device_id) if hasattr(self.parser, "devices") else None
-        if device is None or "remaining_time" not in device.attributes:
-            return Draft(refusal="only an appliance that runs a programme (a washer, dryer or dishwasher) can be timed to finish")
-        name = describe_device(device)
-        if m.group("clock"):
-            try:
-                end = self._moment(m.group("clock"), "")
-            except ValueError:
-                return Draft(refusal=f"{m.group('clock')!r} is not a time of day")
-            target_says = f"by {end:%H:%M}"
-        else:
-            other_words = m.group("other") or m.group("other2")
-            other = self._device_called(other_words) if other_words else self._running_other(device)
-            if isinstance(other, str):
-                return Draft(refusal=other)
-            other_name = describe_device(other)
-            phase = other.attributes.get("operational_state")
-            left = other.attributes.get("remaining_time")
-            if phase is None or left is None:
-                return Draft(refusal=f"{other_name} does not report when it will finish")
-            if phase.value not in ("running", "paused") or not isinstance(left.value, (int, float)):
-                return Draft(refusal=f"{other_name} is not running (it is {phase.value}), so there is no finish to match")
-            end = self.now + timedelta(minutes=float(left.value))
-            target_says = f"when {other_name} does, at about {end:%H:%M}"
-        window = (end - self.now).total_seconds() / 60
-        from iotlm.device_drivers.simulator.appliances import duration_min  # the same reading of durations
-
-        programme = device.attributes.get("programme")
-        chosen = programme.value if programme is not None else None
-        duration = duration_min(device)
-        if duration is None:
-            return Draft(refusal=f"{name} does not report how long its programme takes")
-        note = ""
-        if duration > window:
-            options = [(duration_min(device, p), p) for p in (programme.options or [])] if programme is not None else []
-            fitting = sorted((d, p) for d, p in options if d is not None and d <= window)
-            if not fitting:
-                durations = join([f"{p} {d:g} min" for d, p in sorted((d, p) for d, p in options if d is not None)] or
-                                 [f"{duration:g} min"], "and")
-                return Draft(refusal=f"{name} cannot finish {target_says}: that is {window:.0f} min away and its "
-                                     f"programmes take {durations}")
-            slow = duration
-            duration, chosen = fitting[-1]
-            note = f"the {chosen} programme ({duration:g} min; {programme.value if programme else 'its own'} takes {slow:g})"
-        start = end - timedelta(minutes=duration)
-        sets: dict[str, Any] = {}
-        if programme is not None and chosen != programme.value:
-            sets["programme"] = chosen
-        sets["state"] = "on"
-        start = max(start, self.now + timedelta(seconds=1))
-        anchor = Anchor("align", at=start, trigger={"due": start.isoformat()}, says=self._say_time(start))
-        plan = f"start {name}" + (f" on {note}" if note else f" ({duration:g} min)") + f" so it finishes {target_says}"
-        return self._job(f"{words}", anchor, [{"device": device.id, "set": sets}], plan, owner)
-
-    def _running_other(self, device: Device) -> Device | str:
-        running: list[Device] = [d for d in self.parser.devices.values() if d.id != device.id and "operational_state" in d.attributes
-                   and d.attributes["operational_state"].value in ("running", "paused")]
-        if not running:
-            return "nothing else is running, so there is no finish to match"
-        if len(running) > 1:
-            return f"which should it finish with: {join([describe_device(d) for d in running], 'or')}?"
-        return running[0]
-
     # ------------------------------------------------------------ putting the job together
 
     def _finish(self, text: str, anchor: Anchor, parts: list[Part], room: str | None, recent: list[str] | None,
@@ -383,12 +338,19 @@ class ScheduleReader:
         previous = list(recent or [])
         seen: dict[tuple[str, str, float], Any] = {}
         for part in parts:
+            if part.actions is not None:
+                offset = part.offset + anchor.offset
+                actions += [{**a, "after": offset} if offset else a for a in part.actions]
+                names = join([describe_device(self.parser.devices[a["device"]]) for a in part.actions
+                              if a["device"] in self.parser.devices], "and")
+                says.append(f"{_later_words(part, parts)}put {names} back")
+                continue
             if not part.text:
                 return Draft(clarify="say what to do then, e.g. \"in 10 minutes turn off the kitchen light\"")
             parse = self.parser.parse(part.text, room=room, recent=previous)
-            problem = _problem(parse)
-            if problem is not None:
-                return problem
+            trouble = problem(parse)
+            if trouble is not None:
+                return trouble
             steps = [s for c in parse.clauses for s in c.steps]
             if not steps:
                 return Draft(clarify=f"I couldn't tell what to do in \"{part.text}\"; name the device and what to change")
@@ -406,9 +368,7 @@ class ScheduleReader:
                     action["for"] = part.revert
                 actions.append(action)
             said = " and ".join(s.describe() for s in steps)
-            gap = part.offset - (parts[parts.index(part) - 1].offset if part is not parts[0] else 0.0)
-            when = "" if part is parts[0] else (f"{gap / 60:g} min later, " if gap else "then ")
-            says.append(f"{when}{said}" + (f" for {part.revert / 60:g} min, then put it back" if part.revert else ""))
+            says.append(f"{_later_words(part, parts)}{said}" + (f" for {part.revert / 60:g} min, then put it back" if part.revert else ""))
             previous = [s.device_id for s in steps if s.device_id]
         return self._job(text, anchor, actions, "; ".join(says), owner)
 
@@ -430,14 +390,10 @@ def _is_time(m: re.Match[str], text: str) -> bool:
     return bool(m.group(1) or m.group(3) or "o'clock" in m.group(0) or "oclock" in m.group(0) or m.start() == 0)
 
 
-def _problem(parse: Any) -> Draft | None:
-    for clause in parse.clauses:
-        if clause.refusal:
-            return Draft(refusal=clause.refusal)
-        if clause.clarify:
-            return Draft(clarify=clause.clarify)
-        if clause.act == "question":
-            return Draft(clarify="a question can't be scheduled; ask it when you want to know")
-    return None
+def _later_words(part: Part, parts: list[Part]) -> str:
+    if part is parts[0]:
+        return ""
+    gap = part.offset - parts[parts.index(part) - 1].offset
+    return f"{gap / 60:g} min later, " if gap else "then "
 
 

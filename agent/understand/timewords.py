@@ -122,3 +122,18 @@ def say_job(rule: Any, devices: dict[str, Device]) -> str:
         back = f" for {action.revert_s / 60:g} min" if action.revert_s else ""
         steps.append(f"{name}: {sets}{later}{back}")
     return f"{when}: {'; '.join(steps)}"
+
+
+NOW = re.compile(r"(?:^|\s+|,\s*)(?:right now|now|right away|straight away|immediately|at once)\b\s*,?")
+ANCHORED = re.compile(rf"\b(?:in\s+{SPAN}|at\s+(?:{CLOCK}|sunset|sunrise|dusk|dawn)|tomorrow|{SPAN}\s+(?:after that|later))\b|{NOW.pattern}")
+
+
+def by_time(piece: str) -> list[str]:
+    """"turn on the fan now and turn it off in 10 minutes": two parts, as their times differ; "turn on the light and
+    the fan in 10 minutes" stays one."""
+    chunks = re.split(rf"\s+and\s+(?=(?:then\s+|in\s+{SPAN}\s*,?\s*|at\s+{CLOCK}\s*,?\s*)?"
+                      r"(?:turn|switch|set|dim|open|close|lock|unlock|start|stop|put|raise|lower)\b)", piece)
+    if len(chunks) < 2:
+        return [piece]
+    anchored = [bool(ANCHORED.search(c)) for c in chunks]
+    return chunks if any(anchored) and (not all(anchored) or any(NOW.search(c) for c in chunks)) else [piece]

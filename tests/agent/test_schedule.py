@@ -248,3 +248,21 @@ def test_an_event_without_a_command_asks_what_to_do_and_if_is_not_an_event() -> 
     assert READER.read("if the bedroom is above 24 degrees turn on the bedroom fan") is None  # a condition now, not later
     assert READER.read("when does the dishwasher finish?") is None  # a question
     assert READER.read("set the brightness of the kitchen light at 20") is None  # a value, not 20:00
+    assert READER.read("what's the temperature in the living room right now") is None  # a question about now
+    assert READER.read("turn on the tv now") is None  # a request for now
+
+
+def test_now_and_later_in_one_request(stack: Stack, agent: Agent, tmp_path: Path, clock: SimClock) -> None:
+    result = agent.turn("turn on the kitchen light now and turn it off in 10 minutes")
+    assert result.actions == [{"device_id": "kitchen.light", "attribute": "state", "value": "on", "status": "done"}]
+    [job] = RuleStore(tmp_path / "rules.db").rules()
+    assert [a.model_dump(by_alias=True, exclude_defaults=True) for a in job.actions] == [
+        {"device": "kitchen.light", "set": {"state": "off"}}]
+    assert "turn the kitchen light off" in result.reply
+    fan = agent.turn("turn on the bedroom fan for 10 minutes")  # now, and put back as it was in 10 minutes
+    assert fan.actions and fan.actions[0]["device_id"] == "bedroom.fan" and fan.scheduled
+    e = engine(stack, tmp_path, clock)
+    try:
+        assert eventually(lambda: state(stack, "kitchen.light")["state"] == "off" and state(stack, "bedroom.fan")["state"] == "off")
+    finally:
+        e.stop()

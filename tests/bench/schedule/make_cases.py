@@ -112,6 +112,15 @@ def time_cases(rng: random.Random) -> list[dict[str, Any]]:
     out.append(case("TIME", "in 5 minutes turn on the tv for 20 minutes",
                     expect=[{"device": "living_room.tv", "set": {"state": "on"}, "at_min": 5},
                             {"device": "living_room.tv", "set": {"state": "off"}, "at_min": 25}]))
+    out.append(case("TIME", "turn on the kitchen light now and turn it off in 12 minutes",
+                    expect=[{"device": "kitchen.light", "set": {"state": "on"}, "at_min": 0},
+                            {"device": "kitchen.light", "set": {"state": "off"}, "at_min": 12}]))
+    out.append(case("TIME", "turn on the bathroom fan for 15 minutes",
+                    expect=[{"device": "bathroom.fan", "set": {"state": "on"}, "at_min": 0},
+                            {"device": "bathroom.fan", "set": {"state": "off"}, "at_min": 15}]))
+    out.append(case("TIME", "switch on the floor lamp, then in 20 minutes turn it off",
+                    expect=[{"device": "living_room.floor_lamp", "set": {"state": "on"}, "at_min": 0},
+                            {"device": "living_room.floor_lamp", "set": {"state": "off"}, "at_min": 20}]))
     out.append(case("TIME", "in 10 minutes lock the front door, then unlock it 5 minutes later", answer="yes",
                     setup={"hallway.front_door": {"state": "unlocked"}},
                     expect=[{"device": "hallway.front_door", "set": {"state": "locked"}, "at_min": 10},
