@@ -169,7 +169,8 @@ def _scheduled(store: Any, deps: Deps) -> str:
     if not jobs:
         return "Nothing is scheduled."
     devices = deps.parser().devices
-    lines = [f"{i}. {say_job(job, devices)}" for i, job in enumerate(jobs, 1)]
+    now = deps.executor.now().astimezone()
+    lines = [f"{i}. {say_job(job, devices, now)}" for i, job in enumerate(jobs, 1)]
     return f"Scheduled ({len(jobs)}): " + " ".join(lines)
 
 
@@ -192,7 +193,7 @@ def _cancel(what: str, everything: bool, store: Any, deps: Deps, state: AgentSta
                              "reason": f"no scheduled job of yours is about '{what}' ({listed})"}]}
     for job in chosen:
         store.remove(job.id)
-    said = "; ".join(say_job(j, devices) for j in chosen)
+    said = "; ".join(say_job(j, devices, deps.executor.now().astimezone()) for j in chosen)
     return {"answers": [f"Cancelled {len(chosen)} scheduled job{'s' if len(chosen) > 1 else ''}: {said}."]}
 
 

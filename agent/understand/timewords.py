@@ -97,11 +97,12 @@ def readable(plan: str, parser: Any) -> str:
     return re.sub(r"\b([a-z0-9_]+\.[a-z0-9_.]+?)\.([a-z_]+) = ('[^']*'|\S+)", name, plan)
 
 
-def say_job(rule: Any, devices: dict[str, Device]) -> str:
-    """A saved job in plain words: when, and what."""
+def say_job(rule: Any, devices: dict[str, Device], now: datetime) -> str:
+    """A saved job in plain words: when (its day too, when that is not today), and what."""
     t = rule.trigger
     if t.due is not None:
-        when = f"at {t.due:%H:%M}" + (f" on {t.due:%a %d %b}" if t.due.date() != datetime.now(t.due.tzinfo).date() else "")
+        due = t.due.astimezone(now.tzinfo) if now.tzinfo is not None else t.due
+        when = f"at {due:%H:%M}" + (f" on {due:%a %d %b}" if due.date() != now.date() else "")
     elif t.device is not None:
         device = devices.get(t.device)
         name = describe_device(device) if device is not None else t.device

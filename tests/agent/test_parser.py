@@ -163,6 +163,11 @@ def test_joining_words_alone_are_not_a_request(text: str) -> None:
     ("trun on the kitchen lihgt", [("kitchen.light", "state", "on")]),
     # "take" is a word, not a typo of "make"; "take out the trash" is the trash's own verb
     ("take out the trash", [("refused", "there is no trash in this home")]),
+    # found by the schedule bench: "pool" and "pump" are English words, not typos of "cool" and "bump"; the refusal
+    # quotes the person's own words
+    ("turn on the pool pump", [("refused", "there is no room called pool pump; rooms: bathroom, bedroom, garage, "
+                                           "hallway, kitchen, living room, office")]),
+    ("tuen on the desk lamp", [("office.desk_lamp", "state", "on")]),  # not a word: still corrected
 ])
 def test_typo_correction_never_turns_a_common_word_into_a_device_word(text: str, expected: list[Any]) -> None:
     assert run(text) == expected

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -123,8 +123,11 @@ def test_event_anchors_and_finishing_together() -> None:
 
 
 def test_sunset_needs_the_location_and_comes_from_it() -> None:
-    set_at = sun_time(START.date(), 51.5, -0.12, "set", START.tzinfo)
-    assert set_at is not None and abs((set_at.astimezone(START.tzinfo) - START).total_seconds() - 3300) < 600  # London, 2 Dec: ~15:53 UTC
+    set_at = sun_time(date(2026, 12, 2), 51.5, -0.12, "set", UTC)
+    rise_at = sun_time(date(2026, 12, 2), 51.5, -0.12, "rise", UTC)
+    # London, 2 Dec 2026: sunrise about 07:48 and sunset about 15:53 UTC (whatever the machine's time zone)
+    assert set_at is not None and abs((set_at - datetime(2026, 12, 2, 15, 53, tzinfo=UTC)).total_seconds()) < 300
+    assert rise_at is not None and abs((rise_at - datetime(2026, 12, 2, 7, 48, tzinfo=UTC)).total_seconds()) < 300
     nowhere = ScheduleReader(Parser(load_home(HOME_FILE).devices), START)
     draft = nowhere.read("at sunset close the living room blinds")
     assert draft is not None and draft.refusal is not None and "latitude" in draft.refusal
@@ -137,11 +140,12 @@ def test_a_job_said_in_chat_runs_at_its_time_on_the_shared_clock(stack: Stack, a
     assert result.scheduled and result.scheduled[0]["kind"] == "job" and not result.actions
     assert "10 min" in result.reply and state(stack, "kitchen.light")["state"] == "off"  # nothing now
     due = datetime.fromisoformat(result.scheduled[0]["due"])
+    stack.sim.clock = clock  # commands are stamped on the shared clock as they arrive
     e = engine(stack, tmp_path, clock)
     try:
         assert eventually(lambda: state(stack, "kitchen.light")["state"] == "on", timeout=5)
-        ran_at = clock()
-        assert abs((ran_at - due).total_seconds()) < 60
+        [command] = [c for c in stack.sim.commands if c.device_id == "kitchen.light"]
+        assert command.at is not None and abs((command.at - due).total_seconds()) < 60
         assert [e["origin"] for e in stack.audit.entries() if e["device_id"] == "kitchen.light"][-1] == "rule"
         assert "Nothing is scheduled" in agent.turn("what's scheduled?").reply
     finally:
@@ -150,11 +154,14 @@ def test_a_job_said_in_chat_runs_at_its_time_on_the_shared_clock(stack: Stack, a
 
 def test_a_job_survives_a_restart_and_a_late_one_runs_or_is_dropped(stack: Stack, agent: Agent, tmp_path: Path,
                                                                     clock: SimClock) -> None:
+    clock.pause()  # time stands still while the jobs are made and the engine starts: lateness is exact
     agent.turn("in 20 minutes turn on the kitchen light")
     agent.turn("in 30 minutes turn on the bedroom fan")
     # iotlm was not running for 25 simulated minutes (the jobs are in SQLite), then starts again
     clock.advance(25 * 60)
     e = engine(stack, tmp_path, clock, late_grace_s=10 * 60)
+    assert eventually(lambda: state(stack, "kitchen.light")["state"] == "on")  # 5 min late: runs, with a note
+    clock.resume()
     try:
         assert eventually(lambda: state(stack, "kitchen.light")["state"] == "on")  # 5 min late: runs, with a note
         assert eventually(lambda: state(stack, "bedroom.fan")["state"] == "on")  # on time
@@ -207,15 +214,18 @@ def test_what_is_scheduled_and_cancelling(agent: Agent, tmp_path: Path) -> None:
 
 def test_appliances_run_their_programme_and_an_event_job_follows(stack: Stack, agent: Agent, tmp_path: Path,
                                                                  clock: SimClock) -> None:
+    stack.sim.clock = clock
+    started = clock()
     programmes = Programmes(stack.sim, clock).start()
     agent.turn("10 minutes after the dishwasher finishes, start the dryer")
     e = engine(stack, tmp_path, clock)
     try:
         # 40 min left on the dishwasher: about 4 real seconds at 600x, then 10 more minutes
         assert eventually(lambda: state(stack, "kitchen.dishwasher")["operational_state"] == "complete", timeout=8)
-        finished = clock()
         assert eventually(lambda: state(stack, "bathroom.dryer")["operational_state"] == "running", timeout=5)
-        assert abs((clock() - finished).total_seconds() - 600) < 90
+        [command] = [c for c in stack.sim.commands if c.device_id == "bathroom.dryer"]
+        # the dishwasher ends 40 simulated minutes after the programmes started; the dryer starts 10 minutes later
+        assert command.at is not None and abs((command.at - started).total_seconds() - 50 * 60) < 90
         assert state(stack, "bathroom.dryer")["remaining_time"] in (120, 119)
     finally:
         e.stop()
@@ -266,3 +276,10 @@ def test_now_and_later_in_one_request(stack: Stack, agent: Agent, tmp_path: Path
         assert eventually(lambda: state(stack, "kitchen.light")["state"] == "off" and state(stack, "bedroom.fan")["state"] == "off")
     finally:
         e.stop()
+
+
+def test_two_jobs_for_one_device_asked_at_once_are_both_kept(agent: Agent, tmp_path: Path) -> None:
+    agent.turn("in 10 minutes turn on the desk lamp")
+    agent.turn("in 20 minutes turn off the desk lamp")  # within the same second, on the paused-free clock or not
+    jobs = RuleStore(tmp_path / "rules.db").rules()
+    assert sorted(a.set["state"] for j in jobs for a in j.actions) == ["off", "on"] and len({j.id for j in jobs}) == 2
