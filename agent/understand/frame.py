@@ -221,6 +221,11 @@ def _places(frame: Frame, text: str, home: Vocabulary, verb_phrase: str | None, 
         if place and place.group(1).split()[0] not in lx.NOT_PLACES and (frame.named or not any(
                 has(place.group(1), p) for p, _ in home.kind_phrases)) and place.group(1) not in home.names:
             frame.unknown_place = place.group(1)
+        elif not frame.named and frame.kinds:  # "the sauna light" where there is no sauna: a place, not a kind of light
+            before = re.search(r"\bthe ([a-z]+) (?:" + "|".join(re.escape(p) for p, k in home.kind_phrases if k in frame.kinds)
+                               + r")\b", text)
+            if before and before.group(1) in lx.PLACE_WORDS:
+                frame.unknown_place = before.group(1)
 
 
 def _kinds(frame: Frame, taken: str, home: Vocabulary, *, several_words: bool) -> str:

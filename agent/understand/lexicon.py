@@ -206,6 +206,15 @@ APPLIANCES = {"oven", "coffee_machine", "kettle", "water_heater", "washing_machi
 """Kinds whose temperature is not the room's ("make the kitchen warmer" never means the oven)."""
 
 RELATED = {"fan_speed": ("speed", "fan")}
+PLACE_WORDS = frozenset({
+    "sauna", "porch", "garden", "attic", "basement", "cellar", "loft", "garage", "pantry", "nursery", "patio", "balcony",
+    "terrace", "shed", "gym", "conservatory", "laundry", "kitchen", "bedroom", "bathroom", "hallway", "lounge",
+    "library", "playroom", "greenhouse", "workshop", "studio", "closet", "toilet", "ensuite", "landing", "driveway",
+    "yard", "backyard", "veranda", "mudroom", "utility", "cinema", "pool",
+})
+"""Words that name a room or a place in most homes: "the sauna light" in a home without a sauna names no room here
+(it is refused as such), where "the reading light" is a kind of light and is only asked about."""
+
 NOT_PLACES = {"morning", "evening", "afternoon", "night", "dark", "meantime", "end", "way", "moment", "background",
                "mood", "middle", "house", "home", "room", "dining", "same", "next", "first", "last", "other", "weekend"}
 DONE_WORDS = {"on": "turned on", "off": "turned off", "lock": "locked", "unlock": "unlocked", "open": "opened",
