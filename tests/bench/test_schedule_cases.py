@@ -21,3 +21,15 @@ def test_two_cases_of_each_group_pass_on_the_accelerated_clock(broker: EmbeddedB
     failed = [(c["id"], c["problems"], c["reply"]) for c in results["cases"] if not c["passed"]]
     assert not failed
     assert {g for g in results["totals"] if g != "all"} == set(schedule.GROUPS)
+
+
+def test_the_bench_fails_a_case_done_at_the_wrong_time_or_not_explained(broker: EmbeddedBroker) -> None:
+    """The checks can fail: the same request expected five minutes later, and a refusal expected to say a word it
+    does not say."""
+    late = {"id": "late", "group": "TIME", "text": "in 10 minutes turn on the hallway light",
+            "expect": [{"device": "hallway.light", "set": {"state": "on"}, "at_min": 15}]}
+    unexplained = {"id": "why", "group": "TIME-X", "text": "today at 7 am turn on the kitchen light", "why": "giraffe"}
+    results = schedule.run([late, unexplained], HERE / "home.json", broker.url, speed=300.0)
+    by_id = {c["id"]: c for c in results["cases"]}
+    assert not by_id["late"]["passed"] and "at minute 15" in by_id["late"]["problems"][0]
+    assert not by_id["why"]["passed"] and by_id["why"]["problems"] == ["the reply does not say why ('giraffe')"]
