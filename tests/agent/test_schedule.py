@@ -283,3 +283,16 @@ def test_two_jobs_for_one_device_asked_at_once_are_both_kept(agent: Agent, tmp_p
     agent.turn("in 20 minutes turn off the desk lamp")  # within the same second, on the paused-free clock or not
     jobs = RuleStore(tmp_path / "rules.db").rules()
     assert sorted(a.set["state"] for j in jobs for a in j.actions) == ["off", "on"] and len({j.id for j in jobs}) == 2
+
+
+def test_iotlm_chat_runs_the_jobs_said_in_it(stack: Stack, agent: Agent) -> None:
+    """`iotlm chat` has no rule service of its own: a JobRunner picks up the jobs said in it (and only jobs)."""
+    from iotlm.agent.service import JobRunner
+
+    runner = JobRunner(agent).start()
+    try:
+        agent.turn("in 5 minutes turn on the office desk lamp")  # saved after the runner started: picked up on reload
+        assert eventually(lambda: state(stack, "office.desk_lamp")["state"] == "on", timeout=5)
+        assert all(r.kind == "job" for r in runner.engine.rules())
+    finally:
+        runner.stop()
