@@ -311,3 +311,19 @@ def describe_device(device: Device | None, device_id: str = "", *, room: Literal
     if where and where.lower() not in device.name.lower() and (room == "always" or device.name.lower() in GENERIC_NAMES):
         return f"the {where} {device.name}"
     return f"the {device.name}"
+
+
+def is_appliance(device: Device) -> bool:
+    """A washer, dryer or dishwasher that runs programmes: it reports its operational state (stopped, running,
+    paused, complete) and the minutes it has left."""
+    return {"operational_state", "remaining_time", "state"} <= set(device.attributes)
+
+
+def duration_min(device: Device, programme: Value = None) -> float | None:
+    """How long ``programme`` (default: the selected one) runs, in minutes, as the device reports it."""
+    chosen = programme if programme is not None else (device.attributes["programme"].value if "programme" in device.attributes else None)
+    for name in ((f"duration_{chosen}",) if chosen is not None else ()) + ("duration",):
+        attr = device.attributes.get(name)
+        if attr is not None and isinstance(attr.value, (int, float)) and not isinstance(attr.value, bool):
+            return float(attr.value)
+    return None

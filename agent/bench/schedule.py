@@ -28,7 +28,8 @@ from iotlm.automations.engine import RuleEngine
 from iotlm.automations.store import RuleStore
 from iotlm.device_drivers.clock import SimClock
 from iotlm.device_drivers.home import load_home
-from iotlm.device_drivers.simulator.appliances import Programmes, is_appliance
+from iotlm.device_drivers.model import is_appliance
+from iotlm.device_drivers.simulator.appliances import Programmes
 from iotlm.memory.store import MemoryStore
 from iotlm.policies.config import PolicyConfig, RateLimit
 

@@ -11,7 +11,7 @@ from typing import Any
 from iotlm.agent.understand.drafts import Anchor, Draft, problem
 from iotlm.agent.understand.text import join
 from iotlm.agent.understand.timewords import CLOCK, FINISH
-from iotlm.device_drivers.model import Device, describe_device
+from iotlm.device_drivers.model import Device, describe_device, duration_min
 
 
 class Aligning:
@@ -74,8 +74,6 @@ class Aligning:
             end = self.now + timedelta(minutes=float(left.value))
             target_says = f"when {other_name} does, at about {end:%H:%M}"
         window = (end - self.now).total_seconds() / 60
-        from iotlm.device_drivers.simulator.appliances import duration_min  # the same reading of durations
-
         programme = device.attributes.get("programme")
         chosen = programme.value if programme is not None else None
         duration = duration_min(device)

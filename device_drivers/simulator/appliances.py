@@ -21,23 +21,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from iotlm.device_drivers.clock import Clock, WallClock, real_seconds
-from iotlm.device_drivers.model import Device
+from iotlm.device_drivers.model import Device, duration_min, is_appliance
 
 log = logging.getLogger(__name__)
-
-
-def is_appliance(device: Device) -> bool:
-    return {"operational_state", "remaining_time", "state"} <= set(device.attributes)
-
-
-def duration_min(device: Device, programme: Any = None) -> float | None:
-    """How long ``programme`` (default: the selected one) runs, in minutes, as the device reports it."""
-    chosen = programme if programme is not None else (device.attributes["programme"].value if "programme" in device.attributes else None)
-    for name in ((f"duration_{chosen}",) if chosen is not None else ()) + ("duration",):
-        attr = device.attributes.get(name)
-        if attr is not None and isinstance(attr.value, (int, float)) and not isinstance(attr.value, bool):
-            return float(attr.value)
-    return None
 
 
 class Programmes:
