@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from iotlm.errors import UserError
+
 
 @dataclass
 class Part:
@@ -40,6 +42,10 @@ class Anchor:
     says: str = ""
     offset: float = 0.0
     refusal: str | None = None
+
+
+class Unclear(UserError):
+    """A request about later whose timing cannot be worked out; the message asks for what is missing."""
 
 
 def problem(parse: Any) -> Draft | None:

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from iotlm.agent.understand.align import Aligning
-from iotlm.agent.understand.drafts import Anchor, Draft, Part, problem
+from iotlm.agent.understand.drafts import Anchor, Draft, Part, Unclear, problem
 from iotlm.agent.understand.text import join
 from iotlm.agent.understand.timewords import (
     ANCHORED,
@@ -63,6 +63,8 @@ class ScheduleReader(Aligning):
             return self._read(text, words, room, recent, owner)
         except LocationMissing as exc:
             return Draft(refusal=str(exc))
+        except Unclear as exc:
+            return Draft(clarify=str(exc))
 
     def _read(self, text: str, words: str, room: str | None, recent: list[str] | None, owner: str) -> Draft | None:
         if PAST.search(words) and re.search(rf"\b(?:in|at|after|tomorrow|today|{SPAN}\s+ago|yesterday)\b", words):
@@ -155,13 +157,13 @@ class ScheduleReader(Aligning):
             piece = re.sub(r"^then\s+", "", piece)
             if re.fullmatch(r"(?:put|turn|set|switch) (?:it|them|everything) back(?: again| on| off| as (?:it|they) (?:was|were))?|"
                             r"(?:and )?back again|restore (?:it|them)", piece):
-                if parts and parts[-1].revert is None:
-                    parts[-1].revert = -1.0  # "then put it back": after its "for", or at once if it has none
+                if parts and parts[-1].revert is None:  # "then put it back", with no "for" to say when
+                    raise Unclear(f"say for how long, e.g. \"{parts[-1].text} for 10 minutes, then put it back\"")
                 continue
             part = Part(piece)
             try:
                 self._read_when(part, previous_at, previous_offset)
-            except LocationMissing:
+            except (LocationMissing, Unclear):
                 raise
             except ValueError:
                 return None
@@ -173,9 +175,6 @@ class ScheduleReader(Aligning):
                 part.offset = previous_offset
             previous_at, previous_offset = part.at, part.offset
             parts.append(part)
-        for p in parts:
-            if p.revert == -1.0:
-                p.revert = None
         return parts
 
     def _read_when(self, part: Part, previous_at: datetime | None, previous_offset: float) -> None:

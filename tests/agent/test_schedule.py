@@ -100,6 +100,8 @@ def test_time_anchors(said: str, due_min: int, actions: list[dict[str, Any]]) ->
     ("start the dryer so it finishes when the dishwasher does", "cannot finish when the dishwasher does"),
     ("when the bedroom is below 20 degrees turn on the radiator", "already 19.5 °C"),
     ("in 10 minutes turn on the jacuzzi", "jacuzzi"),
+    # "put it back" needs a "for" to say when; it was dropped without a word
+    ("in 5 minutes turn on the bedroom fan, then put it back", "say for how long"),
 ])
 def test_what_cannot_be_scheduled_says_why(said: str, why: str) -> None:
     draft = READER.read(said)
