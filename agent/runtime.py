@@ -20,6 +20,7 @@ from iotlm.policies.config import PolicyConfig, load_policy_config
 from iotlm.policies.defaults import default_policies
 from iotlm.policies.gate import Gate
 from iotlm.policies.model import User
+from iotlm.policies.users import UserStore
 from iotlm.tools.executor import Executor
 from iotlm.tools.plugins import build_drivers, build_tools, plugin_manager
 from iotlm.tools.registry import ToolRegistry
@@ -58,6 +59,7 @@ class Runtime:
     executor: Executor
     store: MemoryStore | None = None
     history: HistoryRecorder | None = None
+    users: UserStore | None = None
     _memory: Any = None
 
     def memory(self) -> Any:
@@ -70,6 +72,13 @@ class Runtime:
         return self._memory
 
     def user(self, name: str | None) -> User:
+        """The person as the gate sees them: the policy file's role for them, else the role they were added with
+        (``iotlm users add``), else the policy file's default role."""
+        name = name or "owner"
+        if self.users is not None and name not in self.policy_config.users:
+            role = self.users.role(name)
+            if role is not None and role in self.policy_config.roles:
+                return User(name=name, role=role)
         return self.policy_config.user(name)
 
     def stop(self) -> None:
@@ -79,6 +88,8 @@ class Runtime:
         if self.store is not None:
             self.store.close()
         self.audit.close()
+        if self.users is not None:
+            self.users.close()
 
 
 def build_runtime(settings: Settings, broker_url: str, *, share_group: str | None = None,
@@ -101,4 +112,4 @@ def build_runtime(settings: Settings, broker_url: str, *, share_group: str | Non
         log.info("state history: %d rows older than %g days deleted", purged, settings.keep_history_days)
     # a worker sharing the reports records every one it gets, so the history holds the latest value of each device
     history = HistoryRecorder(store).attach(connection.registry, every_report=share_group is not None)
-    return Runtime(settings, connection, tools, config, audit, executor, store, history)
+    return Runtime(settings, connection, tools, config, audit, executor, store, history, UserStore(database_path(settings)))

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -13,6 +15,8 @@ import sqlite_utils
 
 from iotlm.memory.migrations import DatabaseError, migrate, open_database
 from iotlm.policies.model import Decision, PolicyContext, Step
+
+log = logging.getLogger(__name__)
 
 
 def _v1(db: sqlite_utils.Database) -> None:
@@ -33,6 +37,8 @@ class AuditLog:
         self.db = open_database(self.path, busy_timeout=busy_timeout)
         migrate(self.db, "audit", MIGRATIONS)
         self._lock = threading.Lock()
+        self.listeners: list[Callable[[dict[str, Any]], None]] = []
+        """Called with each decision as it is recorded (the web app's live events); a listener that fails is logged."""
 
     def record(self, step: Step, ctx: PolicyContext, decision: Decision) -> int:
         row = {
@@ -46,15 +52,24 @@ class AuditLog:
             with self._lock:  # plain SQL: sqlite-utils' insert cost ~0.8 ms a row, on every action
                 cur = self.db.conn.execute(f"INSERT INTO audit ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
                                            list(row.values()))
-                return int(cur.lastrowid) if cur.lastrowid is not None else -1
+                row_id = int(cur.lastrowid) if cur.lastrowid is not None else -1
         except sqlite3.Error as exc:
             raise DatabaseError(f"cannot write the audit log {self.path}: {exc}") from exc
+        for listener in self.listeners:
+            try:
+                listener({"id": row_id, **row, "value": step.value if step.device_id else step.args})
+            except Exception:
+                log.exception("an audit listener failed")
+        return row_id
 
-    def entries(self, limit: int = 50, *, verdict: str | None = None, since: datetime | None = None) -> list[dict[str, Any]]:
-        where, params = [], []
-        if verdict:
-            where.append("verdict = ?")
-            params.append(verdict)
+    def entries(self, limit: int = 50, *, verdict: str | None = None, since: datetime | None = None, user: str | None = None,
+                device_id: str | None = None) -> list[dict[str, Any]]:
+        where: list[str] = []
+        params: list[Any] = []
+        for column, wanted in (("verdict", verdict), ("user", user), ("device_id", device_id)):
+            if wanted:
+                where.append(f"{column} = ?")
+                params.append(wanted)
         if since:
             where.append("time >= ?")
             params.append(since.isoformat())

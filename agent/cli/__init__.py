@@ -1,6 +1,6 @@
 """The ``iotlm`` command line.
 
-One module per command group (devices, chat, run, rules, memory, bench), each registering its commands through the
+One module per command group (devices, chat, run, rules, memory, users, bench), each registering its commands through the
 ``register_commands`` plugin hook, the same hook an installed plugin uses to add commands of its own.
 """
 
@@ -13,12 +13,12 @@ from collections.abc import Sequence
 
 import pluggy
 
-from iotlm.agent.cli import bench, chat, devices, memory, rules, run
+from iotlm.agent.cli import bench, chat, devices, memory, rules, run, users
 from iotlm.agent.cli.shared import NEEDS_CONFIRMATION, CLIError, Commands
 from iotlm.errors import IotlmError
 from iotlm.tools.plugins import PluginError, plugin_manager
 
-GROUPS = (devices, chat, run, rules, memory, bench)
+GROUPS = (devices, chat, run, rules, memory, users, bench)
 
 __all__ = ["NEEDS_CONFIRMATION", "CLIError", "Commands", "build_parser", "main"]
 

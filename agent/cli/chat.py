@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from iotlm.agent.cli.run import start_web, web_options
 from iotlm.agent.cli.shared import (
     EXAMPLE_HOME,
     NEEDS_CONFIRMATION,
@@ -24,6 +25,7 @@ from iotlm.agent.cli.shared import (
 )
 from iotlm.agent.config import load_settings
 from iotlm.agent.session import Agent
+from iotlm.agent.web import DEFAULT_BIND
 from iotlm.device_drivers.broker import EmbeddedBroker
 from iotlm.device_drivers.home import load_home
 from iotlm.device_drivers.simulator import Environment, Simulator
@@ -54,6 +56,7 @@ def register_commands(commands: Commands) -> None:
     p.add_argument("--list", action="store_true", help="only list the simulated devices and exit")
     p.add_argument("--json", action="store_true", help="with --list: print JSON")
     commands.talk(p)
+    web_options(p)
     p.set_defaults(func=cmd_demo)
 
 
@@ -126,6 +129,19 @@ def cmd_chat(args: argparse.Namespace) -> int:
             jobs.stop()
 
 
+def _demo_web(agent: Agent, args: argparse.Namespace, rules: Any) -> Any:
+    """The demo's own web app: on --web, or on any free port when the default one is taken (by `iotlm run`)."""
+    from iotlm.errors import SetupError
+
+    try:
+        return start_web(agent, args, rules)
+    except SetupError:
+        if args.web != DEFAULT_BIND:
+            raise
+        args.web = "127.0.0.1:0"
+        return start_web(agent, args, rules)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     home = load_home(args.home or EXAMPLE_HOME)
     real = load_settings({"model": args.model, "model_server": args.model_server, "policies": args.policies})
@@ -155,6 +171,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
                 # your saved rules run too: make a sensor report with iotlm/sim/<device id>/report on this broker
                 service = Service(agent, RuleStore(settings.home / "rules.db"), home_name="demo").start()
+                web = _demo_web(agent, args, service.rules)
                 if service.engine.rules():
                     print(f"{len(service.engine.rules())} rules running (iotlm rules list)", file=sys.stderr)
                 print('Try: "dim the living room to 30% and lock the front door", "is the front door locked?", '
@@ -163,6 +180,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 try:
                     return chat_loop(agent, user=args.user or "owner", room=args.room, thread=args.thread or "demo")
                 finally:
+                    if web is not None:
+                        web.stop()
                     service.stop()
         finally:
             if environment is not None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 from iotlm.agent.cli.shared import CLIError, Commands, broker_url, make_agent, settings_for, settle
+from iotlm.agent.web import DEFAULT_BIND
 from iotlm.tools.hookspecs import hookimpl
 
 
@@ -20,7 +22,26 @@ def register_commands(commands: Commands) -> None:
     p.add_argument("--share-group", dest="share_group",
                    help="share device reports and requests with other workers of this group ($share/<group>/...)")
     p.add_argument("--wait", type=float, default=3.0, help="seconds to wait for discovery before loading rules")
+    web_options(p)
     p.set_defaults(func=cmd_run)
+
+
+def web_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--web", default=DEFAULT_BIND, metavar="HOST:PORT",
+                   help="serve the web app and the HTTP API here (default: 127.0.0.1:8321; beyond loopback needs a user: "
+                        "iotlm users add)")
+    p.add_argument("--no-web", dest="no_web", action="store_true", help="no web app and no HTTP API")
+
+
+def start_web(agent: Any, args: argparse.Namespace, rules: Any = None) -> Any:
+    """The web app on ``--web`` (None with ``--no-web``); its URL is printed."""
+    if args.no_web:
+        return None
+    from iotlm.agent.web.server import WebServer
+
+    web = WebServer(agent, bind=args.web, rules=rules).start()
+    print(f"iotlm: web app and API on {web.url} (API documented at {web.url}/docs)", file=sys.stderr, flush=True)
+    return web
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -40,6 +61,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             service = Service(agent, RuleStore(settings.home / "rules.db"), home_name=args.name,
                               rules_file=rules_file if rules_file.exists() else None, share_group=args.share_group)
             service.prepare()  # listening before the broker replays what it kept for us
+            web = start_web(agent, args, service.rules)
             settle(runtime, args.wait)
             service.start()
             print(f"iotlm run: {len(runtime.connection.registry)} devices on {url}; {len(service.engine.rules())} rules running"
@@ -51,6 +73,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             try:
                 return service.run_forever()
             finally:
+                if web is not None:
+                    web.stop()
                 agent.close()
         finally:
             runtime.stop()

@@ -45,8 +45,8 @@ def test_every_built_in_group_registers_through_the_hook() -> None:
     parser = build_parser(_with())
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     assert list(sub.choices) == ["devices", "simulate", "tools", "call", "audit", "ask", "chat", "demo", "run", "rules",
-                                 "memory", "bench"]
-    assert [g.__name__.rsplit(".", 1)[-1] for g in GROUPS] == ["devices", "chat", "run", "rules", "memory", "bench"]
+                                 "memory", "users", "bench"]
+    assert [g.__name__.rsplit(".", 1)[-1] for g in GROUPS] == ["devices", "chat", "run", "rules", "memory", "users", "bench"]
 
 
 def test_a_plugin_adds_a_command_with_the_shared_options(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,0 +1,69 @@
+// iotlm's pages: live updates from /api/events (server-sent events) and small conveniences. No build step.
+(function () {
+  "use strict";
+  window.iotlmUpdates = [];  // {device, attribute, value, received, shown}: the browser benchmark reads these
+
+  function cssEscape(s) { return window.CSS && CSS.escape ? CSS.escape(s) : String(s).replace(/["\\]/g, "\\$&"); }
+
+  function judge(li, value) {
+    const low = li.dataset.low === "" ? null : Number(li.dataset.low);
+    const high = li.dataset.high === "" ? null : Number(li.dataset.high);
+    const judgement = low !== null && value < low ? "low" : high !== null && value > high ? "high" : "ok";
+    li.classList.remove("low", "ok", "high");
+    li.classList.add(judgement);
+    const marker = li.querySelector(".marker");
+    if (marker) marker.textContent = judgement === "ok" ? "" : (judgement === "high" ? "▲" : "▼") + " out of band";
+  }
+
+  function onState(data, received) {
+    const id = cssEscape(data.device_id);
+    for (const [attribute, value] of Object.entries(data.changed || {})) {
+      const shown = value === null ? "?" : String(value);
+      document.querySelectorAll('[data-device="' + id + '"]').forEach(function (card) {
+        card.querySelectorAll('[data-attr="' + cssEscape(attribute) + '"]').forEach(function (el) { el.textContent = shown; });
+        if (attribute === "state") {
+          card.classList.toggle("active", ["on", "open", "unlocked", "playing"].indexOf(shown) >= 0);
+          card.querySelectorAll("button[data-option]").forEach(function (b) { b.hidden = b.dataset.option === shown; });
+        } else {
+          card.querySelectorAll('input[type=range]').forEach(function (input) {
+            if (input.closest("label") && input.closest("label").querySelector('[data-attr="' + cssEscape(attribute) + '"]')) input.value = shown;
+          });
+        }
+      });
+      document.querySelectorAll('[data-source="' + id + "/" + cssEscape(attribute) + '"]').forEach(function (li) {
+        const el = li.querySelector(".reading-value");
+        if (el && typeof value === "number") { el.textContent = String(Math.round(value * 10) / 10); judge(li, value); }
+      });
+      window.iotlmUpdates.push({device: data.device_id, attribute: attribute, value: value, received: received, shown: Date.now()});
+    }
+  }
+
+  function live() {
+    if (!document.body || document.body.dataset.live !== "on" || !window.EventSource) return;
+    const events = new EventSource("/api/events");
+    events.addEventListener("state", function (e) { onState(JSON.parse(e.data), Date.now()); });
+    events.addEventListener("open", function () { document.body.dataset.connected = "yes"; });
+    events.addEventListener("error", function () { document.body.dataset.connected = "no"; });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    live();
+    document.body.addEventListener("htmx:afterRequest", function (e) {
+      const form = e.detail.elt;
+      if (form && form.id === "ask" && e.detail.successful) {
+        form.querySelector("#text").value = "";
+        const list = document.getElementById("messages");
+        if (list) list.lastElementChild && list.lastElementChild.scrollIntoView({block: "end"});
+      }
+    });
+    document.body.addEventListener("htmx:responseError", function (e) {
+      let message = "The request failed (" + e.detail.xhr.status + ").";
+      try { message = JSON.parse(e.detail.xhr.responseText).error || message; } catch (err) { /* not JSON */ }
+      const box = document.createElement("p");
+      box.className = "error";
+      box.setAttribute("role", "alert");
+      box.textContent = message;
+      document.querySelector("main").prepend(box);
+    });
+  });
+})();
