@@ -217,9 +217,10 @@ class WebHome:
         return {**shown, "rule": json.loads(rule.model_dump_json(by_alias=True)), "saved": True}
 
     def rule_list(self) -> list[dict[str, Any]]:
-        from iotlm.automations.describe import as_json
+        from iotlm.automations.describe import as_json, describe
 
-        return [{**as_json(r), "state": self.rules.state(r.id)} for r in self.rules.rules()]
+        by_id = {d.id: d for d in self.devices()}
+        return [{**as_json(r), "description": describe(r, by_id), "state": self.rules.state(r.id)} for r in self.rules.rules()]
 
     def rule(self, rule_id: str) -> Any:
         rule = self.rules.get(rule_id)

@@ -20,6 +20,7 @@ from markupsafe import Markup
 from iotlm.agent.web.auth import LOGIN_COOKIE, SESSION_COOKIE, Auth, cookie_args
 from iotlm.agent.web.home import Person, WebHome
 from iotlm.errors import IotlmError, UserError
+from iotlm.tools.device_tools import STATE_VERBS
 
 TEMPLATES = Path(__file__).parent / "templates"
 PAGES = (("/", "Home"), ("/chat", "Chat"), ("/rules", "Rules"), ("/memory", "Memory"), ("/audit", "Audit"))
@@ -52,6 +53,7 @@ def environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, undefined=jinja2.StrictUndefined)
     env.filters["sparkline"] = sparkline
     env.filters["when"] = _when
+    env.filters["verb"] = lambda option: STATE_VERBS.get(str(option), f"set_{option}").replace("_", " ").capitalize()
     return env
 
 
@@ -193,7 +195,7 @@ async def chat_confirm(request: Request) -> HTMLResponse:
 @pages.get("/rules", response_class=HTMLResponse)
 def rules_page(request: Request) -> HTMLResponse:
     home = _parts(request)[0]
-    return render(request, "rules.html", viewer(request), rules=home.rule_list())
+    return render(request, "rules.html", viewer(request), rules=home.rule_list(), saved=False)
 
 @pages.post("/rules/preview", response_class=HTMLResponse)
 async def rule_preview(request: Request) -> HTMLResponse:

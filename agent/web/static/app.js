@@ -9,8 +9,8 @@
     const low = li.dataset.low === "" ? null : Number(li.dataset.low);
     const high = li.dataset.high === "" ? null : Number(li.dataset.high);
     const judgement = low !== null && value < low ? "low" : high !== null && value > high ? "high" : "ok";
-    li.classList.remove("low", "ok", "high");
-    li.classList.add(judgement);
+    li.classList.remove("band-low", "band-ok", "band-high");
+    li.classList.add("band-" + judgement);
     const marker = li.querySelector(".marker");
     if (marker) marker.textContent = judgement === "ok" ? "" : (judgement === "high" ? "▲" : "▼") + " out of band";
   }

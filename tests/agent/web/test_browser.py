@@ -1,0 +1,215 @@
+"""The web app in a real headless Chromium (Debian's chromium, driven through chromium-driver) against a real server,
+Mosquitto and the simulated flat, as a person uses it: sign in, ask, confirm, manage rules and memory, watch the home.
+
+Screenshots go to ``$IOTLM_SCREENSHOTS`` when it is set (README's come from here), else to the test's temp folder.
+Without Chromium these tests are skipped, unless ``IOTLM_REQUIRE_BROWSER=1`` (as in CI), where that is a failure.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from iotlm.device_drivers.model import Attribute, Device
+from tests.agent.web.conftest import PASSWORD, Web
+from tests.conftest import eventually
+
+CHROMIUM, DRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+
+if not (Path(CHROMIUM).exists() and Path(DRIVER).exists()):
+    if os.environ.get("IOTLM_REQUIRE_BROWSER") == "1":
+        raise RuntimeError(f"the browser tests need {CHROMIUM} and {DRIVER}: apt-get install -y chromium chromium-driver")
+    pytest.skip("no Chromium: apt-get install -y chromium chromium-driver", allow_module_level=True)
+
+from selenium import webdriver  # noqa: E402
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.remote.webelement import WebElement  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[webdriver.Chrome]:
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic",
+                 "--window-size=1280,900"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
+    driver.set_page_load_timeout(20)
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    folder = Path(os.environ.get("IOTLM_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture
+def page(browser: webdriver.Chrome, web: Web) -> Iterator[webdriver.Chrome]:
+    browser.get(web.url + "/login")
+    browser.delete_all_cookies()
+    yield browser
+    if len(browser.window_handles) > 1:
+        for handle in browser.window_handles[1:]:
+            browser.switch_to.window(handle)
+            browser.close()
+        browser.switch_to.window(browser.window_handles[0])
+
+
+def wait(driver: webdriver.Chrome, predicate: Any, timeout: float = 10) -> Any:
+    return WebDriverWait(driver, timeout, poll_frequency=0.05).until(lambda d: predicate())
+
+
+def sign_in(driver: webdriver.Chrome, web: Web, name: str, role: str) -> None:
+    web.token(name, role)  # adds the person with PASSWORD
+    driver.get(web.url + "/login")
+    driver.find_element(By.NAME, "name").send_keys(name)
+    driver.find_element(By.NAME, "password").send_keys(PASSWORD)
+    driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    wait(driver, lambda: driver.current_url.rstrip("/") == web.url)
+
+
+def card(driver: webdriver.Chrome, device_id: str) -> WebElement:
+    return driver.find_element(By.CSS_SELECTOR, f'li.device[data-device="{device_id}"]')
+
+
+def say(driver: webdriver.Chrome, text: str) -> WebElement:
+    """Send a chat request and return the reply it got."""
+    before = len(driver.find_elements(By.CSS_SELECTOR, "#messages li.message"))
+    box = driver.find_element(By.ID, "text")
+    box.send_keys(text)
+    driver.find_element(By.CSS_SELECTOR, "#ask button[type=submit]").click()
+    wait(driver, lambda: len(driver.find_elements(By.CSS_SELECTOR, "#messages li.message")) > before)
+    return driver.find_elements(By.CSS_SELECTOR, "#messages li.message")[-1]
+
+
+def test_ask_in_chat_and_the_home_card_turns_on_without_a_reload(page: webdriver.Chrome, web: Web, shots: Path) -> None:
+    sign_in(page, web, "alice", "member")
+    page.execute_script("window.loadedOnce = 'yes'")
+    assert card(page, "kitchen.light").find_element(By.CSS_SELECTOR, "[data-attr=state]").text == "off"
+    wait(page, lambda: page.execute_script("return document.body.dataset.connected") == "yes")
+    home = page.current_window_handle
+    page.switch_to.new_window("tab")
+    page.get(web.url + "/chat")
+    reply = say(page, "turn on the kitchen light")
+    assert "The kitchen light is now on." in reply.text
+    assert "kitchen light: state on (done)" in reply.find_element(By.CSS_SELECTOR, ".actions").text
+    page.save_screenshot(str(shots / "chat.png"))
+    page.switch_to.window(home)
+    wait(page, lambda: card(page, "kitchen.light").find_element(By.CSS_SELECTOR, "[data-attr=state]").text == "on")
+    assert "active" in (card(page, "kitchen.light").get_attribute("class") or "")
+    assert page.execute_script("return window.loadedOnce") == "yes"  # the same page: no reload
+    page.save_screenshot(str(shots / "home.png"))
+
+
+def test_unlock_asks_then_confirm_unlocks(page: webdriver.Chrome, web: Web) -> None:
+    sign_in(page, web, "alice", "admin")
+    page.get(web.url + "/chat?thread=door")
+    asked = say(page, "unlock the front door")
+    assert web.sent() == [] and "front door" in asked.find_element(By.CSS_SELECTOR, ".reply-text").text
+    asked.find_element(By.CSS_SELECTOR, "button.confirm").click()
+    wait(page, lambda: len(page.find_elements(By.CSS_SELECTOR, "#messages li.message")) == 2)
+    done = page.find_elements(By.CSS_SELECTOR, "#messages li.message")[-1]
+    assert "state unlocked (done)" in done.find_element(By.CSS_SELECTOR, ".actions").text
+    assert web.stack.conn.registry.value("hallway.front_door", "state") == "unlocked"
+    assert web.sent() == [("hallway.front_door", {"state": "UNLOCK"})]
+
+
+def test_a_guest_is_refused_unlocking_with_the_reason(page: webdriver.Chrome, web: Web) -> None:
+    sign_in(page, web, "gus", "guest")
+    page.get(web.url + "/chat")
+    reply = say(page, "unlock the front door")
+    refused = reply.find_element(By.CSS_SELECTOR, ".refused").text
+    assert "guest" in refused and reply.find_elements(By.CSS_SELECTOR, "button.confirm") == []
+    page.get(web.url + "/")
+    lock = card(page, "hallway.front_door")
+    lock.find_element(By.CSS_SELECTOR, 'button[data-option="unlocked"]').click()
+    wait(page, lambda: card(page, "hallway.front_door").find_elements(By.CSS_SELECTOR, ".error"))
+    assert "guest" in card(page, "hallway.front_door").find_element(By.CSS_SELECTOR, ".error").text
+    assert web.sent() == [] and web.stack.conn.registry.value("hallway.front_door", "state") == "locked"
+
+
+def test_add_a_rule_in_plain_words(page: webdriver.Chrome, web: Web) -> None:
+    sign_in(page, web, "alice", "member")
+    page.get(web.url + "/rules")
+    page.find_element(By.ID, "rule-text").send_keys("when the hallway motion sensor sees someone, turn on the hallway light")
+    page.find_element(By.CSS_SELECTOR, "#rule-form button[type=submit]").click()
+    wait(page, lambda: page.find_elements(By.ID, "save-rule"))
+    assert "hallway light" in page.find_element(By.CSS_SELECTOR, "#preview .preview").text
+    assert web.server.rules.rules() == []  # shown back before it is saved
+    page.find_element(By.ID, "save-rule").click()
+    wait(page, lambda: page.find_elements(By.CSS_SELECTOR, "#rules li.rule"))
+    listed = page.find_element(By.CSS_SELECTOR, "#rules li.rule").text
+    assert "hallway light" in listed and "alice" in listed
+    assert [r.owner for r in web.server.rules.rules()] == ["alice"]
+
+
+def test_forget_a_memory_and_it_is_gone_after_a_reload(page: webdriver.Chrome, web: Web) -> None:
+    memory = web.runtime.memory()
+    keep = memory.add("the cat sleeps in the office", user="alice")
+    drop = memory.add("the spare key is under the blue pot", user="alice")
+    sign_in(page, web, "alice", "member")
+    page.get(web.url + "/memory")
+    item = page.find_element(By.CSS_SELECTOR, f'li.memory[data-memory="{drop}"]')
+    item.find_element(By.TAG_NAME, "button").click()
+    page.switch_to.alert.accept()
+    wait(page, lambda: not page.find_elements(By.CSS_SELECTOR, f'li.memory[data-memory="{drop}"]'))
+    page.refresh()
+    shown = [e.get_attribute("data-memory") for e in page.find_elements(By.CSS_SELECTOR, "li.memory")]
+    assert shown == [str(keep)] and "blue pot" not in page.page_source
+    assert web.runtime.store.memory(drop) is None  # type: ignore[union-attr]
+
+
+def test_a_sensor_report_moves_the_room_reading_live(page: webdriver.Chrome, web: Web) -> None:
+    sign_in(page, web, "alice", "member")
+    source = 'li.condition[data-source="bedroom.climate/temperature"]'
+    reading = page.find_element(By.CSS_SELECTOR, source)
+    assert reading.find_element(By.CSS_SELECTOR, ".reading-value").text == "19.5"
+    wait(page, lambda: page.execute_script("return document.body.dataset.connected") == "yes")
+    web.stack.sim.transport.publish("iotlm/sim/bedroom.climate/report", json.dumps({"temperature": 26.5}))
+    wait(page, lambda: page.find_element(By.CSS_SELECTOR, source + " .reading-value").text == "26.5")
+    moved = page.find_element(By.CSS_SELECTOR, source)
+    assert "band-high" in (moved.get_attribute("class") or "") and "out of band" in moved.text
+
+
+def test_a_device_named_like_a_script_is_shown_as_text(page: webdriver.Chrome, web: Web) -> None:
+    name = '<script>window.pwned = 1</script><img src=x onerror="window.pwned = 2">'
+    web.stack.conn.registry.upsert(Device(id="office.evil", name=name, room="office", type="switch", attributes={
+        "state": Attribute(value="off", options=["on", "off"])}))
+    sign_in(page, web, "alice", "member")
+    shown = card(page, "office.evil").find_element(By.CSS_SELECTOR, ".name").text
+    assert shown == name
+    assert page.execute_script("return window.pwned === undefined")
+    assert page.find_elements(By.CSS_SELECTOR, "li.device script, li.device img") == []
+
+
+def test_the_pages_fit_a_phone(page: webdriver.Chrome, web: Web, shots: Path) -> None:
+    sign_in(page, web, "alice", "member")
+    page.set_window_size(390, 844)
+    try:
+        for path in ("/", "/chat", "/rules", "/memory", "/audit"):
+            page.get(web.url + path)
+            overflow = page.execute_script("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            assert overflow <= 0, f"{path} is {overflow} px wider than a phone"
+        page.get(web.url + "/")
+        page.save_screenshot(str(shots / "home-phone.png"))
+    finally:
+        page.set_window_size(1280, 900)
+
+
+def test_nothing_is_fetched_from_elsewhere(page: webdriver.Chrome, web: Web) -> None:
+    sign_in(page, web, "alice", "admin")
+    for path in ("/", "/chat", "/rules", "/memory", "/audit", "/docs"):
+        page.get(web.url + path)
+        urls = page.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+        assert all(u.startswith(web.url) for u in urls), (path, urls)
