@@ -17,7 +17,6 @@ import pytest
 
 from iotlm.device_drivers.model import Attribute, Device
 from tests.agent.web.conftest import PASSWORD, Web
-from tests.conftest import eventually
 
 CHROMIUM, DRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 
