@@ -26,6 +26,7 @@ from iotlm.agent.cli.shared import (
 from iotlm.agent.config import load_settings
 from iotlm.agent.session import Agent
 from iotlm.agent.web import DEFAULT_BIND
+from iotlm.agent.web.client import ServiceAgent
 from iotlm.device_drivers.broker import EmbeddedBroker
 from iotlm.device_drivers.home import load_home
 from iotlm.device_drivers.simulator import Environment, Simulator
@@ -43,11 +44,13 @@ def register_commands(commands: Commands) -> None:
     p.add_argument("--json", action="store_true")
     p.add_argument("--yes", action="store_true", help="confirm risky actions up front")
     p.add_argument("--wait", type=float, default=2.0, help="seconds to wait for discovery")
+    in_process(p)
     p.set_defaults(func=cmd_ask)
 
     p = commands.add("chat", help="talk to your home (risky actions ask first)")
     commands.common(p)
     commands.talk(p)
+    in_process(p)
     p.set_defaults(func=cmd_chat)
 
     p = commands.add("demo", help="embedded broker + simulated example home + chat")
@@ -60,13 +63,40 @@ def register_commands(commands: Commands) -> None:
     p.set_defaults(func=cmd_demo)
 
 
+def in_process(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--in-process", dest="in_process", action="store_true",
+                   help="never go through a running `iotlm run` of this data directory (the default when one is up)")
+
+
+def service_for(args: argparse.Namespace, settings: Any) -> Any:
+    """A running `iotlm run` of the same data directory to go through (warm model and embedder), or None: with
+    --in-process, or with options that set up an agent of their own (--broker, --model, --model-server, --policies)."""
+    from iotlm.agent.web.client import running_service
+
+    if args.in_process or any(getattr(args, k, None) for k in ("broker", "model", "model_server", "policies")):
+        return None
+    found = running_service(settings.home)
+    return ServiceAgent(found["url"], found["token"]) if found else None
+
+
 def cmd_ask(args: argparse.Namespace) -> int:
     utterance = valid_text(args.utterance)
     settings = settings_for(args)
     user = args.user or "owner"
+    service = service_for(args, settings)
+    if service is not None:
+        try:
+            result: Any = service.turn(utterance, thread=args.thread or f"ask-{user}", user=user, room=args.room, yes=args.yes)
+        finally:
+            service.close()
+        return _print_answer(args, settings, result)
     with broker_url(settings) as url, agent_session(settings, url, wait=args.wait) as agent:
         result = agent.turn(utterance, thread=args.thread or f"ask-{user}", user=user, room=args.room,
                             yes=args.yes, origin="cli")
+    return _print_answer(args, settings, result)
+
+
+def _print_answer(args: argparse.Namespace, settings: Any, result: Any) -> int:
     if args.json:
         print(json.dumps(result.to_json(), ensure_ascii=False))
     else:
@@ -78,7 +108,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
-def chat_loop(agent: Agent, *, user: str, room: str | None, thread: str, out: Any = sys.stdout) -> int:
+def chat_loop(agent: Agent | ServiceAgent, *, user: str, room: str | None, thread: str, out: Any = sys.stdout) -> int:
     """Read lines, answer each; a risky action asks first and waits for yes/no."""
     try:
         import readline  # noqa: F401  (line editing and history where available)
@@ -117,6 +147,13 @@ def chat_loop(agent: Agent, *, user: str, room: str | None, thread: str, out: An
 def cmd_chat(args: argparse.Namespace) -> int:
     settings = settings_for(args)
     user = args.user or "owner"
+    service = service_for(args, settings)
+    if service is not None:  # the service runs the jobs said here, with its rules
+        print(f"iotlm: through the running service at {service.url}. Ask me something; 'exit' to leave.", file=sys.stderr)
+        try:
+            return chat_loop(service, user=user, room=args.room, thread=args.thread or f"chat-{user}")
+        finally:
+            service.close()
     with broker_url(settings) as url, agent_session(settings, url, wait=2.0, warm=True) as agent:
         print(f"iotlm: {len(agent.runtime.connection.registry)} devices on {url}. Ask me something; 'exit' to leave.",
               file=sys.stderr)

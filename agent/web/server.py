@@ -18,6 +18,7 @@ from iotlm.agent.web import DEFAULT_BIND
 from iotlm.agent.web.app import create_app
 from iotlm.agent.web.auth import Auth, is_loopback
 from iotlm.agent.web.chatlog import ChatLog
+from iotlm.agent.web.client import SERVICE_FILE
 from iotlm.agent.web.events import EventHub
 from iotlm.agent.web.home import WebHome
 from iotlm.automations.store import RuleStore
@@ -25,8 +26,6 @@ from iotlm.errors import SetupError, UserError
 from iotlm.policies.users import UserStore
 
 log = logging.getLogger(__name__)
-SERVICE_FILE = "service.json"
-"""In the data directory, while ``iotlm run`` serves: its URL and the token ``iotlm ask``/``chat`` use (mode 0600)."""
 
 
 def parse_bind(text: str) -> tuple[str, int]:
@@ -117,16 +116,3 @@ class WebServer:
         self.chat.close()
         if self._own_rules:
             self.rules.close()
-
-
-def running_service(home: Path) -> dict[str, Any] | None:
-    """The ``iotlm run`` serving this data directory, if one is up: {"url", "token"}; None otherwise."""
-    path = home / SERVICE_FILE
-    try:
-        data = json.loads(path.read_text())
-        os.kill(int(data["pid"]), 0)
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    if Path(str(data.get("home", ""))) != home.resolve():
-        return None
-    return {"url": str(data["url"]), "token": str(data["token"])}
