@@ -91,6 +91,11 @@ def register_commands(commands: Commands) -> None:
     p.add_argument("--json", type=Path)
     p.set_defaults(func=outputs_first(cmd_crash))
 
+    p = kinds.add_parser("web", help="web app: Home page load with 50 devices, device report to card in the page, /api/ask")
+    p.add_argument("--devices", type=int, default=50)
+    p.add_argument("--json", type=Path)
+    p.set_defaults(func=outputs_first(cmd_web))
+
     p = kinds.add_parser("latency", help="fast and LLM path latency, cold start, peak memory, broker round trip")
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--json", type=Path)
@@ -284,6 +289,12 @@ def cmd_latency(args: argparse.Namespace) -> int:
 
     results = latency.run(args.rounds)
     return _emit(results, args.json)
+
+
+def cmd_web(args: argparse.Namespace) -> int:
+    from iotlm.agent.bench import web
+
+    return _emit(web.run(args.devices), args.json)
 
 
 def cmd_memory(args: argparse.Namespace) -> int:

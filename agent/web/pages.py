@@ -35,7 +35,7 @@ def sparkline(points: list[tuple[float, float]], width: int = 120, height: int =
     low, high = min(values), max(values)
     span_t, span_v = (t1 - t0) or 1.0, (high - low) or 1.0
     xy = " ".join(f"{(t - t0) / span_t * width:.1f},{height - 2 - (v - low) / span_v * (height - 4):.1f}" for t, v in points)
-    return Markup(f'<svg class="spark" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
+    return Markup(f'<svg class="spark" viewBox="0 0 {width} {height}" preserveAspectRatio="none" role="img" '
                   f'aria-label="last 24 hours: {low:g} to {high:g}"><polyline points="{xy}"/></svg>')
 
 

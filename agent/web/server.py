@@ -10,7 +10,6 @@ import secrets
 import socket
 import threading
 import time
-from pathlib import Path
 from typing import Any
 
 from iotlm.agent.session import Agent

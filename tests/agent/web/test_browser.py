@@ -8,6 +8,7 @@ Without Chromium these tests are skipped, unless ``IOTLM_REQUIRE_BROWSER=1`` (as
 from __future__ import annotations
 
 import json
+import math
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -93,7 +94,15 @@ def say(driver: webdriver.Chrome, text: str) -> WebElement:
 
 
 def test_ask_in_chat_and_the_home_card_turns_on_without_a_reload(page: webdriver.Chrome, web: Web, shots: Path) -> None:
+    now = web.stack.clock().timestamp()
+    web.runtime.store.record_states([  # type: ignore[union-attr]  # a day of readings: the cards draw them
+        (now - 86_000 + k * 1800, device, attribute, round(base + 1.5 * math.sin(k / 5), 1))
+        for k in range(48) for device, attribute, base in (("bedroom.climate", "temperature", 20.5),
+                                                            ("bedroom.climate", "humidity", 50.0),
+                                                            ("kitchen.temperature", "temperature", 21.5))])
     sign_in(page, web, "alice", "member")
+    spark = page.find_element(By.CSS_SELECTOR, 'li.condition[data-source="bedroom.climate/temperature"] svg.spark')
+    assert len((spark.find_element(By.TAG_NAME, "polyline").get_attribute("points") or "").split()) == 48
     page.execute_script("window.loadedOnce = 'yes'")
     assert card(page, "kitchen.light").find_element(By.CSS_SELECTOR, "[data-attr=state]").text == "off"
     wait(page, lambda: page.execute_script("return document.body.dataset.connected") == "yes")
