@@ -105,7 +105,7 @@ def run(devices: int = 50, loads: int = 20, reports: int = 60, asks: int = 200) 
 def _asks(url: str, token: str, n: int) -> dict[str, Any]:
     """``POST /api/ask`` on one kept-alive connection, alternating on and off: what a voice front end sees."""
     parts = urllib.parse.urlsplit(url)
-    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=30)
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     wall, inside, tiers = [], [], set()
     for i in range(n + 5):
@@ -124,7 +124,7 @@ def _asks(url: str, token: str, n: int) -> dict[str, Any]:
 
 def _server_loads(url: str, token: str, n: int) -> dict[str, Any]:
     parts = urllib.parse.urlsplit(url)
-    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=30)
     times, size = [], 0
     for _ in range(n + 2):
         started = time.perf_counter()
