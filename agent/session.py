@@ -29,7 +29,6 @@ from iotlm.tools.plugins import plugin_manager
 
 log = logging.getLogger(__name__)
 NO = {"no", "n", "nope", "cancel", "stop", "don't", "dont", "never mind", "nevermind", "no thanks", "abort"}
-_WHICH_ROOM = re.compile(r"\bWhich room\b")
 _FILLER = {"please", "the", "a", "it", "that", "go", "ahead", "do", "you", "can", "yes", "no", "ok", "okay", "thanks",
            "now", "leave", "don't", "dont", "as", "is", "and", "to"}
 
@@ -75,8 +74,8 @@ class TurnResult:
     latency_ms: float = 0.0
     scheduled: list[dict[str, Any]] = field(default_factory=list)
     """Jobs this turn scheduled: id, kind "job", due (ISO 8601) or the event it waits for, and its actions."""
-    asks_room: bool = False
-    """The reply asks which room is meant (a web page offers the rooms to pick from)."""
+    clarify: list[str] = field(default_factory=list)
+    """The questions the reply puts back ("Which light do you mean: bedroom or office?"): a page offers the choices."""
 
     def to_json(self) -> dict[str, Any]:
         return {"reply": self.reply, "actions": self.actions, "refused": self.refused,
@@ -268,7 +267,7 @@ class Agent:
                           refused=[{"text": r["text"], "reason": r["reason"]} for r in result.get("refused", [])],
                           needs_confirmation=bool(result.get("needs_confirmation")), tier=result.get("tier", "fast"),
                           latency_ms=latency, scheduled=list(result.get("scheduled") or []),
-                          asks_room=any(_WHICH_ROOM.search(c) for c in result.get("clarify") or []))
+                          clarify=[str(c) for c in result.get("clarify") or []])
 
     def close(self) -> None:
         if self._owns_model and self._model is not None and hasattr(self._model, "close"):

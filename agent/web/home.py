@@ -24,6 +24,7 @@ from iotlm.tools.registry import ToolInputError
 
 SHOWN = ("temperature", "humidity", "illuminance", "pm25", "co2")
 """The conditions a room card shows (air: PM2.5 and CO2)."""
+_WHICH = re.compile(r"\bwhich\b.*\bdo you mean\b", re.IGNORECASE)
 _THREAD = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
 
 
@@ -97,9 +98,19 @@ class WebHome:
         body["thread"] = thread
         body["question"] = self.agent.pending(self.thread_id(person, thread)) if result.needs_confirmation else None
         body["actions"] = [{**a, "device": self._name(a["device_id"])} for a in body["actions"]]
-        body["rooms"] = self.room_names() if result.asks_room else []
+        body["rooms"] = self._rooms_asked(result.clarify)
         self.chat.add(person.name, thread, text, body, room)
         return body
+
+    def _rooms_asked(self, questions: list[str]) -> list[str]:
+        """The rooms a "which ... do you mean" question offers (all of them for "Which room do you mean?")."""
+        rooms: list[str] = []
+        for question in questions:
+            if not _WHICH.search(question):
+                continue
+            named = [r for r in self.room_names() if re.search(rf"\b{re.escape(r)}\b", question, re.IGNORECASE)]
+            rooms += named or (self.room_names() if "which room" in question.lower() else [])
+        return list(dict.fromkeys(rooms))
 
     def _name(self, device_id: str) -> str:
         device = self.runtime.connection.registry.get(device_id)

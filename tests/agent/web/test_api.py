@@ -210,3 +210,13 @@ def test_passwords_and_tokens_are_never_stored_in_plain_text(web: Web) -> None:
     assert check_password(PASSWORD, rows[0][0]) and not check_password("wrong horse battery", rows[0][0])
     dump = "\n".join(web.server.users.db.conn.iterdump())
     assert token not in dump and PASSWORD not in dump
+
+
+def test_a_request_that_needs_a_room_offers_the_rooms(web: Web) -> None:
+    with web.client(web.token("alice", "member")) as c:
+        asked = c.post("/api/ask", json={"text": "turn on the light"}).json()
+        picked = c.post("/api/ask", json={"text": "turn on the light", "room": "office"}).json()
+    assert asked["actions"] == [] and asked["reply"].startswith("Which light do you mean:")
+    assert asked["rooms"] == ["bathroom", "bedroom", "hallway", "kitchen", "living room", "office"]  # no light in the garage
+    assert [a["device_id"] for a in picked["actions"]] == ["office.desk_lamp"] and picked["rooms"] == []
+    assert web.sent() == [("office.desk_lamp", {"state": "ON"})]

@@ -221,3 +221,16 @@ def test_nothing_is_fetched_from_elsewhere(page: webdriver.Chrome, web: Web) -> 
         page.get(web.url + path)
         urls = page.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
         assert all(u.startswith(web.url) for u in urls), (path, urls)
+
+
+def test_a_room_picker_answers_which_light(page: webdriver.Chrome, web: Web) -> None:
+    sign_in(page, web, "alice", "member")
+    page.get(web.url + "/chat")
+    asked = say(page, "turn on the light")
+    buttons = asked.find_elements(By.CSS_SELECTOR, ".room-picker button")
+    assert [b.text for b in buttons] == ["bathroom", "bedroom", "hallway", "kitchen", "living room", "office"]
+    assert web.sent() == []
+    buttons[-1].click()
+    wait(page, lambda: len(page.find_elements(By.CSS_SELECTOR, "#messages li.message")) == 2)
+    assert "desk lamp" in page.find_elements(By.CSS_SELECTOR, "#messages li.message")[-1].text
+    assert web.sent() == [("office.desk_lamp", {"state": "ON"})]
