@@ -71,7 +71,7 @@ def run(devices: int = 50, loads: int = 20, reports: int = 60, asks: int = 200) 
     out: dict[str, Any] = {"devices": len(home.devices)}
     with EmbeddedBroker() as broker:
         sim_transport = Transport(broker.url).start()
-        Simulator(home, sim_transport, dialect="z2m").start()  # answers commands and reports until the broker stops
+        sim = Simulator(home, sim_transport, dialect="z2m").start()
         runtime = build_runtime(settings, broker.url)
         try:
             runtime.connection.start(timeout=10)
@@ -90,7 +90,7 @@ def run(devices: int = 50, loads: int = 20, reports: int = 60, asks: int = 200) 
                     out["browser"] = "not measured: install chromium and chromium-driver"
                 else:
                     try:
-                        out.update(_in_browser(browser, web, sim_transport, loads, reports))
+                        out.update(_in_browser(browser, web, sim, loads, reports))
                     finally:
                         browser.quit()
             finally:
@@ -136,7 +136,7 @@ def _server_loads(url: str, token: str, n: int) -> dict[str, Any]:
     return {"html_ms": summary(times[2:]), "bytes": size}
 
 
-def _in_browser(browser: Any, web: Any, transport: Transport, loads: int, reports: int) -> dict[str, Any]:
+def _in_browser(browser: Any, web: Any, sim: Simulator, loads: int, reports: int) -> dict[str, Any]:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
@@ -157,7 +157,8 @@ def _in_browser(browser: Any, web: Any, transport: Transport, loads: int, report
     for i in range(reports):
         value = round(30.0 + i / 10, 1)
         sent[value] = time.time() * 1000
-        transport.publish(f"iotlm/sim/{sensor}/report", json.dumps({"temperature": value}))
+        sim.apply(sensor, {"temperature": value}, from_device=True)  # the sensor measures it and reports
+        sim.publish_state(sensor)
         time.sleep(0.1)
     WebDriverWait(browser, 10).until(lambda d: d.execute_script(
         "return window.iotlmUpdates.filter(u => u.attribute === 'temperature').length") >= reports)

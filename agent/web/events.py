@@ -29,14 +29,14 @@ class EventHub:
         return self
 
     def _on_change(self, device_id: str, changed: dict[str, Any]) -> None:
-        self.publish("state", {"device_id": device_id, "changed": changed, "time": time.time()})
+        self.emit("state", {"device_id": device_id, "changed": changed, "time": time.time()})
 
     def _on_decision(self, entry: dict[str, Any]) -> None:
         kind = "rule" if entry.get("origin") == "rule" else "decision"
-        self.publish(kind, {k: entry.get(k) for k in ("time", "user", "role", "origin", "device_id", "operation", "attribute",
+        self.emit(kind, {k: entry.get(k) for k in ("time", "user", "role", "origin", "device_id", "operation", "attribute",
                                                       "value", "verdict", "code", "reason")})
 
-    def publish(self, kind: str, data: dict[str, Any]) -> None:
+    def emit(self, kind: str, data: dict[str, Any]) -> None:
         with self._lock:
             subscribers = list(self._subscribers)
         for loop, q in subscribers:

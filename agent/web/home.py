@@ -184,9 +184,14 @@ class WebHome:
         if store is None:
             return []
         since = self.runtime.executor.now().timestamp() - hours * 3600
-        rows = store.history(device_id, attribute, since=since, limit=2000)
-        return [(r["time"], float(r["value"])) for r in reversed(rows)
-                if isinstance(r["value"], int | float) and not isinstance(r["value"], bool)]
+        rows = store.history(device_id, attribute, since=since, limit=20_000)
+        points = [(float(r["time"]), float(r["value"])) for r in reversed(rows)
+                  if isinstance(r["value"], int | float) and not isinstance(r["value"], bool)]
+        if len(points) <= 240:
+            return points
+        step = len(points) / 240  # a sensor reporting every 30 s gives 2,880 a day; a sparkline needs a few hundred
+        buckets = [points[int(i * step):int((i + 1) * step)] for i in range(240)]
+        return [(b[-1][0], sum(v for _, v in b) / len(b)) for b in buckets if b]
 
     # ------------------------------------------------------------ rules
 

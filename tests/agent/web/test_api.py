@@ -220,3 +220,16 @@ def test_a_request_that_needs_a_room_offers_the_rooms(web: Web) -> None:
     assert asked["rooms"] == ["bathroom", "bedroom", "hallway", "kitchen", "living room", "office"]  # no light in the garage
     assert [a["device_id"] for a in picked["actions"]] == ["office.desk_lamp"] and picked["rooms"] == []
     assert web.sent() == [("office.desk_lamp", {"state": "ON"})]
+
+
+def test_room_history_is_a_day_of_readings_at_most_240_points(web: Web) -> None:
+    now = web.stack.clock().timestamp()
+    rows = [(now - 86_000 + k * 28, "bedroom.climate", "temperature", 20.0 + (k % 2)) for k in range(3000)]
+    rows.append((now - 90_000, "bedroom.climate", "temperature", 99.0))  # older than a day: not shown
+    web.runtime.store.record_states(rows)  # type: ignore[union-attr]
+    with web.client(web.token("alice", "member")) as c:
+        rooms = c.get("/api/rooms", params={"history": "true"}).json()
+    bedroom = next(r for r in rooms if r["room"] == "bedroom")
+    history = next(c for c in bedroom["conditions"] if c["condition"] == "temperature")["history"]
+    assert len(history) == 240 and all(20.0 <= v <= 21.0 for _, v in history)
+    assert history[-1][0] == rows[2999][0]
