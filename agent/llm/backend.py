@@ -155,13 +155,21 @@ class LocalModel:
         self.safe = True
 
     def complete(self, prompt: str, *, grammar: str | None = None, max_tokens: int = 64) -> Completion:
+        return self._ask({"prompt": prompt, "grammar": grammar, "max_tokens": max_tokens})
+
+    def complete_calls(self, prompt: str, calls: dict[str, Any], *, max_tokens: int = 64) -> Completion:
+        """Like :meth:`complete` with the grammar of ``calls`` (``{"calls": [{"head", "value"}], "max_calls"}``),
+        decoded along a trie of what those calls allow: the model is asked only where there is a choice."""
+        return self._ask({"prompt": prompt, "calls": calls, "max_tokens": max_tokens})
+
+    def _ask(self, request: dict[str, Any]) -> Completion:
         self.calls += 1
         with self._lock:
             for _ in range(3):
                 self._ensure()
                 assert self._proc is not None and self._proc.stdin is not None
                 try:
-                    self._proc.stdin.write(json.dumps({"prompt": prompt, "grammar": grammar, "max_tokens": max_tokens}) + "\n")
+                    self._proc.stdin.write(json.dumps(request) + "\n")
                     self._proc.stdin.flush()
                 except (BrokenPipeError, OSError):
                     self._crashed("while generating")

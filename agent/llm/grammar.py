@@ -51,6 +51,31 @@ def grammar_for(devices: list[Device]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def calls_for(devices: list[Device]) -> dict[str, object] | None:
+    """What :func:`grammar_for` allows, as data for a decoder that walks it token by token (``LocalModel.complete_calls``):
+    each call's head (``kitchen.light.set_brightness(``) and its value (a list of options, a number, a colour). None when
+    a value is free text, which only the grammar can say."""
+    calls: list[dict[str, object]] = []
+    for device in devices:
+        for op in device_operations(device):
+            if not (op.writes or op.operation == "get_state"):
+                continue
+            if not op.takes_value:
+                calls.append({"head": f"{device.id}.{op.operation}()", "value": None})
+                continue
+            param = op.parameter or {}
+            if "enum" in param:
+                value: dict[str, object] = {"kind": "enum", "options": [str(v) for v in param["enum"]]}
+            elif param.get("type") == "number":
+                value = {"kind": "num"}
+            elif param.get("type") == "array":
+                value = {"kind": "rgb"}
+            else:
+                return None
+            calls.append({"head": f"{device.id}.{op.operation}(", "value": value})
+    return {"calls": calls, "max_calls": 2} if calls else None
+
+
 _CALL = re.compile(r"^(?P<device>.+)\.(?P<op>[a-z_]+)\((?P<value>.*)\)$")
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from iotlm.agent.llm.backend import Model, ModelUnavailable
-from iotlm.agent.llm.grammar import grammar_for, parse_calls
+from iotlm.agent.llm.grammar import calls_for, grammar_for, parse_calls
 from iotlm.agent.understand import Parser, normalise
 from iotlm.agent.understand import lexicon as lx
 from iotlm.device_drivers.model import AttributeError_, Device, describe_device
@@ -123,7 +123,7 @@ class LLMPlanner:
                 return PlanResult(clarify=f"Nothing {where} can change the {frame.goal}.")
             return PlanResult(clarify="I don't know which device you mean.")
         try:
-            completion = self.model.complete(self.prompt(text, devices), grammar=grammar_for(devices), max_tokens=self.max_tokens)
+            completion = self._complete(self.prompt(text, devices), devices)
         except ModelUnavailable as exc:
             return PlanResult(error=str(exc))
         raw = completion.text.strip()
@@ -164,6 +164,16 @@ class LLMPlanner:
             result.clarify = f"I'm not sure I understood. Did you mean: {described}? Please say it more directly."
             result.steps = []
         return result
+
+
+    def _complete(self, prompt: str, devices: list[Device]) -> Any:
+        """The local model walks the calls these devices allow (the model is asked only where there is a choice);
+        another model (a server) generates under their grammar."""
+        calls = calls_for(devices)
+        walk = getattr(self.model, "complete_calls", None)
+        if walk is not None and calls is not None:
+            return walk(prompt, calls, max_tokens=self.max_tokens)
+        return self.model.complete(prompt, grammar=grammar_for(devices), max_tokens=self.max_tokens)
 
 
 def _call(step: dict[str, Any]) -> str:

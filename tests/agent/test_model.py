@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 
+from iotlm.agent.llm._worker import _allowed_chars
 from iotlm.agent.llm.backend import LocalModel, ModelUnavailable, default_model_path
-from iotlm.agent.llm.grammar import grammar_for, parse_calls
+from iotlm.agent.llm.grammar import calls_for, grammar_for, parse_calls
 from iotlm.agent.llm.planner import LLMPlanner
 from iotlm.agent.understand.parser import Parser
 from iotlm.device_drivers.home import load_home
@@ -47,6 +48,38 @@ def test_the_packaged_model_gives_a_grammar_valid_plan(model_path: Path) -> None
         assert model.last_usage["prompt_tokens"] > 100
     finally:
         model.close()
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(("text", "expected"), [
+    ("wake up the desk lamp", "office.desk_lamp.turn_on()"),
+    ("put the living room blinds at 30", "living_room.blinds.set_position(30)"),
+    ("set the fan in the bedroom to high", "bedroom.fan.set_speed(high)"),
+])
+def test_the_model_walks_the_calls_the_devices_allow(model_path: Path, text: str, expected: str) -> None:
+    """The trie decoder: only real calls with typed values, the model asked only where there is a choice (a number
+    digit by digit, an option of a list), with a confidence, and the same answer as the grammar gives where both are
+    right (the grammar path said "low" for the fan, forcing the call to start without its space)."""
+    model = LocalModel(model_path)
+    try:
+        planner = LLMPlanner(model)
+        devices = planner.relevant(text, Parser(HOME.devices))
+        completion = model.complete_calls(planner.prompt(text, devices), calls_for(devices) or {}, max_tokens=48)
+        assert completion.text == " " + expected
+        assert completion.confidence is not None and 0.2 < completion.confidence <= 1
+        assert 0 < model.last_usage["completion_tokens"] <= 16
+    finally:
+        model.close()
+
+
+@pytest.mark.parametrize(("kind", "text", "allowed"), [
+    ("num", "", set("0123456789-")), ("num", "-", set("0123456789")), ("num", "40", set("0123456789.)")),
+    ("num", "1234", {".", ")"}), ("num", "2.", set("0123456789")), ("num", "2.5", {")"}),
+    ("rgb", "", set("0123456789")), ("rgb", "255", {","}), ("rgb", "25", set("0123456789,")), ("rgb", "1,2,3", set("0123456789)")),
+    ("rgb", "1,2,255", {")"}),
+])
+def test_a_number_or_colour_allows_only_what_the_grammar_does(kind: str, text: str, allowed: set[str]) -> None:
+    assert _allowed_chars(kind, text) == allowed
 
 
 CRASHING_WORKER = """
