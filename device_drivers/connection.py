@@ -9,6 +9,7 @@ from iotlm.device_drivers.base import CommandError, Driver
 from iotlm.device_drivers.homeassistant.driver import HomeAssistantDriver
 from iotlm.device_drivers.model import Device, Value
 from iotlm.device_drivers.registry import DeviceRegistry
+from iotlm.device_drivers.tasmota.driver import TasmotaDriver
 from iotlm.device_drivers.transport import Transport
 from iotlm.device_drivers.zigbee2mqtt.driver import Zigbee2MQTTDriver
 
@@ -18,6 +19,7 @@ DriverFactory = Callable[[Transport, DeviceRegistry, "Connection"], Driver]
 BUILTIN_DRIVERS: dict[str, DriverFactory] = {
     "zigbee2mqtt": lambda t, r, c: Zigbee2MQTTDriver(t, r, c.z2m_base, share_group=c.share_group),
     "homeassistant": lambda t, r, c: HomeAssistantDriver(t, r, c.ha_prefix, share_group=c.share_group),
+    "tasmota": lambda t, r, c: TasmotaDriver(t, r, c.tasmota_discovery, share_group=c.share_group),
 }
 
 
@@ -26,16 +28,19 @@ class Connection:
 
     z2m_base: str
     ha_prefix: str
+    tasmota_discovery: str
     share_group: str | None
 
     def __init__(self, transport: Transport, *, z2m_base: str = "zigbee2mqtt", ha_prefix: str = "homeassistant",
-                 drivers: Mapping[str, DriverFactory] | None = None, share_group: str | None = None) -> None:
+                 drivers: Mapping[str, DriverFactory] | None = None, share_group: str | None = None,
+                 tasmota_discovery: str = "tasmota/discovery") -> None:
         self.transport = transport
         self.share_group = share_group
         """Several ``iotlm run`` workers with one group share the device reports (``$share/<group>/...``)."""
         self.registry = DeviceRegistry()
         self.z2m_base = z2m_base
         self.ha_prefix = ha_prefix
+        self.tasmota_discovery = tasmota_discovery
         self.drivers: dict[str, Driver] = {}
         for factory in (BUILTIN_DRIVERS if drivers is None else drivers).values():
             self.add_driver(factory(transport, self.registry, self))
