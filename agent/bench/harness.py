@@ -19,6 +19,7 @@ from iotlm.device_drivers.connection import Connection
 from iotlm.device_drivers.home import Home
 from iotlm.device_drivers.model import Value
 from iotlm.device_drivers.simulator import Simulator
+from iotlm.device_drivers.simulator.sim import Dialect
 from iotlm.device_drivers.transport import Transport
 from iotlm.policies.audit import AuditLog
 from iotlm.policies.config import PolicyConfig, RateLimit
@@ -45,11 +46,14 @@ class BenchHome:
     runtime: Runtime
     agent: Turns
     transport: Transport
+    initial: dict[str, dict[str, Value]] | None = None
+    """The state the devices first reported, where their dialect says it on another scale than the home file (a
+    Tasmota Dimmer is a percentage); None: the home file's."""
 
     def reset(self, timeout: float = 5.0) -> None:
         """Back to the home file's state, as the devices report it."""
         self.sim.reset()
-        initial = {d.id: d.state() for d in self.home.devices}
+        initial = self.initial or {d.id: d.state() for d in self.home.devices if d.id not in self.sim.left_out}
         registry = self.runtime.connection.registry
         registry.wait_for(lambda r: all(r.get(i) is not None and _same_state(r.get(i).state(), s)  # type: ignore[union-attr]
                                         for i, s in initial.items()), timeout)
@@ -79,18 +83,26 @@ BENCH_TIME = datetime(2026, 1, 14, 12, 0)
 
 def open_home(home: Home, broker_url: str, *, data_dir: Path | None = None, model_factory: Callable[[], Any] | None = None,
               model: Any = None, wrap: Callable[[Agent], Turns] | None = None, settle: float = 10.0,
-              clock: Callable[[], datetime] = lambda: BENCH_TIME, policies: PolicyConfig = BENCH_POLICIES) -> BenchHome:
+              clock: Callable[[], datetime] = lambda: BENCH_TIME, policies: PolicyConfig = BENCH_POLICIES,
+              dialect: Dialect = "z2m") -> BenchHome:
+    """``dialect``: the one the simulated devices speak (``tasmota`` leaves out what Tasmota cannot be)."""
     prefix = f"bench{uuid.uuid4().hex[:8]}"
     sim_transport = Transport(broker_url).start()
-    sim = Simulator(home, sim_transport, base=f"{prefix}/z2m", ha_root=f"{prefix}/ha").start()
+    sim = Simulator(home, sim_transport, base=f"{prefix}/z2m", ha_root=f"{prefix}/ha", dialect=dialect,
+                    tasmota_discovery=f"{prefix}/tasmota/discovery", tasmota_root=prefix).start()
     data = data_dir or scratch("iotlm-bench-")
     settings: Settings = load_settings({"home": str(data)}, environ={})
     transport = Transport(broker_url)
-    connection = Connection(transport, z2m_base=f"{prefix}/z2m", ha_prefix=f"{prefix}/hadisc").start()
-    wanted = {d.id for d in home.devices}
-    connection.registry.wait_for(
-        lambda r: wanted <= set(r.ids()) and all(_same_state(r.get(i).state(), home.device(i).state()) for i in wanted),  # type: ignore[union-attr]
-        settle)
+    connection = Connection(transport, z2m_base=f"{prefix}/z2m", ha_prefix=f"{prefix}/hadisc",
+                            tasmota_discovery=f"{prefix}/tasmota/discovery").start()
+    wanted = {d.id for d in home.devices} - set(sim.left_out)
+    if dialect == "z2m":
+        connection.registry.wait_for(
+            lambda r: wanted <= set(r.ids()) and all(_same_state(r.get(i).state(), home.device(i).state()) for i in wanted),  # type: ignore[union-attr]
+            settle)
+    else:  # another dialect may give a value on its own scale (a Tasmota Dimmer is a percentage): every value there
+        connection.registry.wait_for(lambda r: wanted <= set(r.ids()) and all(
+            all(v is not None for v in r.get(i).state().values()) for i in wanted), settle)  # type: ignore[union-attr]
     missing = wanted - set(connection.registry.ids())
     if missing:
         raise RuntimeError(f"the simulated home did not come up: {len(missing)} devices missing, e.g. {sorted(missing)[:3]}")
@@ -100,7 +112,8 @@ def open_home(home: Home, broker_url: str, *, data_dir: Path | None = None, mode
     runtime = Runtime(settings, connection, tools, policies, audit, executor)
     agent = Agent(runtime, model=model, model_factory=model_factory, threads_db=data / f"{prefix}-threads.db",
                   floors={a.name: a.floor for a in home.areas if a.floor})
-    return BenchHome(home, sim, runtime, wrap(agent) if wrap else agent, sim_transport)
+    initial = None if dialect == "z2m" else {i: s for i, s in connection.registry.states().items() if i in wanted}
+    return BenchHome(home, sim, runtime, wrap(agent) if wrap else agent, sim_transport, initial)
 
 
 def scratch(prefix: str) -> Path:

@@ -33,6 +33,8 @@ def register_commands(commands: Commands) -> None:
     p.add_argument("--report", type=Path, help="write a Markdown report here")
     p.add_argument("--model", type=Path, help="GGUF for the LLM tier (default: the packaged model)")
     p.add_argument("--no-llm", action="store_true", help="fast path only")
+    p.add_argument("--dialect", choices=["z2m", "tasmota"], default="z2m",
+                   help="the dialect the simulated devices speak (tasmota leaves out what Tasmota cannot be, and says why)")
     p.set_defaults(func=outputs_first(cmd_suite))
 
     p = kinds.add_parser("context", help="sensor context: questions about conditions, implicit requests and situations, "
@@ -160,7 +162,9 @@ def cmd_suite(args: argparse.Namespace) -> int:
     data = scratch("iotlm-suite-")
     model = _model(args)
     with EmbeddedBroker() as broker:
-        bench = open_home(home, broker.url, data_dir=data, model=model)
+        bench = open_home(home, broker.url, data_dir=data, model=model, dialect=args.dialect)
+        for device_id, reason in bench.sim.left_out.items():
+            print(f"iotlm: {device_id} is left out in {args.dialect}: {reason}", file=sys.stderr)
         try:
             results = run_suite(bench, cases, progress=_progress("cases"))
         finally:

@@ -49,7 +49,8 @@ def register_commands(commands: Commands) -> None:
     src.add_argument("--homebench", type=int, metavar="HOME_ID", help="a HomeBench home (0-99)")
     p.add_argument("--homebench-file", dest="homebench_file", type=Path,
                    help="HomeBench's home_status_method.jsonl (default: ../shared/benchmarks/homebench/)")
-    p.add_argument("--dialect", choices=["z2m", "ha", "both"], default="z2m")
+    p.add_argument("--dialect", choices=["z2m", "ha", "both", "tasmota"], default="z2m",
+                   help="what the devices speak (tasmota: what Tasmota cannot be is left out, and said)")
     p.add_argument("--speed", type=_speed, default=1.0,
                    help="simulated seconds per real second for the rooms' temperature, humidity, light and air (default 1; "
                         "60: an hour a minute; 0: the rooms stand still)")
@@ -106,7 +107,9 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         environment = Environment(sim).start(speed=args.speed) if args.speed > 0 else None
         # washers, dryers and dishwashers run their programmes, as fast as the rooms change (real time without --speed)
         programmes = Programmes(sim, SimClock(datetime.now().astimezone(), speed=args.speed or 1.0)).start()
-        print(f"simulating {len(home.devices)} devices of {home.name!r} ({args.dialect}) on {url}"
+        for device_id, reason in sim.left_out.items():
+            print(f"left out {device_id}: {reason}", file=sys.stderr)
+        print(f"simulating {len(home.devices) - len(sim.left_out)} devices of {home.name!r} ({args.dialect}) on {url}"
               f"{f', rooms and appliances at {args.speed:g}x time' if environment else ''}; Ctrl-C to stop", file=sys.stderr)
         try:
             stop.wait()

@@ -18,13 +18,13 @@ from typing import Any, Literal
 
 from iotlm.device_drivers.home import Home
 from iotlm.device_drivers.model import AttributeError_, Device, Value
-from iotlm.device_drivers.simulator import ha_config, z2m_exposes
+from iotlm.device_drivers.simulator import ha_config, tasmota_face, z2m_exposes
 from iotlm.device_drivers.transport import Transport
 from iotlm.device_drivers.zigbee2mqtt import codec as z2m_codec
 
 log = logging.getLogger(__name__)
 
-Dialect = Literal["z2m", "ha", "both"]
+Dialect = Literal["z2m", "ha", "both", "tasmota"]
 CONTROL = "iotlm/sim"
 
 
@@ -44,9 +44,12 @@ class Received:
 
 class Simulator:
     def __init__(self, home: Home, transport: Transport, *, dialect: Dialect = "z2m",
-                 base: str = "zigbee2mqtt", ha_prefix: str = "homeassistant", ha_root: str = f"{CONTROL}/ha") -> None:
-        if dialect not in ("z2m", "ha", "both"):
-            raise ValueError(f"dialect {dialect!r}: use z2m, ha or both")
+                 base: str = "zigbee2mqtt", ha_prefix: str = "homeassistant", ha_root: str = f"{CONTROL}/ha",
+                 tasmota_discovery: str = "tasmota/discovery", tasmota_root: str = "") -> None:
+        """``tasmota_root``: a level put before each Tasmota device's topic (``cmnd/<root>/<topic>/...``), so tests keep
+        to topics of their own."""
+        if dialect not in ("z2m", "ha", "both", "tasmota"):
+            raise ValueError(f"dialect {dialect!r}: use z2m, ha, both or tasmota")
         self.home = home
         self.transport = transport
         self.dialect = dialect
@@ -65,6 +68,18 @@ class Simulator:
         self._z2m = {d.id: z2m_codec.decode_device(entries[d.id], self.base, []) for d in home.devices}
         self._entries = entries
         self._ha = {d.id: ha_config.entity_configs(d, self.ha_prefix, self.sim_root) for d in home.devices}
+        self.tasmota_discovery = tasmota_discovery.rstrip("/")
+        self.tasmota_root = f"{tasmota_root.strip('/')}/" if tasmota_root.strip("/") else ""
+        self.left_out: dict[str, str] = {}
+        """Devices this dialect cannot present, and why (``iotlm simulate`` says so)."""
+        self._tasmota: dict[str, tuple[dict[str, Any], dict[str, Any] | None]] = {}
+        if dialect == "tasmota":
+            for d in home.devices:
+                reason = tasmota_face.left_out(d)
+                if reason is None:
+                    self._tasmota[d.id] = tasmota_face.discovery(d, self.tasmota_root)
+                else:
+                    self.left_out[d.id] = reason
         self._ha_commands: dict[str, tuple[str, str]] = {}
         for device_id, configs in self._ha.items():
             for _topic, _config, attr_map in configs:
@@ -86,6 +101,8 @@ class Simulator:
             t.subscribe(f"{self.base}/#", self._on_z2m, wait=5)
         if self.dialect in ("ha", "both"):
             t.subscribe(f"{self.sim_root}/#", self._on_ha, wait=5)
+        if self.dialect == "tasmota":
+            t.subscribe(f"cmnd/{self.tasmota_root}#", self._on_tasmota, wait=5)
         self.publish_discovery()
         self.publish_all_state()
         return self
@@ -103,6 +120,11 @@ class Simulator:
             for configs in self._ha.values():
                 for topic, config, _ in configs:
                     t.publish(topic, config, retain=True)
+        for device_id, (config, sensors) in self._tasmota.items():
+            t.publish(f"tele/{self.tasmota_root}{device_id}/LWT", "Online", retain=True)
+            t.publish(f"{self.tasmota_discovery}/{config['mac']}/config", config, retain=True)
+            if sensors is not None:
+                t.publish(f"{self.tasmota_discovery}/{config['mac']}/sensors", sensors, retain=True)
 
     def clear_discovery(self) -> None:
         """Remove the retained discovery messages (as a bridge does when it goes away)."""
@@ -115,6 +137,10 @@ class Simulator:
             for configs in self._ha.values():
                 for topic, _, _ in configs:
                     t.publish(topic, b"", retain=True)
+        for device_id, (config, _) in self._tasmota.items():
+            t.publish(f"tele/{self.tasmota_root}{device_id}/LWT", b"", retain=True)
+            t.publish(f"{self.tasmota_discovery}/{config['mac']}/config", b"", retain=True)
+            t.publish(f"{self.tasmota_discovery}/{config['mac']}/sensors", b"", retain=True)
 
     # ------------------------------------------------------------ state
 
@@ -139,6 +165,13 @@ class Simulator:
             self.transport.publish(f"{self.base}/{device_id}", payload, qos=0)
         if self.dialect in ("ha", "both"):
             self.transport.publish(ha_config.state_topic(self.sim_root, device_id), ha_config.state_payload(device), retain=True, qos=0)
+        if device_id in self._tasmota:
+            result = tasmota_face.result_payload(device)
+            if result:
+                self.transport.publish(f"stat/{self.tasmota_root}{device_id}/RESULT", result, qos=0)
+            sensors = tasmota_face.sensor_payload(device)
+            if sensors:
+                self.transport.publish(f"tele/{self.tasmota_root}{device_id}/SENSOR", sensors, qos=0)
 
     # ------------------------------------------------------------ applying values
 
@@ -219,6 +252,24 @@ class Simulator:
             values = ha_config.decode_command(device, attr, text)
         except ValueError as exc:
             self._record(Received(time.time(), topic, text, device_id, rejected={attr: str(exc)}))
+            return
+        self._finish(topic, text, device_id, values, {})
+
+    def _on_tasmota(self, topic: str, payload: bytes) -> None:
+        device_id, _, command = topic[len(f"cmnd/{self.tasmota_root}"):].rpartition("/")
+        if device_id not in self._tasmota:
+            return
+        text = payload.decode("utf-8", "replace")
+        with self._lock:
+            device = self._devices[device_id]
+        try:
+            values = tasmota_face.decode_command(device, command, text)
+        except ValueError as exc:
+            self._record(Received(time.time(), topic, text, device_id, rejected={command: str(exc)}))
+            self.transport.publish(f"stat/{self.tasmota_root}{device_id}/RESULT", {"Command": "Unknown"}, qos=0)
+            return
+        if not values:  # a query: the device answers with its state
+            self.publish_state(device_id)
             return
         self._finish(topic, text, device_id, values, {})
 

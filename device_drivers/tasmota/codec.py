@@ -119,8 +119,7 @@ def decode_config(config: Any, sensors: Any = None) -> Decoded:
         elif kind == LIGHT or (as_light and kind == RELAY):
             out.devices.append(_light(device_id, name, room, position, count, light_type if kind == LIGHT else 0, binding))
         else:
-            kind_name = "outlet" if re.search(r"\b(plug|socket|outlet)\b", name) else "switch"
-            out.devices.append(Device(id=device_id, name=name, room=room, type=kind_name, attributes={
+            out.devices.append(Device(id=device_id, name=name, room=room, type=relay_type(name), attributes={
                 "state": Attribute(value=None, options=["on", "off"])},
                 binding=Binding(**binding, properties={"state": _power(position, count)})))
     readings = decode_sensor_fields(sensors)
@@ -141,6 +140,17 @@ def decode_config(config: Any, sensors: Any = None) -> Decoded:
             props[attribute] = PropertyBinding(key=key)
         target.binding = Binding(**binding, properties=props)
     return out
+
+
+_RELAY_TYPES = (("fan", ("fan", "extractor", "vent")), ("outlet", ("plug", "socket", "outlet")), ("heater", ("heater",)),
+                ("valve", ("valve",)))
+
+
+def relay_type(name: str) -> str:
+    """What a relay switches, as its name says ("Bathroom / Extractor fan" is a fan); a switch otherwise. A relay named
+    as a light is a light only with ``SetOption30 1``, as Home Assistant sees it."""
+    words = set(re.findall(r"[a-z]+", name.lower()))
+    return next((kind for kind, names in _RELAY_TYPES if words & set(names)), "switch")
 
 
 def _power(position: int, count: int) -> PropertyBinding:
