@@ -9,6 +9,7 @@ from iotlm.device_drivers.base import CommandError, Driver
 from iotlm.device_drivers.homeassistant.driver import HomeAssistantDriver
 from iotlm.device_drivers.model import Device, Value
 from iotlm.device_drivers.registry import DeviceRegistry
+from iotlm.device_drivers.shelly.driver import ShellyDriver
 from iotlm.device_drivers.tasmota.driver import TasmotaDriver
 from iotlm.device_drivers.transport import Transport
 from iotlm.device_drivers.zigbee2mqtt.driver import Zigbee2MQTTDriver
@@ -20,6 +21,7 @@ BUILTIN_DRIVERS: dict[str, DriverFactory] = {
     "zigbee2mqtt": lambda t, r, c: Zigbee2MQTTDriver(t, r, c.z2m_base, share_group=c.share_group),
     "homeassistant": lambda t, r, c: HomeAssistantDriver(t, r, c.ha_prefix, share_group=c.share_group),
     "tasmota": lambda t, r, c: TasmotaDriver(t, r, c.tasmota_discovery, share_group=c.share_group),
+    "shelly": lambda t, r, c: ShellyDriver(t, r, c.shelly_root, share_group=c.share_group),
 }
 
 
@@ -29,11 +31,12 @@ class Connection:
     z2m_base: str
     ha_prefix: str
     tasmota_discovery: str
+    shelly_root: str
     share_group: str | None
 
     def __init__(self, transport: Transport, *, z2m_base: str = "zigbee2mqtt", ha_prefix: str = "homeassistant",
                  drivers: Mapping[str, DriverFactory] | None = None, share_group: str | None = None,
-                 tasmota_discovery: str = "tasmota/discovery") -> None:
+                 tasmota_discovery: str = "tasmota/discovery", shelly_root: str = "") -> None:
         self.transport = transport
         self.share_group = share_group
         """Several ``iotlm run`` workers with one group share the device reports (``$share/<group>/...``)."""
@@ -41,6 +44,7 @@ class Connection:
         self.z2m_base = z2m_base
         self.ha_prefix = ha_prefix
         self.tasmota_discovery = tasmota_discovery
+        self.shelly_root = shelly_root
         self.drivers: dict[str, Driver] = {}
         for factory in (BUILTIN_DRIVERS if drivers is None else drivers).values():
             self.add_driver(factory(transport, self.registry, self))
