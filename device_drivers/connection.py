@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from iotlm.device_drivers.base import CommandError, Driver
+from iotlm.device_drivers.esphome.driver import ESPHomeDriver
 from iotlm.device_drivers.homeassistant.driver import HomeAssistantDriver
 from iotlm.device_drivers.model import Device, Value
 from iotlm.device_drivers.registry import DeviceRegistry
@@ -22,6 +23,7 @@ BUILTIN_DRIVERS: dict[str, DriverFactory] = {
     "homeassistant": lambda t, r, c: HomeAssistantDriver(t, r, c.ha_prefix, share_group=c.share_group),
     "tasmota": lambda t, r, c: TasmotaDriver(t, r, c.tasmota_discovery, share_group=c.share_group),
     "shelly": lambda t, r, c: ShellyDriver(t, r, c.shelly_root, share_group=c.share_group),
+    "esphome": lambda t, r, c: ESPHomeDriver(t, r, c.esphome_root, share_group=c.share_group),
 }
 
 
@@ -32,11 +34,12 @@ class Connection:
     ha_prefix: str
     tasmota_discovery: str
     shelly_root: str
+    esphome_root: str
     share_group: str | None
 
     def __init__(self, transport: Transport, *, z2m_base: str = "zigbee2mqtt", ha_prefix: str = "homeassistant",
                  drivers: Mapping[str, DriverFactory] | None = None, share_group: str | None = None,
-                 tasmota_discovery: str = "tasmota/discovery", shelly_root: str = "") -> None:
+                 tasmota_discovery: str = "tasmota/discovery", shelly_root: str = "", esphome_root: str = "") -> None:
         self.transport = transport
         self.share_group = share_group
         """Several ``iotlm run`` workers with one group share the device reports (``$share/<group>/...``)."""
@@ -45,6 +48,7 @@ class Connection:
         self.ha_prefix = ha_prefix
         self.tasmota_discovery = tasmota_discovery
         self.shelly_root = shelly_root
+        self.esphome_root = esphome_root
         self.drivers: dict[str, Driver] = {}
         for factory in (BUILTIN_DRIVERS if drivers is None else drivers).values():
             self.add_driver(factory(transport, self.registry, self))

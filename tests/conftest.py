@@ -100,7 +100,10 @@ def start_sim(home: Home, transport: Transport, prefix: str, dialect: str = "z2m
 
 
 def connect(transport: Transport, prefix: str) -> Connection:
-    conn = Connection(transport, z2m_base=f"{prefix}/z2m", ha_prefix=f"{prefix}/ha")
+    # every dialect under the test's own prefix: a driver listening at the broker's root (ESPHome's +/+/+/state) would
+    # otherwise be sent every retained state the session's earlier tests left there
+    conn = Connection(transport, z2m_base=f"{prefix}/z2m", ha_prefix=f"{prefix}/ha", tasmota_discovery=f"{prefix}/tasmota/discovery",
+                      shelly_root=prefix, esphome_root=prefix)
     for driver in conn.drivers.values():
         driver.start()
     # the broker handles one client's packets in order: once this SUBACK is back, the
@@ -145,7 +148,7 @@ def make_stack(home: Home, transport: Transport, sim_transport: Transport, prefi
     wanted = {d.id for d in home.devices}
     assert conn.registry.wait_for(
         lambda r: wanted <= set(r.ids()) and all(r.get(i).state() == home.device(i).state() for i in wanted),  # type: ignore[union-attr]
-        timeout=10)
+        timeout=20)
     config = config or PolicyConfig()
     audit = AuditLog(db)
     tools = build_tools(plugin_manager())

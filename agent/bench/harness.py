@@ -94,7 +94,7 @@ def open_home(home: Home, broker_url: str, *, data_dir: Path | None = None, mode
     settings: Settings = load_settings({"home": str(data)}, environ={})
     transport = Transport(broker_url)
     connection = Connection(transport, z2m_base=f"{prefix}/z2m", ha_prefix=f"{prefix}/hadisc",
-                            tasmota_discovery=f"{prefix}/tasmota/discovery").start()
+                            tasmota_discovery=f"{prefix}/tasmota/discovery", shelly_root=prefix, esphome_root=prefix).start()
     wanted = {d.id for d in home.devices} - set(sim.left_out)
     if dialect == "z2m":
         connection.registry.wait_for(

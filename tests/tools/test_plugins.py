@@ -32,9 +32,9 @@ def test_example_plugin_is_installed_and_its_tools_listed_with_origin() -> None:
 
 
 def test_builtin_drivers_come_through_the_same_hook() -> None:
-    assert list(build_drivers(plugin_manager(entry_points=[]))) == ["zigbee2mqtt", "homeassistant", "tasmota", "shelly"]
+    assert list(build_drivers(plugin_manager(entry_points=[]))) == ["zigbee2mqtt", "homeassistant", "tasmota", "shelly", "esphome"]
     # the example driver plugin, installed from its folder, registers through the same hook
-    assert list(build_drivers(plugin_manager())) == ["zigbee2mqtt", "homeassistant", "tasmota", "shelly", "plainjson"]
+    assert list(build_drivers(plugin_manager())) == ["zigbee2mqtt", "homeassistant", "tasmota", "shelly", "esphome", "plainjson"]
 
 
 def test_plugin_notify_tool_publishes_exactly(stack: Stack) -> None:
@@ -138,7 +138,7 @@ def test_the_example_driver_plugin_discovers_reports_and_is_commanded_through_th
     t = Transport(broker.url).start()
     try:
         conn = Connection(t, drivers=build_drivers(plugin_manager()))
-        assert set(conn.drivers) == {"zigbee2mqtt", "homeassistant", "tasmota", "shelly", "plainjson"}
+        assert set(conn.drivers) == {"zigbee2mqtt", "homeassistant", "tasmota", "shelly", "esphome", "plainjson"}
         for driver in conn.drivers.values():
             driver.start()
         assert t.subscribe(f"{prefix}/_fence", lambda topic, payload: None, wait=5)
