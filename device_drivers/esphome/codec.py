@@ -81,12 +81,12 @@ def decode_component(prefix: str, component: str, object_id: str, payload: bytes
             attribute: Attribute(value=None, options=options, writable=False)},
             binding=Binding(**binding, properties={attribute: PropertyBinding(key="state")}))
     if component == "sensor":
-        _number(text)
+        first = _number(text)
         found: tuple[str, str | None] = next(((a, u) for words, a, u in _READINGS if any(w in object_id.lower() for w in words)),
                                              ("value", None))
         attribute, unit = found
-        return Device(**common, type="sensor", read_only=True, attributes={
-            attribute: Attribute(value=None, unit=unit, writable=False)},
+        return Device(**common, type="sensor", read_only=True, attributes={  # a number from its first state on
+            attribute: Attribute(value=first, unit=unit, writable=False)},
             binding=Binding(**binding, properties={attribute: PropertyBinding(key="state")}))
     if component == "cover":
         return Device(**common, type="cover", attributes={

@@ -91,9 +91,14 @@ def decode_device(prefix: str, config: Any, status: Any) -> Decoded:
                 out.problems.append(f"{prefix}: {key} is a second {attribute}; only the first is used")
                 continue
             value = readings[key].get(field_name)
-            target.attributes[attribute] = Attribute(value=value if _number(value) else None, unit=unit, writable=False)
+            if not _number(value):  # a reading is a number from the start (its kind comes from its value)
+                out.problems.append(f"{prefix}: {key} gives no number yet; left out")
+                continue
+            target.attributes[attribute] = Attribute(value=value, unit=unit, writable=False)
             props[attribute] = PropertyBinding(key=f"{key}.{field_name}")
         target.binding = Binding(**binding, properties=props)
+        if not target.attributes:  # a sensor with nothing to read yet
+            out.devices.remove(target)
     for device in out.devices:
         values = decode_status(device, statuses)
         for name, value in values.items():
