@@ -215,7 +215,8 @@ def print_devices(devices: list[Device], *, as_json: bool) -> None:
         flags = " [risky]" if device.risky else ""
         flags += " [read-only]" if device.read_only else ""
         flags += " [offline]" if device.availability == "offline" else ""
-        print(f"  {device.id}  ({device.type}, {device.name}){flags}")
+        dialect = f", {device.binding.driver}" if device.binding else ""
+        print(f"  {device.id}  ({device.type}, {device.name}{dialect}){flags}")
         for name, attr in device.attributes.items():
             if attr.kind == "options":
                 allowed = "|".join(map(str, attr.options or []))
