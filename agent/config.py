@@ -54,6 +54,11 @@ class Settings(BaseModel):
     """Where the packaged model is assembled on first use (default: <home>/models)."""
     z2m_base: str = "zigbee2mqtt"
     ha_prefix: str = "homeassistant"
+    tasmota_discovery: str = "tasmota/discovery"
+    shelly_root: str = ""
+    """A topic level the Shellys' prefixes live under ("" for the usual ``<shelly-id>/...``)."""
+    esphome_root: str = ""
+    """A topic level the ESPHome nodes' prefixes live under ("" for the usual ``<node>/...``)."""
     username: str | None = None
     password: str | None = None
     ca_certs: Path | None = None

@@ -103,6 +103,8 @@ def build_runtime(settings: Settings, broker_url: str, *, share_group: str | Non
     transport = Transport(broker_url, username=settings.username, password=settings.password,
                           ca_certs=str(settings.ca_certs) if settings.ca_certs else None, session=session)
     connection = Connection(transport, z2m_base=settings.z2m_base, ha_prefix=settings.ha_prefix, drivers=drivers,
+                            tasmota_discovery=settings.tasmota_discovery, shelly_root=settings.shelly_root,
+                            esphome_root=settings.esphome_root,
                             share_group=share_group)
     gate = Gate(default_policies(config), audit)
     executor = Executor(connection, gate, tools, policy_config=config, clock=clock)

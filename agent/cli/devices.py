@@ -103,7 +103,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with broker_url(settings) as url:
         transport = transport_for(settings, url).start()
-        sim = Simulator(home, transport, dialect=args.dialect, base=settings.z2m_base, ha_prefix=settings.ha_prefix).start()
+        sim = Simulator(home, transport, dialect=args.dialect, base=settings.z2m_base, ha_prefix=settings.ha_prefix,
+                        tasmota_discovery=settings.tasmota_discovery).start()
         environment = Environment(sim).start(speed=args.speed) if args.speed > 0 else None
         # washers, dryers and dishwashers run their programmes, as fast as the rooms change (real time without --speed)
         programmes = Programmes(sim, SimClock(datetime.now().astimezone(), speed=args.speed or 1.0)).start()

@@ -147,7 +147,9 @@ def transport_for(settings: Settings, url: str, **kw: Any) -> Transport:
 
 
 def discover(settings: Settings, url: str, wait: float) -> list[Device]:
-    conn = Connection(transport_for(settings, url), z2m_base=settings.z2m_base, ha_prefix=settings.ha_prefix)
+    conn = Connection(transport_for(settings, url), z2m_base=settings.z2m_base, ha_prefix=settings.ha_prefix,
+                      tasmota_discovery=settings.tasmota_discovery, shelly_root=settings.shelly_root,
+                      esphome_root=settings.esphome_root)
     conn.start(timeout=10)
     try:
         conn.wait_settled(quiet=min(0.3, wait), timeout=wait)

@@ -34,3 +34,23 @@ def test_a_bad_setting_in_the_file_names_the_file(tmp_path: Path) -> None:
     (tmp_path / "config.toml").write_text('broker = "http://x"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match=f"from config file {tmp_path / 'config.toml'}"):
         load_settings(environ={"IOTLM_HOME": str(tmp_path)})
+
+
+def test_the_dialects_topics_come_from_the_config_file(tmp_path: Path) -> None:
+    """Where Tasmota announces itself, and a level above Shelly's and ESPHome's own prefixes, reach the runtime."""
+    from iotlm.agent.runtime import build_runtime
+    from iotlm.device_drivers.broker import EmbeddedBroker
+
+    (tmp_path / "config.toml").write_text('tasmota_discovery = "house/tasmota/discovery"\nshelly_root = "house"\n'
+                                          'esphome_root = "nodes"\n', encoding="utf-8")
+    settings = load_settings(environ={"IOTLM_HOME": str(tmp_path)})
+    assert (settings.tasmota_discovery, settings.shelly_root, settings.esphome_root) == (
+        "house/tasmota/discovery", "house", "nodes")
+    with EmbeddedBroker() as broker:
+        runtime = build_runtime(settings, broker.url)
+        try:
+            drivers = runtime.connection.drivers
+            assert drivers["tasmota"].discovery == "house/tasmota/discovery"  # type: ignore[attr-defined]
+            assert (drivers["shelly"].root, drivers["esphome"].root) == ("house/", "nodes/")  # type: ignore[attr-defined]
+        finally:
+            runtime.stop()
