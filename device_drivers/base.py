@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, Protocol, runtime_checkable
 
 from iotlm.device_drivers.model import Device, Value
@@ -14,6 +15,14 @@ class CommandError(DeviceError, ValueError):
 
 class CodecError(DeviceError, ValueError):
     """A payload that does not follow its dialect: a discovery config, state or command this driver cannot use."""
+
+
+def parse_json(payload: bytes) -> Any:
+    """A JSON payload of any dialect; a payload that is not JSON text raises :class:`CodecError`."""
+    try:
+        return json.loads(payload.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CodecError(f"payload is not JSON ({exc}); starts with {payload[:60]!r}") from exc
 
 
 @runtime_checkable

@@ -14,7 +14,6 @@ Rooms: a component named "Kitchen / Ceiling light" is in the kitchen, as with Ta
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,13 +31,6 @@ _PREFIX = re.compile(r"^[^+#\s]{1,128}$")
 class Decoded:
     devices: list[Device] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
-
-
-def parse_json(payload: bytes) -> Any:
-    try:
-        return json.loads(payload.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise CodecError(f"payload is not JSON ({exc}); starts with {payload[:60]!r}") from exc
 
 
 def request(method: str, request_id: int, src: str, params: dict[str, Any] | None = None) -> dict[str, Any]:

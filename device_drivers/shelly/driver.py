@@ -11,7 +11,7 @@ import uuid
 from typing import Any
 
 from iotlm.device_drivers._logonce import OnceLogger
-from iotlm.device_drivers.base import CodecError, CommandError
+from iotlm.device_drivers.base import CodecError, CommandError, parse_json
 from iotlm.device_drivers.model import Device, Value
 from iotlm.device_drivers.registry import DeviceRegistry
 from iotlm.device_drivers.shelly import codec
@@ -75,7 +75,7 @@ class ShellyDriver:
 
     def _on_answer(self, topic: str, payload: bytes) -> None:
         try:
-            frame = codec.parse_json(payload)
+            frame = parse_json(payload)
         except CodecError as exc:
             self._problems.warning(topic, str(exc))
             return
@@ -126,7 +126,7 @@ class ShellyDriver:
         if prefix is None:
             return
         try:
-            data = codec.parse_json(payload)
+            data = parse_json(payload)
         except CodecError as exc:
             self._problems.warning(topic, str(exc))
             return

@@ -16,12 +16,11 @@ the name "ceiling light"; otherwise the device has no room.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from iotlm.device_drivers.base import CodecError
+from iotlm.device_drivers.base import CodecError, parse_json
 from iotlm.device_drivers.model import Attribute, AttributeError_, Binding, Device, PropertyBinding, Value
 
 DRIVER = "tasmota"
@@ -43,13 +42,6 @@ class Decoded:
     problems: list[str] = field(default_factory=list)
     topic: str = ""
     """The device's Tasmota topic (``%topic%``): every message of the device carries it."""
-
-
-def parse_json(payload: bytes) -> Any:
-    try:
-        return json.loads(payload.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise CodecError(f"payload is not JSON ({exc}); starts with {payload[:60]!r}") from exc
 
 
 def full_topic(config: dict[str, Any], prefix: int) -> str:

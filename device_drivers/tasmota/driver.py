@@ -8,7 +8,7 @@ import threading
 from typing import Any
 
 from iotlm.device_drivers._logonce import OnceLogger
-from iotlm.device_drivers.base import CodecError, CommandError
+from iotlm.device_drivers.base import CodecError, CommandError, parse_json
 from iotlm.device_drivers.model import Device, Value
 from iotlm.device_drivers.registry import DeviceRegistry
 from iotlm.device_drivers.tasmota import codec
@@ -48,7 +48,7 @@ class TasmotaDriver:
             self._forget(mac)
             return
         try:
-            config = codec.parse_json(payload)
+            config = parse_json(payload)
             codec.decode_config(config)  # checked before it is kept
         except CodecError as exc:
             self._problems.warning(topic, f"{exc}; skipped")
@@ -60,7 +60,7 @@ class TasmotaDriver:
     def _on_sensors(self, topic: str, payload: bytes) -> None:
         mac = topic[len(self.discovery) + 1:].split("/")[0]
         try:
-            sensors = codec.parse_json(payload) if payload else None
+            sensors = parse_json(payload) if payload else None
         except CodecError as exc:
             self._problems.warning(topic, f"{exc}; skipped")
             return

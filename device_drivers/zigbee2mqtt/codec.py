@@ -7,7 +7,6 @@ JSON a Zigbee2MQTT device expects on ``<base>/<name>/set``.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,13 +34,6 @@ class Decoded:
 
     devices: list[Device] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
-
-
-def parse_json(payload: bytes) -> Any:
-    try:
-        return json.loads(payload.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise CodecError(f"payload is not JSON ({exc}); starts with {payload[:60]!r}") from exc
 
 
 def parse_description(text: str | None) -> dict[str, Any]:

@@ -7,7 +7,7 @@ import threading
 from typing import Any
 
 from iotlm.device_drivers._logonce import OnceLogger
-from iotlm.device_drivers.base import CodecError, CommandError
+from iotlm.device_drivers.base import CodecError, CommandError, parse_json
 from iotlm.device_drivers.model import Device, Value
 from iotlm.device_drivers.registry import DeviceRegistry
 from iotlm.device_drivers.transport import Transport
@@ -53,7 +53,7 @@ class Zigbee2MQTTDriver:
         if not payload:
             return  # a retained message being cleared, not a device list: the devices' availability says if they left
         try:
-            data = codec.parse_json(payload)
+            data = parse_json(payload)
         except CodecError as exc:
             self._problems.warning(topic, str(exc))
             return
@@ -109,7 +109,7 @@ class Zigbee2MQTTDriver:
             if "/" not in rest or rest.rsplit("/", 1)[-1] not in ("set", "get", "availability"):
                 # state can come before the device list: keep it, in order, until the list comes (bounded)
                 try:
-                    self._pending.setdefault(rest, []).append(codec.parse_json(payload))
+                    self._pending.setdefault(rest, []).append(parse_json(payload))
                     self._pending_count += 1
                 except CodecError:
                     pass
@@ -122,7 +122,7 @@ class Zigbee2MQTTDriver:
         if device is None:
             return
         try:
-            data = codec.parse_json(payload)
+            data = parse_json(payload)
         except CodecError as exc:
             self._problems.warning(topic, str(exc))
             return
@@ -145,7 +145,7 @@ class Zigbee2MQTTDriver:
         state = text
         if text.startswith("{"):
             try:
-                state = str(codec.parse_json(payload).get("state", ""))
+                state = str(parse_json(payload).get("state", ""))
             except (CodecError, AttributeError):
                 self._problems.warning(topic, f"availability payload {text[:60]!r} is not understood")
                 return
