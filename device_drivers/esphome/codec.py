@@ -9,7 +9,10 @@ Assistant's discovery, so a component is known by its topic and its first state:
   reading, by its name); ``sensor``: a number (its unit by its name: temperature, humidity, illuminance, CO2, PM);
 - ``light``: the JSON schema (``{"state": "ON", "brightness": 255, "color": {...}, "color_temp": 300}``), whose keys
   say what the light can do; brightness is 0-255 on the wire and a percentage here;
-- ``cover``: ``open``/``closed`` and its position 0-100.
+- ``cover``: ``open``/``closed``, and its position 0-100 once the node sends one (a cover without a position sensor,
+  a garage door, only opens and closes); ``lock``: ``LOCKED``/``UNLOCKED``, commanded ``LOCK``/``UNLOCK``.
+
+A door or window ``binary_sensor`` is ``ON`` when open; iotlm's ``contact`` is true when closed, as Zigbee2MQTT's is.
 
 Rooms: the node's name is the room ("kitchen", "living-room" -> "living room"; a trailing "node" or "esp" is dropped),
 the component's object id its name ("ceiling_light" -> "ceiling light").
@@ -25,13 +28,13 @@ from iotlm.device_drivers.base import CodecError
 from iotlm.device_drivers.model import Attribute, AttributeError_, Binding, Device, PropertyBinding, Value
 
 DRIVER = "esphome"
-COMPONENTS = ("switch", "fan", "light", "sensor", "binary_sensor", "cover")
-_READINGS: tuple[tuple[tuple[str, ...], str, str], ...] = (
+COMPONENTS = ("switch", "fan", "light", "sensor", "binary_sensor", "cover", "lock")
+READINGS: tuple[tuple[tuple[str, ...], str, str], ...] = (
     (("temperature", "temp"), "temperature", "°C"), (("humidity",), "humidity", "%"),
     (("illuminance", "lux", "light_level"), "illuminance", "lx"), (("co2", "carbon_dioxide"), "co2", "ppm"),
     (("pm25", "pm2_5"), "pm25", "µg/m³"), (("pm10",), "pm10", "µg/m³"), (("power",), "power", "W"),
 )
-_BINARY: tuple[tuple[tuple[str, ...], str], ...] = ((("motion", "presence", "occupancy", "pir"), "occupancy"),
+BINARY: tuple[tuple[tuple[str, ...], str], ...] = ((("motion", "presence", "occupancy", "pir"), "occupancy"),
                                                     (("door", "window", "contact"), "contact"))
 _NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
@@ -75,25 +78,27 @@ def decode_component(prefix: str, component: str, object_id: str, payload: bytes
                       binding=Binding(**binding, properties={"state": PropertyBinding(key="state", values={"on": "ON", "off": "OFF"})}))
     if component == "binary_sensor":
         _on_off(text)
-        attribute = next((a for words, a in _BINARY if any(w in object_id.lower() for w in words)), "state")
+        attribute = next((a for words, a in BINARY if any(w in object_id.lower() for w in words)), "state")
         options: list[Any] = [True, False] if attribute != "state" else ["on", "off"]
         return Device(**common, type="binary_sensor", read_only=True, attributes={
             attribute: Attribute(value=None, options=options, writable=False)},
             binding=Binding(**binding, properties={attribute: PropertyBinding(key="state")}))
     if component == "sensor":
         first = _number(text)
-        found: tuple[str, str | None] = next(((a, u) for words, a, u in _READINGS if any(w in object_id.lower() for w in words)),
+        found: tuple[str, str | None] = next(((a, u) for words, a, u in READINGS if any(w in object_id.lower() for w in words)),
                                              ("value", None))
         attribute, unit = found
         return Device(**common, type="sensor", read_only=True, attributes={  # a number from its first state on
             attribute: Attribute(value=first, unit=unit, writable=False)},
             binding=Binding(**binding, properties={attribute: PropertyBinding(key="state")}))
     if component == "cover":
-        return Device(**common, type="cover", attributes={
-            "state": Attribute(value=None, options=["open", "closed"]),
-            "position": Attribute(value=None, min=0, max=100, unit="%")},
-            binding=Binding(**binding, properties={"state": PropertyBinding(key="state"),
-                                                   "position": PropertyBinding(key="position")}))
+        return Device(**common, type="cover", attributes={"state": Attribute(value=None, options=["open", "closed"])},
+                      binding=Binding(**binding, properties={"state": PropertyBinding(key="state")}))
+    if component == "lock":
+        _lock_word(text)
+        return Device(**common, type="lock", attributes={"state": Attribute(value=None, options=["locked", "unlocked"])},
+                      binding=Binding(**binding, properties={"state": PropertyBinding(
+                          key="state", values={"locked": "LOCK", "unlocked": "UNLOCK"})}))
     data = _json(text)
     attributes = {"state": Attribute(value=None, options=["on", "off"])}
     props = {"state": PropertyBinding(key="state", values={"on": "ON", "off": "OFF"})}
@@ -107,6 +112,27 @@ def decode_component(prefix: str, component: str, object_id: str, payload: bytes
         attributes["color"] = Attribute(value=[0, 0, 0])
         props["color"] = PropertyBinding(key="color")
     return Device(**common, type="light", attributes=attributes, binding=Binding(**binding, properties=props))
+
+
+def with_position(device: Device) -> Device:
+    """A cover whose node sent a position: the same cover, with its position 0-100."""
+    if device.binding is None or "position" in device.attributes:
+        return device
+    attributes = {**device.attributes, "position": Attribute(value=None, min=0, max=100, unit="%")}
+    properties = {**device.binding.properties, "position": PropertyBinding(key="position")}
+    return device.model_copy(update={"attributes": attributes,
+                                     "binding": device.binding.model_copy(update={"properties": properties})})
+
+
+_LOCK_STATES = {"LOCKED": "locked", "UNLOCKED": "unlocked"}
+
+
+def _lock_word(text: str) -> str | None:
+    """A lock's state: locked or unlocked; None while it moves or is jammed (nothing to believe yet)."""
+    word = text.upper()
+    if word not in (*_LOCK_STATES, "JAMMED", "LOCKING", "UNLOCKING", "NONE"):
+        raise CodecError(f"lock state {text[:20]!r} is not one of LOCKED, UNLOCKED, JAMMED, LOCKING, UNLOCKING")
+    return _LOCK_STATES.get(word)
 
 
 def _on_off(text: str) -> str:
@@ -141,8 +167,11 @@ def decode_state(device: Device, leaf: str, payload: bytes) -> dict[str, Value]:
     if device.type == "cover":
         if leaf == "position/state":
             position = _number(text)
-            return {"position": int(position)} if 0 <= position <= 100 else {}
+            return {"position": int(position)} if 0 <= position <= 100 and "position" in device.attributes else {}
         return {"state": text.lower()} if text.lower() in ("open", "closed") else {}
+    if device.type == "lock":
+        word = _lock_word(text)
+        return {"state": word} if word else {}
     if device.binding is not None and "/light/" in device.binding.address:  # ESPHome's lights speak JSON
         data = _json(text)
         values: dict[str, Value] = {"state": _on_off(str(data["state"]))}
@@ -161,6 +190,8 @@ def decode_state(device: Device, leaf: str, payload: bytes) -> dict[str, Value]:
     if device.type == "sensor":
         return {name: _number(text)}
     state = _on_off(text)
+    if name == "contact":  # ON: the door is open, out of contact
+        return {name: state == "off"}
     if attr.options == [True, False]:
         return {name: state == "on"}
     return {name: state}
@@ -183,6 +214,8 @@ def encode_command(device: Device, values: dict[str, Value]) -> list[tuple[str, 
         if "position" in checked:
             return [(f"{base}/position/command", str(int(checked["position"])))]  # type: ignore[arg-type]
         return [(f"{base}/command", "OPEN" if checked.get("state") == "open" else "CLOSE")]
+    if device.type == "lock":
+        return [(f"{base}/command", "LOCK" if checked.get("state") == "locked" else "UNLOCK")]
     if "/light/" in base:
         body: dict[str, Any] = {}
         if "state" in checked:

@@ -95,6 +95,11 @@ class ESPHomeDriver:
         current = self.registry.peek(device_id)
         if current is None:
             return
+        if leaf == "position/state" and "position" not in current.attributes:  # the cover has a position after all
+            self.registry.upsert(codec.with_position(current.model_copy(deep=True)))
+            current = self.registry.peek(device_id)
+            if current is None:
+                return
         try:
             values = codec.decode_state(current, leaf, payload)
         except CodecError as exc:

@@ -29,8 +29,10 @@ LIGHT_STATE = {"state": "ON", "color_mode": "rgb", "brightness": 128, "color": {
     ("sensor", "temperature", b"21.5", "sensor", ["temperature"], {"temperature": 21.5}),
     ("sensor", "living_humidity", b"48", "sensor", ["humidity"], {"humidity": 48.0}),
     ("binary_sensor", "hall_motion", b"ON", "binary_sensor", ["occupancy"], {"occupancy": True}),
-    ("binary_sensor", "front_door", b"OFF", "binary_sensor", ["contact"], {"contact": False}),
-    ("cover", "blinds", b"open", "cover", ["state", "position"], {"state": "open"}),
+    ("binary_sensor", "front_door", b"OFF", "binary_sensor", ["contact"], {"contact": True}),  # OFF: closed, in contact
+    ("binary_sensor", "back_door", b"ON", "binary_sensor", ["contact"], {"contact": False}),
+    ("cover", "garage_door", b"open", "cover", ["state"], {"state": "open"}),  # a position only once one is sent
+    ("lock", "front_door", b"LOCKED", "lock", ["state"], {"state": "locked"}),
 ])
 def test_components_from_their_first_state(component: str, object_id: str, payload: bytes, kind: str,
                                            attributes: list[str], state: dict[str, Any]) -> None:
@@ -43,7 +45,14 @@ def test_components_from_their_first_state(component: str, object_id: str, paylo
 
 def test_a_cover_position_and_the_topics() -> None:
     cover = codec.decode_component("bedroom", "cover", "blinds", b"closed")
+    assert codec.decode_state(cover, "position/state", b"40") == {}  # not a cover with a position yet
+    cover = codec.with_position(cover)
+    assert list(cover.attributes) == ["state", "position"]
     assert codec.decode_state(cover, "position/state", b"40") == {"position": 40}
+    assert codec.encode_command(cover, {"position": 30}) == [("bedroom/cover/blinds/position/command", "30")]
+    lock = codec.decode_component("hallway", "lock", "front_door", b"UNLOCKED")
+    assert codec.decode_state(lock, "state", b"JAMMED") == {}  # nothing to believe while it is jammed
+    assert codec.encode_command(lock, {"state": "locked"}) == [("hallway/lock/front_door/command", "LOCK")]
     assert codec.parse_topic("bedroom/cover/blinds/position/state") == ("bedroom", "cover", "blinds", "position/state")
     assert codec.parse_topic("bedroom/switch/relay/state") == ("bedroom", "switch", "relay", "state")
     for topic in ("bedroom/switch/relay/command", "bedroom/dishwasher/relay/state", "zigbee2mqtt/bridge/state", "a/b/c/d/state"):
@@ -55,7 +64,7 @@ def test_a_cover_position_and_the_topics() -> None:
     ("light", json.dumps(LIGHT_STATE).encode(), {"brightness": 40, "state": "on"},
      [("kitchen/light/kettle/command", '{"state":"ON","brightness":102}')]),
     ("light", json.dumps(LIGHT_STATE).encode(), {"color": [0, 0, 255]}, [("kitchen/light/kettle/command", '{"color":{"r":0,"g":0,"b":255}}')]),
-    ("cover", b"open", {"position": 30}, [("kitchen/cover/kettle/position/command", "30")]),
+    ("cover", b"open", {"state": "open"}, [("kitchen/cover/kettle/command", "OPEN")]),
     ("cover", b"open", {"state": "closed"}, [("kitchen/cover/kettle/command", "CLOSE")]),
 ])
 def test_commands_are_esphomes(component: str, first: bytes, values: dict[str, Any], commands: list[tuple[str, str]]) -> None:
@@ -86,13 +95,14 @@ def test_hostile_payloads_raise_only_codec_errors(component: str, first: bytes, 
         device = codec.decode_component("node", component, "thing", first)
     except CodecError:
         return
-    for leaf in ("state", "position/state"):
-        try:
-            values = codec.decode_state(device, leaf, later)
-        except CodecError:
-            continue
-        for name, value in values.items():
-            device.attributes[name].check(value)
+    for shape in [device, codec.with_position(device)] if device.type == "cover" else [device]:
+        for leaf in ("state", "position/state"):
+            try:
+                values = codec.decode_state(shape, leaf, later)
+            except CodecError:
+                continue
+            for name, value in values.items():
+                shape.attributes[name].check(value)
 
 
 def test_found_commanded_and_followed_on_a_real_broker(transport: Transport, sim_transport: Transport, prefix: str) -> None:
