@@ -5,8 +5,8 @@ A Shelly with MQTT on (its "RPC over MQTT" and "Generic status update over MQTT"
 status on ``<prefix>/status/<component>:<id>`` and notifications (``NotifyStatus``) on ``<prefix>/events/rpc``.
 
 iotlm asks ``Shelly.GetConfig`` (names) and ``Shelly.GetStatus`` (values), then: a ``switch`` is a switch (an outlet,
-fan, heater or light by its name), a ``light`` a light with brightness, a ``cover`` a cover with its position, and
-``temperature`` and ``humidity`` readings. Commands: ``Switch.Set``, ``Light.Set``, ``Cover.GoToPosition``,
+fan, heater or light by its name; with its power when it measures it), a ``light`` a light with brightness, a ``cover``
+a cover with its position, and ``temperature`` and ``humidity`` readings. Commands: ``Switch.Set``, ``Light.Set``, ``Cover.GoToPosition``,
 ``Cover.Open`` and ``Cover.Close``.
 
 Rooms: a component named "Kitchen / Ceiling light" is in the kitchen, as with Tasmota; else the device's name says it.
@@ -65,7 +65,13 @@ def decode_device(prefix: str, config: Any, status: Any) -> Decoded:
         name_text = configs[key].get("name") if isinstance(configs[key].get("name"), str) else None
         room, name = split_name(name_text or (device_name if len(outputs) == 1 else f"{device_name} {index}"))
         device_id = prefix if index == 1 else f"{prefix}_{index}"
-        out.devices.append(_output(device_id, name, room, kind, int(number), binding))
+        device = _output(device_id, name, room, kind, int(number), binding)
+        power = statuses.get(key, {}).get("apower")
+        if kind in ("switch", "light") and _number(power) and device.binding is not None:  # a PM: it measures power
+            device.attributes["power"] = Attribute(value=None, min=0, unit="W", writable=False)
+            device.binding = device.binding.model_copy(update={
+                "properties": {**device.binding.properties, "power": PropertyBinding(key=f"{key}.apower")}})
+        out.devices.append(device)
     readings = {k: v for k, v in statuses.items() if k.split(":")[0] in ("temperature", "humidity")}
     if readings:
         if out.devices:

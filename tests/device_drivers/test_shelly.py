@@ -37,7 +37,9 @@ HT_STATUS = {"temperature:0": {"id": 0, "tC": 19.4, "tF": 66.9}, "humidity:0": {
 def test_a_switch_a_dimmer_a_cover_and_an_h_and_t() -> None:
     [switch] = codec.decode_device("shellyplus1pm-a8032ab12345", PLUS_1PM_CONFIG, PLUS_1PM_STATUS).devices
     assert (switch.id, switch.name, switch.room, switch.type, switch.state()) == (
-        "shellyplus1pm-a8032ab12345", "coffee machine", "kitchen", "switch", {"state": "off"})
+        "shellyplus1pm-a8032ab12345", "coffee machine", "kitchen", "switch", {"state": "off", "power": 0.0})  # a PM
+    assert codec.decode_message(switch, "status/switch:0", {"id": 0, "output": True, "apower": 1450.5}) == {
+        "state": "on", "power": 1450.5}
     assert switch.binding is not None and switch.binding.command_topic == "shellyplus1pm-a8032ab12345/rpc"
     [lamp] = codec.decode_device("shellyplusdimmer-1", DIMMER_CONFIG, DIMMER_STATUS).devices
     assert (lamp.type, lamp.room, lamp.name, lamp.state()) == ("light", "office", "desk lamp", {"state": "on", "brightness": 60.0})
