@@ -132,6 +132,11 @@ class HomeIndex:
             return [], self.no_room(frame.unknown_place), None
         if frame.rooms:
             in_room = [d for d in found if (d.room or "").lower() in frame.rooms]
+            if not in_room and frame.concept:  # "the humidity in the kitchen", where the bedroom's sensor is "humidity"
+                here = [d for d in self.devices.values() if (d.room or "").lower() in frame.rooms]
+                having = self._having(frame, frame.concept, here) if here else None
+                if having is not None and having[0]:
+                    return having
             if not in_room:
                 known = {r for r in self.rooms.values()}
                 missing = next((r for r in frame.rooms if r in known), frame.rooms[0])

@@ -140,6 +140,19 @@ def test_a_home_it_was_not_written_for() -> None:
     assert refusal.startswith(f"the {spoken} has no {missing}")
 
 
+def test_a_reading_asked_in_a_room_where_another_rooms_device_is_named_after_it() -> None:
+    # an ESPHome node's sensors are a device each, named after their reading: the bedroom's is called "humidity"
+    kitchen = HOME.device("kitchen.temperature")
+    bedroom = HOME.device("bedroom.climate").model_copy(update={"id": "bedroom.humidity", "name": "humidity"})
+    parser = Parser([kitchen, bedroom, HOME.device("kitchen.light")])
+    [clause] = parser.parse("what is the humidity in the kitchen").clauses
+    assert [(q.device_id, q.attribute) for q in clause.queries] == [("kitchen.temperature", "humidity")]
+    [clause] = parser.parse("what is the humidity in the bedroom").clauses
+    assert [(q.device_id, q.attribute) for q in clause.queries] == [("bedroom.humidity", "humidity")]
+    [clause] = parser.parse("turn on the humidity in the kitchen").clauses  # nothing there sets it: refused, not guessed
+    assert clause.steps == [] and clause.refusal
+
+
 def test_long_and_empty_input_do_not_break_it() -> None:
     assert PARSER.parse("").clauses[0].understood is False
     long = "turn on the kitchen light " + "blah " * 2000
