@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -24,6 +24,10 @@ class Area(BaseModel):
     aliases: list[str] = Field(default_factory=list)
 
 
+DIALECTS = ("z2m", "ha", "tasmota", "shelly", "esphome")
+"""What one simulated device can speak (a device's ``"dialect"`` in a home file)."""
+
+
 class Home(BaseModel):
     """A named set of devices with their initial state."""
 
@@ -32,6 +36,23 @@ class Home(BaseModel):
     name: str
     devices: list[Device]
     areas: list[Area] = Field(default_factory=list)
+    dialects: dict[str, Literal["z2m", "ha", "tasmota", "shelly", "esphome"]] = Field(default_factory=dict)
+    """Device id -> the dialect the simulator presents it in, from each device's own ``"dialect"`` key."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _device_dialects(cls, data: Any) -> Any:
+        """A device's ``"dialect"`` is the simulator's business, not the device's: it is kept beside the devices."""
+        if not isinstance(data, dict) or not isinstance(data.get("devices"), list):
+            return data
+        dialects = dict(data.get("dialects") or {})
+        devices = []
+        for device in data["devices"]:
+            if isinstance(device, dict) and "dialect" in device:
+                device = dict(device)
+                dialects[str(device.get("id"))] = device.pop("dialect")
+            devices.append(device)
+        return {**data, "devices": devices, "dialects": dialects}
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Home:
@@ -67,6 +88,11 @@ def parse_home(data: Any, *, source: str = "home") -> Home:
     if not isinstance(data, dict) or "devices" not in data:
         raise HomeFileError(f"{source}: expected an object with 'name' and 'devices', see DESIGN.md 'Home file'")
     data = {"name": Path(source).stem, **data}
+    for index, device in enumerate(data["devices"] if isinstance(data["devices"], list) else []):
+        dialect = device.get("dialect", DIALECTS[0]) if isinstance(device, dict) else DIALECTS[0]
+        if dialect not in DIALECTS:
+            raise HomeFileError(f"{source}: devices.{index}.dialect: {dialect!r} is not a dialect iotlm simulates; "
+                                f"use one of {', '.join(DIALECTS)}")
     try:
         return Home.model_validate(data)
     except ValidationError as exc:

@@ -47,8 +47,8 @@ class BenchHome:
     agent: Turns
     transport: Transport
     initial: dict[str, dict[str, Value]] | None = None
-    """The state the devices first reported, where their dialect says it on another scale than the home file (a
-    Tasmota Dimmer is a percentage); None: the home file's."""
+    """The state the devices first reported, by the registry's ids, where their dialect names or scales them its own
+    way (a Tasmota Dimmer is a percentage, an ESPHome node's sensors are a device each); None: the home file's."""
 
     def reset(self, timeout: float = 5.0) -> None:
         """Back to the home file's state, as the devices report it."""
@@ -60,8 +60,12 @@ class BenchHome:
         self.runtime.connection.transport.drain()
 
     def states(self) -> dict[str, dict[str, Value]]:
+        """Every device's state in the home file's terms: as the registry has it, or, in a dialect that names or
+        scales devices its own way, as the simulated devices have it after what they were sent."""
         self.runtime.connection.transport.drain()
-        return self.runtime.connection.registry.states()
+        if self.initial is None:
+            return self.runtime.connection.registry.states()
+        return {i: s for i, s in self.sim.states().items() if i not in self.sim.left_out}
 
     def close(self) -> None:
         close = getattr(self.agent, "close", None)
@@ -88,15 +92,17 @@ def open_home(home: Home, broker_url: str, *, data_dir: Path | None = None, mode
     """``dialect``: the one the simulated devices speak (``tasmota`` leaves out what Tasmota cannot be)."""
     prefix = f"bench{uuid.uuid4().hex[:8]}"
     sim_transport = Transport(broker_url).start()
-    sim = Simulator(home, sim_transport, base=f"{prefix}/z2m", ha_root=f"{prefix}/ha", dialect=dialect,
-                    tasmota_discovery=f"{prefix}/tasmota/discovery", tasmota_root=prefix).start()
+    sim = Simulator(home, sim_transport, base=f"{prefix}/z2m", ha_root=f"{prefix}/ha", ha_prefix=f"{prefix}/hadisc",
+                    dialect=dialect, tasmota_discovery=f"{prefix}/tasmota/discovery", tasmota_root=prefix,
+                    shelly_root=prefix, esphome_root=prefix).start()
     data = data_dir or scratch("iotlm-bench-")
     settings: Settings = load_settings({"home": str(data)}, environ={})
     transport = Transport(broker_url)
     connection = Connection(transport, z2m_base=f"{prefix}/z2m", ha_prefix=f"{prefix}/hadisc",
                             tasmota_discovery=f"{prefix}/tasmota/discovery", shelly_root=prefix, esphome_root=prefix).start()
-    wanted = {d.id for d in home.devices} - set(sim.left_out)
-    if dialect == "z2m":
+    native = dialect == "z2m" and not home.dialects
+    wanted = {w for d in home.devices for w in sim.wire_ids(d.id)}
+    if native:
         connection.registry.wait_for(
             lambda r: wanted <= set(r.ids()) and all(_same_state(r.get(i).state(), home.device(i).state()) for i in wanted),  # type: ignore[union-attr]
             settle)
@@ -112,7 +118,7 @@ def open_home(home: Home, broker_url: str, *, data_dir: Path | None = None, mode
     runtime = Runtime(settings, connection, tools, policies, audit, executor)
     agent = Agent(runtime, model=model, model_factory=model_factory, threads_db=data / f"{prefix}-threads.db",
                   floors={a.name: a.floor for a in home.areas if a.floor})
-    initial = None if dialect == "z2m" else {i: s for i, s in connection.registry.states().items() if i in wanted}
+    initial = None if native else {i: s for i, s in connection.registry.states().items() if i in wanted}
     return BenchHome(home, sim, runtime, wrap(agent) if wrap else agent, sim_transport, initial)
 
 

@@ -17,6 +17,7 @@ from iotlm.agent.cli.shared import Commands, usage
 from iotlm.device_drivers.broker import EmbeddedBroker
 from iotlm.device_drivers.home import load_home
 from iotlm.device_drivers.simulator import Environment
+from iotlm.device_drivers.simulator.sim import DIALECTS
 from iotlm.errors import SetupError, UserError
 from iotlm.tools.hookspecs import hookimpl
 
@@ -33,8 +34,9 @@ def register_commands(commands: Commands) -> None:
     p.add_argument("--report", type=Path, help="write a Markdown report here")
     p.add_argument("--model", type=Path, help="GGUF for the LLM tier (default: the packaged model)")
     p.add_argument("--no-llm", action="store_true", help="fast path only")
-    p.add_argument("--dialect", choices=["z2m", "tasmota"], default="z2m",
-                   help="the dialect the simulated devices speak (tasmota leaves out what Tasmota cannot be, and says why)")
+    p.add_argument("--dialect", choices=list(DIALECTS), default="z2m",
+                   help="the dialect the simulated devices speak (mixed: device by device, all five); what a dialect "
+                        "cannot be is left out, and said")
     p.set_defaults(func=outputs_first(cmd_suite))
 
     p = kinds.add_parser("context", help="sensor context: questions about conditions, implicit requests and situations, "

@@ -27,6 +27,7 @@ from iotlm.device_drivers.clock import SimClock
 from iotlm.device_drivers.home import Home, default_homebench_path, load_home, load_homebench
 from iotlm.device_drivers.simulator import Environment, Simulator
 from iotlm.device_drivers.simulator.appliances import Programmes
+from iotlm.device_drivers.simulator.sim import DIALECTS
 from iotlm.policies.audit import AuditLog
 from iotlm.tools.device_tools import device_operations
 from iotlm.tools.hookspecs import hookimpl
@@ -49,8 +50,10 @@ def register_commands(commands: Commands) -> None:
     src.add_argument("--homebench", type=int, metavar="HOME_ID", help="a HomeBench home (0-99)")
     p.add_argument("--homebench-file", dest="homebench_file", type=Path,
                    help="HomeBench's home_status_method.jsonl (default: ../shared/benchmarks/homebench/)")
-    p.add_argument("--dialect", choices=["z2m", "ha", "both", "tasmota"], default="z2m",
-                   help="what the devices speak (tasmota: what Tasmota cannot be is left out, and said)")
+    p.add_argument("--dialect", choices=list(DIALECTS), default="z2m",
+                   help="what the devices speak, unless the home file gives a device its own \"dialect\": z2m, ha, both "
+                        "(z2m and ha), tasmota, shelly, esphome, or mixed (device by device, all five); what a dialect "
+                        "cannot be is left out, and said")
     p.add_argument("--speed", type=_speed, default=1.0,
                    help="simulated seconds per real second for the rooms' temperature, humidity, light and air (default 1; "
                         "60: an hour a minute; 0: the rooms stand still)")
@@ -104,13 +107,15 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     with broker_url(settings) as url:
         transport = transport_for(settings, url).start()
         sim = Simulator(home, transport, dialect=args.dialect, base=settings.z2m_base, ha_prefix=settings.ha_prefix,
-                        tasmota_discovery=settings.tasmota_discovery).start()
+                        tasmota_discovery=settings.tasmota_discovery, shelly_root=settings.shelly_root,
+                        esphome_root=settings.esphome_root).start()
         environment = Environment(sim).start(speed=args.speed) if args.speed > 0 else None
         # washers, dryers and dishwashers run their programmes, as fast as the rooms change (real time without --speed)
         programmes = Programmes(sim, SimClock(datetime.now().astimezone(), speed=args.speed or 1.0)).start()
         for device_id, reason in sim.left_out.items():
             print(f"left out {device_id}: {reason}", file=sys.stderr)
-        print(f"simulating {len(home.devices) - len(sim.left_out)} devices of {home.name!r} ({args.dialect}) on {url}"
+        spoken = sorted({d for dialects in sim.speaks.values() for d in dialects})
+        print(f"simulating {len(home.devices) - len(sim.left_out)} devices of {home.name!r} ({', '.join(spoken)}) on {url}"
               f"{f', rooms and appliances at {args.speed:g}x time' if environment else ''}; Ctrl-C to stop", file=sys.stderr)
         try:
             stop.wait()

@@ -14,17 +14,23 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from iotlm.device_drivers.home import Home
 from iotlm.device_drivers.model import AttributeError_, Device, Value
-from iotlm.device_drivers.simulator import ha_config, tasmota_face, z2m_exposes
+from iotlm.device_drivers.simulator import esphome_face, ha_config, shelly_face, tasmota_face, z2m_exposes
 from iotlm.device_drivers.transport import Transport
 from iotlm.device_drivers.zigbee2mqtt import codec as z2m_codec
 
 log = logging.getLogger(__name__)
 
-Dialect = Literal["z2m", "ha", "both", "tasmota"]
+Dialect = Literal["z2m", "ha", "both", "tasmota", "shelly", "esphome", "mixed"]
+DIALECTS: tuple[str, ...] = get_args(Dialect)
+MIXED = ("tasmota", "shelly", "esphome", "z2m", "ha")
+"""``mixed``: device by device, the next of these that can present it, so one home speaks all five."""
+FACES: dict[str, Callable[[Device], str | None]] = {
+    "tasmota": tasmota_face.left_out, "shelly": shelly_face.left_out, "esphome": esphome_face.left_out}
+"""Dialects that cannot present every device: why they cannot present one (None when they can)."""
 CONTROL = "iotlm/sim"
 
 
@@ -42,14 +48,26 @@ class Received:
     """When it arrived on the simulator's clock (:attr:`Simulator.clock`), if it has one."""
 
 
+def _level(root: str) -> str:
+    return f"{root.strip('/')}/" if root.strip("/") else ""
+
+
+def _scale(device: Device) -> float:
+    """A brightness range over 0-100 (a 0-254 brightness is 2.54 a percent)."""
+    attr = device.attributes.get("brightness")
+    return float(attr.max or 100) / 100 if attr is not None else 1.0
+
+
 class Simulator:
     def __init__(self, home: Home, transport: Transport, *, dialect: Dialect = "z2m",
                  base: str = "zigbee2mqtt", ha_prefix: str = "homeassistant", ha_root: str = f"{CONTROL}/ha",
-                 tasmota_discovery: str = "tasmota/discovery", tasmota_root: str = "") -> None:
-        """``tasmota_root``: a level put before each Tasmota device's topic (``cmnd/<root>/<topic>/...``), so tests keep
-        to topics of their own."""
-        if dialect not in ("z2m", "ha", "both", "tasmota"):
-            raise ValueError(f"dialect {dialect!r}: use z2m, ha, both or tasmota")
+                 tasmota_discovery: str = "tasmota/discovery", tasmota_root: str = "", shelly_root: str = "",
+                 esphome_root: str = "") -> None:
+        """``dialect``: what every device speaks, unless the home file gives a device its own ``"dialect"``.
+        ``tasmota_root``, ``shelly_root``, ``esphome_root``: a level put before those devices' topics
+        (``cmnd/<root>/<topic>/...``, ``<root>/<prefix>/rpc``, ``<root>/<node>/...``), so tests keep to topics of their own."""
+        if dialect not in DIALECTS:
+            raise ValueError(f"dialect {dialect!r}: use one of {', '.join(DIALECTS)}")
         self.home = home
         self.transport = transport
         self.dialect = dialect
@@ -63,28 +81,66 @@ class Simulator:
         """A shared (simulated) clock: each command received is stamped with its time too."""
         self._initial = {d.id: d.model_copy(deep=True) for d in home.devices}
         self._devices = {d.id: d.model_copy(deep=True) for d in home.devices}
-        # wire bindings of each device, decoded from what we publish, so sim and driver agree
-        entries = {d.id: z2m_exposes.bridge_entry(d) for d in home.devices}
-        self._z2m = {d.id: z2m_codec.decode_device(entries[d.id], self.base, []) for d in home.devices}
-        self._entries = entries
-        self._ha = {d.id: ha_config.entity_configs(d, self.ha_prefix, self.sim_root) for d in home.devices}
-        self.tasmota_discovery = tasmota_discovery.rstrip("/")
-        self.tasmota_root = f"{tasmota_root.strip('/')}/" if tasmota_root.strip("/") else ""
         self.left_out: dict[str, str] = {}
         """Devices this dialect cannot present, and why (``iotlm simulate`` says so)."""
-        self._tasmota: dict[str, tuple[dict[str, Any], dict[str, Any] | None]] = {}
-        if dialect == "tasmota":
-            for d in home.devices:
-                reason = tasmota_face.left_out(d)
-                if reason is None:
-                    self._tasmota[d.id] = tasmota_face.discovery(d, self.tasmota_root)
-                else:
-                    self.left_out[d.id] = reason
+        self.speaks = self._choose(home, dialect)
+        """Device id -> the dialects it is presented in."""
+        # wire bindings of each device, decoded from what we publish, so sim and driver agree
+        self._entries = {i: z2m_exposes.bridge_entry(home.device(i)) for i in self._in("z2m")}
+        self._z2m = {d.id: z2m_codec.decode_device(z2m_exposes.bridge_entry(d), self.base, []) for d in home.devices}
+        self._ha = {i: ha_config.entity_configs(home.device(i), self.ha_prefix, self.sim_root) for i in self._in("ha")}
+        self.tasmota_discovery = tasmota_discovery.rstrip("/")
+        self.tasmota_root = _level(tasmota_root)
+        self._tasmota = {i: tasmota_face.discovery(home.device(i), self.tasmota_root) for i in self._in("tasmota")}
+        self.shelly_root = _level(shelly_root)
+        self._shelly = {f"{self.shelly_root}{i}": i for i in self._in("shelly")}
+        self.esphome_root = _level(esphome_root)
+        self._esphome: dict[str, tuple[str, esphome_face.Component]] = {}  # component topic base -> (device, component)
+        for device_id in self._in("esphome"):
+            device = home.device(device_id)
+            bases = {f"{self.esphome_root}{esphome_face.node_of(device)}/{c.kind}/{c.object_id}": c
+                     for c in esphome_face.components(device)}
+            taken = [b for b in bases if b in self._esphome]
+            if taken:
+                node, name = esphome_face.node_of(device), taken[0].split("/")[-1]
+                self.left_out[device_id] = f"another device of the {node} node has a component named {name}"
+                del self.speaks[device_id]
+                continue
+            self._esphome.update({b: (device_id, c) for b, c in bases.items()})
         self._ha_commands: dict[str, tuple[str, str]] = {}
         for device_id, configs in self._ha.items():
             for _topic, _config, attr_map in configs:
                 for command_topic, attr in attr_map.items():
                     self._ha_commands[command_topic] = (device_id, attr)
+
+    def _choose(self, home: Home, dialect: str) -> dict[str, tuple[str, ...]]:
+        speaks: dict[str, tuple[str, ...]] = {}
+        for index, device in enumerate(home.devices):
+            own = home.dialects.get(device.id)
+            if own is not None:
+                wanted: tuple[str, ...] = (own,)
+            elif dialect == "both":
+                wanted = ("z2m", "ha")
+            elif dialect == "mixed":
+                order = MIXED[index % len(MIXED):] + MIXED[: index % len(MIXED)]
+                wanted = (next(d for d in order if d not in FACES or FACES[d](device) is None),)
+            else:
+                wanted = (dialect,)
+            reason = next((r for d in wanted if d in FACES and (r := FACES[d](device))), None)
+            if reason is None:
+                speaks[device.id] = wanted
+            else:
+                self.left_out[device.id] = reason
+        return speaks
+
+    def _in(self, dialect: str) -> list[str]:
+        return [i for i, dialects in self.speaks.items() if dialect in dialects]
+
+    def wire_ids(self, device_id: str) -> list[str]:
+        """The ids a registry gives this device (an ESPHome node's components are a device each)."""
+        if "esphome" in self.speaks.get(device_id, ()):
+            return list(dict.fromkeys(f"{b.split('/')[-3]}.{c.object_id}" for b, (i, c) in self._esphome.items() if i == device_id))
+        return [device_id] if device_id in self.speaks else []
 
     # ------------------------------------------------------------ lifecycle
 
@@ -92,55 +148,77 @@ class Simulator:
         """The device as Zigbee2MQTT describes it on the wire (its bindings), to decode what it was sent."""
         return self._z2m.get(device_id)
 
+    @property
+    def _bridge(self) -> bool:
+        return bool(self._entries) or self.dialect in ("z2m", "both")
+
     def start(self) -> Simulator:
         t = self.transport
         # wait for each SUBACK: a command sent right after start() must reach the device
         t.subscribe(f"{CONTROL}/reset", self._on_reset, wait=5)
         t.subscribe(f"{CONTROL}/+/report", self._on_report, wait=5)
-        if self.dialect in ("z2m", "both"):
+        if self._bridge:
             t.subscribe(f"{self.base}/#", self._on_z2m, wait=5)
-        if self.dialect in ("ha", "both"):
+        if self._ha:
             t.subscribe(f"{self.sim_root}/#", self._on_ha, wait=5)
-        if self.dialect == "tasmota":
+        if self._tasmota:
             t.subscribe(f"cmnd/{self.tasmota_root}#", self._on_tasmota, wait=5)
+        for prefix in self._shelly:
+            t.subscribe(f"{prefix}/rpc", self._on_shelly, wait=5)
+        for node in dict.fromkeys(base.rsplit("/", 2)[0] for base in self._esphome):
+            t.subscribe(f"{node}/+/+/command", self._on_esphome, wait=5)
+            t.subscribe(f"{node}/cover/+/position/command", self._on_esphome, wait=5)
         self.publish_discovery()
         self.publish_all_state()
         return self
 
     def publish_discovery(self) -> None:
         t = self.transport
-        if self.dialect in ("z2m", "both"):
+        if self._bridge:
             t.publish(f"{self.base}/bridge/state", {"state": "online"}, retain=True)
             t.publish(f"{self.base}/bridge/info", {"version": "2.1.0-iotlm-sim", "config": {}}, retain=True)
             devices = [z2m_exposes.coordinator_entry(), *self._entries.values()]
             t.publish(f"{self.base}/bridge/devices", devices, retain=True)
-            for device_id in self._devices:
+            for device_id in self._entries:
                 t.publish(f"{self.base}/{device_id}/availability", {"state": "online"}, retain=True)
-        if self.dialect in ("ha", "both"):
-            for configs in self._ha.values():
-                for topic, config, _ in configs:
-                    t.publish(topic, config, retain=True)
+        for configs in self._ha.values():
+            for topic, config, _ in configs:
+                t.publish(topic, config, retain=True)
         for device_id, (config, sensors) in self._tasmota.items():
             t.publish(f"tele/{self.tasmota_root}{device_id}/LWT", "Online", retain=True)
             t.publish(f"{self.tasmota_discovery}/{config['mac']}/config", config, retain=True)
             if sensors is not None:
                 t.publish(f"{self.tasmota_discovery}/{config['mac']}/sensors", sensors, retain=True)
+        for node in self._nodes():
+            t.publish(f"{node}/status", "online", retain=True)
+        for prefix in self._shelly:  # last: a Shelly is asked what it is as soon as it is online
+            t.publish(f"{prefix}/online", "true", retain=True)
+
+    def _nodes(self) -> list[str]:
+        return list(dict.fromkeys(base.rsplit("/", 2)[0] for base in self._esphome))
 
     def clear_discovery(self) -> None:
         """Remove the retained discovery messages (as a bridge does when it goes away)."""
         t = self.transport
-        if self.dialect in ("z2m", "both"):
+        if self._bridge:
             t.publish(f"{self.base}/bridge/devices", b"", retain=True)
-            for device_id in self._devices:
+            for device_id in self._entries:
                 t.publish(f"{self.base}/{device_id}/availability", b"", retain=True)
-        if self.dialect in ("ha", "both"):
-            for configs in self._ha.values():
-                for topic, _, _ in configs:
-                    t.publish(topic, b"", retain=True)
+        for configs in self._ha.values():
+            for topic, _, _ in configs:
+                t.publish(topic, b"", retain=True)
         for device_id, (config, _) in self._tasmota.items():
             t.publish(f"tele/{self.tasmota_root}{device_id}/LWT", b"", retain=True)
             t.publish(f"{self.tasmota_discovery}/{config['mac']}/config", b"", retain=True)
             t.publish(f"{self.tasmota_discovery}/{config['mac']}/sensors", b"", retain=True)
+        for prefix in self._shelly:
+            t.publish(f"{prefix}/online", b"", retain=True)
+        for node in self._nodes():
+            t.publish(f"{node}/status", b"", retain=True)
+        for base, (_, component) in self._esphome.items():  # a node's states are retained: gone with it
+            t.publish(f"{base}/state", b"", retain=True)
+            if component.kind == "cover":
+                t.publish(f"{base}/position/state", b"", retain=True)
 
     # ------------------------------------------------------------ state
 
@@ -160,18 +238,29 @@ class Simulator:
         with self._lock:
             device = self._devices[device_id]
             state = {k: v for k, v in device.state().items() if v is not None}
-        if self.dialect in ("z2m", "both"):
+            device = device.model_copy(deep=True)
+        dialects = self.speaks.get(device_id, ())
+        if "z2m" in dialects:
             payload = z2m_codec.encode_command(self._z2m[device_id], state)
             self.transport.publish(f"{self.base}/{device_id}", payload, qos=0)
-        if self.dialect in ("ha", "both"):
+        if "ha" in dialects:
             self.transport.publish(ha_config.state_topic(self.sim_root, device_id), ha_config.state_payload(device), retain=True, qos=0)
-        if device_id in self._tasmota:
+        if "tasmota" in dialects:
             result = tasmota_face.result_payload(device)
             if result:
                 self.transport.publish(f"stat/{self.tasmota_root}{device_id}/RESULT", result, qos=0)
             sensors = tasmota_face.sensor_payload(device)
             if sensors:
                 self.transport.publish(f"tele/{self.tasmota_root}{device_id}/SENSOR", sensors, qos=0)
+        if "shelly" in dialects:
+            prefix = f"{self.shelly_root}{device_id}"
+            for key, status in shelly_face.statuses(device, _scale(device)).items():
+                self.transport.publish(f"{prefix}/status/{key}", status, qos=0)
+        if "esphome" in dialects:
+            for base, (owner, component) in self._esphome.items():
+                if owner == device_id:
+                    for leaf, text in esphome_face.states(device, component):
+                        self.transport.publish(f"{base}/{leaf}", text, retain=True, qos=0)
 
     # ------------------------------------------------------------ applying values
 
@@ -200,9 +289,9 @@ class Simulator:
 
     def _on_z2m(self, topic: str, payload: bytes) -> None:
         rest = topic[len(self.base) + 1:]
-        if rest.endswith("/set") and rest[:-4] in self._devices:
+        if rest.endswith("/set") and rest[:-4] in self._entries:
             self._z2m_set(topic, rest[:-4], payload)
-        elif rest.endswith("/get") and rest[:-4] in self._devices:
+        elif rest.endswith("/get") and rest[:-4] in self._entries:
             self.publish_state(rest[:-4])
 
     def _z2m_set(self, topic: str, device_id: str, payload: bytes) -> None:
@@ -273,6 +362,55 @@ class Simulator:
             return
         self._finish(topic, text, device_id, values, {})
 
+    def _on_shelly(self, topic: str, payload: bytes) -> None:
+        prefix = topic[: -len("/rpc")]
+        device_id = self._shelly.get(prefix)
+        if device_id is None:
+            return
+        text = payload.decode("utf-8", "replace")
+        try:
+            frame = json.loads(text)
+        except ValueError:
+            return  # a Shelly ignores what is not a frame
+        if not isinstance(frame, dict) or not isinstance(frame.get("src"), str) or "id" not in frame:
+            return
+        reply: dict[str, Any] = {"id": frame["id"], "src": device_id, "dst": frame["src"]}
+        method = frame.get("method")
+        with self._lock:
+            device = self._devices[device_id].model_copy(deep=True)
+        if method == "Shelly.GetConfig":
+            reply["result"] = shelly_face.config(device)
+        elif method == "Shelly.GetStatus":
+            reply["result"] = shelly_face.statuses(device, _scale(device))
+        else:
+            try:
+                values = shelly_face.decode_call(device, str(method), frame.get("params"), _scale(device))
+            except ValueError as exc:
+                self._record(Received(time.time(), topic, text, device_id, rejected={str(method): str(exc)}))
+                reply["error"] = {"code": 404 if str(exc).startswith("No handler") else -103, "message": str(exc)}
+                self.transport.publish(f"{frame['src']}/rpc", reply, qos=0)
+                return
+            reply["result"] = {"was_on": device.state().get("state") == "on"} if method != "Cover.GoToPosition" else None
+            self._finish(topic, text, device_id, values, {})
+        self.transport.publish(f"{frame['src']}/rpc", reply, qos=0)
+
+    def _on_esphome(self, topic: str, payload: bytes) -> None:
+        position = topic.endswith("/position/command")
+        base = topic[: -len("/position/command")] if position else topic[: -len("/command")]
+        target = self._esphome.get(base)
+        if target is None:
+            return
+        device_id, component = target
+        text = payload.decode("utf-8", "replace")
+        with self._lock:
+            device = self._devices[device_id].model_copy(deep=True)
+        try:
+            values = esphome_face.decode_command(device, component, "position/command" if position else "command", text)
+        except (ValueError, TypeError, KeyError) as exc:  # the node logs it and does nothing
+            self._record(Received(time.time(), topic, text, device_id, rejected={component.object_id: str(exc)}))
+            return
+        self._finish(topic, text, device_id, values, {})
+
     def _finish(self, topic: str, text: str, device_id: str, values: dict[str, Any], rejected: dict[str, str]) -> None:
         rec = self.apply(device_id, values)
         rec.topic, rec.payload = topic, text
@@ -280,7 +418,7 @@ class Simulator:
         self._record(rec)
         for key, reason in rec.rejected.items():
             log.info("simulated %s rejected %s: %s", device_id, key, reason)
-            if self.dialect in ("z2m", "both"):
+            if "z2m" in self.speaks.get(device_id, ()):
                 self.transport.publish(f"{self.base}/bridge/logging",
                                        {"level": "error", "message": f"Publish 'set' '{key}' to '{device_id}' failed: {reason}"}, qos=0)
         self.publish_state(device_id)

@@ -182,3 +182,33 @@ def test_call_and_audit_from_the_command_line(broker: EmbeddedBroker, home: Home
     entries = json.loads(audit.stdout)
     assert [(e["device_id"], e["verdict"], e["policy"], e["origin"]) for e in entries] == [
         ("kitchen.light", "allow", "default", "cli"), ("hallway.front_door", "ask", "confirmation", "cli")]
+
+
+def test_simulate_in_shelly_says_what_it_left_out_and_devices_lists_the_rest(broker: EmbeddedBroker, tmp_path: Path) -> None:
+    prefix = f"t{os.getpid()}sim"
+    (tmp_path / "config.toml").write_text(  # this test's own topics on the shared broker
+        f'z2m_base = "{prefix}/z2m"\nha_prefix = "{prefix}/ha"\ntasmota_discovery = "{prefix}/tasmota/discovery"\n'
+        f'shelly_root = "{prefix}"\nesphome_root = "{prefix}"\n')
+    env = {**os.environ, "IOTLM_HOME": str(tmp_path), "IOTLM_BROKER": broker.url}
+    with subprocess.Popen([sys.executable, "-m", "iotlm.agent.cli", "simulate", "--dialect", "shelly", "--speed", "0"],
+                          stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env) as sim:
+        try:
+            assert sim.stderr is not None
+            said = [sim.stderr.readline() for _ in range(11)]
+            assert "left out hallway.front_door: no Shelly is a lock: iotlm reads Shelly switches, lights, covers and H&T sensors\n" in said
+            assert said[-1].startswith("simulating 13 devices of 'flat' (shelly) on "), said
+            listed = _iotlm("devices", "--json", "--wait", "5", env={"IOTLM_HOME": str(tmp_path), "IOTLM_BROKER": broker.url})
+            assert listed.returncode == 0, listed.stderr
+            drivers = {d["id"]: d["driver"] for d in json.loads(listed.stdout)}
+            assert len(drivers) == 13 and set(drivers.values()) == {"shelly"}
+        finally:
+            sim.terminate()
+            sim.wait(timeout=30)
+
+
+def test_a_home_file_with_an_unknown_dialect_is_refused_with_the_ones_there_are(tmp_path: Path) -> None:
+    bad = tmp_path / "home.json"
+    bad.write_text(json.dumps({"devices": [{"id": "kitchen.light", "name": "light", "dialect": "zwave"}]}))
+    result = _iotlm("simulate", "--home", str(bad), env={"IOTLM_HOME": str(tmp_path), "IOTLM_BROKER": ""})
+    assert result.returncode != 0
+    assert "devices.0.dialect: 'zwave' is not a dialect iotlm simulates; use one of z2m, ha, tasmota, shelly, esphome" in result.stderr
