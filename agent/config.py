@@ -66,6 +66,9 @@ class Settings(BaseModel):
     """An OpenAI-compatible completions server (http://host:port) to use instead of the local model."""
     policies: Path | None = None
     """Policy file (.toml/.yaml); default: $IOTLM_HOME/policies.toml if it exists."""
+    devices_file: Path | None = None
+    """Rooms, names, aliases, kinds and risk you give devices, over what their dialects say (TOML, by device id);
+    default: $IOTLM_HOME/devices.toml if it exists."""
     model_timeout_s: float = Field(default=30.0, gt=0)
     """The longest a single model completion may take; past it the model process is stopped and the turn says so."""
     confirm_timeout_s: float = Field(default=120.0, gt=0)

@@ -12,6 +12,7 @@ from typing import Any
 
 from iotlm.agent.config import Settings
 from iotlm.device_drivers.connection import Connection
+from iotlm.device_drivers.overrides import DeviceOverride, OverrideFileError, load_overrides
 from iotlm.device_drivers.transport import Transport
 from iotlm.memory.history import HistoryRecorder
 from iotlm.memory.store import MemoryStore
@@ -43,6 +44,14 @@ def service_session(settings: Settings, name: str) -> str:
     device reports that arrive while it is down are kept for it (one worker; shared workers use clean sessions)."""
     digest = hashlib.sha1(str(settings.home.resolve()).encode()).hexdigest()[:8]
     return f"iotlm-run-{name}-{digest}"
+
+
+def device_overrides(settings: Settings) -> dict[str, DeviceOverride]:
+    """The devices file's overrides ({} without one); a named file that does not exist is an error, not a default."""
+    path = settings.devices_file or settings.home / "devices.toml"
+    if settings.devices_file is not None and not path.exists():
+        raise OverrideFileError(f"devices file {path} does not exist; create it or leave devices_file unset")
+    return load_overrides(path)
 
 
 def database_path(settings: Settings) -> Path:
@@ -104,7 +113,7 @@ def build_runtime(settings: Settings, broker_url: str, *, share_group: str | Non
                           ca_certs=str(settings.ca_certs) if settings.ca_certs else None, session=session)
     connection = Connection(transport, z2m_base=settings.z2m_base, ha_prefix=settings.ha_prefix, drivers=drivers,
                             tasmota_discovery=settings.tasmota_discovery, shelly_root=settings.shelly_root,
-                            esphome_root=settings.esphome_root,
+                            esphome_root=settings.esphome_root, overrides=device_overrides(settings),
                             share_group=share_group)
     gate = Gate(default_policies(config), audit)
     executor = Executor(connection, gate, tools, policy_config=config, clock=clock)

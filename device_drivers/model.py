@@ -141,6 +141,9 @@ class Binding(BaseModel):
     command_topic: str | None = None
     availability_topic: str | None = None
     properties: dict[str, PropertyBinding] = Field(default_factory=dict)
+    identity: str | None = None
+    """The physical device, the same through every dialect that announces it (``mac:...``, ``ieee:0x...``): a device
+    seen through two dialects at once is one device (:class:`~iotlm.device_drivers.registry.DeviceRegistry`)."""
 
 
 class Device(BaseModel):

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from iotlm.device_drivers.model import Device, Value
+from iotlm.device_drivers.overrides import DeviceOverride
 
 Listener = Callable[[str, dict[str, Value]], None]
 """Called with (device id, changed attributes) after a device reports state."""
@@ -23,15 +24,33 @@ def is_value(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
 
 
+PREFERENCE = {"zigbee2mqtt": 0, "tasmota": 0, "shelly": 0, "homeassistant": 1, "esphome": 2}
+"""Which dialect describes a device best, lowest first: a device's own dialect before Home Assistant discovery of it
+(Tasmota with ``SetOption19 1``, Zigbee2MQTT's ``homeassistant`` option), and that before ESPHome's own topics, which
+describe nothing. A plugin's driver ranks with Home Assistant's."""
+
+
+def _rank(device: Device) -> int:
+    return PREFERENCE.get(device.binding.driver, 1) if device.binding else 1
+
+
 class DeviceRegistry:
     """Thread-safe map of device id -> :class:`Device`.
 
     Drivers add devices and report state; everyone else reads. State comes only from what
     devices report (:meth:`report`), never from what was commanded.
+
+    One registry for every dialect: a physical device announced by two dialects at once (the same ``identity``, a MAC
+    or a Zigbee address) is kept once, as the dialect that describes it best (:data:`PREFERENCE`) announces it; the
+    other is held back (:meth:`also_seen`) and comes back if the first is withdrawn.
     """
 
     def __init__(self) -> None:
         self._devices: dict[str, Device] = {}
+        self._held: dict[str, Device] = {}
+        """Devices held back: another dialect announces the same physical device, and describes it better."""
+        self.overrides: dict[str, DeviceOverride] = {}
+        """What the person says of a device (its room, name, aliases, kind, risk), by id: over what its dialect says."""
         self._cond = threading.Condition()
         self._listeners: list[Listener] = []
         self._report_listeners: list[Listener] = []
@@ -41,9 +60,15 @@ class DeviceRegistry:
 
     # ------------------------------------------------------------ writers (drivers)
 
-    def upsert(self, device: Device) -> None:
-        """Add a device or replace its description, keeping the state already reported."""
+    def upsert(self, device: Device) -> bool:
+        """Add a device or replace its description, keeping the state already reported. False: it is held back,
+        because another dialect announces the same physical device and describes it better."""
+        override = self.overrides.get(device.id)
+        if override is not None:
+            device = override.apply(device)
         with self._cond:
+            if not self._admit(device):
+                return False
             old = self._devices.get(device.id)
             if old is not None:
                 for name, attr in device.attributes.items():
@@ -55,13 +80,49 @@ class DeviceRegistry:
             self._version += 1
             self.structure_version += 1
             self._cond.notify_all()
+        return True
+
+    def _admit(self, device: Device) -> bool:
+        """Whether ``device`` is kept, holding back the devices of a worse dialect with the same identity."""
+        self._held.pop(device.id, None)
+        identity = device.binding.identity if device.binding else None
+        if identity is None or device.binding is None:
+            return True
+        rivals = [d for d in self._devices.values() if d.id != device.id and d.binding is not None
+                  and d.binding.identity == identity and d.binding.driver != device.binding.driver]
+        if any(_rank(r) <= _rank(device) for r in rivals):  # as good or better, and here first
+            self._held[device.id] = device
+            self._devices.pop(device.id, None)
+            return False
+        for rival in rivals:
+            self._held[rival.id] = self._devices.pop(rival.id)
+        return True
 
     def remove(self, device_id: str) -> None:
         with self._cond:
-            if self._devices.pop(device_id, None) is not None:
-                self._version += 1
-                self.structure_version += 1
-                self._cond.notify_all()
+            self._held.pop(device_id, None)
+            gone = self._devices.pop(device_id, None)
+            if gone is None:
+                return
+            identity = gone.binding.identity if gone.binding else None
+            if identity is not None and not any(d.binding and d.binding.identity == identity for d in self._devices.values()):
+                # what another dialect announced of the same device comes back, best first
+                back = sorted((d for d in self._held.values() if d.binding and d.binding.identity == identity), key=_rank)
+                for device in back:
+                    if self._admit(device):
+                        self._devices[device.id] = device
+            self._version += 1
+            self.structure_version += 1
+            self._cond.notify_all()
+
+    def also_seen(self, device_id: str) -> list[str]:
+        """The other dialects that announce the same physical device (held back: this one describes it better)."""
+        with self._cond:
+            device = self._devices.get(device_id)
+            identity = device.binding.identity if device is not None and device.binding else None
+            if identity is None:
+                return []
+            return sorted({d.binding.driver for d in self._held.values() if d.binding and d.binding.identity == identity})
 
     def report(self, device_id: str, values: dict[str, Any]) -> dict[str, Value]:
         """Record state a device reported; return the attributes whose value changed. A value no attribute can hold
@@ -71,6 +132,11 @@ class DeviceRegistry:
         with self._cond:
             device = self._devices.get(device_id)
             if device is None:
+                held = self._held.get(device_id)
+                if held is not None:  # kept current, should it come back
+                    for name, value in values.items():
+                        if name in held.attributes:
+                            held.attributes[name].value = value
                 return changed
             for name, value in values.items():
                 attr = device.attributes.get(name)
@@ -90,7 +156,7 @@ class DeviceRegistry:
 
     def set_availability(self, device_id: str, availability: str) -> None:
         with self._cond:
-            device = self._devices.get(device_id)
+            device = self._devices.get(device_id) or self._held.get(device_id)
             if device is not None and availability in ("online", "offline", "unknown"):
                 device.availability = availability  # type: ignore[assignment]
                 self._version += 1

@@ -12,7 +12,7 @@ from typing import Any
 
 from iotlm.agent.config import Settings, load_settings
 from iotlm.agent.llm.backend import HTTPModel, LocalModel, default_model_file, default_model_path
-from iotlm.agent.runtime import Runtime, build_runtime
+from iotlm.agent.runtime import Runtime, build_runtime, device_overrides
 from iotlm.agent.session import Agent
 from iotlm.device_drivers.broker import EmbeddedBroker
 from iotlm.device_drivers.connection import Connection
@@ -149,7 +149,7 @@ def transport_for(settings: Settings, url: str, **kw: Any) -> Transport:
 def discover(settings: Settings, url: str, wait: float) -> list[Device]:
     conn = Connection(transport_for(settings, url), z2m_base=settings.z2m_base, ha_prefix=settings.ha_prefix,
                       tasmota_discovery=settings.tasmota_discovery, shelly_root=settings.shelly_root,
-                      esphome_root=settings.esphome_root)
+                      esphome_root=settings.esphome_root, overrides=device_overrides(settings))
     conn.start(timeout=10)
     try:
         conn.wait_settled(quiet=min(0.3, wait), timeout=wait)

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from iotlm.device_drivers.base import CodecError
+from iotlm.device_drivers.base import CodecError, identity
 from iotlm.device_drivers.model import Attribute, PropertyBinding, Value, canonical_option
 
 DRIVER = "homeassistant"
@@ -67,6 +67,9 @@ class Entity:
     attributes: dict[str, Attribute] = field(default_factory=dict)
     bindings: dict[str, PropertyBinding] = field(default_factory=dict)
     availability_topic: str | None = None
+    identity: str | None = None
+    """The physical device, from the config's ``device.connections`` (a MAC, a Zigbee address) or an identifier that is
+    one (ESPHome's MAC, Zigbee2MQTT's ``zigbee2mqtt_0x...``)."""
     notes: list[str] = field(default_factory=list)
     """What was decoded with a reservation (an attribute left read-only because its command template is not supported)."""
 
@@ -177,7 +180,7 @@ def decode_config(topic: str, config: Any) -> Entity:
     dev_name = str(device.get("name") or ent_name or object_id)
     area, avty = device.get("suggested_area"), c.get("availability_topic")
     entity = Entity(component, unique_id, device_key, dev_name, area if isinstance(area, str) and area.strip() else None,
-                    availability_topic=avty if isinstance(avty, str) and avty else None)
+                    availability_topic=avty if isinstance(avty, str) and avty else None, identity=_identity(device))
     _DECODERS[component](c, entity, ent_name if isinstance(ent_name, str) else None)
     for name, binding in list(entity.bindings.items()):
         problem = command_template_problem(binding.command_template)
@@ -187,6 +190,15 @@ def decode_config(topic: str, config: Any) -> Entity:
             entity.bindings[name] = binding.model_copy(update={"command_topic": None})
             entity.notes.append(f"{name} is read-only here: {problem}")
     return entity
+
+
+def _identity(device: dict[str, Any]) -> str | None:
+    connections = device.get("connections")
+    pairs = [c for c in connections if isinstance(c, list) and len(c) == 2] if isinstance(connections, list) else []
+    ids = device.get("identifiers")
+    candidates = [value for kind, value in pairs if kind in ("mac", "zigbee", "ieee")] + (
+        ids if isinstance(ids, list) else [ids])
+    return next((found for found in map(identity, candidates) if found), None)
 
 
 _PLACEHOLDER = re.compile(r"\{\{-?\s*(?P<var>value|position)\s*(?P<filters>(?:\|\s*[a-z_0-9]+\s*(?:\(\s*-?\d*\s*\))?\s*)*)-?\}\}")

@@ -101,7 +101,8 @@ class HomeAssistantDriver:
         try:
             device = Device(
                 id=device_key, name=first.device_name, room=first.room, type=device_type, attributes=attributes,
-                binding=Binding(driver=self.name, address=device_key, availability_topic=availability, properties=bindings),
+                binding=Binding(driver=self.name, address=device_key, availability_topic=availability, properties=bindings,
+                                identity=next((e.identity for e in entities if e.identity), None)),
             )
         except ValueError as exc:  # pydantic's: an identifier or name no device can have
             self._problems.warning(device_key, f"not a usable device ({exc}); skipped")

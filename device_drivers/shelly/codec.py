@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from iotlm.device_drivers.base import CodecError
+from iotlm.device_drivers.base import CodecError, identity
 from iotlm.device_drivers.model import Attribute, AttributeError_, Binding, Device, PropertyBinding, Value
 from iotlm.device_drivers.tasmota.codec import relay_type, split_name
 
@@ -58,8 +58,11 @@ def decode_device(prefix: str, config: Any, status: Any) -> Decoded:
     device_name = named if isinstance(named, str) and named.strip() else prefix
     out = Decoded()
     outputs = sorted((k for k in configs if k.split(":")[0] in ("switch", "light", "cover")), key=_order)
+    mac = about.get("mac") if isinstance(about, dict) else None
+    if mac is None and isinstance(status, dict) and isinstance(status.get("sys"), dict):
+        mac = status["sys"].get("mac")
     binding: dict[str, Any] = {"driver": DRIVER, "address": prefix, "command_topic": f"{prefix}/rpc",
-               "state_topic": f"{prefix}/status/", "availability_topic": f"{prefix}/online"}
+               "state_topic": f"{prefix}/status/", "availability_topic": f"{prefix}/online", "identity": identity(mac)}
     for index, key in enumerate(outputs, start=1):
         kind, number = key.split(":")
         name_text = configs[key].get("name") if isinstance(configs[key].get("name"), str) else None

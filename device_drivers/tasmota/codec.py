@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from iotlm.device_drivers.base import CodecError, parse_json
+from iotlm.device_drivers.base import CodecError, identity, parse_json
 from iotlm.device_drivers.model import Attribute, AttributeError_, Binding, Device, PropertyBinding, Value
 
 DRIVER = "tasmota"
@@ -90,7 +90,8 @@ def decode_config(config: Any, sensors: Any = None) -> Decoded:
     light_type = config.get("lt_st") if isinstance(config.get("lt_st"), int) else 0
     count = sum(1 for r in relays if r in (RELAY, LIGHT)) + sum(1 for r in relays if r == SHUTTER) // 2
     binding: dict[str, Any] = {"driver": DRIVER, "address": topic, "command_topic": full_topic(config, 0),
-               "state_topic": full_topic(config, 1), "availability_topic": full_topic(config, 2) + "LWT"}
+               "state_topic": full_topic(config, 1), "availability_topic": full_topic(config, 2) + "LWT",
+               "identity": identity(config.get("mac"))}
     shutter = 0
     index = 0
     second = False

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from iotlm.device_drivers.base import CodecError
+from iotlm.device_drivers.base import CodecError, identity
 from iotlm.device_drivers.model import (
     Attribute,
     Binding,
@@ -123,6 +123,7 @@ def decode_device(entry: dict[str, Any], base: str, problems: list[str]) -> Devi
             driver=DRIVER, address=name,
             state_topic=f"{base}/{name}", command_topic=f"{base}/{name}/set",
             availability_topic=f"{base}/{name}/availability", properties=bindings,
+            identity=identity(entry.get("ieee_address")),
         ),
     )
 

@@ -41,6 +41,7 @@ def test_a_switch_a_dimmer_a_cover_and_an_h_and_t() -> None:
     assert codec.decode_message(switch, "status/switch:0", {"id": 0, "output": True, "apower": 1450.5}) == {
         "state": "on", "power": 1450.5}
     assert switch.binding is not None and switch.binding.command_topic == "shellyplus1pm-a8032ab12345/rpc"
+    assert switch.binding.identity == "mac:a8032ab12345"  # the same device, should Home Assistant announce it too
     [lamp] = codec.decode_device("shellyplusdimmer-1", DIMMER_CONFIG, DIMMER_STATUS).devices
     assert (lamp.type, lamp.room, lamp.name, lamp.state()) == ("light", "office", "desk lamp", {"state": "on", "brightness": 60.0})
     [cover] = codec.decode_device("shellyplus2pm-1", COVER_CONFIG, COVER_STATUS).devices

@@ -42,6 +42,7 @@ def test_a_relay_is_a_switch_with_its_room_from_the_friendly_name() -> None:
     assert device.binding is not None and device.binding.command_topic == "cmnd/tasmota_8E2A1F/"
     assert device.binding.availability_topic == "tele/tasmota_8E2A1F/LWT"
     assert device.binding.properties["state"].key == "POWER"
+    assert device.binding.identity == "mac:a4cf128e2a1f"
 
 
 @pytest.mark.parametrize(("lt_st", "attributes"), [

@@ -1,0 +1,62 @@
+"""The devices file: rooms, names, aliases, kinds and risk a person gives devices, over what their dialects say."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from iotlm.device_drivers.broker import EmbeddedBroker
+from iotlm.device_drivers.home import Home
+from iotlm.device_drivers.overrides import OverrideFileError, load_overrides
+from iotlm.device_drivers.registry import DeviceRegistry
+from iotlm.device_drivers.simulator import Simulator
+from iotlm.device_drivers.transport import Transport
+from tests.conftest import run_cli
+
+
+def test_an_override_is_applied_whenever_the_device_is_announced(home: Home, tmp_path: Path) -> None:
+    path = tmp_path / "devices.toml"
+    path.write_text('["office.plug"]\nroom = "Study"\nname = "printer plug"\naliases = ["printer"]\nrisky = true\n')
+    registry = DeviceRegistry()
+    registry.overrides = load_overrides(path)
+    for _ in range(2):  # announced again (a new discovery message): still as the person says
+        registry.upsert(home.device("office.plug").model_copy(deep=True))
+        plug = registry.get("office.plug")
+        assert plug is not None and (plug.room, plug.name, plug.aliases, plug.risky, plug.type) == (
+            "study", "printer plug", ["printer"], True, "outlet")
+    registry.upsert(home.device("kitchen.light").model_copy(deep=True))
+    assert registry.get("kitchen.light") == home.device("kitchen.light")  # no override: as its dialect says
+
+
+@pytest.mark.parametrize(("text", "says"), [
+    ('["a"]\nroom = ""\n', "[a] room: Value error, must not be empty"),
+    ('["a"]\ncolour = "red"\n', "[a] colour: Extra inputs are not permitted (a device takes room, name, aliases, type, risky)"),
+    ('["a"]\ntype = "toaster"\n', "[a] type: Value error, 'toaster' is not a device type; use one of "),
+    ('a = "kitchen"\n', "'a' must be a table ([\"a\"] then room = \"...\")"),
+    ('["a"\nroom = 1\n', "not valid TOML"),
+])
+def test_a_broken_devices_file_says_where_and_what_would_be_right(tmp_path: Path, text: str, says: str) -> None:
+    path = tmp_path / "devices.toml"
+    path.write_text(text)
+    with pytest.raises(OverrideFileError) as caught:
+        load_overrides(path)
+    assert says in str(caught.value) and str(path) in str(caught.value)
+
+
+def test_iotlm_devices_lists_devices_as_the_devices_file_says(broker: EmbeddedBroker, home: Home, sim_transport: Transport,
+                                                              tmp_path: Path, prefix: str) -> None:
+    (tmp_path / "config.toml").write_text(f'z2m_base = "{prefix}/z2m"\nha_prefix = "{prefix}/ha"\n')
+    (tmp_path / "devices.toml").write_text('["hallway.light"]\nroom = "Entrance"\naliases = ["porch light"]\n')
+    sim = Simulator(home, sim_transport, base=f"{prefix}/z2m").start()
+    try:
+        listed = run_cli("devices", "--json", "--broker", broker.url, "--home-dir", str(tmp_path))
+        (tmp_path / "devices.toml").write_text('["hallway.light"]\nrisky = "maybe"\n')
+        broken = run_cli("devices", "--json", "--broker", broker.url, "--home-dir", str(tmp_path))
+    finally:
+        sim.clear_discovery()
+    assert listed.returncode == 0, listed.stderr
+    light = next(d for d in json.loads(listed.stdout) if d["id"] == "hallway.light")
+    assert (light["room"], light["aliases"]) == ("entrance", ["porch light"])
+    assert broken.returncode != 0 and "[hallway.light] risky: Input should be a valid boolean" in broken.stderr
