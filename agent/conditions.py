@@ -160,7 +160,10 @@ class RoomConditions:
 
     def read(self, room: str, condition: str) -> Reading | None:
         """The room's reading of ``condition``: a sensor's first, else a device's own reading; None when nothing there
-        measures it (or nothing has reported yet)."""
+        measures it (or nothing has reported yet), and None for what is not a room condition (a goal about the volume
+        is about a device, not the room's air)."""
+        if condition not in CONDITIONS:
+            return None
         source = self._source(room, condition)
         if source is None:
             return None
