@@ -91,12 +91,12 @@ class TasmotaDriver:
                 self._routes[prefix] = ids
             fresh = [p for p in (stat, tele) if p not in self._watched]
             self._watched.update(fresh)
+        for prefix in fresh:  # before the devices appear: what they report from then on is heard
+            self.transport.subscribe(f"{prefix}#", self._on_state)
         for device_id in gone:
             self.registry.remove(device_id)
         for device in decoded.devices:
             self.registry.upsert(device)
-        for prefix in fresh:
-            self.transport.subscribe(f"{prefix}#", self._on_state)
         # the devices' state now: STATE answers with power, dimmer and colour, and readings come with the sensors
         self.transport.publish(f"{codec.full_topic(config, 0)}State", "", qos=0)
         if any(d.type == "cover" for d in decoded.devices):
