@@ -86,9 +86,10 @@ def register_commands(commands: Commands) -> None:
 
 def cmd_devices(args: argparse.Namespace) -> int:
     settings = settings_for(args)
+    also: dict[str, list[str]] = {}
     with broker_url(settings) as url:
-        devices = discover(settings, url, args.wait)
-    print_devices(devices, as_json=args.json)
+        devices = discover(settings, url, args.wait, also=also)
+    print_devices(devices, as_json=args.json, also=also)
     return 0
 
 

@@ -146,7 +146,9 @@ def transport_for(settings: Settings, url: str, **kw: Any) -> Transport:
                      ca_certs=str(settings.ca_certs) if settings.ca_certs else None, **kw)
 
 
-def discover(settings: Settings, url: str, wait: float) -> list[Device]:
+def discover(settings: Settings, url: str, wait: float, *, also: dict[str, list[str]] | None = None) -> list[Device]:
+    """The devices on the broker once discovery settles. ``also``: filled with the other dialects that announce a
+    device too (held back: one physical device is listed once)."""
     conn = Connection(transport_for(settings, url), z2m_base=settings.z2m_base, ha_prefix=settings.ha_prefix,
                       tasmota_discovery=settings.tasmota_discovery, shelly_root=settings.shelly_root,
                       esphome_root=settings.esphome_root, overrides=device_overrides(settings))
@@ -157,7 +159,10 @@ def discover(settings: Settings, url: str, wait: float) -> list[Device]:
         conn.registry.wait_for(lambda r: all(
             any(a.value is not None for a in d.attributes.values()) for d in r.all()), timeout=min(wait, 2.0))
         conn.transport.drain()
-        return sorted(conn.registry.all(), key=lambda d: (d.room or "", d.id))
+        devices = sorted(conn.registry.all(), key=lambda d: (d.room or "", d.id))
+        if also is not None:
+            also.update({d.id: seen for d in devices if (seen := conn.registry.also_seen(d.id))})
+        return devices
     finally:
         conn.stop()
 
@@ -201,9 +206,12 @@ def valid_text(text: str, what: str = "the request") -> str:
     return text
 
 
-def print_devices(devices: list[Device], *, as_json: bool) -> None:
+def print_devices(devices: list[Device], *, as_json: bool, also: dict[str, list[str]] | None = None) -> None:
+    """``also``: the other dialects that announce a device too, by id."""
+    also = also or {}
     if as_json:
-        print(json.dumps([device_json(d) for d in devices], indent=2, ensure_ascii=False))
+        listed = [device_json(d) | ({"also_announced_by": also[d.id]} if d.id in also else {}) for d in devices]
+        print(json.dumps(listed, indent=2, ensure_ascii=False))
         return
     if not devices:
         print("no devices found (is Zigbee2MQTT or Home Assistant discovery publishing on this broker? If the broker has "
@@ -218,6 +226,7 @@ def print_devices(devices: list[Device], *, as_json: bool) -> None:
         flags += " [read-only]" if device.read_only else ""
         flags += " [offline]" if device.availability == "offline" else ""
         dialect = f", {device.binding.driver}" if device.binding else ""
+        dialect += f", also announced by {', '.join(also[device.id])}" if device.id in also else ""
         print(f"  {device.id}  ({device.type}, {device.name}{dialect}){flags}")
         for name, attr in device.attributes.items():
             if attr.kind == "options":

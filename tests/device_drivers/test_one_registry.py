@@ -3,16 +3,19 @@ address) appears once, as the dialect that describes it best announces it, and t
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from iotlm.device_drivers.base import identity
+from iotlm.device_drivers.broker import EmbeddedBroker
 from iotlm.device_drivers.connection import Connection
 from iotlm.device_drivers.model import Attribute, Binding, Device
 from iotlm.device_drivers.registry import DeviceRegistry
 from iotlm.device_drivers.transport import Transport
-from tests.conftest import eventually
+from tests.conftest import eventually, run_cli
 from tests.device_drivers.test_tasmota import config
 
 
@@ -54,8 +57,9 @@ def test_devices_without_an_identity_or_in_one_dialect_are_never_merged() -> Non
     assert sorted(registry.ids()) == ["a", "b", "c", "c_2", "d"]  # two relays of one Tasmota are two devices
 
 
-def test_tasmota_with_home_assistant_discovery_too_appears_once_on_a_real_broker(transport: Transport, sim_transport: Transport,
-                                                                                  prefix: str) -> None:
+def test_tasmota_with_home_assistant_discovery_too_appears_once_on_a_real_broker(broker: EmbeddedBroker, transport: Transport,
+                                                                                  sim_transport: Transport, prefix: str,
+                                                                                  tmp_path: Path) -> None:
     topic = f"{prefix}_plug"
     cfg = config(topic, fn=["Kitchen / Kettle plug"], ft=f"%prefix%/{prefix}/%topic%/")
     # the same device, as Home Assistant discovery announces it (with its MAC among the device's connections)
@@ -75,6 +79,14 @@ def test_tasmota_with_home_assistant_discovery_too_appears_once_on_a_real_broker
         sim_transport.publish(own_topic, cfg, retain=True)  # its own discovery arrives: it takes over, once
         assert eventually(lambda: conn.registry.ids() == [topic])
         assert conn.registry.also_seen(topic) == ["homeassistant"]
+        (tmp_path / "config.toml").write_text(
+            f'z2m_base = "{prefix}/z2m"\nha_prefix = "{prefix}/ha"\ntasmota_discovery = "{prefix}/tasmota/discovery"\n'
+            f'shelly_root = "{prefix}"\nesphome_root = "{prefix}"\n')
+        listed = run_cli("devices", "--broker", broker.url, "--home-dir", str(tmp_path))
+        assert f"  {topic}  (outlet, kettle plug, tasmota, also announced by homeassistant)\n" in listed.stdout, listed.stderr
+        listed = run_cli("devices", "--json", "--broker", broker.url, "--home-dir", str(tmp_path))
+        assert [(d["id"], d["driver"], d["also_announced_by"]) for d in json.loads(listed.stdout)] == [
+            (topic, "tasmota", ["homeassistant"])]
         sim_transport.publish(f"stat/{prefix}/{topic}/POWER", "ON")
         assert eventually(lambda: conn.registry.value(topic, "state") == "on")
         assert conn.command(topic, {"state": "off"}) == {f"cmnd/{prefix}/{topic}/POWER": "OFF"}  # said once, not twice
