@@ -14,6 +14,8 @@ is risky, what kind it is. Kept in ``$IOTLM_HOME/devices.toml`` (or the ``device
 
 from __future__ import annotations
 
+import json
+import os
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -78,3 +80,43 @@ def load_overrides(path: Path) -> dict[str, DeviceOverride]:
             known = ", ".join(DeviceOverride.model_fields)
             raise OverrideFileError(f"devices file {path}: [{device_id}] {where}: {what} (a device takes {known})") from exc
     return out
+
+
+def _toml(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    return json.dumps(str(value), ensure_ascii=False).replace("\x7f", "\\u007f")  # JSON's escapes are TOML's
+
+
+def dump_overrides(overrides: dict[str, DeviceOverride]) -> str:
+    """The devices file's text (what :func:`load_overrides` reads back the same)."""
+    lines = ["# What you say of your devices, over what their dialects say: room, name, aliases, type, risky.",
+             "# By device id, as `iotlm devices` lists it. `iotlm devices set` writes this file.", ""]
+    for device_id in sorted(overrides):
+        lines.append(f"[{_toml(device_id)}]")
+        lines += [f"{key} = {_toml(value)}" for key, value in overrides[device_id].model_dump().items() if value is not None]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def set_override(path: Path, device_id: str, changes: dict[str, Any], *, clear: bool = False) -> DeviceOverride | None:
+    """Change what the devices file at ``path`` says of ``device_id`` (``clear``: forget it first); return what it says
+    now (None: nothing). A change a device cannot take raises :class:`OverrideFileError`; the file is then untouched."""
+    overrides = load_overrides(path)
+    current = {} if clear or device_id not in overrides else overrides[device_id].model_dump(exclude_none=True)
+    merged = {**current, **{k: v for k, v in changes.items() if v is not None}}
+    if merged:
+        try:
+            overrides[device_id] = DeviceOverride.model_validate(merged)
+        except ValidationError as exc:
+            where, what = first_error(exc)
+            raise OverrideFileError(f"{device_id}: {where}: {what}") from exc
+    else:
+        overrides.pop(device_id, None)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(dump_overrides(overrides), encoding="utf-8")
+    os.replace(partial, path)
+    return overrides.get(device_id)

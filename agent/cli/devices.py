@@ -25,6 +25,7 @@ from iotlm.agent.cli.shared import (
 from iotlm.agent.runtime import build_runtime, database_path
 from iotlm.device_drivers.clock import SimClock
 from iotlm.device_drivers.home import Home, default_homebench_path, load_home, load_homebench
+from iotlm.device_drivers.overrides import set_override
 from iotlm.device_drivers.simulator import Environment, Simulator
 from iotlm.device_drivers.simulator.appliances import Programmes
 from iotlm.device_drivers.simulator.sim import DIALECTS
@@ -42,6 +43,20 @@ def register_commands(commands: Commands) -> None:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--wait", type=float, default=2.0, help="seconds to wait for discovery (default 2)")
     p.set_defaults(func=cmd_devices)
+    verbs = p.add_subparsers(title="actions", dest="devices_action")
+    q = verbs.add_parser("set", help="give a device its room, name, other names, kind or risk, over what its dialect says "
+                                     "(written to the devices file, $IOTLM_HOME/devices.toml)")
+    commands.home_only(q)
+    q.add_argument("id", help="the device's id, as iotlm devices lists it")
+    q.add_argument("--room")
+    q.add_argument("--name")
+    q.add_argument("--alias", dest="aliases", action="append",
+                   help="a name it answers to besides its own (repeat for several; replaces the ones the file gave)")
+    q.add_argument("--type", help="what kind of device it is (light, outlet, fan, cover, lock, ...)")
+    q.add_argument("--risky", action=argparse.BooleanOptionalAction, default=None,
+                   help="ask before acting on it (--no-risky: do not)")
+    q.add_argument("--clear", action="store_true", help="forget what the devices file says of it (before the rest)")
+    q.set_defaults(func=cmd_devices_set)
 
     p = commands.add("simulate", help="run a simulated home on the broker until interrupted")
     commands.common(p)
@@ -90,6 +105,20 @@ def cmd_devices(args: argparse.Namespace) -> int:
     with broker_url(settings) as url:
         devices = discover(settings, url, args.wait, also=also)
     print_devices(devices, as_json=args.json, also=also)
+    return 0
+
+
+def cmd_devices_set(args: argparse.Namespace) -> int:
+    settings = settings_for(args)
+    path = settings.devices_file or settings.home / "devices.toml"
+    changes = {"room": args.room, "name": args.name, "aliases": args.aliases, "type": args.type, "risky": args.risky}
+    if not args.clear and all(v is None for v in changes.values()):
+        raise CLIError("say what to set: --room, --name, --alias, --type, --risky or --no-risky (or --clear)")
+    now = set_override(path, args.id, changes, clear=args.clear)
+    shown = {k: ", ".join(v) if isinstance(v, list) else str(v).lower() if isinstance(v, bool) else v
+             for k, v in (now.model_dump(exclude_none=True) if now else {}).items()}
+    said = "; ".join(f"{k} {v}" for k, v in shown.items()) or "nothing"
+    print(f"{args.id}: {said} (in {path}); iotlm devices, ask and chat use it now, a running iotlm run from its next start")
     return 0
 
 

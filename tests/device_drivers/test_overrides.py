@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from iotlm.device_drivers.broker import EmbeddedBroker
 from iotlm.device_drivers.home import Home
-from iotlm.device_drivers.overrides import OverrideFileError, load_overrides
+from iotlm.device_drivers.overrides import DeviceOverride, OverrideFileError, dump_overrides, load_overrides
 from iotlm.device_drivers.registry import DeviceRegistry
 from iotlm.device_drivers.simulator import Simulator
 from iotlm.device_drivers.transport import Transport
@@ -60,3 +63,31 @@ def test_iotlm_devices_lists_devices_as_the_devices_file_says(broker: EmbeddedBr
     light = next(d for d in json.loads(listed.stdout) if d["id"] == "hallway.light")
     assert (light["room"], light["aliases"]) == ("entrance", ["porch light"])
     assert broken.returncode != 0 and "[hallway.light] risky: Input should be a valid boolean" in broken.stderr
+
+
+@settings(max_examples=100, deadline=None)
+@given(device_id=st.text(min_size=1, max_size=20), text=st.text(min_size=1, max_size=20).filter(str.strip),
+       aliases=st.lists(st.text(max_size=12), max_size=3), risky=st.booleans())
+def test_what_is_written_is_read_back_the_same(device_id: str, text: str, aliases: list[str], risky: bool) -> None:
+    written = {device_id: DeviceOverride(room=text, name=text, aliases=aliases, risky=risky, type="light")}
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "devices.toml"
+        path.write_text(dump_overrides(written), encoding="utf-8")
+        assert load_overrides(path) == written
+
+
+def test_iotlm_devices_set_writes_the_devices_file(tmp_path: Path) -> None:
+    env = {"IOTLM_HOME": str(tmp_path)}
+    said = run_cli("devices", "set", "kitchen.light", "--room", "Kitchen", "--alias", "main light", "--risky", env=env)
+    assert said.returncode == 0, said.stderr
+    assert said.stdout.startswith("kitchen.light: room kitchen; aliases main light; risky true (in ")
+    run_cli("devices", "set", "office.plug", "--name", "printer plug", env=env)
+    assert run_cli("devices", "set", "kitchen.light", "--no-risky", env=env).returncode == 0  # the rest is kept
+    assert load_overrides(tmp_path / "devices.toml") == {
+        "kitchen.light": DeviceOverride(room="kitchen", aliases=["main light"], risky=False),
+        "office.plug": DeviceOverride(name="printer plug")}
+    refused = run_cli("devices", "set", "kitchen.light", "--type", "toaster", env=env)
+    assert refused.returncode != 0 and "'toaster' is not a device type; use one of " in refused.stderr
+    assert load_overrides(tmp_path / "devices.toml")["kitchen.light"].type is None  # nothing changed
+    assert run_cli("devices", "set", "kitchen.light", "--clear", env=env).returncode == 0
+    assert set(load_overrides(tmp_path / "devices.toml")) == {"office.plug"}
