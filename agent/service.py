@@ -31,6 +31,7 @@ from iotlm.agent.session import Agent
 from iotlm.automations.engine import RuleEngine
 from iotlm.automations.model import Rule
 from iotlm.automations.store import RuleStore, load_yaml
+from iotlm.device_drivers.overrides import OverrideFileError, load_overrides
 from iotlm.policies.config import ANONYMOUS
 
 log = logging.getLogger(__name__)
@@ -155,8 +156,13 @@ class Service:
         """Pick up `iotlm rules add/enable/disable/remove` and edits of the YAML file while running."""
         last_structure = self.runtime.connection.registry.structure_version
         last_purge = time.monotonic()
+        devices_file = self.runtime.settings.devices_file or self.runtime.settings.home / "devices.toml"
+        devices_mtime = _mtime(devices_file)
         while not self._stop.wait(1.0):
             try:
+                if _mtime(devices_file) != devices_mtime:  # `iotlm devices set`, or an edit: applied at once
+                    devices_mtime = _mtime(devices_file)
+                    self._reload_devices_file(devices_file)
                 if self.runtime.store is not None and time.monotonic() - last_purge > 6 * 3600:
                     last_purge = time.monotonic()
                     self.runtime.store.purge(keep_history_days=self.runtime.settings.keep_history_days)
@@ -167,6 +173,15 @@ class Service:
                     self.reload()
             except Exception:
                 log.exception("reloading rules failed")
+
+    def _reload_devices_file(self, path: Path) -> None:
+        try:
+            overrides = load_overrides(path)
+        except OverrideFileError as exc:
+            log.warning("%s; the devices keep what the file said before", exc)
+            return
+        changed = self.runtime.connection.registry.set_overrides(overrides)
+        log.info("devices file %s: %d devices changed", path, len(changed))
 
     # ------------------------------------------------------------ chat over MQTT
 

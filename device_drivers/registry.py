@@ -30,6 +30,10 @@ PREFERENCE = {"zigbee2mqtt": 0, "tasmota": 0, "shelly": 0, "homeassistant": 1, "
 describe nothing. A plugin's driver ranks with Home Assistant's."""
 
 
+_SAID = ("room", "name", "aliases", "type", "risky")
+"""What a devices file can say of a device."""
+
+
 def _rank(device: Device) -> int:
     return PREFERENCE.get(device.binding.driver, 1) if device.binding else 1
 
@@ -51,6 +55,8 @@ class DeviceRegistry:
         """Devices held back: another dialect announces the same physical device, and describes it better."""
         self.overrides: dict[str, DeviceOverride] = {}
         """What the person says of a device (its room, name, aliases, kind, risk), by id: over what its dialect says."""
+        self._announced: dict[str, dict[str, Any]] = {}
+        """What each device's dialect said of it, before the overrides (to change them while running)."""
         self._cond = threading.Condition()
         self._listeners: list[Listener] = []
         self._report_listeners: list[Listener] = []
@@ -63,10 +69,12 @@ class DeviceRegistry:
     def upsert(self, device: Device) -> bool:
         """Add a device or replace its description, keeping the state already reported. False: it is held back,
         because another dialect announces the same physical device and describes it better."""
+        announced = {key: list(v) if isinstance(v := getattr(device, key), list) else v for key in _SAID}
         override = self.overrides.get(device.id)
         if override is not None:
             device = override.apply(device)
         with self._cond:
+            self._announced[device.id] = announced
             if not self._admit(device):
                 return False
             old = self._devices.get(device.id)
@@ -98,9 +106,32 @@ class DeviceRegistry:
             self._held[rival.id] = self._devices.pop(rival.id)
         return True
 
+    def set_overrides(self, overrides: dict[str, DeviceOverride]) -> list[str]:
+        """Apply a new devices file to the devices already here (and what it no longer says is undone); return the ids
+        of those it changed."""
+        changed: list[str] = []
+        with self._cond:
+            self.overrides = dict(overrides)
+            for store in (self._devices, self._held):
+                for device_id, device in list(store.items()):
+                    said = self._announced.get(device_id)
+                    if said is None:
+                        continue
+                    override = self.overrides.get(device_id)
+                    wanted = {**said, **(override.model_dump(exclude_none=True) if override else {})}
+                    if any(getattr(device, k) != v for k, v in wanted.items()):
+                        store[device_id] = device.model_copy(update=wanted)
+                        changed.append(device_id)
+            if changed:
+                self._version += 1
+                self.structure_version += 1
+                self._cond.notify_all()
+        return changed
+
     def remove(self, device_id: str) -> None:
         with self._cond:
             self._held.pop(device_id, None)
+            self._announced.pop(device_id, None)
             gone = self._devices.pop(device_id, None)
             if gone is None:
                 return

@@ -118,7 +118,7 @@ def cmd_devices_set(args: argparse.Namespace) -> int:
     shown = {k: ", ".join(v) if isinstance(v, list) else str(v).lower() if isinstance(v, bool) else v
              for k, v in (now.model_dump(exclude_none=True) if now else {}).items()}
     said = "; ".join(f"{k} {v}" for k, v in shown.items()) or "nothing"
-    print(f"{args.id}: {said} (in {path}); iotlm devices, ask and chat use it now, a running iotlm run from its next start")
+    print(f"{args.id}: {said} (in {path}); a running iotlm run applies it within a second")
     return 0
 
 

@@ -91,3 +91,18 @@ def test_iotlm_devices_set_writes_the_devices_file(tmp_path: Path) -> None:
     assert load_overrides(tmp_path / "devices.toml")["kitchen.light"].type is None  # nothing changed
     assert run_cli("devices", "set", "kitchen.light", "--clear", env=env).returncode == 0
     assert set(load_overrides(tmp_path / "devices.toml")) == {"office.plug"}
+
+
+def test_a_new_devices_file_changes_the_devices_already_here_and_undoes_what_it_no_longer_says(home: Home) -> None:
+    registry = DeviceRegistry()
+    registry.overrides = {"office.plug": DeviceOverride(room="study")}
+    registry.upsert(home.device("office.plug").model_copy(deep=True))
+    registry.upsert(home.device("kitchen.light").model_copy(deep=True))
+    registry.report("office.plug", {"power": 120})
+    version = registry.structure_version
+    changed = registry.set_overrides({"kitchen.light": DeviceOverride(name="big light", aliases=["main light"])})
+    assert sorted(changed) == ["kitchen.light", "office.plug"] and registry.structure_version > version
+    plug, light = registry.get("office.plug"), registry.get("kitchen.light")
+    assert plug is not None and (plug.room, plug.state()["power"]) == ("office", 120)  # back to its dialect's room, state kept
+    assert light is not None and (light.name, light.aliases, light.room) == ("big light", ["main light"], "kitchen")
+    assert registry.set_overrides(registry.overrides) == []  # the same file again changes nothing

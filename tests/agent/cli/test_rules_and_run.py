@@ -98,6 +98,18 @@ def test_run_fires_rules_answers_over_mqtt_reports_bad_rules_and_stops_on_sigter
         client.publish("iotlm/cli-test/ask", {"id": "a1", "text": "is the hallway light on?"})
         assert eventually(lambda: bool(replies))
         assert replies[0]["id"] == "a1" and replies[0]["reply"] == "The hallway light is off."
+        # a name given with `iotlm devices set` while the service runs: it answers to it within a second or two
+        assert iotlm("devices", "set", "hallway.light", "--name", "porch lamp", home=tmp_path).returncode == 0
+
+        asked = iter(range(2, 1000))
+
+        def answers_to_the_new_name() -> bool:
+            ask_id = f"a{next(asked)}"
+            client.publish("iotlm/cli-test/ask", {"id": ask_id, "text": "is the porch lamp on?"})
+            eventually(lambda: any(r["id"] == ask_id for r in replies), timeout=3)
+            return any(r["id"] == ask_id and r["reply"] == "The porch lamp is off." for r in replies)
+
+        assert eventually(answers_to_the_new_name, timeout=20), replies
         service.send_signal(signal.SIGTERM)
         assert service.wait(timeout=15) == 0
     finally:
