@@ -13,9 +13,9 @@ from typing import Any
 
 from iotlm.device_drivers.esphome.codec import BINARY, READINGS
 from iotlm.device_drivers.model import Device, Value
+from iotlm.device_drivers.simulator.tasmota_face import A_KIND, brightness_top
 
-NOT_ESPHOME = {"climate": "a thermostat", "media_player": "a media player", "vacuum": "a vacuum",
-               "appliance": "an appliance with settings", "humidifier": "a humidifier"}
+NOT_ESPHOME = {kind: phrase for kind, phrase in A_KIND.items() if kind != "lock"}  # ESPHome has locks
 READING_WORD = {attribute: words[0] for words, attribute, _ in READINGS}
 """A reading -> a word its object id carries, so the node's sensor is read as that reading."""
 LIGHT = {"state", "brightness", "color_temp", "color"}
@@ -91,10 +91,6 @@ def components(device: Device) -> list[Component]:
     return out
 
 
-def _brightness_top(device: Device) -> float:
-    return float(device.attributes["brightness"].max or 100)
-
-
 def states(device: Device, component: Component) -> list[tuple[str, str]]:
     """(leaf, payload) the component publishes: ``state``, and a cover's ``position/state``."""
     state = device.state()
@@ -102,7 +98,7 @@ def states(device: Device, component: Component) -> list[tuple[str, str]]:
     if component.kind == "light":
         body: dict[str, Any] = {"state": "ON" if value == "on" else "OFF"}
         if state.get("brightness") is not None:
-            body["brightness"] = round(float(state["brightness"]) * 255 / _brightness_top(device))  # type: ignore[arg-type]
+            body["brightness"] = round(float(state["brightness"]) * 255 / brightness_top(device))  # type: ignore[arg-type]
         if state.get("color_temp") is not None:
             body["color_mode"], body["color_temp"] = "color_temp", state["color_temp"]
         color = state.get("color")
@@ -133,7 +129,10 @@ def decode_command(device: Device, component: Component, leaf: str, payload: str
         if leaf == "position/command":
             if "position" not in device.attributes:
                 raise ValueError("this cover has no position")
-            position = round(float(word))
+            try:
+                position = round(float(word))
+            except OverflowError as exc:  # "inf"
+                raise ValueError(f"position {word!r} is not 0-100") from exc
             if not 0 <= position <= 100:
                 raise ValueError(f"position {word!r} is not 0-100")
             return {"position": position, "state": "open" if position > 0 else "closed"}
@@ -148,22 +147,28 @@ def decode_command(device: Device, component: Component, leaf: str, payload: str
             raise ValueError(f"a lock takes LOCK or UNLOCK, not {word!r}")
         return {"state": locks[word.upper()]}
     if component.kind == "light":
-        body = json.loads(word)
-        if not isinstance(body, dict):
-            raise ValueError("a light takes a JSON object")
-        values: dict[str, Value] = {}
-        if "state" in body:
-            values["state"] = "on" if str(body["state"]).upper() == "ON" else "off"
-        if "brightness" in body and "brightness" in device.attributes:
-            values["brightness"] = round(float(body["brightness"]) * _brightness_top(device) / 255)
-            values.setdefault("state", "on" if values["brightness"] else "off")
-        if "color_temp" in body and "color_temp" in device.attributes:
-            values["color_temp"] = int(body["color_temp"])
-        if isinstance(body.get("color"), dict) and "color" in device.attributes:
-            values["color"] = [int(body["color"][c]) for c in "rgb"]
-        return values
+        try:
+            return _light_command(device, json.loads(word))
+        except (TypeError, KeyError, OverflowError) as exc:  # a value of the wrong kind or size, a colour without its r
+            raise ValueError(f"a light's command {word[:40]!r} is not ESPHome's JSON ({exc!r})") from exc
     if component.kind in ("switch", "fan") and word.upper() in ("ON", "OFF", "TOGGLE"):
         current = device.attributes["state"].value
         target = word.upper() if word.upper() != "TOGGLE" else ("OFF" if current == "on" else "ON")
         return {"state": target.lower()}
     raise ValueError(f"{component.kind} {component.object_id} takes no {word[:20]!r}")
+
+
+def _light_command(device: Device, body: Any) -> dict[str, Value]:
+    if not isinstance(body, dict):
+        raise ValueError("a light takes a JSON object")
+    values: dict[str, Value] = {}
+    if "state" in body:
+        values["state"] = "on" if str(body["state"]).upper() == "ON" else "off"
+    if "brightness" in body and "brightness" in device.attributes:
+        values["brightness"] = round(float(body["brightness"]) * brightness_top(device) / 255)
+        values.setdefault("state", "on" if values["brightness"] else "off")
+    if "color_temp" in body and "color_temp" in device.attributes:
+        values["color_temp"] = int(body["color_temp"])
+    if isinstance(body.get("color"), dict) and "color" in device.attributes:
+        values["color"] = [int(body["color"][c]) for c in "rgb"]
+    return values

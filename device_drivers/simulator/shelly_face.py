@@ -9,10 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from iotlm.device_drivers.model import Device
-from iotlm.device_drivers.simulator.tasmota_face import mac_of
+from iotlm.device_drivers.simulator.tasmota_face import A_KIND, brightness_top, mac_of
 
-NOT_SHELLY = {"lock": "a lock", "climate": "a thermostat", "media_player": "a media player", "vacuum": "a vacuum",
-              "appliance": "an appliance with settings", "humidifier": "a humidifier"}
+NOT_SHELLY = A_KIND
 RELAYS = ("switch", "outlet", "fan", "heater", "valve", "light")
 
 
@@ -67,9 +66,8 @@ def config(device: Device) -> dict[str, Any]:
     return out
 
 
-def statuses(device: Device, scale: float = 1.0) -> dict[str, dict[str, Any]]:
-    """Each component's status, as ``<prefix>/status/<component>`` carries it. ``scale``: the device's brightness
-    range over Shelly's 0-100."""
+def statuses(device: Device) -> dict[str, dict[str, Any]]:
+    """Each component's status, as ``<prefix>/status/<component>`` carries it (a brightness as Shelly's 0-100)."""
     state = device.state()
     if device.type == "sensor":
         out: dict[str, dict[str, Any]] = {}
@@ -84,13 +82,13 @@ def statuses(device: Device, scale: float = 1.0) -> dict[str, dict[str, Any]]:
         return {"cover:0": {"id": 0, "source": "MQTT", "state": moved, "current_pos": position, "apower": 0.0}}
     status: dict[str, Any] = {"id": 0, "source": "MQTT", "output": state.get("state") == "on"}
     if state.get("brightness") is not None:
-        status["brightness"] = round(float(state["brightness"]) / scale)  # type: ignore[arg-type]
+        status["brightness"] = round(float(state["brightness"]) * 100 / brightness_top(device))  # type: ignore[arg-type]
     if "power" in state:
         status["apower"] = float(state["power"] or 0)  # type: ignore[arg-type]
     return {component(device): status}
 
 
-def decode_call(device: Device, method: str, params: Any, scale: float = 1.0) -> dict[str, Any]:
+def decode_call(device: Device, method: str, params: Any) -> dict[str, Any]:
     """What an RPC call asks of the device, in canonical values; ValueError (with Shelly's message) when it cannot."""
     if not isinstance(params, dict) or params.get("id") != 0:
         raise ValueError("params: id 0 is the only component")
@@ -107,7 +105,7 @@ def decode_call(device: Device, method: str, params: Any, scale: float = 1.0) ->
             brightness = params["brightness"]
             if not isinstance(brightness, int | float) or isinstance(brightness, bool) or not 0 <= brightness <= 100:
                 raise ValueError("brightness: expected a number 0-100")
-            values["brightness"] = round(brightness * scale)
+            values["brightness"] = round(brightness * brightness_top(device) / 100)
         if not values:
             raise ValueError("nothing to set: give on or brightness")
         return values

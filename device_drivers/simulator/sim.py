@@ -52,12 +52,6 @@ def _level(root: str) -> str:
     return f"{root.strip('/')}/" if root.strip("/") else ""
 
 
-def _scale(device: Device) -> float:
-    """A brightness range over 0-100 (a 0-254 brightness is 2.54 a percent)."""
-    attr = device.attributes.get("brightness")
-    return float(attr.max or 100) / 100 if attr is not None else 1.0
-
-
 class Simulator:
     def __init__(self, home: Home, transport: Transport, *, dialect: Dialect = "z2m",
                  base: str = "zigbee2mqtt", ha_prefix: str = "homeassistant", ha_root: str = f"{CONTROL}/ha",
@@ -86,8 +80,9 @@ class Simulator:
         self.speaks = self._choose(home, dialect)
         """Device id -> the dialects it is presented in."""
         # wire bindings of each device, decoded from what we publish, so sim and driver agree
-        self._entries = {i: z2m_exposes.bridge_entry(home.device(i)) for i in self._in("z2m")}
-        self._z2m = {d.id: z2m_codec.decode_device(z2m_exposes.bridge_entry(d), self.base, []) for d in home.devices}
+        entries = {d.id: z2m_exposes.bridge_entry(d) for d in home.devices}
+        self._z2m = {i: z2m_codec.decode_device(entry, self.base, []) for i, entry in entries.items()}
+        self._entries = {i: entries[i] for i in self._in("z2m")}
         self._ha = {i: ha_config.entity_configs(home.device(i), self.ha_prefix, self.sim_root) for i in self._in("ha")}
         self.tasmota_discovery = tasmota_discovery.rstrip("/")
         self.tasmota_root = _level(tasmota_root)
@@ -254,7 +249,7 @@ class Simulator:
                 self.transport.publish(f"tele/{self.tasmota_root}{device_id}/SENSOR", sensors, qos=0)
         if "shelly" in dialects:
             prefix = f"{self.shelly_root}{device_id}"
-            for key, status in shelly_face.statuses(device, _scale(device)).items():
+            for key, status in shelly_face.statuses(device).items():
                 self.transport.publish(f"{prefix}/status/{key}", status, qos=0)
         if "esphome" in dialects:
             for base, (owner, component) in self._esphome.items():
@@ -301,7 +296,7 @@ class Simulator:
             if not isinstance(data, dict):
                 raise ValueError("not an object")
         except ValueError:
-            self._record(Received(time.time(), topic, text, device_id, rejected={"*": "payload is not a JSON object"}))
+            self._refused(topic, text, device_id, "*", "payload is not a JSON object")
             return
         wire_device = self._z2m[device_id]
         assert wire_device.binding is not None
@@ -340,7 +335,7 @@ class Simulator:
         try:
             values = ha_config.decode_command(device, attr, text)
         except ValueError as exc:
-            self._record(Received(time.time(), topic, text, device_id, rejected={attr: str(exc)}))
+            self._refused(topic, text, device_id, attr, str(exc))
             return
         self._finish(topic, text, device_id, values, {})
 
@@ -354,7 +349,7 @@ class Simulator:
         try:
             values = tasmota_face.decode_command(device, command, text)
         except ValueError as exc:
-            self._record(Received(time.time(), topic, text, device_id, rejected={command: str(exc)}))
+            self._refused(topic, text, device_id, command, str(exc))
             self.transport.publish(f"stat/{self.tasmota_root}{device_id}/RESULT", {"Command": "Unknown"}, qos=0)
             return
         if not values:  # a query: the device answers with its state
@@ -381,12 +376,12 @@ class Simulator:
         if method == "Shelly.GetConfig":
             reply["result"] = shelly_face.config(device)
         elif method == "Shelly.GetStatus":
-            reply["result"] = shelly_face.statuses(device, _scale(device))
+            reply["result"] = shelly_face.statuses(device)
         else:
             try:
-                values = shelly_face.decode_call(device, str(method), frame.get("params"), _scale(device))
+                values = shelly_face.decode_call(device, str(method), frame.get("params"))
             except ValueError as exc:
-                self._record(Received(time.time(), topic, text, device_id, rejected={str(method): str(exc)}))
+                self._refused(topic, text, device_id, str(method), str(exc))
                 reply["error"] = {"code": 404 if str(exc).startswith("No handler") else -103, "message": str(exc)}
                 self.transport.publish(f"{frame['src']}/rpc", reply, qos=0)
                 return
@@ -406,8 +401,8 @@ class Simulator:
             device = self._devices[device_id].model_copy(deep=True)
         try:
             values = esphome_face.decode_command(device, component, "position/command" if position else "command", text)
-        except (ValueError, TypeError, KeyError) as exc:  # the node logs it and does nothing
-            self._record(Received(time.time(), topic, text, device_id, rejected={component.object_id: str(exc)}))
+        except ValueError as exc:  # the node logs it and does nothing
+            self._refused(topic, text, device_id, component.object_id, str(exc))
             return
         self._finish(topic, text, device_id, values, {})
 
@@ -422,6 +417,10 @@ class Simulator:
                 self.transport.publish(f"{self.base}/bridge/logging",
                                        {"level": "error", "message": f"Publish 'set' '{key}' to '{device_id}' failed: {reason}"}, qos=0)
         self.publish_state(device_id)
+
+    def _refused(self, topic: str, text: str, device_id: str, key: str, reason: str) -> None:
+        """A command the device refused as a whole: recorded, and nothing applied."""
+        self._record(Received(time.time(), topic, text, device_id, rejected={key: reason}))
 
     def _record(self, rec: Received) -> None:
         if self.clock is not None:

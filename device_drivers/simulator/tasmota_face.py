@@ -22,8 +22,15 @@ SENSORS: dict[str, tuple[str, str]] = {
 LIGHT_ATTRIBUTES = {"state", "brightness", "color_temp", "color"}
 
 
-NOT_TASMOTA = {"lock": "a lock", "climate": "a thermostat", "media_player": "a media player", "vacuum": "a vacuum",
-               "appliance": "an appliance with settings", "humidifier": "a humidifier"}
+A_KIND = {"lock": "a lock", "climate": "a thermostat", "media_player": "a media player", "vacuum": "a vacuum",
+          "appliance": "an appliance with settings", "humidifier": "a humidifier"}
+"""Kinds of device a relay, a dimmer or a sensor cannot be, as a reason says them (every face shares them)."""
+NOT_TASMOTA = A_KIND
+
+
+def brightness_top(device: Device) -> float:
+    """The top of the device's brightness range (100 for a percentage, 254 for Zigbee's)."""
+    return float(device.attributes["brightness"].max or 100)
 
 
 def left_out(device: Device) -> str | None:
@@ -109,8 +116,7 @@ def sensor_payload(device: Device) -> dict[str, Any] | None:
 
 
 def _dimmer(device: Device, value: Value) -> int:
-    top = device.attributes["brightness"].max or 100
-    return round(float(value) * 100 / top) if isinstance(value, int | float) else 0
+    return round(float(value) * 100 / brightness_top(device)) if isinstance(value, int | float) else 0
 
 
 def result_payload(device: Device) -> dict[str, Any]:
@@ -146,9 +152,8 @@ def decode_command(device: Device, command: str, payload: str) -> dict[str, Any]
             raise ValueError(f"POWER takes ON, OFF or TOGGLE, not {word!r}")
         return {"state": options[word.upper()]}
     if name == "dimmer" and "brightness" in device.attributes:
-        top = device.attributes["brightness"].max or 100
         percent = int(word)
-        return {"brightness": round(percent * top / 100)} | ({"state": "on" if percent else "off"})
+        return {"brightness": round(percent * brightness_top(device) / 100)} | ({"state": "on" if percent else "off"})
     if name == "ct" and "color_temp" in device.attributes:
         return {"color_temp": int(word)}
     if name == "color" and "color" in device.attributes:

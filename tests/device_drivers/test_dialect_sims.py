@@ -181,3 +181,17 @@ def test_the_flats_cases_in_each_dialect(broker: EmbeddedBroker, home: Home, dia
     assert not [r.untargeted for r in results if r.untargeted]  # nothing the words did not point at, in any dialect
     assert {r.tier for r in results} == {"fast"}  # the same path as in Zigbee2MQTT: the model was never needed
 
+
+
+@pytest.mark.parametrize(("device_id", "leaf", "payload"), [
+    ("living_room.blinds", "position/command", "inf"), ("living_room.blinds", "position/command", "half"),
+    ("living_room.floor_lamp", "command", '{"brightness": 1e999}'), ("living_room.floor_lamp", "command", '{"brightness": null}'),
+    ("living_room.floor_lamp", "command", '{"color_temp": "warm"}'), ("living_room.floor_lamp", "command", "[1]"),
+])
+def test_a_command_an_esphome_node_would_ignore_is_refused_as_such(home: Home, device_id: str, leaf: str, payload: str) -> None:
+    from iotlm.device_drivers.simulator import esphome_face
+
+    device = home.device(device_id)
+    [component] = esphome_face.components(device)
+    with pytest.raises(ValueError):
+        esphome_face.decode_command(device, component, leaf, payload)
