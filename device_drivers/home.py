@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -24,8 +24,9 @@ class Area(BaseModel):
     aliases: list[str] = Field(default_factory=list)
 
 
-DIALECTS = ("z2m", "ha", "tasmota", "shelly", "esphome")
+DeviceDialect = Literal["z2m", "ha", "tasmota", "shelly", "esphome"]
 """What one simulated device can speak (a device's ``"dialect"`` in a home file)."""
+DIALECTS: tuple[str, ...] = get_args(DeviceDialect)
 
 
 class Home(BaseModel):
@@ -36,7 +37,7 @@ class Home(BaseModel):
     name: str
     devices: list[Device]
     areas: list[Area] = Field(default_factory=list)
-    dialects: dict[str, Literal["z2m", "ha", "tasmota", "shelly", "esphome"]] = Field(default_factory=dict)
+    dialects: dict[str, DeviceDialect] = Field(default_factory=dict)
     """Device id -> the dialect the simulator presents it in, from each device's own ``"dialect"`` key."""
 
     @model_validator(mode="before")

@@ -53,9 +53,13 @@ class DeviceOverride(BaseModel):
             raise ValueError("must not be empty; leave it out to keep what the device says")
         return v.strip().lower() if v is not None else None
 
+    def changes(self) -> dict[str, Any]:
+        """What it says of the device (what it leaves unsaid is the dialect's)."""
+        return self.model_dump(exclude_none=True)
+
     def apply(self, device: Device) -> Device:
         """``device`` as the person describes it."""
-        changes: dict[str, Any] = {k: v for k, v in self.model_dump().items() if v is not None}
+        changes = self.changes()
         return device.model_copy(update=changes) if changes else device
 
 
@@ -105,7 +109,7 @@ def set_override(path: Path, device_id: str, changes: dict[str, Any], *, clear: 
     """Change what the devices file at ``path`` says of ``device_id`` (``clear``: forget it first); return what it says
     now (None: nothing). A change a device cannot take raises :class:`OverrideFileError`; the file is then untouched."""
     overrides = load_overrides(path)
-    current = {} if clear or device_id not in overrides else overrides[device_id].model_dump(exclude_none=True)
+    current = {} if clear or device_id not in overrides else overrides[device_id].changes()
     merged = {**current, **{k: v for k, v in changes.items() if v is not None}}
     if merged:
         try:

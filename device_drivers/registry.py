@@ -118,7 +118,7 @@ class DeviceRegistry:
                     if said is None:
                         continue
                     override = self.overrides.get(device_id)
-                    wanted = {**said, **(override.model_dump(exclude_none=True) if override else {})}
+                    wanted = {**said, **(override.changes() if override else {})}
                     if any(getattr(device, k) != v for k, v in wanted.items()):
                         store[device_id] = device.model_copy(update=wanted)
                         changed.append(device_id)

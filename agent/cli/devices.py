@@ -116,7 +116,7 @@ def cmd_devices_set(args: argparse.Namespace) -> int:
         raise CLIError("say what to set: --room, --name, --alias, --type, --risky or --no-risky (or --clear)")
     now = set_override(path, args.id, changes, clear=args.clear)
     shown = {k: ", ".join(v) if isinstance(v, list) else str(v).lower() if isinstance(v, bool) else v
-             for k, v in (now.model_dump(exclude_none=True) if now else {}).items()}
+             for k, v in (now.changes() if now else {}).items()}
     said = "; ".join(f"{k} {v}" for k, v in shown.items()) or "nothing"
     print(f"{args.id}: {said} (in {path}); a running iotlm run applies it within a second")
     return 0
