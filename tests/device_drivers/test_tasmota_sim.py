@@ -1,18 +1,16 @@
 """The example flat re-homed in Tasmota: what Tasmota can be is discovered as the same devices, commanded on the
-documented topics, and reported back; what it cannot be is left out with why; the flat's cases on those devices pass."""
+documented topics, and reported back; what it cannot be is left out with why. The flat's 36 cases in Tasmota are run
+in test_dialect_sims.py, which asserts exactly which fail (only those about a device Tasmota cannot be)."""
 
 from __future__ import annotations
 
 import json
 
-from iotlm.agent.bench.harness import open_home
-from iotlm.agent.bench.suite import load_cases, run_suite
-from iotlm.device_drivers.broker import EmbeddedBroker
 from iotlm.device_drivers.connection import Connection
 from iotlm.device_drivers.home import Home
 from iotlm.device_drivers.simulator import Simulator
 from iotlm.device_drivers.transport import Transport
-from tests.conftest import ROOT, eventually
+from tests.conftest import eventually
 
 LEFT_OUT = {
     "living_room.tv": "Tasmota cannot be a media player: its relays are only on or off",
@@ -65,23 +63,3 @@ def test_the_flat_in_tasmota(home: Home, transport: Transport, sim_transport: Tr
         assert eventually(lambda: conn.registry.get("office.plug").availability == "online")  # type: ignore[union-attr]
     finally:
         sim.clear_discovery()
-
-
-def test_the_flats_cases_on_what_tasmota_can_be_pass(broker: EmbeddedBroker, home: Home) -> None:
-    cases, errors = load_cases(ROOT / "tests" / "bench" / "flat_cases.jsonl")
-    assert not errors
-    # the cases that touch only what Tasmota can be; not vs03 (the floor lamp is 0-254 in the home file and a
-    # percentage in Tasmota: "50%" is 50 there, 127 in the case's own scale) nor those about a left-out device that
-    # no expectation names ("open the garage", "is anyone in the hallway")
-    skip = {"vs03", "risk02", "q03"}
-    mine = [c for c in cases if not (set(c.expect) | {d for alt in c.expect_any for d in alt}) & set(LEFT_OUT)
-            and not any(word in c.command for word in ("lock", "tv", "oven", "radiator", "heating", "thermostat"))
-            and c.id not in skip]
-    assert len(mine) >= 15
-    bench = open_home(home, broker.url, dialect="tasmota")
-    try:
-        results = run_suite(bench, mine)
-    finally:
-        bench.close()
-    failed = [(r.id, r.differences) for r in results if not r.passed]
-    assert not failed
