@@ -6,10 +6,11 @@ only that user write (a Mosquitto ACL ``pattern write iotlm/+/ask/%u``; see
 kitchen light", "room": "kitchen", "thread": "..."}`` (only ``text`` is required; a plain-text
 payload is the text) — and are answered, with the ``iotlm ask --json`` object plus ``id``, on
 ``iotlm/<home>/reply/<user>/<id>``. ``iotlm/<home>/ask`` itself is anonymous (the policy file's
-``mqtt.anonymous_role``, guest by default), answered on ``iotlm/<home>/reply/<id>``.
+``mqtt.anonymous_role``, guest by default), answered on ``iotlm/<home>/anonymous/reply/<id>``.
 
 A risky action is confirmed by a second message on the same topic that answers the question's
-id: ``{"confirm": "abc", "answer": "yes"}``. ``"yes": true`` in a request confirms up front only
+id: ``{"confirm": "abc", "answer": "yes"}``, answered on that id's reply topic. Retained requests are never
+answered. ``"yes": true`` in a request confirms up front only
 for the users listed in ``mqtt.allow_yes``. A malformed request is answered with ``{"id", "error"}``.
 With ``--share-group``, several workers split the device reports and the requests between them.
 """
@@ -27,7 +28,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from iotlm.agent.session import Agent
+from iotlm.agent.session import Agent, thread_key
 from iotlm.automations.engine import RuleEngine
 from iotlm.automations.model import Rule
 from iotlm.automations.store import RuleStore, load_yaml
@@ -75,7 +76,9 @@ class Service:
 
     def reply_topic(self, user: str | None, request_id: str) -> str:
         safe = _topic_safe(request_id) or "error"
-        return f"iotlm/{self.home_name}/reply/{user}/{safe}" if user else f"iotlm/{self.home_name}/reply/{safe}"
+        # an anonymous request's reply has a branch of its own: on iotlm/<home>/reply/<id> an id "alice" would be
+        # answered where alice reads her replies (reply/alice/#), and so spoof them
+        return f"iotlm/{self.home_name}/reply/{user}/{safe}" if user else f"iotlm/{self.home_name}/anonymous/reply/{safe}"
 
     # ------------------------------------------------------------ life cycle
 
@@ -94,8 +97,10 @@ class Service:
         share = f"$share/{self.share_group}/" if self.share_group else ""
         # QoS 0: a question asked while the service was down is not kept for it (acting on it minutes later would
         # surprise whoever asked); device reports are QoS 1 and are kept
-        self.runtime.connection.transport.subscribe(f"{share}{self.ask_topic}", self._on_ask, qos=0, wait=5.0)
-        self.runtime.connection.transport.subscribe(f"{share}{self.ask_topic}/+", self._on_ask, qos=0, wait=5.0)
+        # retained requests are never answered: one left on the broker would act again at every restart
+        self.runtime.connection.transport.subscribe(f"{share}{self.ask_topic}", self._on_ask, qos=0, wait=5.0, retained=False)
+        self.runtime.connection.transport.subscribe(f"{share}{self.ask_topic}/+", self._on_ask, qos=0, wait=5.0,
+                                                    retained=False)
         threading.Thread(target=self._answer_loop, name="iotlm-mqtt-chat", daemon=True).start()
         threading.Thread(target=self._watch_loop, name="iotlm-rule-reload", daemon=True).start()
         return self
@@ -158,8 +163,13 @@ class Service:
         last_purge = time.monotonic()
         devices_file = self.runtime.settings.devices_file or self.runtime.settings.home / "devices.toml"
         devices_mtime = _mtime(devices_file)
+        registry = self.runtime.connection.registry
+        pins = registry.pins.version()
         while not self._stop.wait(1.0):
             try:
+                if registry.pins.version() != pins:  # `iotlm devices accept`: a held re-announcement may now come in
+                    pins = registry.pins.version()
+                    registry.recheck()
                 if _mtime(devices_file) != devices_mtime:  # `iotlm devices set`, or an edit: applied at once
                     devices_mtime = _mtime(devices_file)
                     self._reload_devices_file(devices_file)
@@ -190,6 +200,9 @@ class Service:
         if user is not None and _topic_safe(user) != user:
             log.warning("a request on %s: the user part of the topic is not a plain name; ignored", topic)
             return
+        if user == ANONYMOUS:  # the name of the anonymous channel's asker: nobody may speak as them, nor be them
+            log.warning("a request on %s: %r is the anonymous channel's name, not a user's; ignored", topic, ANONYMOUS)
+            return
         request, error = parse_request(payload)
         request["user"] = user
         if error:
@@ -207,6 +220,8 @@ class Service:
                 return
             request_id, request = item
             user = request.get("user")
+            if "confirm" in request:  # the answer to a question is said on the question's id, where its asker listens
+                request_id = request["confirm"]
             try:
                 body = self._confirm(request) if "confirm" in request else self._ask(request)
                 self._reply(user, request_id, {"id": request_id, **body})
@@ -217,7 +232,7 @@ class Service:
 
     def _thread(self, user: str | None, request: dict[str, Any]) -> str:
         # a client names threads only within its own user's space: nobody reaches another person's conversation
-        return f"mqtt-{user or ANONYMOUS}-{request.get('thread') or request['id']}"
+        return thread_key("mqtt", user or ANONYMOUS, str(request.get("thread") or request["id"]))
 
     def _ask(self, request: dict[str, Any]) -> dict[str, Any]:
         user = request.get("user")

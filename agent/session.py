@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sqlite3
 import threading
 import time
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_args
@@ -24,6 +26,7 @@ from iotlm.agent.nodes import YES, Deps
 from iotlm.agent.runtime import Runtime
 from iotlm.agent.situations import load_situations
 from iotlm.agent.understand.parser import Parser
+from iotlm.memory.migrations import DatabaseError
 from iotlm.policies.model import Origin, Step
 from iotlm.tools.plugins import plugin_manager
 
@@ -33,12 +36,20 @@ _FILLER = {"please", "the", "a", "it", "that", "go", "ahead", "do", "you", "can"
            "now", "leave", "don't", "dont", "as", "is", "and", "to"}
 
 
+def thread_key(channel: str, user: str, thread: str) -> str:
+    """The agent's key for a person's thread on a channel (``web``, ``mqtt``): each part percent-encoded and joined by
+    ``/``, so no two (channel, user, thread) ever share a key, whatever ``-`` or ``/`` the names hold ("web-anna-admin-main"
+    was both anna's thread "admin-main" and anna-admin's "main")."""
+    return "/".join(urllib.parse.quote(part, safe="") for part in (channel, user, thread))
+
+
 @dataclass(frozen=True)
 class Waiting:
-    """A confirmation question a thread is waiting on, and when it was put (executor clock, epoch seconds)."""
+    """A confirmation question a thread is waiting on, when it was put (executor clock, epoch seconds), and to whom."""
 
     question: str
     asked_at: float | None
+    user: str | None = None
 
 
 def answer_to(utterance: str, question: str) -> bool | None:
@@ -104,16 +115,21 @@ class Agent:
         self._lock = threading.Lock()
         self.confirm_timeout_s = runtime.settings.confirm_timeout_s
         path = threads_db or runtime.settings.home / "threads.db"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path), check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        try:
+            self._db = sqlite3.connect(str(path), check_same_thread=False)
+            os.chmod(path, 0o600)
+            self._db.execute("PRAGMA journal_mode=WAL")
+        except (sqlite3.DatabaseError, OSError) as exc:  # a damaged threads.db says so, never with a traceback
+            raise DatabaseError(f"cannot open the conversations database {path}: {exc}; restore it from a backup, or "
+                                "start afresh with --fresh (it is kept beside as threads.db.damaged-<time>)") from exc
         self._db.execute("PRAGMA synchronous=NORMAL")
         self.checkpointer = SqliteSaver(self._db)
         deps = Deps(executor=runtime.executor, parser=self.parser, planner=self.planner, user=runtime.user,
                     store=lambda: runtime.store, memory=runtime.memory, bands=Bands(runtime.settings.comfort),
                     effects=effects if effects is not None else load_effects(),
                     situations=load_situations(runtime.settings.home, plugin_manager()), ranker=self.ranker,
-                    jobs=self.jobs, schedule=runtime.settings.schedule)
+                    jobs=self.jobs, schedule=runtime.settings.schedule, read=runtime.policy_config.read)
         self.graph = build_graph(deps, self.checkpointer)
 
     # ------------------------------------------------------------ parts, built lazily
@@ -207,7 +223,7 @@ class Agent:
         for task in snapshot.tasks:
             for intr in task.interrupts:
                 value = intr.value
-                return Waiting(str(value.get("question", "Shall I go ahead?")), value.get("asked_at"))
+                return Waiting(str(value.get("question", "Shall I go ahead?")), value.get("asked_at"), value.get("user"))
         return None
 
     def turn(self, utterance: str, *, thread: str = "default", user: str | None = None, room: str | None = None,
@@ -230,6 +246,12 @@ class Agent:
                 reply = ("There is no question waiting for a yes or no." if waiting is None else
                          "A plain yes or no does not answer a question here; answer the question by its id.")
                 return TurnResult(reply=reply, latency_ms=(time.perf_counter() - started) * 1000)
+            if waiting is not None and verdict is not None and waiting.user is not None and waiting.user != (user or "owner"):
+                # only the person the question was put to answers it, whichever thread the answer comes in on
+                log.warning("%s answered a question put to %s; refused", user or "owner", waiting.user)
+                return TurnResult(reply=f"That question was put to {waiting.user}; only they can answer it, so I did nothing.",
+                                  refused=[{"text": utterance[:60], "reason": f"the question was put to {waiting.user}"}],
+                                  latency_ms=(time.perf_counter() - started) * 1000)
             if waiting is not None and verdict is not None:
                 age = self.runtime.executor.now().timestamp() - (waiting.asked_at or 0.0)
                 if waiting.asked_at is not None and age > self.confirm_timeout_s:

@@ -12,6 +12,7 @@ import functools
 import hashlib
 import logging
 import queue
+import re
 import socket
 import ssl
 import threading
@@ -49,18 +50,24 @@ class BrokerAddress:
         return f"{'mqtts' if self.tls else 'mqtt'}://{self.host}:{self.port}"
 
 
+def redact_url(url: str) -> str:
+    """``url`` with its password, if any, shown as ``***``: for logs, messages and the console."""
+    return re.sub(r"(://[^:/@\s]*:)[^@/\s]*@", r"\1***@", url)
+
+
 def parse_broker_url(url: str) -> BrokerAddress:
     """``mqtt://[user:pass@]host[:1883]`` or ``mqtts://host[:8883]`` -> :class:`BrokerAddress`."""
+    shown = redact_url(url)
     parts = urlsplit(url if "://" in url else f"mqtt://{url}")
     if parts.scheme not in ("mqtt", "mqtts", "tcp", "ssl"):
-        raise BrokerURLError(f"broker {url!r}: scheme must be mqtt:// or mqtts://, e.g. mqtt://127.0.0.1:1883")
+        raise BrokerURLError(f"broker {shown!r}: scheme must be mqtt:// or mqtts://, e.g. mqtt://127.0.0.1:1883")
     if not parts.hostname:
-        raise BrokerURLError(f"broker {url!r}: no host; write it as mqtt://HOST:PORT")
+        raise BrokerURLError(f"broker {shown!r}: no host; write it as mqtt://HOST:PORT")
     tls = parts.scheme in ("mqtts", "ssl")
     try:
         port = parts.port or (8883 if tls else 1883)
     except ValueError as exc:
-        raise BrokerURLError(f"broker {url!r}: port must be a number 1-65535") from exc
+        raise BrokerURLError(f"broker {shown!r}: port must be a number 1-65535") from exc
     return BrokerAddress(
         host=parts.hostname, port=port, tls=tls,
         username=unquote(parts.username) if parts.username else None,
@@ -130,10 +137,13 @@ class Transport:
         self._exact: dict[str, list[Handler]] = {}
         """Handlers of filters without wildcards, by topic: thousands of per-device subscriptions stay O(1)."""
         self._wild: list[tuple[str, Handler]] = []
+        self._fresh_only: set[Handler] = set()
+        """Handlers that are never given a retained message (requests, which must not replay at every restart)."""
+        self.retained_skipped = 0
         self._lock = threading.Lock()
         self._connected = threading.Event()
         self._connections = 0
-        self._inbox: queue.Queue[tuple[str, bytes, int, int, bool] | threading.Event | None] = queue.Queue()
+        self._inbox: queue.Queue[tuple[str, bytes, int, int, bool, bool] | threading.Event | None] = queue.Queue()
         self._handled: collections.OrderedDict[bytes, None] = collections.OrderedDict()
         """Fingerprints of the latest messages handled (session mode): a redelivery (DUP) of one is not handled twice."""
         self.redeliveries_skipped = 0
@@ -199,14 +209,19 @@ class Transport:
 
     # ------------------------------------------------------------ pub/sub
 
-    def subscribe(self, topic_filter: str, handler: Handler, qos: int = 1, *, wait: float | None = None) -> bool:
+    def subscribe(self, topic_filter: str, handler: Handler, qos: int = 1, *, wait: float | None = None,
+                  retained: bool = True) -> bool:
         """Route messages matching ``topic_filter`` to ``handler``.
 
         With ``wait`` seconds (and a connection), return only once the broker acknowledged
         the subscription, so a message published after this call is sure to be delivered.
+        ``retained=False``: the handler is never given a retained message (it is logged and dropped): a request or a
+        confirmation someone left retained would otherwise be acted on again at every restart.
         """
         acked = threading.Event()
         with self._lock:
+            if not retained:
+                self._fresh_only.add(handler)
             self._subs.append((topic_filter, handler, qos))
             plain = _match_filter(topic_filter)
             if "+" in plain or "#" in plain:
@@ -292,7 +307,8 @@ class Transport:
                             self._inbox.qsize(), self.dropped, message.topic)
             self._ack(message.mid, message.qos)
             return
-        self._inbox.put((message.topic, bytes(message.payload), message.mid, message.qos, bool(message.dup)))
+        self._inbox.put((message.topic, bytes(message.payload), message.mid, message.qos, bool(message.dup),
+                         bool(message.retain)))
 
     def _ack(self, mid: int, qos: int) -> None:
         if self.session is not None and qos > 0:
@@ -309,7 +325,7 @@ class Transport:
             if isinstance(item, threading.Event):
                 item.set()
                 continue
-            topic, payload, mid, qos, dup = item
+            topic, payload, mid, qos, dup, retain = item
             if self.session is not None and qos > 0 and self._seen(topic, payload, dup):
                 self.redeliveries_skipped += 1  # handled before its acknowledgement was lost (a broker restart)
                 self._ack(mid, qos)
@@ -317,6 +333,11 @@ class Transport:
             with self._lock:
                 handlers = self._exact.get(topic, []) + [h for f, h in self._wild if topic_matches(f, topic)]
             handlers = list(dict.fromkeys(handlers))  # overlapping filters: each handler once per message
+            if retain and any(h in self._fresh_only for h in handlers):
+                handlers = [h for h in handlers if h not in self._fresh_only]
+                self.retained_skipped += 1
+                log.warning("ignored a retained message on %s: requests and confirmations count only when they are sent, "
+                            "or they would run again at every restart; clear it with mosquitto_pub -r -n -t '%s'", topic, topic)
             for handler in handlers:
                 try:
                     handler(topic, payload)

@@ -109,14 +109,15 @@ class Executor:
         step = op.step(device, args)
         return self.run([step], user=user, origin=origin, confirmed=confirmed, wait=wait)[0]
 
-    def run(self, steps: Sequence[Step], *, user: User | None = None, origin: Origin = "api", confirmed: bool = False,
-            wait: float | None = None) -> list[Outcome]:
-        """Decide, send and verify device steps; the valid ones run even if others are refused."""
+    def run(self, steps: Sequence[Step], *, user: User | None = None, origin: Origin = "api",
+            confirmed: bool | Callable[[Step], bool] = False, wait: float | None = None) -> list[Outcome]:
+        """Decide, send and verify device steps; the valid ones run even if others are refused. ``confirmed``: whether
+        the person confirmed, for every step or step by step (a rule's owner approved some of its steps)."""
         user = user or User()
         outcomes: list[Outcome | None] = []
         sent: list[tuple[int, Step]] = []
         for step in steps:
-            outcome = self._decide_and_send(step, user, origin, confirmed)
+            outcome = self._decide_and_send(step, user, origin, confirmed(step) if callable(confirmed) else confirmed)
             outcomes.append(outcome)
             if outcome is None:
                 sent.append((len(outcomes) - 1, step))
@@ -242,8 +243,9 @@ class Executor:
 
     def reply(self, topic: str, payload: dict[str, Any]) -> None:
         """Answer a request made over MQTT (``iotlm/<home>/reply/<id>``); nothing else can be published this way."""
-        if not re.fullmatch(r"iotlm/[^/#+]+/reply/[^#+]+", topic):
-            raise PublishNotAllowed(f"replies go to iotlm/<home>/reply/<id>, not {topic!r}")
+        if not re.fullmatch(r"iotlm/[^/#+]+/(?:anonymous/)?reply/[^#+]+", topic):
+            raise PublishNotAllowed(f"replies go to iotlm/<home>/reply/<user>/<id> or iotlm/<home>/anonymous/reply/<id>, "
+                                    f"not {topic!r}")
         self._connection.transport.publish(topic, payload, qos=1)
 
     def publish(self, topic: str, payload: dict[str, Any] | str) -> None:

@@ -138,8 +138,8 @@ def test_identity_is_the_topic_and_a_confirmation_answers_the_question_id(secure
         assert door(service) == "locked"
         # someone else cannot answer her question: not on her topic (ACL), nor by its id on their own
         mallory.say({"id": "m3", "confirm": "a1", "answer": "yes"}, as_user="alice")
-        bob.say({"id": "b1", "confirm": "a1", "answer": "yes"})
-        assert bob.reply("b1")["error"].startswith("there is no question 'a1' waiting for bob")
+        bob.say({"id": "b1", "confirm": "a1", "answer": "yes"})  # answered on the id it answers, on bob's own topic
+        assert bob.reply("a1")["error"].startswith("there is no question 'a1' waiting for bob")
         assert door(service) == "locked"
         # nor does a plain "yes" sent as a new request; it leaves the question waiting
         alice.say({"id": "a2", "text": "yes", "thread": "door"})
@@ -150,8 +150,10 @@ def test_identity_is_the_topic_and_a_confirmation_answers_the_question_id(secure
         # her answer to the question's id does it
         alice.say({"id": "a3", "text": "unlock the front door"})
         assert alice.reply("a3")["needs_confirmation"] is True
-        alice.say({"id": "a4", "confirm": "a3", "answer": "yes"})
-        done = alice.reply("a4")
+        alice.say({"id": "a4", "confirm": "a3", "answer": "yes"})  # answered on the question's id, a3
+        assert eventually(lambda: sum(r.get("id") == "a3" for r in alice.replies) == 2, timeout=10), alice.replies
+        done = [r for r in alice.replies if r.get("id") == "a3"][-1]
+        assert done["topic"] == "iotlm/home/reply/alice/a3" and not any(r.get("id") == "a4" for r in alice.replies)
         assert done["actions"] == [{"device_id": "hallway.front_door", "attribute": "state", "value": "unlocked",
                                     "status": "done"}]
         assert door(service) == "unlocked"

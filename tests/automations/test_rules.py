@@ -388,7 +388,8 @@ def test_service_answers_chat_over_mqtt(stack: Stack, tmp_path: Path, transport:
     service = Service(agent, RuleStore(tmp_path / "rules.db"), home_name=name).start()
     client = Transport(broker.url).start()
     replies: list[dict[str, Any]] = []
-    client.subscribe(f"iotlm/{name}/reply/#", lambda t, p: replies.append({"topic": t, **json.loads(p)}), wait=5)
+    for replies_to in (f"iotlm/{name}/reply/#", f"iotlm/{name}/anonymous/reply/#"):  # a person's, and the anonymous ones
+        client.subscribe(replies_to, lambda t, p: replies.append({"topic": t, **json.loads(p)}), wait=5)
     client.publish(f"iotlm/{name}/ask/alice", {"id": "q1", "text": "turn on the kitchen light"})
     client.publish(f"iotlm/{name}/ask", b"{not json")
     client.publish(f"iotlm/{name}/ask", {"id": "q3"})
@@ -398,7 +399,7 @@ def test_service_answers_chat_over_mqtt(stack: Stack, tmp_path: Path, transport:
     assert by_id["q1"]["reply"] == "The kitchen light is now on." and by_id["q1"]["topic"] == f"iotlm/{name}/reply/alice/q1"
     assert by_id["q1"]["actions"] == [{"device_id": "kitchen.light", "attribute": "state", "value": "on", "status": "done"}]
     assert by_id[None]["error"].startswith("the request is not valid JSON")
-    assert by_id["q3"]["error"].startswith("text is missing")
+    assert by_id["q3"]["error"].startswith("text is missing") and by_id["q3"]["topic"] == f"iotlm/{name}/anonymous/reply/q3"
     assert by_id["q4"]["refused"] == [{"text": "unlock the front door",
                                        "reason": "anonymous (guest) may not do that: unlock on type:lock"}]
     assert stack.sim.state("hallway.front_door")["state"] == "locked"

@@ -94,7 +94,7 @@ def test_run_fires_rules_answers_over_mqtt_reports_bad_rules_and_stops_on_sigter
         SensorLoad(sim_transport).report("hallway.motion", {"occupancy": True})
         assert eventually(lambda: sim.state("hallway.light")["state"] == "on")
         assert eventually(lambda: sim.state("hallway.light")["state"] == "off", timeout=10)  # put back after 2 s
-        client.subscribe("iotlm/cli-test/reply/#", lambda t, p: replies.append(json.loads(p)), wait=5)
+        client.subscribe("iotlm/cli-test/anonymous/reply/#", lambda t, p: replies.append(json.loads(p)), wait=5)
         client.publish("iotlm/cli-test/ask", {"id": "a1", "text": "is the hallway light on?"})
         assert eventually(lambda: bool(replies))
         assert replies[0]["id"] == "a1" and replies[0]["reply"] == "The hallway light is off."
