@@ -14,14 +14,16 @@ from iotlm.agent.conditions import Bands, RoomConditions
 from iotlm.agent.config import ScheduleSettings
 from iotlm.agent.effects import DEFAULT_EFFECTS, Effect
 from iotlm.agent.goals import Goal, plan_goal
+from iotlm.agent.later import later as later_turn
 from iotlm.agent.llm.planner import LLMPlanner
 from iotlm.agent.reply import compose, label
 from iotlm.agent.situations import Situations, taught
 from iotlm.agent.state import AgentState
+from iotlm.agent.taught import ARROW, check_lesson, has_reading, phrases_for, whose
 from iotlm.agent.understand.parser import Parser
-from iotlm.agent.understand.schedule import CANCEL, LIST, ScheduleReader, say_job
 from iotlm.agent.understand.text import normalise
-from iotlm.automations.model import Rule, problems, step_for
+from iotlm.automations.model import Rule, approval_key, problems, step_for
+from iotlm.policies.config import ReadAccess
 from iotlm.policies.model import Step, User
 from iotlm.tools.executor import Executor
 
@@ -50,6 +52,8 @@ class Deps:
     jobs: Callable[[], Any] = lambda: None
     """The rules store, where jobs said in chat ("in 10 minutes ...") are kept for the rule engine, or None."""
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
+    read: ReadAccess = field(default_factory=ReadAccess)
+    """Who reads what beyond their own (the policy file's [read]): here, whose scheduled jobs a person sees."""
 
     def conditions(self) -> RoomConditions:
         return RoomConditions(self.parser().index.devices.values(), bands=self.bands, store=self.store(), clock=self.executor.now)
@@ -85,7 +89,7 @@ def understand(state: AgentState, deps: Deps) -> dict[str, Any]:
     early = _taught_later_or_situation(text, state, deps, fresh)
     if isinstance(early, dict):
         return early
-    text = early
+    text, fresh["preface"] = early
     note = recall.memo(text)
     if note is not None:
         return {**fresh, "memo": {"kind": note[0], "text": note[1]}}
@@ -121,100 +125,52 @@ def understand(state: AgentState, deps: Deps) -> dict[str, Any]:
     return fresh
 
 
-def _taught_later_or_situation(text: str, state: AgentState, deps: Deps, fresh: dict[str, Any]) -> dict[str, Any] | str:
+def _taught_later_or_situation(text: str, state: AgentState, deps: Deps,
+                               fresh: dict[str, Any]) -> dict[str, Any] | tuple[str, list[str]]:
     """The turn's state when ``text`` teaches a phrase, is about later, or says a situation; else the text to
-    understand (a taught phrase's own words)."""
+    understand (a taught phrase's own words) and what the reply says first (whose phrase it was)."""
     lesson = taught(text)
     if lesson is not None:  # "remember that when I say movie night, dim the lounge lights to 10%"
-        return {**fresh, "memo": {"kind": "situation", "text": f"{lesson[0]} => {lesson[1]}"}}
-    later = _later(text, state, deps, fresh)
+        return _teach(lesson[0], lesson[1], state, deps, fresh)
+    later = later_turn(text, state, deps, fresh)
     if later is not None:
         return later
     return _situation(text, state, deps, fresh)
 
 
-def _later(text: str, state: AgentState, deps: Deps, fresh: dict[str, Any]) -> dict[str, Any] | None:
-    """The turn's state when ``text`` is about later: a job to schedule, the jobs there are, or one to cancel."""
-    words = " ".join(text.lower().split())
-    store = deps.jobs()
-    if LIST.match(words):
-        return {**fresh, "answers": [_scheduled(store, deps)]}
-    cancel = CANCEL.match(words)
-    if cancel:
-        return {**fresh, **_cancel(cancel.group("what") or "", bool(cancel.group("all")), store, deps, state)}
-    reader = ScheduleReader(deps.parser(), deps.executor.now(), latitude=deps.schedule.latitude,
-                            longitude=deps.schedule.longitude)
-    draft = reader.read(text, room=state.get("room"), recent=state.get("recent") or [], owner=state.get("user") or "owner")
-    if draft is None:
-        return None
-    if draft.refusal:
-        return {**fresh, "refused": [{"text": text, "reason": f"{draft.refusal}. Nothing was scheduled", "code": "infeasible"}]}
-    if draft.clarify:
-        return {**fresh, "clarify": [draft.clarify]}
-    steps = []  # "turn on the fan now and off in 10 minutes": the part for now is done at once, as any request
-    for said in draft.now:
-        for clause in deps.parser().parse(said, room=state.get("room"), recent=state.get("recent") or []).clauses:
-            steps += [s.model_copy(update={"clause": said}).model_dump() for s in clause.steps]
-    return {**fresh, "steps": steps, "job": {"rule": draft.job, "says": draft.says}}
-
-
-def _jobs(store: Any) -> list[Rule]:
-    return [r for r in store.rules() if r.kind == "job" and r.enabled] if store is not None else []
-
-
-def _scheduled(store: Any, deps: Deps) -> str:
-    if store is None:
-        return "Nothing can be scheduled here: this agent runs without its rules store (no data directory)."
-    jobs = _jobs(store)
-    if not jobs:
-        return "Nothing is scheduled."
-    devices = deps.parser().devices
-    now = deps.executor.now().astimezone()
-    lines = [f"{i}. {say_job(job, devices, now)}" for i, job in enumerate(jobs, 1)]
-    return f"Scheduled ({len(jobs)}): " + " ".join(lines)
-
-
-def _cancel(what: str, everything: bool, store: Any, deps: Deps, state: AgentState) -> dict[str, Any]:
-    jobs = _jobs(store)
+def _teach(say: str, do: str, state: AgentState, deps: Deps, fresh: dict[str, Any]) -> dict[str, Any]:
+    """A phrase to learn, checked by the gate as its teacher: refused, learnt, or asked about first (see
+    :mod:`iotlm.agent.taught`)."""
     user = deps.user(state.get("user") or "owner")
-    mine = [j for j in jobs if j.owner == user.name or user.role == "admin"]
-    words = [w for w in what.split() if w not in ("the", "my", "a", "that", "this", "all", "scheduled", "for")]
-    devices = deps.parser().devices
-
-    def about(job: Rule) -> bool:
-        names = " ".join(f"{a.device} {devices[a.device].name if a.device in devices else ''}" for a in job.actions)
-        text = f"{names} {job.trigger.device or ''} {job.text}".lower().replace("_", " ")
-        return all(w in text for w in words)
-
-    chosen = mine if everything or not words else [j for j in mine if about(j)]
-    if not chosen:
-        listed = _scheduled(store, deps)
-        return {"refused": [{"text": what or "cancel", "code": "not_found",
-                             "reason": f"no scheduled job of yours is about '{what}' ({listed})"}]}
-    for job in chosen:
-        store.remove(job.id)
-    said = "; ".join(say_job(j, devices, deps.executor.now().astimezone()) for j in chosen)
-    return {"answers": [f"Cancelled {len(chosen)} scheduled job{'s' if len(chosen) > 1 else ''}: {said}."]}
+    lesson = check_lesson(say, do, parser=deps.parser(), situations=deps.situations, room=state.get("room"),
+                          preview=lambda steps: deps.executor.preview(steps, user=user, origin=_origin(state)))
+    if lesson.refusal:
+        return {**fresh, "refused": [{"text": f"when I say {say}", "code": "not_taught", "reason": lesson.refusal}]}
+    return {**fresh, "memo": {"kind": "situation", "text": f"{say}{ARROW}{do}", "asks": lesson.asks}}
 
 
-def _situation(text: str, state: AgentState, deps: Deps, fresh: dict[str, Any]) -> dict[str, Any] | str:
-    """The turn's state when ``text`` says a situation; else the text to understand (a taught phrase's own words)."""
+def _situation(text: str, state: AgentState, deps: Deps, fresh: dict[str, Any]) -> dict[str, Any] | tuple[str, list[str]]:
+    """The turn's state when ``text`` says a situation; else the text to understand (a taught phrase's own words, with
+    the note that says whose phrase it was)."""
     if deps.situations is None:
-        return text
-    situations = deps.situations
-    store = deps.store()
-    if store is not None:
-        pairs = [tuple(m["text"].split(" => ", 1)) for m in store.memories(kind="situation") if " => " in m["text"]]
-        situations = situations.with_taught([(a, b) for a, b in pairs])
+        return text, []
+    user = state.get("user") or "owner"
+    phrases = {p.say.lower(): p for p in phrases_for(deps.store(), user)}
+    situations = deps.situations.with_taught([(p.say, p.do) for p in phrases.values()])
     parser = deps.parser()
     match = situations.match(text, parser.index)
     if match is None:
-        return text
+        return text, []
     name, room, unknown = match
+    taught_phrase = situations.situations[name].run is not None
+    if taught_phrase and has_reading(parser, text, state.get("room")):
+        return text, []  # a sentence that already means something keeps its meaning, whatever anyone taught
     plan = situations.plan(name, parser.index, deps.conditions(), room=room, unknown_place=unknown,
                            said_in=(state.get("room") or "").lower() or None)
     if plan.run:
-        return plan.run
+        phrase = phrases.get(situations.situations[name].say[0].lower())
+        owner = f"{whose(phrase, user)} taught phrase" if phrase is not None else "a taught phrase"
+        return plan.run, [f"(\"{situations.situations[name].say[0]}\" is {owner}: {plan.run}.)"]
     steps = [s.model_copy(update={"clause": text}).model_dump() for s in plan.steps]
     refused = [{"text": text, "reason": plan.refusal, "code": "infeasible"}] if plan.refusal else []
     return {**fresh, "steps": steps, "refused": refused, "preface": plan.notes[:1], "answers": plan.notes[1:]}
@@ -268,11 +224,13 @@ def _confirm_job(state: AgentState, deps: Deps) -> dict[str, Any]:
     if asked and not state.get("yes"):
         question = f"{job['says'][:-1]}. Do you want me to schedule that? (yes/no)"
         answer = interrupt({"question": question, "steps": [s.model_dump() for s in asked],
-                            "asked_at": deps.executor.now().timestamp()})
+                            "asked_at": deps.executor.now().timestamp(), "user": state.get("user") or "owner"})
         if not is_yes(answer):
             reason = "OK, I scheduled nothing"
             return {"job": {}, "steps": [], "refused": [*refused, {"text": rule.text, "code": "not_confirmed", "reason": reason}]}
-    return {"job": {**job, "approved": bool(asked)}, "confirmed": bool(asked) or bool(state.get("yes"))}
+    # approved step by step: the job's own steps the gate asked this owner about (never one it would refuse them)
+    approved = [approval_key(s) for s, d in zip(steps, decisions, strict=True) if d.verdict == "ask" and s not in now]
+    return {"job": {**job, "approved": approved}, "confirmed": bool(asked) or bool(state.get("yes"))}
 
 
 def route_understood(state: AgentState) -> Literal["retrieve", "validate"]:
@@ -365,6 +323,15 @@ def confirm(state: AgentState, deps: Deps) -> dict[str, Any]:
     """Ask before risky steps. No side effects: this node runs again when the answer comes."""
     if state.get("job"):
         return _confirm_job(state, deps)
+    memo = state.get("memo") or {}
+    if memo.get("asks"):  # a phrase whose steps the gate asks about: its teacher says yes to learning it first
+        say, do = str(memo["text"]).split(ARROW, 1)
+        answer = interrupt({"question": f"When you say \"{say}\", I would {do}; {'; '.join(memo['asks'])} needs "
+                                        "confirmation, and I will still ask each time. Shall I learn it? (yes/no)",
+                            "steps": [], "asked_at": deps.executor.now().timestamp(), "user": state.get("user") or "owner"})
+        if not is_yes(answer):
+            return {"memo": {}, "answers": [*state.get("answers", []), f"OK, I didn't learn \"{say}\"."]}
+        return {"memo": {"kind": memo["kind"], "text": memo["text"]}}
     steps = [Step(**s) for s in state.get("steps", [])]
     if not steps or state.get("yes"):
         return {"confirmed": bool(state.get("yes"))}
@@ -374,7 +341,7 @@ def confirm(state: AgentState, deps: Deps) -> dict[str, Any]:
     if not asked:
         return {"confirmed": False}
     answer = interrupt({"question": _question(asked, deps), "steps": [s.model_dump() for s in asked],
-                        "asked_at": deps.executor.now().timestamp()})
+                        "asked_at": deps.executor.now().timestamp(), "user": state.get("user") or "owner"})
     if is_yes(answer):
         return {"confirmed": True}
     keep = [s.model_dump() for s in steps if s not in asked]
@@ -405,7 +372,8 @@ def _save_job(state: AgentState, deps: Deps) -> dict[str, Any]:
         return {"refused": [*state.get("refused", []), {
             "text": job["rule"]["text"], "code": "no_store",
             "reason": "this agent runs without its rules store (no data directory), so nothing can be scheduled"}]}
-    rule = Rule.model_validate({**job["rule"], "approved_risky": bool(job.get("approved"))})
+    approved = list(job.get("approved") or [])
+    rule = Rule.model_validate({**job["rule"], "approved_risky": bool(approved), "approved": approved})
     store.save(rule, source="chat")
     t = rule.trigger
     scheduled = {"id": rule.id, "kind": "job", "due": t.due.isoformat() if t.due else None,
@@ -432,8 +400,8 @@ def respond(state: AgentState, deps: Deps) -> dict[str, Any]:
     if state.get("memo"):
         reply = f"OK, I'll remember that {state['memo']['text']}."
         if state["memo"]["kind"] == "situation":
-            say, do = state["memo"]["text"].split(" => ", 1)
-            reply = f"OK: when you say \"{say}\", I'll {do}."
+            say, do = state["memo"]["text"].split(ARROW, 1)
+            reply = f"OK: when you say \"{say}\", I'll {do}. (Only for you; an admin can share it with the household.)"
         if deps.store() is None:
             reply = "I can't remember anything here: this agent runs without its memory store (no data directory)."
     ids = [s["device_id"] for s in state.get("steps", []) if s.get("device_id")] + [q["device_id"] for q in state.get("queries", [])]

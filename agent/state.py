@@ -29,7 +29,7 @@ class AgentState(TurnInput, total=False):
     reply: str
     needs_confirmation: bool
     understood: bool
-    memo: dict[str, str]
+    memo: dict[str, Any]
     answers: list[str]
     preface: list[str]
     """What the reply says first: the readings a goal's plan acted on."""

@@ -48,15 +48,18 @@ class Memory:
         self.index.save(self.index_path)
         return memory_id
 
-    def search(self, query: str, k: int = 5, *, kind: str | None = None) -> list[dict[str, Any]]:
+    def search(self, query: str, k: int = 5, *, kind: str | None = None, visible_to: str | None = None) -> list[dict[str, Any]]:
+        """The memories nearest ``query``; ``visible_to``: only that person's own and the shared ones."""
         if not query.strip() or len(self.index) == 0:
             return []
-        hits = self.index.search(self.embedder.encode([query])[0], k * 3 if kind else k)
+        hits = self.index.search(self.embedder.encode([query])[0], k * 3 if kind or visible_to is not None else k)
         out = []
         for memory_id, score in hits:
             row = self.store.memory(memory_id)
             if row is None or (kind and row["kind"] != kind):
                 continue  # deleted rows are never returned, whatever the cache says
+            if visible_to is not None and row["user"] != visible_to and not row["shared"]:
+                continue
             out.append({**row, "score": round(score, 4)})
         return out[:k]
 
@@ -75,8 +78,10 @@ class Memory:
         log.info("memory index rebuilt from SQLite: %d memories", len(rows))
         return len(rows)
 
-    def export(self) -> dict[str, Any]:
-        return {"exported": time.time(), "memories": self.store.memories(), "episodes": self.store.episodes()}
+    def export(self, visible_to: str | None = None) -> dict[str, Any]:
+        """Everything remembered; ``visible_to``: that person's own memories and episodes, and the shared memories."""
+        return {"exported": time.time(), "memories": self.store.memories(visible_to=visible_to),
+                "episodes": self.store.episodes(user=visible_to)}
 
     # ------------------------------------------------------------ retrieval for the agent
 

@@ -39,7 +39,13 @@ def _v1(db: sqlite_utils.Database) -> None:
     db.table("embeddings").create({"hash": str, "model": str, "dim": int, "vector": bytes}, pk=("hash", "model"))
 
 
-MIGRATIONS = [_v1]
+def _v2(db: sqlite_utils.Database) -> None:
+    # a memory (a fact, a preference, a taught phrase) is its person's own until an admin shares it with the household
+    db.execute("ALTER TABLE memories ADD COLUMN shared INTEGER NOT NULL DEFAULT 0")
+
+
+MIGRATIONS = [_v1, _v2]
+_MEMORY = "id, time, user, kind, text, shared"
 
 
 def content_hash(text: str) -> str:
@@ -117,12 +123,18 @@ class MemoryStore:
         return self._write("episodes", {"time": time.time(), "user": user, "utterance": utterance, "plan": json.dumps(plan),
                                         "outcome": json.dumps(outcome), "tier": tier, "success": int(success)})
 
-    def episodes(self, *, successful: bool | None = None, limit: int = 10_000) -> list[dict[str, Any]]:
-        sql = "SELECT id, time, user, utterance, plan, outcome, tier, success FROM episodes"
+    def episodes(self, *, successful: bool | None = None, limit: int = 10_000, user: str | None = None) -> list[dict[str, Any]]:
+        """Episodes, newest first; ``user``: only that person's."""
+        where: list[str] = []
         params: list[Any] = []
         if successful is not None:
-            sql += " WHERE success = ?"
+            where.append("success = ?")
             params.append(int(successful))
+        if user is not None:
+            where.append("user = ?")
+            params.append(user)
+        sql = "SELECT id, time, user, utterance, plan, outcome, tier, success FROM episodes"
+        sql += f" WHERE {' AND '.join(where)}" if where else ""
         with self._lock:
             rows = self.db.execute(sql + " ORDER BY id DESC LIMIT ?", [*params, limit]).fetchall()
         return [{"id": i, "time": t, "user": u, "utterance": x, "plan": json.loads(p), "outcome": json.loads(o), "tier": tier,
@@ -130,27 +142,42 @@ class MemoryStore:
 
     # ------------------------------------------------------------ memories
 
-    def add_memory(self, text: str, *, kind: str = "fact", user: str = "owner") -> int:
+    def add_memory(self, text: str, *, kind: str = "fact", user: str = "owner", shared: bool = False) -> int:
         if kind not in KINDS:
             raise ValueError(f"memory kind {kind!r}: use one of {', '.join(KINDS)}")
         if not text.strip():
             raise ValueError("a memory needs some text")
-        return self._write("memories", {"time": time.time(), "user": user, "kind": kind, "text": text.strip()})
+        return self._write("memories", {"time": time.time(), "user": user, "kind": kind, "text": text.strip(),
+                                        "shared": int(shared)})
 
-    def memories(self, *, kind: str | None = None, limit: int = 10_000) -> list[dict[str, Any]]:
-        sql = "SELECT id, time, user, kind, text FROM memories"
+    def memories(self, *, kind: str | None = None, limit: int = 10_000, visible_to: str | None = None) -> list[dict[str, Any]]:
+        """Memories, newest first; ``visible_to``: only that person's own and the shared ones."""
+        where: list[str] = []
         params: list[Any] = []
         if kind:
-            sql += " WHERE kind = ?"
+            where.append("kind = ?")
             params.append(kind)
+        if visible_to is not None:
+            where.append("(user = ? OR shared = 1)")
+            params.append(visible_to)
+        sql = f"SELECT {_MEMORY} FROM memories" + (f" WHERE {' AND '.join(where)}" if where else "")
         with self._lock:
             rows = self.db.execute(sql + " ORDER BY id DESC LIMIT ?", [*params, limit]).fetchall()
-        return [{"id": i, "time": t, "user": u, "kind": k, "text": x} for i, t, u, k, x in rows]
+        return [_memory_row(r) for r in rows]
 
     def memory(self, memory_id: int) -> dict[str, Any] | None:
         with self._lock:
-            row = self.db.execute("SELECT id, time, user, kind, text FROM memories WHERE id = ?", [memory_id]).fetchone()
-        return None if row is None else dict(zip(("id", "time", "user", "kind", "text"), row, strict=True))
+            row = self.db.execute(f"SELECT {_MEMORY} FROM memories WHERE id = ?", [memory_id]).fetchone()
+        return None if row is None else _memory_row(row)
+
+    def share(self, memory_id: int, shared: bool = True) -> bool:
+        """Share a memory with the whole household (or take it back); False when there is no such memory."""
+        try:
+            with self._lock:
+                count = self.db.execute("UPDATE memories SET shared = ? WHERE id = ?", [int(shared), memory_id]).rowcount
+        except sqlite3.Error as exc:
+            raise DatabaseError(f"cannot share memory {memory_id} in {self.path}: {exc}") from exc
+        return bool(count)
 
     def forget(self, memory_id: int) -> bool:
         """Delete the memory and its embedding (unless another memory has the same text)."""
@@ -210,3 +237,8 @@ class MemoryStore:
 
     def close(self) -> None:
         self.db.conn.close()
+
+
+def _memory_row(row: Any) -> dict[str, Any]:
+    memory_id, stamp, user, kind, text, shared = row
+    return {"id": memory_id, "time": stamp, "user": user, "kind": kind, "text": text, "shared": bool(shared)}

@@ -1,4 +1,4 @@
-"""``iotlm memory add | search | list | forget | rebuild | export``."""
+"""``iotlm memory add | search | list | share | forget | rebuild | export``."""
 
 from __future__ import annotations
 
@@ -47,6 +47,14 @@ def register_commands(commands: Commands) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_memory)
 
+    p = verbs.add_parser("share", help="share a memory or taught phrase with the whole household (it is its person's "
+                                       "own until then); --undo takes it back")
+    commands.home_only(p)
+    p.add_argument("id", type=int)
+    p.add_argument("--undo", action="store_true")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_memory)
+
     p = verbs.add_parser("forget", help="delete a memory: the row, its embedding and its index entry")
     commands.home_only(p)
     p.add_argument("id", type=int)
@@ -80,6 +88,20 @@ def cmd_memory(args: argparse.Namespace) -> int:
         print(json.dumps({"deleted": deleted, "kept_days": days}) if args.json else
               f"deleted {deleted} state changes older than {days:g} days")
         return 0
+    if args.memory == "share":  # the store only: no embedder to load
+        from iotlm.memory.store import MemoryStore
+
+        store = MemoryStore(settings.home / "iotlm.db")
+        try:
+            found = store.memory(args.id)
+            if found is None or not store.share(args.id, not args.undo):
+                print(f"iotlm: error: there is no memory #{args.id} (see iotlm memory list)", file=sys.stderr)
+                return 2
+        finally:
+            store.close()
+        print(json.dumps({"id": args.id, "shared": not args.undo}) if args.json else
+              f"#{args.id} ({found['user']}'s {found['kind']}) is now {'shared with the household' if not args.undo else 'theirs alone'}")
+        return 0
     mem = open_memory(settings.home)
     try:
         out: Any
@@ -91,8 +113,8 @@ def cmd_memory(args: argparse.Namespace) -> int:
             text = "\n".join(f"#{m['id']} ({m['kind']}, {m['score']:.2f}) {m['text']}" for m in out) or "nothing found"
         elif args.memory == "list":
             out = mem.store.memories()
-            text = "\n".join(f"#{m['id']} {datetime.fromtimestamp(m['time']):%Y-%m-%d %H:%M} {m['user']} ({m['kind']}): "
-                             f"{m['text']}" for m in out) or "no memories yet"
+            text = "\n".join(f"#{m['id']} {datetime.fromtimestamp(m['time']):%Y-%m-%d %H:%M} {m['user']} ({m['kind']}"
+                             f"{', shared' if m['shared'] else ''}): {m['text']}" for m in out) or "no memories yet"
         elif args.memory == "forget":
             gone = mem.forget(args.id)
             out = {"forgotten": gone, "id": args.id}

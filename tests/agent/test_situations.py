@@ -96,10 +96,12 @@ def test_a_taught_phrase_runs_what_it_was_taught_and_leaving_asks_before_locking
     runtime = runtime_for(stack, tmp_path)
     runtime.store = MemoryStore(tmp_path / "iotlm.db")
     agent = Agent(runtime, ranker=False)
-    told = agent.turn("remember that when I say lights out kitchen, turn off the kitchen light and turn on the hallway light")
-    assert told.reply == 'OK: when you say "lights out kitchen", I\'ll turn off the kitchen light and turn on the hallway light.'
+    told = agent.turn("remember that when I say nap time, turn off the kitchen light and turn on the hallway light")
+    assert told.reply == ('OK: when you say "nap time", I\'ll turn off the kitchen light and turn on the hallway light. '
+                          "(Only for you; an admin can share it with the household.)")
     stack.sim.reset()
-    result = agent.turn("lights out kitchen")
+    result = agent.turn("nap time")
+    assert result.reply.startswith('("nap time" is your taught phrase: turn off the kitchen light and turn on the hallway light.)')
     assert {(a["device_id"], a["value"]) for a in result.actions} >= {("hallway.light", "on"), ("kitchen.light", "off")}, result.reply
     assert stack.sim.state("hallway.light")["state"] == "on"
     assert agent.turn("unlock the front door", yes=True).actions[0]["value"] == "unlocked"
