@@ -15,13 +15,15 @@ from iotlm.device_drivers.connection import Connection
 from iotlm.device_drivers.overrides import DeviceOverride, OverrideFileError, load_overrides
 from iotlm.device_drivers.transport import Transport
 from iotlm.memory.history import HistoryRecorder
+from iotlm.memory.integrity import check_data_dir, mark_stores, secure_data_dir
+from iotlm.memory.pins import PinStore
 from iotlm.memory.store import MemoryStore
 from iotlm.policies.audit import AuditLog
 from iotlm.policies.config import PolicyConfig, load_policy_config
 from iotlm.policies.defaults import default_policies
 from iotlm.policies.gate import Gate
 from iotlm.policies.model import User
-from iotlm.policies.users import UserStore
+from iotlm.policies.users import UserStore, person
 from iotlm.tools.executor import Executor
 from iotlm.tools.plugins import build_drivers, build_tools, plugin_manager
 from iotlm.tools.registry import ToolRegistry
@@ -83,15 +85,14 @@ class Runtime:
     def user(self, name: str | None) -> User:
         """The person as the gate sees them: the policy file's role for them, else the role they were added with
         (``iotlm users add``), else the policy file's default role."""
-        name = name or "owner"
-        if self.users is not None and name not in self.policy_config.users:
-            role = self.users.role(name)
-            if role is not None and role in self.policy_config.roles:
-                return User(name=name, role=role)
-        return self.policy_config.user(name)
+        return person(self.policy_config, self.users, name)
 
     def stop(self) -> None:
+        mark_stores(self.settings.home)  # the stores that hold data now (rules and threads are opened after start)
         self.connection.stop()
+        pins = self.connection.registry.pins
+        if isinstance(pins, PinStore):
+            pins.close()
         if self.history is not None:
             self.history.stop()
         if self.store is not None:
@@ -104,6 +105,9 @@ class Runtime:
 def build_runtime(settings: Settings, broker_url: str, *, share_group: str | None = None,
                   clock: Callable[[], datetime] = datetime.now, session: str | None = None) -> Runtime:
     """Load plugins and policies (start-up errors surface here), connect, and wire the gate."""
+    secure_data_dir(settings.home)
+    for note in check_data_dir(settings.home, fresh=settings.fresh):  # before anything opens a store
+        log.warning("%s", note)
     pm = plugin_manager()
     tools = build_tools(pm)
     drivers = build_drivers(pm)
@@ -114,7 +118,7 @@ def build_runtime(settings: Settings, broker_url: str, *, share_group: str | Non
     connection = Connection(transport, z2m_base=settings.z2m_base, ha_prefix=settings.ha_prefix, drivers=drivers,
                             tasmota_discovery=settings.tasmota_discovery, shelly_root=settings.shelly_root,
                             esphome_root=settings.esphome_root, overrides=device_overrides(settings),
-                            share_group=share_group)
+                            share_group=share_group, pins=PinStore(database_path(settings)))
     gate = Gate(default_policies(config), audit)
     executor = Executor(connection, gate, tools, policy_config=config, clock=clock)
     store = MemoryStore(database_path(settings))
@@ -123,4 +127,6 @@ def build_runtime(settings: Settings, broker_url: str, *, share_group: str | Non
         log.info("state history: %d rows older than %g days deleted", purged, settings.keep_history_days)
     # a worker sharing the reports records every one it gets, so the history holds the latest value of each device
     history = HistoryRecorder(store).attach(connection.registry, every_report=share_group is not None)
-    return Runtime(settings, connection, tools, config, audit, executor, store, history, UserStore(database_path(settings)))
+    runtime = Runtime(settings, connection, tools, config, audit, executor, store, history, UserStore(database_path(settings)))
+    mark_stores(settings.home)
+    return runtime

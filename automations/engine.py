@@ -326,8 +326,7 @@ class RuleEngine:
             before[attribute] = device.attributes[attribute].value
         # sent without waiting for the device's confirmation (which would hold this thread for a round trip per
         # action); the confirmation is checked a little later, off this path, and a device that stays silent is logged
-        outcomes = self.executor.run(steps, user=self.user_for(rule.owner), origin="rule",
-                                     confirmed=rule.approved_risky, wait=0)
+        outcomes = self.executor.run(steps, user=self.user_for(rule.owner), origin="rule", confirmed=rule.approves, wait=0)
         due = time.monotonic() + self.confirm_timeout
         with self._lock:
             self._checks += [(due, rule.id, o.step) for o in outcomes if o.status == "unconfirmed"]

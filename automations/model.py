@@ -20,6 +20,7 @@ time-of-day schedule instead of a device.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from datetime import datetime
@@ -221,6 +222,9 @@ class Rule(BaseModel):
     owner: str = "owner"
     approved_risky: bool = False
     """Risky actions (locks, garage doors, ovens) were approved when the rule was accepted."""
+    approved: list[str] | None = None
+    """Which of them, step by step (:func:`approval_key`): only the steps the owner could do when they approved it.
+    None (a rules.yaml rule an admin wrote): ``approved_risky`` approves every step, as the owner's role allows."""
     kind: Literal["rule", "job"] = "rule"
     """A job runs once ("in 20 minutes ...", "after the dishwasher finishes ..."), then is done."""
     note: str = ""
@@ -244,6 +248,12 @@ class Rule(BaseModel):
         if not value:
             raise ValueError("a rule needs at least one action (do)")
         return value
+
+    def approves(self, step: Step) -> bool:
+        """Whether the owner approved this step in advance (the gate still refuses what their role may not do)."""
+        if not self.approved_risky:
+            return False
+        return self.approved is None or approval_key(step) in self.approved
 
     def devices(self) -> set[str]:
         out = {a.device for a in self.actions} | {c.device for c in self.conditions if c.device}
@@ -326,6 +336,29 @@ def problems(rule: Rule, devices: dict[str, Device]) -> list[str]:
             except ValueError as exc:
                 out.append(f"do #{i}: {exc}")
     return out
+
+
+def approval_key(step: Step) -> str:
+    """How an approved step is named in a rule: ``front_door.lock.state="unlocked"``."""
+    return f"{step.device_id}.{step.attribute}={json.dumps(step.value)}"
+
+
+def approvable(rule: Rule, devices: dict[str, Device], decide: Callable[[Step, Device], Decision]) -> list[str]:
+    """The steps of ``rule`` its owner may approve: those the gate would ask them about. A step it would refuse them
+    is never approved, so a later change of role or of the policy file cannot make an old approval cover it."""
+    keys = []
+    for action in rule.actions:
+        device = devices.get(action.device)
+        if device is None:
+            continue
+        for attribute, value in action.set.items():
+            try:
+                step = step_for(device, attribute, value)
+            except ValueError:
+                continue
+            if decide(step, device).verdict == "ask":
+                keys.append(approval_key(step))
+    return keys
 
 
 def gate_view(rule: Rule, devices: dict[str, Device], decide: Callable[[Step, Device], Decision]) -> tuple[list[str], list[str]]:

@@ -95,6 +95,20 @@ class RuleStore:
         done = rule.model_copy(update={"enabled": False, "note": note})
         self._exec("UPDATE rules SET rule = ?, enabled = 0 WHERE id = ?", [done.model_dump_json(by_alias=True), rule_id])
 
+    def disable_owner(self, owner: str, note: str) -> list[Rule]:
+        """Stop every rule and job of ``owner`` (a person removed): disabled, with ``note`` saying why, and their
+        delayed actions dropped (a "put it back" timer still runs, so nothing is left half done). Returns those that
+        were running."""
+        stopped = []
+        for rule in self.rules():
+            if rule.owner != owner or not rule.enabled:
+                continue
+            done = rule.model_copy(update={"enabled": False, "note": note})
+            self._exec("UPDATE rules SET rule = ?, enabled = 0 WHERE id = ?", [done.model_dump_json(by_alias=True), rule.id])
+            self.cancel(rule.id, "action")
+            stopped.append(rule)
+        return stopped
+
     def remove(self, rule_id: str) -> bool:
         gone = self._exec("DELETE FROM rules WHERE id = ?", [rule_id]).rowcount > 0
         self._exec("DELETE FROM rule_state WHERE rule_id = ?", [rule_id])

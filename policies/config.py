@@ -41,6 +41,17 @@ def check_selector(selector: str) -> str:
     return selector
 
 
+def device_types(device: Device) -> set[str]:
+    """What a device is, for the gate: its type, and what its capabilities make it whatever type it was given. A
+    device that can be locked and unlocked is a lock, even if something announced it as a light."""
+    found = {device.type.lower()}
+    state = device.attributes.get("state")
+    options = {str(o).lower() for o in (state.options or [])} if state is not None else set()
+    if {"locked", "unlocked"} & options:
+        found.add("lock")
+    return found
+
+
 def selector_matches(selector: str, device: Device | None, tool: str) -> bool:
     if selector == "*":
         return True
@@ -53,7 +64,7 @@ def selector_matches(selector: str, device: Device | None, tool: str) -> bool:
     if device is None:
         return False
     if kind == "type":
-        return fnmatch.fnmatchcase(device.type.lower(), pattern)
+        return any(fnmatch.fnmatchcase(t, pattern) for t in device_types(device))
     if kind == "id":
         return fnmatch.fnmatchcase(device.id.lower(), pattern)
     if kind == "room":
@@ -145,17 +156,41 @@ class MqttAccess(BaseModel):
     confirmation is a second message answering the question's id."""
 
 
+class ReadAccess(BaseModel):
+    """Who reads what beyond their own: each field lists the roles that may. Everyone reads the devices, the rooms,
+    the rules and what they themselves said, did and were told; the rest is private to its person by default."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    memories: list[str] = Field(default_factory=list)
+    """Roles that read every person's memories and episodes (by default nobody: a person reads their own and those an
+    admin shared with the household)."""
+    audit: list[str] = Field(default_factory=lambda: ["admin"])
+    """Roles that read the whole audit log; the others read the entries about their own requests and rules."""
+    events: list[str] = Field(default_factory=lambda: ["admin"])
+    """Roles that see other people's gate decisions and rule firings on the live stream (everyone sees device state)."""
+    jobs: list[str] = Field(default_factory=lambda: ["admin"])
+    """Roles that see and cancel every person's scheduled jobs; the others, their own."""
+
+    def may(self, what: str, role: str) -> bool:
+        roles: list[str] = getattr(self, what)
+        return role in roles
+
+
 class PolicyConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     confirm: list[str] = Field(default_factory=lambda: ["risky", "type:lock", "name:*garage*", "name:*oven*"])
     """Devices whose changes need the person's confirmation."""
     users: dict[str, str] = Field(default_factory=lambda: {"owner": "admin"})
-    default_role: str = "member"
+    default_role: str = "guest"
+    """The role of a name neither this file nor the users store knows (a voice satellite's broker account, a removed
+    person): the least privilege, so nobody unlocks a door by being unknown."""
     roles: dict[str, Role] = Field(default_factory=_default_roles)
     quiet_hours: QuietHours = QuietHours()
     rate_limit: RateLimit = RateLimit()
     mqtt: MqttAccess = MqttAccess()
+    read: ReadAccess = ReadAccess()
 
     @field_validator("confirm")
     @classmethod
@@ -164,12 +199,17 @@ class PolicyConfig(BaseModel):
 
     @model_validator(mode="after")
     def _roles_exist(self) -> PolicyConfig:
+        if "owner" not in self.users and "admin" in self.roles:
+            # "owner" is whoever runs the CLI as the data directory's owner; a [users] table that lists only the others
+            # keeps them an admin, rather than making them a guest by default_role
+            object.__setattr__(self, "users", {"owner": "admin", **self.users})
         if "mqtt" not in self.model_fields_set and self.mqtt.anonymous_role not in self.roles:
             # a file that defines its own roles and no [mqtt]: anonymous MQTT requests still get the shipped guest
             # role (no unlocking), never an error nor a more powerful role
             object.__setattr__(self, "roles", {**self.roles, "guest": _default_roles()["guest"]})
+        readers = [(f"read.{what}", role) for what in ReadAccess.model_fields for role in getattr(self.read, what)]
         for name, role in [*self.users.items(), ("default_role", self.default_role),
-                           ("mqtt.anonymous_role", self.mqtt.anonymous_role)]:
+                           ("mqtt.anonymous_role", self.mqtt.anonymous_role), *readers]:
             if role not in self.roles:
                 raise ValueError(f"{name!r} has role {role!r}, which is not defined; roles: {', '.join(self.roles)}")
         return self

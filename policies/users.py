@@ -22,6 +22,8 @@ import sqlite_utils
 
 from iotlm.errors import UserError
 from iotlm.memory.migrations import DatabaseError, migrate, open_database, transaction
+from iotlm.policies.config import PolicyConfig
+from iotlm.policies.model import User
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
 MIN_PASSWORD = 8
@@ -193,6 +195,17 @@ class UserStore:
 
     def close(self) -> None:
         self.db.conn.close()
+
+
+def person(config: PolicyConfig, users: UserStore | None, name: str | None) -> User:
+    """Whom the gate sees: the policy file's role for ``name``, else the role they were added with (``iotlm users
+    add``), else the policy file's default role (guest unless it says otherwise)."""
+    name = name or "owner"
+    if users is not None and name not in config.users:
+        role = users.role(name)
+        if role is not None and role in config.roles:
+            return User(name=name, role=role)
+    return config.user(name)
 
 
 def _check_password(password: str) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from iotlm.agent.cli.shared import Commands, discover, model_factory, settings_for, usage
-from iotlm.automations.model import gate_view, problems
+from iotlm.automations.model import approvable, gate_view, problems
 from iotlm.errors import UserError
 from iotlm.tools.hookspecs import hookimpl
 
@@ -133,7 +133,8 @@ def cmd_add(args: argparse.Namespace) -> int:
     if not accepted:
         print("Not saved.")
         return 1
-    rule = rule.model_copy(update={"approved_risky": bool(dangerous) and approved})
+    keys = approvable(rule, by_id, _owner_preview(args, rule.owner)) if approved else []
+    rule = rule.model_copy(update={"approved_risky": bool(keys), "approved": keys})
     store.save(rule)
     if args.json:
         print(json.dumps({"rule": rule.model_dump(by_alias=True), "description": words, "notes": compiled.notes,
@@ -149,9 +150,16 @@ def _owner_preview(args: argparse.Namespace, owner: str) -> Callable[[Any, Any],
     from iotlm.policies.config import load_policy_config
     from iotlm.policies.defaults import default_policies
     from iotlm.policies.gate import preview
-    config = load_policy_config(policy_file(settings_for(args)))
+    from iotlm.policies.users import UserStore, person
+
+    settings = settings_for(args)
+    config = load_policy_config(policy_file(settings))
     policies = default_policies(config)
-    user = config.user(owner)
+    store = UserStore(settings.home / "iotlm.db")
+    try:  # the owner's role as the gate will see it when the rule fires: the policy file's, else the users store's
+        user = person(config, store, owner)
+    finally:
+        store.close()
     return lambda step, device: preview(policies, step, user=user, device=device, now=datetime.now())
 
 

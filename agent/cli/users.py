@@ -29,7 +29,7 @@ def register_commands(commands: Commands) -> None:
     p.add_argument("--policies", type=_path, help="policy file (default: the data directory's)")
     p.set_defaults(func=cmd_users)
 
-    for name, text in (("list", "every person and their role"), ("remove", "remove a person, their tokens and sessions"),
+    for name, text in (("list", "every person and their role"), ("remove", "remove a person, their tokens and sessions; their rules and jobs stop"),
                        ("password", "set a new password (ends their sessions)"),
                        ("token", "print a new API token (the last line); use it as Authorization: Bearer TOKEN"),
                        ("revoke", "revoke every API token of a person")):
@@ -77,6 +77,20 @@ def _check_role(args: argparse.Namespace, name: str, role: str) -> None:
                          f"--role {config.users[name]} or change the file's [users]")
 
 
+def _stop_rules(args: argparse.Namespace, name: str) -> list[Any]:
+    """Disable the removed person's rules and jobs (a running `iotlm run` picks the change up within a second)."""
+    from iotlm.automations.store import RuleStore
+
+    path = settings_for(args).home / "rules.db"
+    if not path.exists():
+        return []
+    rules = RuleStore(path)
+    try:
+        return rules.disable_owner(name, f"disabled: {name} was removed from the users")
+    finally:
+        rules.close()
+
+
 def cmd_users(args: argparse.Namespace) -> int:
     from iotlm.policies.users import UserStore
 
@@ -100,7 +114,12 @@ def cmd_users(args: argparse.Namespace) -> int:
                 "no users yet: add one with `iotlm users add NAME --role admin`"
         elif verb == "remove":
             store.remove(args.name)
-            out, text = {"removed": args.name}, f"removed {args.name}"
+            stopped = _stop_rules(args, args.name)
+            out = {"removed": args.name, "rules_disabled": [r.id for r in stopped]}
+            text = f"removed {args.name}"
+            if stopped:  # their rules would otherwise go on acting as a name nobody holds
+                text += (f"; their {len(stopped)} rules and jobs are disabled: " +
+                         "; ".join(f"{r.id} ({r.text or r.kind})" for r in stopped))
         elif verb == "password":
             store.set_password(args.name, read_password("New password: "))
             out, text = {"password": args.name}, f"set a new password for {args.name}; their sessions ended"

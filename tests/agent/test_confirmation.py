@@ -72,10 +72,10 @@ def test_what_counts_as_an_answer(utterance: str, verdict: bool | None) -> None:
 
 
 def test_a_question_is_audited_as_ask(agent: Agent, stack: Stack) -> None:
-    agent.turn("unlock the front door", thread="t", user="alice")
+    agent.turn("unlock the front door", thread="t", user="owner")  # a name with no role is a guest, who may not unlock
     entries = stack.audit.entries(10)
     assert [(e["verdict"], e["user"], e["device_id"], e["operation"]) for e in entries] == [
-        ("ask", "alice", "hallway.front_door", "unlock")]
+        ("ask", "owner", "hallway.front_door", "unlock")]
 
 
 def test_text_that_is_not_utf8_changes_nothing(agent: Agent, stack: Stack) -> None:

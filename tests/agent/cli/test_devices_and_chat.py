@@ -70,6 +70,7 @@ def test_ask_json_has_the_documented_shape(broker: EmbeddedBroker, home: Home, s
 
     sim = Simulator(home, sim_transport, dialect="z2m").start()
     env = {"IOTLM_HOME": str(tmp_path), "IOTLM_BROKER": broker.url}
+    (tmp_path / "policies.toml").write_text('[users]\nalice = "member"\n', encoding="utf-8")  # unknown: a guest
     try:
         plain = _iotlm("ask", "set the kitchen light to 25% and open the garage", "--json", env=env)
         confirmed = _iotlm("ask", "open the garage", "--yes", "--json", "--user", "alice", env=env)
