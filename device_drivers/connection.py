@@ -10,6 +10,7 @@ from iotlm.device_drivers.esphome.driver import ESPHomeDriver
 from iotlm.device_drivers.homeassistant.driver import HomeAssistantDriver
 from iotlm.device_drivers.model import Device, Value
 from iotlm.device_drivers.overrides import DeviceOverride
+from iotlm.device_drivers.pins import Pins
 from iotlm.device_drivers.registry import DeviceRegistry
 from iotlm.device_drivers.shelly.driver import ShellyDriver
 from iotlm.device_drivers.tasmota.driver import TasmotaDriver
@@ -41,12 +42,13 @@ class Connection:
     def __init__(self, transport: Transport, *, z2m_base: str = "zigbee2mqtt", ha_prefix: str = "homeassistant",
                  drivers: Mapping[str, DriverFactory] | None = None, share_group: str | None = None,
                  tasmota_discovery: str = "tasmota/discovery", shelly_root: str = "", esphome_root: str = "",
-                 overrides: Mapping[str, DeviceOverride] | None = None) -> None:
-        """``overrides``: what the person says of devices (the devices file), over what their dialects say."""
+                 overrides: Mapping[str, DeviceOverride] | None = None, pins: Pins | None = None) -> None:
+        """``overrides``: what the person says of devices (the devices file), over what their dialects say. ``pins``:
+        each device's type, risk and identity as first seen (kept in memory when None)."""
         self.transport = transport
         self.share_group = share_group
         """Several ``iotlm run`` workers with one group share the device reports (``$share/<group>/...``)."""
-        self.registry = DeviceRegistry()
+        self.registry = DeviceRegistry(pins)
         self.registry.overrides = dict(overrides or {})
         self.z2m_base = z2m_base
         self.ha_prefix = ha_prefix

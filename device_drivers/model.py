@@ -9,6 +9,7 @@ dialect (``"ON"``, ``"LOCK"``, 0-254 brightness) through the device's :class:`Bi
 from __future__ import annotations
 
 import math
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -146,6 +147,16 @@ class Binding(BaseModel):
     seen through two dialects at once is one device (:class:`~iotlm.device_drivers.registry.DeviceRegistry`)."""
 
 
+_HIDDEN = re.compile("[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\u061c]")
+"""Control characters and the invisible ones that reorder or hide text (a right-to-left override, U+202E, shows
+"kcol" where "lock" is written): never part of a name a person reads."""
+
+
+def shown_text(text: str) -> str:
+    """A name as it may be shown and matched: without control and bidirectional-override characters."""
+    return _HIDDEN.sub("", text).strip() or "unnamed"
+
+
 class Device(BaseModel):
     """A device of the home, as discovered (or as written in a home file)."""
 
@@ -168,6 +179,16 @@ class Device(BaseModel):
         if not v or v != v.strip() or any(c in v for c in "#+\0"):
             raise ValueError(f"device id {v!r} must be non-empty, without surrounding spaces, '#', '+' or NUL")
         return v
+
+    @field_validator("name", "room", mode="before")
+    @classmethod
+    def _shown(cls, v: Any) -> Any:
+        return shown_text(v) if isinstance(v, str) else v
+
+    @field_validator("aliases", mode="before")
+    @classmethod
+    def _shown_all(cls, v: Any) -> Any:
+        return [shown_text(a) if isinstance(a, str) else a for a in v] if isinstance(v, list) else v
 
     @field_validator("type", mode="before")
     @classmethod

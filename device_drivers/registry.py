@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
@@ -10,6 +11,9 @@ from typing import Any
 
 from iotlm.device_drivers.model import Device, Value
 from iotlm.device_drivers.overrides import DeviceOverride
+from iotlm.device_drivers.pins import MemoryPins, Pin, Pins, signature
+
+log = logging.getLogger(__name__)
 
 Listener = Callable[[str, dict[str, Value]], None]
 """Called with (device id, changed attributes) after a device reports state."""
@@ -49,7 +53,12 @@ class DeviceRegistry:
     other is held back (:meth:`also_seen`) and comes back if the first is withdrawn.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, pins: Pins | None = None) -> None:
+        self.pins: Pins = pins if pins is not None else MemoryPins()
+        """Each device's type, risk and identity as first seen (:mod:`~iotlm.device_drivers.pins`)."""
+        self._changes: dict[str, tuple[Device, str]] = {}
+        """Re-announcements held back because they change a device's pinned type or a risky device's identity: the
+        device as announced, and why."""
         self._devices: dict[str, Device] = {}
         self._held: dict[str, Device] = {}
         """Devices held back: another dialect announces the same physical device, and describes it better."""
@@ -70,11 +79,20 @@ class DeviceRegistry:
         """Add a device or replace its description, keeping the state already reported. False: it is held back,
         because another dialect announces the same physical device and describes it better."""
         announced = {key: list(v) if isinstance(v := getattr(device, key), list) else v for key in _SAID}
+        raw = device
         override = self.overrides.get(device.id)
         if override is not None:
             device = override.apply(device)
         with self._cond:
             self._announced[device.id] = announced
+            change = self._pinned(device, override.changes() if override is not None else {})
+            if change is not None:
+                fresh = self._changes.get(device.id, (None, ""))[1] != change
+                self._changes[device.id] = (raw, change)
+                if fresh:
+                    log.log(logging.INFO if " in part " in change else logging.WARNING, "%s", change)
+                return False
+            self._changes.pop(device.id, None)
             if not self._admit(device):
                 return False
             old = self._devices.get(device.id)
@@ -89,6 +107,59 @@ class DeviceRegistry:
             self.structure_version += 1
             self._cond.notify_all()
         return True
+
+    def _pinned(self, device: Device, said: dict[str, Any]) -> str | None:
+        """Why ``device`` (as announced, with the devices file applied) may not replace what was first seen, or None;
+        a risky device announced as not risky stays risky. What the devices file says (``said``) is the person's word."""
+        identity = device.binding.identity if device.binding else None
+        pin = self.pins.get(device.id)
+        can = signature(device)
+        if pin is None:
+            self.pins.put(device.id, Pin(device.type, device.risky, identity, can))
+            return None
+        grown = set(pin.attributes) <= set(can)
+        # a new type only with more to it (a device announced entity by entity); the same attributes under another
+        # type is a relabelling, which a person must accept
+        if device.type != pin.type and "type" not in said and not set(pin.attributes) < set(can):
+            if set(can) < set(pin.attributes):  # part of it, announced entity by entity: the rest is on its way
+                return (f"device {device.id} is announced in part ({', '.join(can)}) so far; as a whole it was a "
+                        f"{pin.type}")
+            return (f"device {device.id} was first seen as a {pin.type} and is now announced as a {device.type}: it stays "
+                    f"a {pin.type} until a person accepts the change (iotlm devices accept {device.id}) or gives its "
+                    "type in the devices file")
+        if pin.risky and pin.identity and identity and identity != pin.identity:
+            return (f"risky device {device.id} is now announced by another physical device ({identity}; first seen as "
+                    f"{pin.identity}): it is held back until a person accepts it (iotlm devices accept {device.id})")
+        if pin.risky and not device.risky and "risky" not in said:
+            device.risky = True  # risk goes up on its own, never down
+        wanted = Pin(device.type, device.risky if "risky" in said else pin.risky or device.risky, pin.identity or identity,
+                     tuple(sorted(set(pin.attributes) | set(can))) if grown else pin.attributes)
+        if wanted != pin:
+            self.pins.put(device.id, wanted)
+        return None
+
+    def held_changes(self) -> dict[str, str]:
+        """Re-announcements held back until a person accepts them: device id -> why."""
+        with self._cond:
+            return {i: why for i, (_, why) in self._changes.items()}
+
+    def accept(self, device_id: str) -> Device | None:
+        """Accept a held re-announcement (its type, risk and identity become the device's); None when none is held."""
+        with self._cond:
+            held = self._changes.pop(device_id, None)
+        if held is None:
+            return None
+        device = held[0]
+        self.pins.put(device_id, Pin(device.type, device.risky, device.binding.identity if device.binding else None,
+                                     signature(device)))
+        self.upsert(device.model_copy(deep=True))
+        return self.get(device_id)
+
+    def recheck(self) -> list[str]:
+        """Admit the held re-announcements that the pins now allow (accepted by another process); their ids."""
+        with self._cond:
+            held = [device for device, _ in self._changes.values()]
+        return [d.id for d in held if self.upsert(d.model_copy(deep=True))]
 
     def _admit(self, device: Device) -> bool:
         """Whether ``device`` is kept, holding back the devices of a worse dialect with the same identity."""
@@ -122,10 +193,14 @@ class DeviceRegistry:
                     if any(getattr(device, k) != v for k, v in wanted.items()):
                         store[device_id] = device.model_copy(update=wanted)
                         changed.append(device_id)
+                        pin = self.pins.get(device_id)  # the devices file is the person's word: it moves the pin
+                        if pin is not None and (pin.type, pin.risky) != (wanted["type"], wanted["risky"]):
+                            self.pins.put(device_id, Pin(wanted["type"], wanted["risky"], pin.identity, pin.attributes))
             if changed:
                 self._version += 1
                 self.structure_version += 1
                 self._cond.notify_all()
+        changed += [i for i in self.recheck() if i not in changed]  # a held re-announcement the file now allows
         return changed
 
     def remove(self, device_id: str) -> None:

@@ -29,6 +29,7 @@ from iotlm.device_drivers.overrides import set_override
 from iotlm.device_drivers.simulator import Environment, Simulator
 from iotlm.device_drivers.simulator.appliances import Programmes
 from iotlm.device_drivers.simulator.sim import DIALECTS
+from iotlm.device_drivers.transport import redact_url
 from iotlm.policies.audit import AuditLog
 from iotlm.tools.device_tools import device_operations
 from iotlm.tools.hookspecs import hookimpl
@@ -57,6 +58,12 @@ def register_commands(commands: Commands) -> None:
                    help="ask before acting on it (--no-risky: do not)")
     q.add_argument("--clear", action="store_true", help="forget what the devices file says of it (before the rest)")
     q.set_defaults(func=cmd_devices_set)
+    q = verbs.add_parser("accept", help="accept a device's new type, risk or identity that discovery announced and "
+                                        "iotlm held back (iotlm devices lists what is held back)")
+    commands.common(q)
+    q.add_argument("id", help="the device's id")
+    q.add_argument("--wait", type=float, default=2.0, help="seconds to wait for discovery (default 2)")
+    q.set_defaults(func=cmd_devices_accept)
 
     p = commands.add("simulate", help="run a simulated home on the broker until interrupted")
     commands.common(p)
@@ -102,9 +109,20 @@ def register_commands(commands: Commands) -> None:
 def cmd_devices(args: argparse.Namespace) -> int:
     settings = settings_for(args)
     also: dict[str, list[str]] = {}
+    held: dict[str, str] = {}
     with broker_url(settings) as url:
-        devices = discover(settings, url, args.wait, also=also)
-    print_devices(devices, as_json=args.json, also=also)
+        devices = discover(settings, url, args.wait, also=also, held=held)
+    print_devices(devices, as_json=args.json, also=also, held=held)
+    return 0
+
+
+def cmd_devices_accept(args: argparse.Namespace) -> int:
+    settings = settings_for(args)
+    with broker_url(settings) as url:
+        devices = discover(settings, url, args.wait, accept=args.id)
+    device = next(d for d in devices if d.id == args.id)
+    print(f"{device.id} is now a {device.type}{' (risky)' if device.risky else ''}; a running iotlm run takes it within "
+          "a second")
     return 0
 
 
@@ -145,7 +163,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         for device_id, reason in sim.left_out.items():
             print(f"left out {device_id}: {reason}", file=sys.stderr)
         spoken = sorted({d for dialects in sim.speaks.values() for d in dialects})
-        print(f"simulating {len(home.devices) - len(sim.left_out)} devices of {home.name!r} ({', '.join(spoken)}) on {url}"
+        print(f"simulating {len(home.devices) - len(sim.left_out)} devices of {home.name!r} ({', '.join(spoken)}) on "
+              f"{redact_url(url)}"
               f"{f', rooms and appliances at {args.speed:g}x time' if environment else ''}; Ctrl-C to stop", file=sys.stderr)
         try:
             stop.wait()

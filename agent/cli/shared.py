@@ -12,13 +12,14 @@ from typing import Any
 
 from iotlm.agent.config import Settings, load_settings
 from iotlm.agent.llm.backend import HTTPModel, LocalModel, default_model_file, default_model_path
-from iotlm.agent.runtime import Runtime, build_runtime, device_overrides
+from iotlm.agent.runtime import Runtime, build_runtime, database_path, device_overrides
 from iotlm.agent.session import Agent
 from iotlm.device_drivers.broker import EmbeddedBroker
 from iotlm.device_drivers.connection import Connection
 from iotlm.device_drivers.model import Device
 from iotlm.device_drivers.transport import Transport
 from iotlm.errors import UserError
+from iotlm.memory.pins import PinStore
 from iotlm.tools.plugins import PluginError
 
 Command = Callable[[argparse.Namespace], int]
@@ -75,6 +76,9 @@ def common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--broker", help="MQTT broker URL (mqtt://host:port); default: $IOTLM_BROKER, else an embedded broker")
     p.add_argument("--home-dir", dest="home_dir", help="data directory (default: $IOTLM_HOME)")
     p.add_argument("--config", type=Path, help="config file (default: $IOTLM_HOME/config.toml)")
+    p.add_argument("--fresh", action="store_const", const=True, default=None,
+                   help="start afresh if a store of the data directory is gone, empty or damaged (the old file is kept "
+                        "beside it); without it iotlm refuses to start and says what to do")
 
 
 def home_only(p: argparse.ArgumentParser) -> None:
@@ -105,7 +109,7 @@ NEEDS_CONFIRMATION = 3
 def settings_for(args: argparse.Namespace) -> Settings:
     return load_settings({"broker": getattr(args, "broker", None), "home": getattr(args, "home_dir", None),
                           "policies": getattr(args, "policies", None), "model": getattr(args, "model", None),
-                          "model_server": getattr(args, "model_server", None)},
+                          "model_server": getattr(args, "model_server", None), "fresh": getattr(args, "fresh", None)},
                          config_file=getattr(args, "config", None))
 
 
@@ -146,12 +150,16 @@ def transport_for(settings: Settings, url: str, **kw: Any) -> Transport:
                      ca_certs=str(settings.ca_certs) if settings.ca_certs else None, **kw)
 
 
-def discover(settings: Settings, url: str, wait: float, *, also: dict[str, list[str]] | None = None) -> list[Device]:
+def discover(settings: Settings, url: str, wait: float, *, also: dict[str, list[str]] | None = None,
+             held: dict[str, str] | None = None, accept: str | None = None) -> list[Device]:
     """The devices on the broker once discovery settles. ``also``: filled with the other dialects that announce a
-    device too (held back: one physical device is listed once)."""
+    device too (held back: one physical device is listed once). ``held``: filled with the re-announcements held back
+    because they change what a device was first seen as (its type, or a risky device's identity); ``accept``: the id of
+    one to accept (``iotlm devices accept``)."""
+    pins = PinStore(database_path(settings))
     conn = Connection(transport_for(settings, url), z2m_base=settings.z2m_base, ha_prefix=settings.ha_prefix,
                       tasmota_discovery=settings.tasmota_discovery, shelly_root=settings.shelly_root,
-                      esphome_root=settings.esphome_root, overrides=device_overrides(settings))
+                      esphome_root=settings.esphome_root, overrides=device_overrides(settings), pins=pins)
     conn.start(timeout=10)
     try:
         conn.wait_settled(quiet=min(0.3, wait), timeout=wait)
@@ -159,12 +167,18 @@ def discover(settings: Settings, url: str, wait: float, *, also: dict[str, list[
         conn.registry.wait_for(lambda r: all(
             any(a.value is not None for a in d.attributes.values()) for d in r.all()), timeout=min(wait, 2.0))
         conn.transport.drain()
+        if accept is not None and conn.registry.accept(accept) is None:
+            waiting = ", ".join(conn.registry.held_changes()) or "none"
+            raise CLIError(f"nothing is held back for {accept!r}; held back: {waiting}")
         devices = sorted(conn.registry.all(), key=lambda d: (d.room or "", d.id))
         if also is not None:
             also.update({d.id: seen for d in devices if (seen := conn.registry.also_seen(d.id))})
+        if held is not None:
+            held.update(conn.registry.held_changes())
         return devices
     finally:
         conn.stop()
+        pins.close()
 
 
 def settle(runtime: Runtime, wait: float) -> None:
@@ -206,13 +220,18 @@ def valid_text(text: str, what: str = "the request") -> str:
     return text
 
 
-def print_devices(devices: list[Device], *, as_json: bool, also: dict[str, list[str]] | None = None) -> None:
-    """``also``: the other dialects that announce a device too, by id."""
-    also = also or {}
+def print_devices(devices: list[Device], *, as_json: bool, also: dict[str, list[str]] | None = None,
+                  held: dict[str, str] | None = None) -> None:
+    """``also``: the other dialects that announce a device too, by id; ``held``: re-announcements held back, by id."""
+    also, held = also or {}, held or {}
     if as_json:
-        listed = [device_json(d) | ({"also_announced_by": also[d.id]} if d.id in also else {}) for d in devices]
+        listed = [device_json(d) | ({"also_announced_by": also[d.id]} if d.id in also else {})
+                  | ({"held_change": held[d.id]} if d.id in held else {}) for d in devices]
+        listed += [{"id": i, "held_change": why} for i, why in held.items() if i not in {d.id for d in devices}]
         print(json.dumps(listed, indent=2, ensure_ascii=False))
         return
+    for why in held.values():
+        print(f"held back: {why}")
     if not devices:
         print("no devices found (is Zigbee2MQTT or Home Assistant discovery publishing on this broker? If the broker has "
               "an ACL, this user needs read access to zigbee2mqtt/# and homeassistant/#: see examples/mosquitto/acl)")

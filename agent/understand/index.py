@@ -141,7 +141,15 @@ class HomeIndex:
                 known = {r for r in self.rooms.values()}
                 missing = next((r for r in frame.rooms if r in known), frame.rooms[0])
                 return [], self.missing(found[0].name, [missing]), None
+            twins = _risky_twins(in_room)
+            if twins:
+                return [], None, f"Which {twins[0].name} do you mean: {join([d.id for d in twins], 'or')}? More than one " \
+                                 "device has that name."
             return in_room, None, None
+        twins = _risky_twins(found)
+        if twins:  # one name, several devices, one of them risky: never guessed, even in one room or "all of them"
+            return [], None, f"Which {twins[0].name} do you mean: {join([d.id for d in twins], 'or')}? More than one device " \
+                             "has that name."
         where = sorted({(d.room or "").lower() for d in found})
         if len(where) > 1 and not frame.plural:
             here = [d for d in found if room and (d.room or "").lower() == room.lower()]
@@ -177,6 +185,10 @@ class HomeIndex:
             where = sorted({d.room or "?" for d in matches})
             if len(where) > 1:
                 return [], None, f"Which {noun} do you mean: {join(where, 'or')}?"
+        twins = _risky_twins(matches) if not frame.plural else []
+        if twins:
+            return [], None, f"Which {twins[0].name} do you mean: {join([d.id for d in twins], 'or')}? More than one device " \
+                             "has that name."
         return matches, None, None
 
     def _in_rooms(self, frame: Frame, rooms: list[str]) -> Targets:
@@ -272,3 +284,16 @@ class HomeIndex:
 
 def _join_names(names: list[str]) -> str:
     return join(names, "or")
+
+
+def _risky_twins(devices: list[Device]) -> list[Device]:
+    """Devices that share a name or alias with another where one of them is risky (a second "front door" lock that
+    appeared by discovery): such a name is asked about, never resolved by a guess."""
+    if len(devices) < 2 or not any(d.risky or d.type == "lock" for d in devices):
+        return []
+    names: dict[str, list[Device]] = {}
+    for device in devices:
+        for phrase in {normalise(p) for p in (device.name, *device.aliases)}:
+            names.setdefault(phrase, []).append(device)
+    shared = [group for group in names.values() if len(group) > 1 and any(d.risky or d.type == "lock" for d in group)]
+    return sorted({d.id: d for group in shared for d in group}.values(), key=lambda d: d.id)

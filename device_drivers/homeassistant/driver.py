@@ -137,8 +137,9 @@ class HomeAssistantDriver:
         by_device: dict[str, dict[str, Value]] = {}
         for device_id, attr_name in routes:
             device = self.registry.peek(device_id)
-            if device is None or device.binding is None:
-                continue
+            if device is None or device.binding is None or attr_name not in device.attributes \
+                    or attr_name not in device.binding.properties:
+                continue  # the registry keeps another description of it (held back: see DeviceRegistry.held_changes)
             try:
                 found, value = codec.decode_value(device.attributes[attr_name], device.binding.properties[attr_name], payload)
             except (CodecError, ValueError, TypeError) as exc:
