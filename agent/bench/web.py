@@ -1,5 +1,5 @@
 """The web app's figures (``iotlm bench web``): Home page load with 50 devices, a device report to the updated card as
-measured in the page, and ``/api/ask`` on the fast path end to end.
+measured in the page, ``/api/ask`` on the fast path end to end, and ``/api/health`` while 8 clients guess passwords.
 
 Everything is real: an embedded Mosquitto, the simulated flat grown to 50 devices, the agent, the gate and the web
 server on loopback; the page runs in Debian's headless Chromium (chromium-driver) when it is installed.
@@ -83,6 +83,7 @@ def run(devices: int = 50, loads: int = 20, reports: int = 60, asks: int = 200) 
             web.users.add("bench", "admin", "bench-password")
             token = web.users.new_token("bench")
             try:
+                out["signin_flood"] = signin_flood(web.url)
                 out["api_ask_fast"] = _asks(web.url, token, asks)
                 out["home_page_server"] = _server_loads(web.url, token, loads)
                 browser = _browser()
@@ -100,6 +101,65 @@ def run(devices: int = 50, loads: int = 20, reports: int = 60, asks: int = 200) 
             runtime.stop()
             sim_transport.stop()
     return out
+
+
+def _health(url: str, seconds: float) -> list[float]:
+    """``GET /api/health`` back to back for ``seconds``: what every other request waits while something else runs."""
+    parts = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=30)
+    times, end = [], time.monotonic() + seconds
+    while time.monotonic() < end:
+        started = time.perf_counter()
+        conn.request("GET", "/api/health")
+        conn.getresponse().read()
+        times.append((time.perf_counter() - started) * 1000)
+        time.sleep(0.01)
+    conn.close()
+    return times
+
+
+def signin_flood(url: str, clients: int = 8, seconds: float = 20.0) -> dict[str, Any]:
+    """8 clients guess passwords as fast as the server answers (each: fetch the form, post a wrong password), while
+    ``/api/health`` is timed; then the same without them. How many guesses reached a password check per minute, and
+    what the flood did to everyone else."""
+    import re
+    import threading
+
+    parts = urllib.parse.urlsplit(url)
+    counts = {"checked": 0, "throttled": 0, "expired": 0}
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def guess(n: int) -> None:
+        conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=30)
+        while not stop.is_set():
+            conn.request("GET", "/login")
+            response = conn.getresponse()
+            page = response.read().decode()
+            cookie = (response.getheader("set-cookie") or "").split(";")[0]
+            found = re.search(r'name="csrf" value="([^"]+)"', page)
+            if found is None:
+                continue
+            body = urllib.parse.urlencode({"csrf": found.group(1), "name": "bench", "password": f"guess-{n}"})
+            conn.request("POST", "/login", body, {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie})
+            answer = conn.getresponse()
+            answer.read()
+            where = answer.getheader("location") or ""
+            with lock:
+                counts["checked" if "Wrong" in where else "throttled" if "Too+many" in where else "expired"] += 1
+        conn.close()
+
+    quiet = _health(url, 3.0)
+    threads = [threading.Thread(target=guess, args=(n,), daemon=True) for n in range(clients)]
+    for thread in threads:
+        thread.start()
+    flooded = _health(url, seconds)
+    stop.set()
+    for thread in threads:
+        thread.join(10)
+    return {"clients": clients, "seconds": seconds, "password_checks": counts["checked"],
+            "password_checks_per_minute": round(counts["checked"] * 60 / seconds, 1), "refused_wait": counts["throttled"],
+            "health_quiet_ms": summary(quiet), "health_under_flood_ms": summary(flooded)}
 
 
 def _asks(url: str, token: str, n: int) -> dict[str, Any]:

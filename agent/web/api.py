@@ -82,9 +82,9 @@ Home = Annotated[WebHome, Depends(_home)]
 api = APIRouter(prefix="/api")
 
 
-@api.get("/health", summary="whether this is a running iotlm service (no sign-in needed)")
+@api.get("/health", summary="whether this is a running iotlm service (no sign-in needed; says nothing about the home)")
 def health(home: Home) -> dict[str, Any]:
-    return {"service": "iotlm", "home": str(home.runtime.settings.home.resolve()), "devices": len(home.devices())}
+    return {"service": "iotlm"}
 
 @api.post("/ask", summary="one request; the `iotlm ask --json` object with the thread")
 def ask(home: Home, body: AskBody, who: Changer) -> dict[str, Any]:
@@ -102,11 +102,12 @@ def confirm(home: Home, body: ConfirmBody, who: Changer) -> dict[str, Any]:
 def devices(home: Home, who: Who) -> list[dict[str, Any]]:
     return [device_json(d) for d in home.devices()]
 
-@api.get("/devices/{device_id}")
+# {device_id:path}: an id may hold "/" (Zigbee2MQTT's "Kitchen/Kettle"), sent percent-encoded as one segment
+@api.get("/devices/{device_id:path}", summary="one device; its id percent-encoded as one path segment (/ as %2F)")
 def device(home: Home, device_id: str, who: Who) -> dict[str, Any]:
     return device_json(home.device(device_id))
 
-@api.post("/devices/{device_id}", summary="set one attribute, through the gate; the state the device reports")
+@api.post("/devices/{device_id:path}", summary="set one attribute, through the gate; the state the device reports")
 def control(home: Home, device_id: str, body: ControlBody, who: Changer) -> dict[str, Any]:
     return home.control(who, device_id, body.attribute, body.value, yes=body.yes)
 
@@ -114,9 +115,9 @@ def control(home: Home, device_id: str, body: ControlBody, who: Changer) -> dict
 def rooms(home: Home, who: Who, history: bool = False) -> list[dict[str, Any]]:
     return home.rooms(history=history)
 
-@api.get("/rules")
+@api.get("/rules", summary="the household's rules, and your scheduled jobs (everyone's for the roles [read] jobs names)")
 def rules(home: Home, who: Who) -> list[dict[str, Any]]:
-    return home.rule_list()
+    return home.rule_list(who)
 
 @api.post("/rules/preview", summary="the rule a sentence makes, in words, with its risky actions (nothing saved)")
 def preview(home: Home, body: RuleBody, who: Changer) -> dict[str, Any]:
@@ -130,7 +131,7 @@ def add_rule(home: Home, body: RuleBody, who: Changer) -> dict[str, Any]:
 def rule(home: Home, rule_id: str, who: Who) -> dict[str, Any]:
     from iotlm.automations.describe import as_json
 
-    return {**as_json(home.rule(rule_id)), "state": home.rules.state(rule_id)}
+    return {**as_json(home.rule(rule_id, who)), "state": home.rules.state(rule_id)}
 
 @api.patch("/rules/{rule_id}", summary="enable or disable a rule")
 def patch_rule(home: Home, rule_id: str, body: RulePatch, who: Changer) -> dict[str, Any]:
@@ -140,28 +141,31 @@ def patch_rule(home: Home, rule_id: str, body: RulePatch, who: Changer) -> dict[
 def remove_rule(home: Home, rule_id: str, who: Changer) -> dict[str, Any]:
     return home.change_rule(who, rule_id, remove=True)
 
-@api.get("/memory", summary="memories, newest first; q: the nearest in meaning")
+@api.get("/memory", summary="your memories and the shared ones, newest first; q: the nearest in meaning")
 def memory(home: Home, who: Who, q: Annotated[str | None, Query(max_length=500)] = None,
            k: Annotated[int, Query(ge=1, le=100)] = 20) -> list[dict[str, Any]]:
-    return home.memories(q, k)
+    return home.memories(who, q, k)
 
-@api.get("/memory/export", summary="everything remembered, as JSON")
+@api.get("/memory/export", summary="what you may read of what is remembered (your own and the shared), as JSON")
 def export(home: Home, who: Who) -> JSONResponse:
-    memory = home.runtime.memory()
-    data = memory.export() if memory is not None else {"memories": [], "episodes": []}
-    return JSONResponse(data, headers={"Content-Disposition": 'attachment; filename="iotlm-memory.json"'})
+    return JSONResponse(home.export(who), headers={"Content-Disposition": 'attachment; filename="iotlm-memory.json"'})
+
+@api.post("/memory/{memory_id}/share", summary="share a memory or taught phrase with the household (admins)")
+def share(home: Home, memory_id: int, who: Changer, shared: bool = True) -> dict[str, Any]:
+    return home.share(who, memory_id, shared)
 
 @api.delete("/memory/{memory_id}", summary="forget a memory: the row, its embedding and its index entry")
 def forget(home: Home, memory_id: int, who: Changer) -> dict[str, Any]:
     return home.forget(who, memory_id)
 
-@api.get("/audit", summary="gate decisions, newest last")
+@api.get("/audit", summary="gate decisions, newest last: the whole log for admins, else your own")
 def audit(home: Home, who: Who, user: str | None = None, device: str | None = None,
           verdict: Literal["allow", "ask", "deny"] | None = None, since: datetime | None = None,
           limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[dict[str, Any]]:
-    return home.audit(user=user, device=device, verdict=verdict, since=since, limit=limit)
+    return home.audit(who, user=user, device=device, verdict=verdict, since=since, limit=limit)
 
-@api.get("/events", summary="server-sent events: state, decision and rule (a rule's action at the gate)")
+@api.get("/events", summary="server-sent events: state, and your decisions and rules' actions (everyone's for admins)")
 def events(home: Home, who: Who) -> StreamingResponse:
-    return StreamingResponse(home.hub.stream(), media_type="text/event-stream",
+    return StreamingResponse(home.hub.stream(visible=lambda kind, data: home.sees_event(who, kind, data)),
+                             media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from iotlm.agent.web import api, pages
@@ -105,9 +107,18 @@ def create_app(home: WebHome, auth: Auth) -> FastAPI:
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
         return JSONResponse({"error": validation_message(exc)}, status_code=422)
 
-    @app.exception_handler(HTTPException)
-    async def http_error(request: Request, exc: HTTPException) -> Response:
-        return JSONResponse({"error": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+    # Starlette's own HTTPException too (FastAPI raises it for a body it cannot parse, such as JSON nested 5,000 deep):
+    # every error is {"error": ...}, never {"detail": ...}
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        detail = exc.detail if exc.status_code != 400 or exc.detail != "There was an error parsing the body" else \
+            "the body could not be read as JSON (too deeply nested, or not JSON); send a flat JSON object"
+        return JSONResponse({"error": detail}, status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(sqlite3.Error)
+    async def damaged(request: Request, exc: sqlite3.Error) -> Response:
+        return JSONResponse({"error": f"a database of this home cannot be read ({exc}); stop iotlm and start it again: it "
+                                      "checks its files and says what to do"}, status_code=503)
 
     @app.exception_handler(NotFound)
     async def not_found(request: Request, exc: NotFound) -> Response:

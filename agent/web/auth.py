@@ -17,6 +17,8 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import secrets
+import threading
+import time
 from typing import Any
 
 from starlette.requests import Request
@@ -52,6 +54,8 @@ class Auth:
         self.service_token = service_token
         self.local = (secrets.token_urlsafe(32), secrets.token_urlsafe(24))
         """The session id and CSRF token of the owner on this machine while no users exist."""
+        self.throttle = SignInThrottle()
+        self.login_forms = LoginForms()
 
     def open(self) -> bool:
         """No users yet: loopback only, as the owner."""
@@ -91,6 +95,79 @@ class Auth:
             return True
         sent = request.headers.get(CSRF_HEADER) or str((form or {}).get("csrf") or "")
         return bool(sent) and hmac.compare_digest(sent.encode(), person.csrf.encode())
+
+
+class SignInThrottle:
+    """Wrong passwords cost time: after ``free`` failures in ``window`` seconds, from one address or for one account,
+    each next try waits twice as long as the last (1 s, 2 s, 4 s ... up to ``cap``), whoever asks. A right password
+    clears the account's and the address's count. Kept in memory: a restart forgets it, as it forgets sessions of
+    nobody."""
+
+    def __init__(self, *, free: int = 5, window: float = 900.0, cap: float = 900.0, clock: Any = time.monotonic) -> None:
+        self.free, self.window, self.cap = free, window, cap
+        self._clock = clock
+        self._failures: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+        self.refused = 0
+
+    def _keys(self, address: str, name: str) -> tuple[str, str]:
+        return f"address:{address}", f"account:{name.lower()}"
+
+    def wait(self, address: str, name: str) -> float:
+        """Seconds before this address may try this account again (0: now)."""
+        now = self._clock()
+        longest = 0.0
+        with self._lock:
+            for key in self._keys(address, name):
+                recent = [t for t in self._failures.get(key, []) if now - t < self.window]
+                self._failures[key] = recent
+                if len(recent) >= self.free:
+                    delay = min(2.0 ** (len(recent) - self.free), self.cap)
+                    longest = max(longest, recent[-1] + delay - now)
+            if longest > 0:
+                self.refused += 1
+        return max(longest, 0.0)
+
+    def failed(self, address: str, name: str) -> None:
+        now = self._clock()
+        with self._lock:
+            for key in self._keys(address, name):
+                self._failures.setdefault(key, []).append(now)
+                if len(self._failures) > 100_000:  # a flood of names: forget the oldest keys, never grow without end
+                    for old in list(self._failures)[:50_000]:
+                        del self._failures[old]
+
+    def succeeded(self, address: str, name: str) -> None:
+        with self._lock:
+            for key in self._keys(address, name):
+                self._failures.pop(key, None)
+
+
+class LoginForms:
+    """The sign-in form's CSRF tokens: issued with the form, each good for one try within ``ttl`` seconds."""
+
+    def __init__(self, ttl: float = 3600.0, clock: Any = time.monotonic, limit: int = 10_000) -> None:
+        self.ttl, self.limit = ttl, limit
+        self._clock = clock
+        self._issued: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def issue(self) -> str:
+        token = secrets.token_urlsafe(24)
+        now = self._clock()
+        with self._lock:
+            if len(self._issued) >= self.limit:  # forget the expired, then the oldest
+                self._issued = {t: e for t, e in self._issued.items() if e > now}
+                while len(self._issued) >= self.limit:
+                    self._issued.pop(next(iter(self._issued)))
+            self._issued[token] = now + self.ttl
+        return token
+
+    def use(self, token: str) -> bool:
+        """Whether ``token`` was issued and not used or expired; it cannot be used again either way."""
+        with self._lock:
+            expires = self._issued.pop(token, None)
+        return expires is not None and expires > self._clock()
 
 
 def cookie_args(request: Request) -> dict[str, Any]:

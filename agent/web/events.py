@@ -8,7 +8,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -57,8 +57,10 @@ class EventHub:
         with self._lock:
             self._subscribers.discard((loop, q))
 
-    async def stream(self, *, keepalive: float = 15.0) -> AsyncIterator[str]:
-        """Server-sent events, as text: ``event: state`` with a JSON ``data:`` line; a comment every ``keepalive`` s."""
+    async def stream(self, *, keepalive: float = 15.0,
+                     visible: Callable[[str, dict[str, Any]], bool] | None = None) -> AsyncIterator[str]:
+        """Server-sent events, as text: ``event: state`` with a JSON ``data:`` line; a comment every ``keepalive`` s.
+        ``visible(kind, data)``: whether an event is for this stream's person (others' decisions are not)."""
         loop = asyncio.get_running_loop()
         q: asyncio.Queue[tuple[str, dict[str, Any]] | None] = asyncio.Queue(maxsize=self.max_queue)
         with self._lock:
@@ -74,6 +76,8 @@ class EventHub:
                 if item is None:
                     return
                 kind, data = item
+                if visible is not None and not visible(kind, data):
+                    continue
                 yield f"event: {kind}\ndata: {json.dumps(data, default=str, ensure_ascii=False)}\n\n"
         finally:
             self._drop(loop, q)

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from iotlm.agent.conditions import CONDITIONS, Bands, RoomConditions
-from iotlm.agent.session import Agent, TurnResult
+from iotlm.agent.session import Agent, TurnResult, thread_key
 from iotlm.agent.web.chatlog import ChatLog
 from iotlm.agent.web.events import EventHub
 from iotlm.automations.store import RuleStore
@@ -70,7 +70,7 @@ class WebHome:
         if not _THREAD.match(thread):
             raise UserError(f"thread {thread!r}: use 1-40 letters, digits, '.', '_' or '-'")
         # a person names threads only within their own space: nobody reaches another person's conversation
-        return f"web-{person.name}-{thread}"
+        return thread_key("web", person.name, thread)
 
     def ask(self, person: Person, text: str, *, room: str | None = None, thread: str | None = None,
             yes: bool = False) -> dict[str, Any]:
@@ -200,7 +200,6 @@ class WebHome:
         from iotlm.automations.compile import RuleSyntaxError, compile_rule
         from iotlm.automations.describe import describe
         from iotlm.automations.model import gate_view, problems
-        from iotlm.policies.gate import preview
 
         if not sentence.strip():
             raise UserError("the rule is empty; write it as \"when ..., ...\"")
@@ -214,39 +213,53 @@ class WebHome:
         found = problems(rule, by_id)
         if found:
             raise UserError("the rule would not run: " + "; ".join(found))
-        policies = self.runtime.executor.gate.policies
-        risky, denied = gate_view(rule, by_id, lambda step, device: preview(policies, step, user=person.user, device=device,
-                                                                             now=datetime.now()))
+        risky, denied = gate_view(rule, by_id, self._preview(person))
         return {"rule": json.loads(rule.model_dump_json(by_alias=True)), "description": describe(rule, by_id),
                 "notes": compiled.notes, "risky": risky, "denied": denied, "exists": self.rules.get(rule.id) is not None}
+
+    def _preview(self, person: Person) -> Any:
+        """The gate's preview for ``person`` (nothing audited, nothing sent)."""
+        from iotlm.policies.gate import preview
+
+        policies = self.runtime.executor.gate.policies
+        return lambda step, device: preview(policies, step, user=person.user, device=device, now=self.runtime.executor.now())
 
     def save_rule(self, person: Person, sentence: str, *, rule_id: str | None = None, approve: bool = False) -> dict[str, Any]:
         shown = self.compile_rule(person, sentence, rule_id)
         if shown["exists"]:
             raise UserError(f"a rule {shown['rule']['id']!r} exists already; give this one another id or remove that one")
-        from iotlm.automations.model import Rule
+        from iotlm.automations.model import Rule, approvable
 
         if shown["risky"] and not approve:
             raise UserError(f"when it fires it will {'; '.join(shown['risky'])}: approve that (\"approve\": true) to save it")
-        rule = Rule.model_validate(shown["rule"]).model_copy(update={"approved_risky": bool(shown["risky"]) and approve})
+        rule = Rule.model_validate(shown["rule"])
+        keys = approvable(rule, {d.id: d for d in self.devices()}, self._preview(person)) if approve else []
+        rule = rule.model_copy(update={"approved_risky": bool(keys), "approved": keys})
         self.rules.save(rule, source="web")
         return {**shown, "rule": json.loads(rule.model_dump_json(by_alias=True)), "saved": True}
 
-    def rule_list(self) -> list[dict[str, Any]]:
+    def rule_list(self, person: Person) -> list[dict[str, Any]]:
+        """The household's rules, and the scheduled jobs ``person`` may see (their own; everyone's for [read] jobs)."""
         from iotlm.automations.describe import as_json, describe
 
         by_id = {d.id: d for d in self.devices()}
-        return [{**as_json(r), "description": describe(r, by_id), "state": self.rules.state(r.id)} for r in self.rules.rules()]
+        return [{**as_json(r), "description": describe(r, by_id), "state": self.rules.state(r.id)} for r in self.rules.rules()
+                if self._sees_rule(person, r)]
 
-    def rule(self, rule_id: str) -> Any:
+    def _sees_rule(self, person: Person, rule: Any) -> bool:
+        return rule.kind != "job" or rule.owner == person.name or self.may(person, "jobs")
+
+    def rule(self, rule_id: str, person: Person | None = None) -> Any:
         rule = self.rules.get(rule_id)
+        if rule is not None and person is not None and not self._sees_rule(person, rule):
+            rule = None  # someone else's job: as if it were not there
         if rule is None:
             known = ", ".join(r.id for r in self.rules.rules()) or "none yet"
             raise NotFound(f"there is no rule {rule_id!r}; rules: {known}")
         return rule
 
     def change_rule(self, person: Person, rule_id: str, *, enabled: bool | None = None, remove: bool = False) -> dict[str, Any]:
-        rule = self.rule(rule_id)
+        rule = self.rule(rule_id, person)
         if person.role != "admin" and rule.owner != person.name:
             raise PermissionError(f"the rule {rule_id!r} is {rule.owner}'s; only its owner or an admin may change it")
         if remove:
@@ -254,16 +267,38 @@ class WebHome:
             return {"id": rule_id, "removed": True}
         if enabled is not None:
             self.rules.set_enabled(rule_id, enabled)
-        return {"id": rule_id, "enabled": self.rule(rule_id).enabled}
+        return {"id": rule_id, "enabled": self.rule(rule_id, person).enabled}
 
     # ------------------------------------------------------------ memory and audit
 
-    def memories(self, query: str | None = None, k: int = 20) -> list[dict[str, Any]]:
+    def may(self, person: Person, what: str) -> bool:
+        """Whether ``person`` reads everyone's ``what`` (memories, audit, events, jobs), as the policy file's [read]
+        says; else only their own."""
+        return bool(self.runtime.policy_config.read.may(what, person.role))
+
+    def memories(self, person: Person, query: str | None = None, k: int = 20) -> list[dict[str, Any]]:
+        """The memories ``person`` may read: their own and the shared ones (everyone's for the roles [read] allows)."""
+        visible = None if self.may(person, "memories") else person.name
         if query:
             memory = self.runtime.memory()
-            return list(memory.search(query, k)) if memory is not None else []
+            return list(memory.search(query, k, visible_to=visible)) if memory is not None else []
         store = self.runtime.store
-        return store.memories(limit=500) if store is not None else []
+        return store.memories(limit=500, visible_to=visible) if store is not None else []
+
+    def export(self, person: Person) -> dict[str, Any]:
+        memory = self.runtime.memory()
+        if memory is None:
+            return {"memories": [], "episodes": []}
+        return dict(memory.export(visible_to=None if self.may(person, "memories") else person.name))
+
+    def share(self, person: Person, memory_id: int, shared: bool = True) -> dict[str, Any]:
+        """Share a memory (a taught phrase, a fact) with the household: an admin's decision."""
+        if person.role != "admin":
+            raise PermissionError("only an admin may share a memory with the household")
+        store = self.runtime.store
+        if store is None or not store.share(memory_id, shared):
+            raise NotFound(f"there is no memory #{memory_id}")
+        return {"id": memory_id, "shared": shared}
 
     def forget(self, person: Person, memory_id: int) -> dict[str, Any]:
         store = self.runtime.store
@@ -275,7 +310,17 @@ class WebHome:
         self.runtime.memory().forget(memory_id)
         return {"id": memory_id, "forgotten": True}
 
-    def audit(self, *, user: str | None = None, device: str | None = None, verdict: str | None = None,
+    def audit(self, person: Person, *, user: str | None = None, device: str | None = None, verdict: str | None = None,
               since: datetime | None = None, limit: int = 200) -> list[dict[str, Any]]:
+        """Gate decisions: the whole log for the roles [read] audit allows, else only the person's own."""
+        if not self.may(person, "audit"):
+            if user not in (None, person.name):
+                raise PermissionError(f"the audit log of {user} is for admins; you may read your own (user={person.name})")
+            user = person.name
         entries = self.runtime.audit.entries(limit=limit, verdict=verdict, since=since, user=user, device_id=device)
         return list(entries)
+
+    def sees_event(self, person: Person, kind: str, data: dict[str, Any]) -> bool:
+        """Whether a live event is for ``person``: device state is for everyone; decisions and rule firings are their
+        own, or everyone's for the roles [read] events allows."""
+        return kind == "state" or data.get("user") == person.name or self.may(person, "events")

@@ -7,6 +7,7 @@ person, with the session's CSRF token.
 
 from __future__ import annotations
 
+import math
 import secrets
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -16,6 +17,7 @@ import jinja2
 from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
+from starlette.concurrency import run_in_threadpool
 
 from iotlm.agent.web.auth import LOGIN_COOKIE, SESSION_COOKIE, Auth, cookie_args
 from iotlm.agent.web.home import Person, WebHome
@@ -94,21 +96,29 @@ async def changer(request: Request) -> tuple[Person, dict[str, Any]]:
 @pages.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, error: str = "") -> HTMLResponse:
     auth = _parts(request)[1]
-    token = secrets.token_urlsafe(24)
-    response = render(request, "login.html", None, login_csrf=token, error=error, open=auth.open())
+    token = auth.login_forms.issue()
+    response = render(request, "login.html", None, login_csrf=token, error=error[:200], open=auth.open())
     response.set_cookie(LOGIN_COOKIE, token, max_age=3600, **cookie_args(request))
     return response
 
 @pages.post("/login")
 async def login(request: Request) -> Response:
-    home = _parts(request)[0]
+    home, auth = _parts(request)
     form = dict(await request.form())
     sent, expected = str(form.get("csrf") or ""), request.cookies.get(LOGIN_COOKIE, "")
-    if not sent or not secrets.compare_digest(sent, expected):
+    # the form's token is good for one try: a script that replays one token cannot guess on
+    if not sent or not secrets.compare_digest(sent, expected) or not auth.login_forms.use(sent):
         return RedirectResponse("/login?error=The+form+expired%3B+try+again", status_code=303)
-    name, password = str(form.get("name") or ""), str(form.get("password") or "")
-    if not home.users.verify(name, password):
+    name, password = str(form.get("name") or "")[:64], str(form.get("password") or "")[:1024]
+    address = request.client.host if request.client else "?"
+    wait = auth.throttle.wait(address, name)
+    if wait > 0:
+        return RedirectResponse(f"/login?error=Too+many+wrong+passwords%3B+try+again+in+{math.ceil(wait)}+s", status_code=303)
+    # scrypt takes ~50 ms of CPU: off the event loop, so a flood of guesses does not hold up every other request
+    if not await run_in_threadpool(home.users.verify, name, password):
+        auth.throttle.failed(address, name)
         return RedirectResponse("/login?error=Wrong+name+or+password", status_code=303)
+    auth.throttle.succeeded(address, name)
     sid, _ = home.users.new_session(name)
     response = RedirectResponse("/", status_code=303)
     response.set_cookie(SESSION_COOKIE, sid, max_age=30 * 86400, **cookie_args(request))
@@ -134,10 +144,12 @@ def home_page(request: Request) -> HTMLResponse:
     return render(request, "home.html", person, rooms=home.rooms(history=True), devices=devices,
                   loose=[d for d in devices.values() if not d.room])
 
-@pages.post("/devices/{device_id}", response_class=HTMLResponse)
-async def control(request: Request, device_id: str) -> HTMLResponse:
+@pages.post("/devices/control", response_class=HTMLResponse)
+async def control(request: Request) -> HTMLResponse:
+    """A control on the Home page: the device id is a form field, never a part of the URL (see ``_device.html``)."""
     home = _parts(request)[0]
     person, form = await changer(request)
+    device_id = str(form.get("device_id") or "")
     value: Any = form.get("value")
     attribute = str(form.get("attribute") or "")
     device = home.device(device_id)
@@ -195,7 +207,8 @@ async def chat_confirm(request: Request) -> HTMLResponse:
 @pages.get("/rules", response_class=HTMLResponse)
 def rules_page(request: Request) -> HTMLResponse:
     home = _parts(request)[0]
-    return render(request, "rules.html", viewer(request), rules=home.rule_list(), saved=False)
+    person = viewer(request)
+    return render(request, "rules.html", person, rules=home.rule_list(person), saved=False)
 
 @pages.post("/rules/preview", response_class=HTMLResponse)
 async def rule_preview(request: Request) -> HTMLResponse:
@@ -216,7 +229,7 @@ async def rule_save(request: Request) -> Response:
         home.save_rule(person, str(form.get("text") or ""), approve=form.get("approve") == "1")
     except UserError as exc:
         return render(request, "_rule_preview.html", person, shown=None, error=str(exc), text=str(form.get("text") or ""))
-    return render(request, "_rules.html", person, rules=home.rule_list(), saved=True)
+    return render(request, "_rules.html", person, rules=home.rule_list(person), saved=True)
 
 @pages.post("/rules/{rule_id}/{action}", response_class=HTMLResponse)
 async def rule_change(request: Request, rule_id: str, action: str) -> HTMLResponse:
@@ -225,14 +238,15 @@ async def rule_change(request: Request, rule_id: str, action: str) -> HTMLRespon
     if action not in ("enable", "disable", "remove"):
         raise HTTPException(404, f"no action {action!r}: enable, disable or remove")
     home.change_rule(person, rule_id, enabled=action == "enable" if action != "remove" else None, remove=action == "remove")
-    return render(request, "_rules.html", person, rules=home.rule_list(), saved=False)
+    return render(request, "_rules.html", person, rules=home.rule_list(person), saved=False)
 
 # ------------------------------------------------------------ memory and audit
 
 @pages.get("/memory", response_class=HTMLResponse)
 def memory_page(request: Request, q: str = "") -> HTMLResponse:
     home = _parts(request)[0]
-    return render(request, "memory.html", viewer(request), q=q, memories=home.memories(q[:500] or None))
+    person = viewer(request)
+    return render(request, "memory.html", person, q=q, memories=home.memories(person, q[:500] or None))
 
 @pages.post("/memory/{memory_id}/forget", response_class=HTMLResponse)
 async def memory_forget(request: Request, memory_id: int) -> HTMLResponse:
@@ -247,9 +261,11 @@ def audit_page(request: Request, user: str = "", device: str = "", verdict: str 
     person = viewer(request)
     try:
         since = home.runtime.executor.now() - timedelta(hours=float(hours)) if hours else None
-    except ValueError:
+    except (ValueError, OverflowError):  # "inf", "1e300", "nan": no window, the whole log
         since = None
-    entries = home.audit(user=user or None, device=device or None, verdict=verdict or None, since=since, limit=300)
+    if not home.may(person, "audit"):
+        user = person.name  # a person who may read only their own entries sees only those, whatever the link says
+    entries = home.audit(person, user=user or None, device=device or None, verdict=verdict or None, since=since, limit=300)
     return render(request, "audit.html", person, entries=entries[::-1], user=user, device=device, verdict=verdict,
                   hours=hours, users=sorted({e["user"] for e in entries} | {person.name}))
 

@@ -14,13 +14,16 @@ from iotlm.agent.config import load_settings
 from iotlm.agent.runtime import Runtime
 from iotlm.agent.session import Agent
 from iotlm.agent.web.server import WebServer
+from iotlm.device_drivers.home import Home
+from iotlm.device_drivers.model import Attribute, Device
+from iotlm.device_drivers.transport import Transport
 from iotlm.memory.history import HistoryRecorder
 from iotlm.memory.memory import Memory
 from iotlm.memory.store import MemoryStore
 from iotlm.policies.config import PolicyConfig
 from iotlm.policies.users import UserStore
 from tests.agent.test_agent import answer_with
-from tests.conftest import Stack
+from tests.conftest import Stack, make_stack
 from tests.fakes import WordEmbedder
 
 PASSWORD = "correct horse battery"
@@ -73,3 +76,26 @@ def web(stack: Stack, tmp_path: Path) -> Iterator[Web]:
     w.runtime.history.stop()  # type: ignore[union-attr]
     w.runtime.store.close()  # type: ignore[union-attr]
     w.runtime.users.close()  # type: ignore[union-attr]
+
+
+ODD_IDS = ("Kitchen/Kettle", "../rules/victim-rule/remove", "50% plug", "plug?x=1", "hall way lamp")
+"""Device ids as discovery may announce them: Zigbee2MQTT friendly names with "/", and worse."""
+
+
+def odd_home(home: Home) -> Home:
+    extra = [Device(id=i, name=f"odd plug {n}", room="office", type="switch",
+                    attributes={"state": Attribute(value="off", options=["on", "off"])}) for n, i in enumerate(ODD_IDS)]
+    return home.model_copy(update={"devices": [*home.devices, *extra]})
+
+
+@pytest.fixture
+def odd_web(home: Home, transport: Transport, sim_transport: Transport, prefix: str, tmp_path: Path) -> Iterator[Web]:
+    stack = make_stack(odd_home(home), transport, sim_transport, prefix, tmp_path / "iotlm.db")
+    w = make_web(stack, tmp_path)
+    yield w
+    w.server.stop()
+    w.agent.close()
+    w.runtime.history.stop()  # type: ignore[union-attr]
+    w.runtime.store.close()  # type: ignore[union-attr]
+    w.runtime.users.close()  # type: ignore[union-attr]
+    stack.audit.close()

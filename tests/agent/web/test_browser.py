@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from iotlm.device_drivers.model import Attribute, Device
-from tests.agent.web.conftest import PASSWORD, Web
+from tests.agent.web.conftest import ODD_IDS, PASSWORD, Web
 
 CHROMIUM, DRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 
@@ -236,3 +236,46 @@ def test_a_room_picker_answers_which_light(page: webdriver.Chrome, web: Web) -> 
     wait(page, lambda: len(page.find_elements(By.CSS_SELECTOR, "#messages li.message")) == 2)
     assert "desk lamp" in page.find_elements(By.CSS_SELECTOR, "#messages li.message")[-1].text
     assert web.sent() == [("office.desk_lamp", {"state": "ON"})]
+
+
+@pytest.fixture
+def odd_page(browser: webdriver.Chrome, odd_web: Web) -> Iterator[webdriver.Chrome]:
+    browser.get(odd_web.url + "/login")
+    browser.delete_all_cookies()
+    yield browser
+
+
+def test_a_device_id_shaped_like_a_path_is_controlled_from_the_page_and_reaches_nothing_else(
+        odd_page: webdriver.Chrome, odd_web: Web, shots: Path) -> None:
+    """Issue 25, 4: a discovery identifier ``../rules/victim-rule/remove`` made a "Turn on" click remove a rule, and
+    ids with "/" could not be controlled at all."""
+    from iotlm.automations.model import Rule
+
+    rules = odd_web.server.home.rules
+    rules.save(Rule.model_validate({"id": "victim-rule", "owner": "alice", "when": {"at": "07:00"},
+                                    "do": [{"device": "kitchen.light", "set": {"state": "on"}}]}))
+    sign_in(odd_page, odd_web, "alice", "admin")
+    for device_id in ODD_IDS:
+        button = card(odd_page, device_id).find_element(By.CSS_SELECTOR, 'button[data-option="on"]')
+        button.click()
+        wait(odd_page, lambda d=device_id: card(odd_page, d).find_element(By.CSS_SELECTOR, "[data-attr=state]").text == "on")
+    odd_page.save_screenshot(str(shots / "odd-ids.png"))
+    assert rules.get("victim-rule") is not None
+    assert sorted(odd_web.sent()) == sorted((i, {"state": "ON"}) for i in ODD_IDS)
+
+
+def test_a_guest_sees_neither_others_memories_nor_their_audit(page: webdriver.Chrome, web: Web, shots: Path) -> None:
+    """Issue 25, 6: a guest read alice's "the alarm code is 4711" and her whole audit log."""
+    web.runtime.memory().add("the alarm code is 4711 and the spare key is under the blue pot", user="alice")
+    mine = web.runtime.memory().add("gus likes jazz", user="gus")
+    with web.client(web.token("alice", "admin")) as c:
+        c.post("/api/ask", json={"text": "unlock the front door", "yes": True})
+    sign_in(page, web, "gus", "guest")
+    page.get(web.url + "/memory")
+    assert [e.get_attribute("data-memory") for e in page.find_elements(By.CSS_SELECTOR, "li.memory")] == [str(mine)]
+    assert "4711" not in page.page_source
+    page.get(web.url + "/memory?q=alarm+code")
+    assert "4711" not in page.page_source
+    page.get(web.url + "/audit?user=alice")
+    page.save_screenshot(str(shots / "guest-audit.png"))
+    assert "hallway.front_door" not in page.page_source and "No decisions match." in page.page_source

@@ -33,6 +33,9 @@ def test_sign_in_sets_a_strict_httponly_cookie_and_the_gate_sees_the_role(web: W
         csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
         wrong = c.post("/login", data={"csrf": csrf, "name": "gus", "password": "not his password"})
         assert wrong.status_code == 303 and "Wrong+name+or+password" in wrong.headers["location"]
+        again = c.post("/login", data={"csrf": csrf, "name": "gus", "password": PASSWORD})  # a form's token is good once
+        assert again.status_code == 303 and "form+expired" in again.headers["location"] and "set-cookie" not in again.headers
+        csrf = re.search(r'name="csrf" value="([^"]+)"', c.get("/login").text).group(1)  # type: ignore[union-attr]
         ok = c.post("/login", data={"csrf": csrf, "name": "gus", "password": PASSWORD})
     cookie = ok.headers["set-cookie"]
     assert ok.status_code == 303 and ok.headers["location"] == "/"
@@ -42,7 +45,8 @@ def test_sign_in_sets_a_strict_httponly_cookie_and_the_gate_sees_the_role(web: W
         token = page_csrf(c)
         r = c.post("/api/ask", json={"text": "unlock the front door", "yes": True}, headers={"X-CSRF-Token": token})
         assert r.json()["refused"] and "guest" in r.json()["refused"][0]["reason"]
-        page = c.post("/devices/hallway.front_door", data={"attribute": "state", "value": "unlocked", "yes": "1", "csrf": token})
+        page = c.post("/devices/control", data={"device_id": "hallway.front_door", "attribute": "state", "value": "unlocked",
+                                                "yes": "1", "csrf": token})
         assert "guest" in page.text and page.status_code == 200
     assert web.sent() == []
 
@@ -52,7 +56,7 @@ def test_a_change_without_the_csrf_token_is_refused(web: Web) -> None:
     with web.client() as c:
         sign_in(c, "alice")
         api = c.post("/api/ask", json={"text": "turn on the kitchen light"})
-        form = c.post("/devices/kitchen.light", data={"attribute": "state", "value": "on"})
+        form = c.post("/devices/control", data={"device_id": "kitchen.light", "attribute": "state", "value": "on"})
         chat = c.post("/chat/ask", data={"text": "turn on the kitchen light", "csrf": "forged"})
         login = c.post("/login", data={"csrf": "forged", "name": "alice", "password": PASSWORD})
     assert api.status_code == 403 and "X-CSRF-Token" in api.json()["error"]
