@@ -15,7 +15,8 @@ from iotlm.device_drivers.model import first_error
 from iotlm.device_drivers.transport import BrokerURLError, parse_broker_url
 from iotlm.errors import SetupError
 
-ENV = {"broker": "IOTLM_BROKER", "home": "IOTLM_HOME", "model": "IOTLM_MODEL", "model_server": "IOTLM_MODEL_SERVER"}
+ENV = {"broker": "IOTLM_BROKER", "home": "IOTLM_HOME", "model": "IOTLM_MODEL", "model_server": "IOTLM_MODEL_SERVER",
+       "fresh": "IOTLM_FRESH"}
 
 
 class ConfigError(SetupError):
@@ -73,6 +74,9 @@ class Settings(BaseModel):
     """The longest a single model completion may take; past it the model process is stopped and the turn says so."""
     confirm_timeout_s: float = Field(default=120.0, gt=0)
     """A question waiting for yes or no expires after this many seconds; a yes after that confirms nothing."""
+    fresh: bool = False
+    """Start afresh when a store of the data directory is gone, empty or damaged (moved aside, never deleted) instead
+    of refusing to start (:mod:`iotlm.memory.integrity`)."""
     keep_history_days: float = Field(default=90.0, gt=0)
     """Device state history older than this is deleted (at start and every few hours while running)."""
     comfort: dict[str, list[float | None]] = Field(default_factory=dict)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -22,8 +23,10 @@ def open_database(path: str | Path, *, busy_timeout: float = 10.0) -> sqlite_uti
     """Open (creating) a WAL-mode database shared by threads; errors name the file."""
     path = Path(path)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         conn = sqlite3.connect(str(path), check_same_thread=False, timeout=busy_timeout, isolation_level=None)
+        with contextlib.suppress(OSError):  # its owner's alone; SQLite gives the -wal and -shm files the same mode
+            os.chmod(path, 0o600)
         db = sqlite_utils.Database(conn)
         db.execute("PRAGMA journal_mode=WAL")
         # WAL + NORMAL: a commit survives a crash of the process (not of the machine's power) without an fsync each;

@@ -74,9 +74,13 @@ class AuditLog:
             where.append("time >= ?")
             params.append(since.isoformat())
         sql = "SELECT * FROM audit" + (f" WHERE {' AND '.join(where)}" if where else "") + " ORDER BY id DESC LIMIT ?"
-        with self._lock:
-            rows = self.db.execute(sql, [*params, limit]).fetchall()
-            columns = [c.name for c in self.db.table("audit").columns]
+        try:
+            with self._lock:
+                rows = self.db.execute(sql, [*params, limit]).fetchall()
+                columns = [c.name for c in self.db.table("audit").columns]
+        except sqlite3.Error as exc:
+            raise DatabaseError(f"cannot read the audit log in {self.path}: {exc}; stop iotlm and start it again: it checks "
+                                "the file and says what to do") from exc
         out = [dict(zip(columns, r, strict=True)) for r in rows]
         for entry in out:
             entry["value"] = json.loads(entry["value"]) if entry["value"] else None

@@ -31,7 +31,7 @@ from iotlm.device_drivers.broker import EmbeddedBroker
 from iotlm.device_drivers.home import load_home
 from iotlm.device_drivers.simulator import Environment, Simulator
 from iotlm.device_drivers.simulator.appliances import Programmes
-from iotlm.device_drivers.transport import Transport
+from iotlm.device_drivers.transport import Transport, redact_url
 from iotlm.tools.hookspecs import hookimpl
 
 
@@ -155,7 +155,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
         finally:
             service.close()
     with broker_url(settings) as url, agent_session(settings, url, wait=2.0, warm=True) as agent:
-        print(f"iotlm: {len(agent.runtime.connection.registry)} devices on {url}. Ask me something; 'exit' to leave.",
+        print(f"iotlm: {len(agent.runtime.connection.registry)} devices on {redact_url(url)}. Ask me something; 'exit' to leave.",
               file=sys.stderr)
         from iotlm.agent.service import JobRunner
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from iotlm.agent.cli.shared import CLIError, Commands, broker_url, make_agent, settings_for, settle
 from iotlm.agent.web import DEFAULT_BIND
+from iotlm.device_drivers.transport import redact_url
 from iotlm.tools.hookspecs import hookimpl
 
 
@@ -64,7 +65,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             web = start_web(agent, args, service.rules)
             settle(runtime, args.wait)
             service.start()
-            print(f"iotlm run: {len(runtime.connection.registry)} devices on {url}; {len(service.engine.rules())} rules running"
+            print(f"iotlm run: {len(runtime.connection.registry)} devices on {redact_url(url)}; {len(service.engine.rules())} rules running"
                   f"{f', {len(service.problems)} not (see above)' if service.problems else ''}; "
                   f"questions on {service.ask_topic}" + (f"; sharing as group {args.share_group}" if args.share_group else ""),
                   file=sys.stderr, flush=True)
