@@ -137,7 +137,15 @@ def test_http_backend_against_llama_cpp_server(model_path: Path) -> None:
     from iotlm.device_drivers.broker import free_port
 
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(model_path), "--host", "127.0.0.1",
+    # llama_cpp.server on a CPU with AMX crashes on its first decode (a source build's extra buffer types), as our own
+    # worker would: start it with them off, as the worker does (agent/llm/_worker.py)
+    start = ("import runpy, sys, llama_cpp.llama_cpp as low\n"
+             "original = low.llama_model_default_params\n"
+             "def patched():\n    p = original()\n    p.use_extra_bufts = False\n    return p\n"
+             "low.llama_model_default_params = patched\n"
+             "sys.argv = ['llama_cpp.server', *sys.argv[1:]]\n"
+             "runpy.run_module('llama_cpp.server', run_name='__main__')\n")
+    server = subprocess.Popen([sys.executable, "-c", start, "--model", str(model_path), "--host", "127.0.0.1",
                                "--port", str(port), "--n_ctx", "2048"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60
