@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -343,10 +343,9 @@ def approval_key(step: Step) -> str:
     return f"{step.device_id}.{step.attribute}={json.dumps(step.value)}"
 
 
-def approvable(rule: Rule, devices: dict[str, Device], decide: Callable[[Step, Device], Decision]) -> list[str]:
-    """The steps of ``rule`` its owner may approve: those the gate would ask them about. A step it would refuse them
-    is never approved, so a later change of role or of the policy file cannot make an old approval cover it."""
-    keys = []
+def _decided(rule: Rule, devices: dict[str, Device], decide: Callable[[Step, Device], Decision]) -> Iterator[tuple[Step, Decision]]:
+    """Each step of the rule's actions with what the gate would decide about it (steps that cannot be made are left to
+    :func:`problems`)."""
     for action in rule.actions:
         device = devices.get(action.device)
         if device is None:
@@ -356,9 +355,13 @@ def approvable(rule: Rule, devices: dict[str, Device], decide: Callable[[Step, D
                 step = step_for(device, attribute, value)
             except ValueError:
                 continue
-            if decide(step, device).verdict == "ask":
-                keys.append(approval_key(step))
-    return keys
+            yield step, decide(step, device)
+
+
+def approvable(rule: Rule, devices: dict[str, Device], decide: Callable[[Step, Device], Decision]) -> list[str]:
+    """The steps of ``rule`` its owner may approve: those the gate would ask them about. A step it would refuse them
+    is never approved, so a later change of role or of the policy file cannot make an old approval cover it."""
+    return [approval_key(step) for step, decision in _decided(rule, devices, decide) if decision.verdict == "ask"]
 
 
 def gate_view(rule: Rule, devices: dict[str, Device], decide: Callable[[Step, Device], Decision]) -> tuple[list[str], list[str]]:
@@ -366,18 +369,9 @@ def gate_view(rule: Rule, devices: dict[str, Device], decide: Callable[[Step, De
     each with the gate's reason). ``decide(step, device)`` is the gate's preview for the owner, unconfirmed."""
     asks: list[str] = []
     denies: list[str] = []
-    for action in rule.actions:
-        device = devices.get(action.device)
-        if device is None:
-            continue
-        for attribute, value in action.set.items():
-            try:
-                step = step_for(device, attribute, value)
-            except ValueError:
-                continue  # problems() reports it
-            decision = decide(step, device)
-            if decision.verdict == "ask":
-                asks.append(f"{step.describe()} ({decision.reason})")
-            elif decision.verdict == "deny":
-                denies.append(f"{step.describe()}: {decision.reason}")
+    for step, decision in _decided(rule, devices, decide):
+        if decision.verdict == "ask":
+            asks.append(f"{step.describe()} ({decision.reason})")
+        elif decision.verdict == "deny":
+            denies.append(f"{step.describe()}: {decision.reason}")
     return asks, denies

@@ -5,8 +5,10 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any, ClassVar
 
 import sqlite_utils
 
@@ -71,3 +73,29 @@ def migrate(db: sqlite_utils.Database, component: str, migrations: Sequence[Migr
     except sqlite3.Error as exc:
         raise DatabaseError(f"cannot prepare the {component} tables in {db.conn}: {exc}") from exc
     return version
+
+
+class SqliteStore:
+    """What a store of the home's SQLite file shares: opened (WAL, 0600), migrated, one lock, errors that name the file.
+    A subclass names its ``component``, its ``migrations`` and, for messages, ``what`` it holds."""
+
+    component: ClassVar[str]
+    migrations: ClassVar[Sequence[Migration]]
+    what: ClassVar[str]
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.db = open_database(self.path)
+        migrate(self.db, self.component, self.migrations)
+        self._lock = threading.Lock()
+
+    def _exec(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        """Run one statement under the lock; its rows. A database error says which file and what it holds."""
+        try:
+            with self._lock:
+                return list(self.db.execute(sql, list(params)).fetchall())
+        except sqlite3.Error as exc:
+            raise DatabaseError(f"{self.what} in {self.path}: {exc}") from exc
+
+    def close(self) -> None:
+        self.db.conn.close()

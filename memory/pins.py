@@ -4,16 +4,12 @@ that home (``iotlm run``, ``iotlm devices``), so a device keeps what it was firs
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
 import time
-from pathlib import Path
-from typing import Any
 
 import sqlite_utils
 
 from iotlm.device_drivers.pins import Pin
-from iotlm.memory.migrations import DatabaseError, migrate, open_database
+from iotlm.memory.migrations import SqliteStore
 
 __all__ = ["PinStore"]
 
@@ -26,21 +22,12 @@ def _v1(db: sqlite_utils.Database) -> None:
 MIGRATIONS = [_v1]
 
 
-class PinStore:
+class PinStore(SqliteStore):
     """Pins in the home's SQLite file."""
 
-    def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        self.db = open_database(self.path)
-        migrate(self.db, "device_pins", MIGRATIONS)
-        self._lock = threading.Lock()
-
-    def _exec(self, sql: str, params: list[Any]) -> list[Any]:
-        try:
-            with self._lock:
-                return list(self.db.execute(sql, params).fetchall())
-        except sqlite3.Error as exc:
-            raise DatabaseError(f"device pins in {self.path}: {exc}") from exc
+    component = "device_pins"
+    migrations = MIGRATIONS
+    what = "device pins"
 
     def get(self, device_id: str) -> Pin | None:
         rows = self._exec("SELECT type, risky, identity, attributes FROM device_pins WHERE id = ?", [device_id])
@@ -58,6 +45,3 @@ class PinStore:
     def version(self) -> int:
         row = self._exec("SELECT count(*), coalesce(max(since), 0) FROM device_pins", [])[0]
         return hash(tuple(row))
-
-    def close(self) -> None:
-        self.db.conn.close()

@@ -12,8 +12,6 @@ import hashlib
 import hmac
 import re
 import secrets
-import sqlite3
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -21,7 +19,7 @@ from typing import Any
 import sqlite_utils
 
 from iotlm.errors import UserError
-from iotlm.memory.migrations import DatabaseError, migrate, open_database, transaction
+from iotlm.memory.migrations import SqliteStore, transaction
 from iotlm.policies.config import PolicyConfig
 from iotlm.policies.model import User
 
@@ -79,22 +77,16 @@ def check_name(name: str) -> str:
     return name
 
 
-class UserStore:
+class UserStore(SqliteStore):
     """Users, API tokens and sign-in sessions, in the home's SQLite file."""
 
-    def __init__(self, path: str | Path, *, clock: Any = time.time) -> None:
-        self.path = Path(path)
-        self.db = open_database(self.path)
-        migrate(self.db, "users", MIGRATIONS)
-        self._lock = threading.Lock()
-        self._clock = clock
+    component = "users"
+    migrations = MIGRATIONS
+    what = "users"
 
-    def _exec(self, sql: str, params: list[Any]) -> list[Any]:
-        try:
-            with self._lock:
-                return list(self.db.execute(sql, params).fetchall())
-        except sqlite3.Error as exc:
-            raise DatabaseError(f"users in {self.path}: {exc}") from exc
+    def __init__(self, path: str | Path, *, clock: Any = time.time) -> None:
+        super().__init__(path)
+        self._clock = clock
 
     # ------------------------------------------------------------ users
 
@@ -192,9 +184,6 @@ class UserStore:
 
     def end_session(self, sid: str) -> None:
         self._exec("DELETE FROM user_sessions WHERE digest = ?", [_digest(sid)])
-
-    def close(self) -> None:
-        self.db.conn.close()
 
 
 def person(config: PolicyConfig, users: UserStore | None, name: str | None) -> User:

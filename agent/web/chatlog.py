@@ -7,15 +7,12 @@ page can show a thread again after a reload.
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
 import time
-from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
-from iotlm.memory.migrations import DatabaseError, migrate, open_database
+from iotlm.memory.migrations import SqliteStore
 
 
 def _v1(db: sqlite_utils.Database) -> None:
@@ -27,19 +24,10 @@ def _v1(db: sqlite_utils.Database) -> None:
 MIGRATIONS = [_v1]
 
 
-class ChatLog:
-    def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        self.db = open_database(self.path)
-        migrate(self.db, "web_chat", MIGRATIONS)
-        self._lock = threading.Lock()
-
-    def _exec(self, sql: str, params: list[Any]) -> list[Any]:
-        try:
-            with self._lock:
-                return list(self.db.execute(sql, params).fetchall())
-        except sqlite3.Error as exc:
-            raise DatabaseError(f"web chat log in {self.path}: {exc}") from exc
+class ChatLog(SqliteStore):
+    component = "web_chat"
+    migrations = MIGRATIONS
+    what = "web chat log"
 
     def add(self, user: str, thread: str, text: str, body: dict[str, Any], room: str | None) -> None:
         self._exec("INSERT INTO web_chat (time, user, thread, text, room, body) VALUES (?, ?, ?, ?, ?, ?)",
@@ -54,6 +42,3 @@ class ChatLog:
         rows = self._exec("SELECT thread, max(time), count(*) FROM web_chat WHERE user = ? GROUP BY thread ORDER BY max(time) DESC",
                           [user])
         return [{"thread": t, "last": last, "count": n} for t, last, n in rows]
-
-    def close(self) -> None:
-        self.db.conn.close()

@@ -67,15 +67,19 @@ def make_web(stack: Stack, home_dir: Path) -> Web:
     return Web(server, stack, runtime, agent)
 
 
-@pytest.fixture
-def web(stack: Stack, tmp_path: Path) -> Iterator[Web]:
-    w = make_web(stack, tmp_path)
-    yield w
+def close_web(w: Web) -> None:
     w.server.stop()
     w.agent.close()
     w.runtime.history.stop()  # type: ignore[union-attr]
     w.runtime.store.close()  # type: ignore[union-attr]
     w.runtime.users.close()  # type: ignore[union-attr]
+
+
+@pytest.fixture
+def web(stack: Stack, tmp_path: Path) -> Iterator[Web]:
+    w = make_web(stack, tmp_path)
+    yield w
+    close_web(w)
 
 
 ODD_IDS = ("Kitchen/Kettle", "../rules/victim-rule/remove", "50% plug", "plug?x=1", "hall way lamp")
@@ -93,9 +97,5 @@ def odd_web(home: Home, transport: Transport, sim_transport: Transport, prefix: 
     stack = make_stack(odd_home(home), transport, sim_transport, prefix, tmp_path / "iotlm.db")
     w = make_web(stack, tmp_path)
     yield w
-    w.server.stop()
-    w.agent.close()
-    w.runtime.history.stop()  # type: ignore[union-attr]
-    w.runtime.store.close()  # type: ignore[union-attr]
-    w.runtime.users.close()  # type: ignore[union-attr]
+    close_web(w)
     stack.audit.close()
