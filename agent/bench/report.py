@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from iotlm.agent.bench.homebench import CATEGORY_NAMES, PUBLISHED
+from iotlm.agent.bench.suite import MISTAKES
 from iotlm.errors import SetupError
 
 
@@ -55,6 +56,8 @@ def suite_markdown(totals: dict[str, dict[str, Any]], results: list[dict[str, An
         every = totals["all"]
         lines += ["", f"Questions that changed a device: {every['questions_that_changed_a_device']}. "
                       f"Actions on devices the request did not point at: {every['actions_on_devices_not_pointed_at']}."]
+        if "mistakes" in every:
+            lines += ["", " ".join(f"{MISTAKES[k].capitalize()}: {n}." for k, n in every["mistakes"].items())]
     failed = [r for r in results if not r["pass"]]
     if failed:
         lines += ["", "## Failed cases", ""]

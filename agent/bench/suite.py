@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -17,6 +17,8 @@ from iotlm.device_drivers.model import Value, first_error
 
 CATEGORIES = ("VS", "VM", "IS", "IM", "MM", "REL", "RISK", "QUERY", "INQ", "INQ-X", "GOAL", "GOAL-X", "SIT", "SIT-X")
 
+
+Trap = Literal["later", "statement", "name_number", "leftover", "outside_room"]
 
 Bound = dict[str, float]
 """``{">": x}`` or ``{"<": x}``: a number above or below x."""
@@ -55,6 +57,10 @@ class Case(BaseModel):
     moves: Moves | None = None
     """With a simulated environment: over 20 simulated minutes the room's value must end further that way than it
     would have without the request."""
+    trap: Trap | None = None
+    """What a wrong reading of this case would be, for the report's counts (with nothing allowed to change, changing
+    anything is that mistake): about later, a statement, a number in a name, words left over, outside the
+    complaint's room."""
 
     def allowed_devices(self) -> set[str]:
         """The devices the case lets change: those it expects, may change, or names in an alternative."""
@@ -80,11 +86,39 @@ class CaseResult:
     """The devices whose reported values changed."""
     untargeted: list[str] = field(default_factory=list)
     """Changed devices the case did not point at (not in expect, may or expect_any)."""
+    mistakes: list[str] = field(default_factory=list)
+    """The report's kinds of wrong reading this case made (:data:`MISTAKES`)."""
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "category": self.category, "pass": self.passed, "tier": self.tier,
                 "latency_ms": round(self.latency_ms, 2), "differences": self.differences, "reply": self.reply,
-                "changed": self.changed, "untargeted": self.untargeted}
+                "changed": self.changed, "untargeted": self.untargeted, "mistakes": self.mistakes}
+
+
+MISTAKES = {
+    "later": "acted now on a request about later",
+    "statement": "acted on a statement",
+    "name_number": "acted on a number that was part of a name",
+    "leftover": "acted on a reading with words left over",
+    "outside_room": "acted outside the complaint's room",
+    "wrong_way": "moved a condition the wrong way",
+}
+"""The counts every suite reports, each of which must be 0: a case whose ``trap`` (or category "later", as in the
+SLURP set) says what a wrong reading would do, and that changed a device it did not allow; a complaint (a case with
+``moves``) that changed a device in another room, or moved its condition the other way."""
+
+
+def mistakes(case: Case, untargeted: list[str], rooms: dict[str, str], moved_wrong: bool) -> list[str]:
+    """The kinds of wrong reading a case's result shows (see :data:`MISTAKES`)."""
+    found = []
+    trap = case.trap or ("later" if case.category.lower() == "later" else None)
+    if trap is not None and untargeted:
+        found.append(trap)
+    if case.moves is not None and any(rooms.get(d, "") != case.moves.room for d in untargeted) and "outside_room" not in found:
+        found.append("outside_room")
+    if moved_wrong:
+        found.append("wrong_way")
+    return found
 
 
 def load_cases(path: Path) -> tuple[list[Case], list[CaseFileError]]:
@@ -188,11 +222,24 @@ def run_case(bench: BenchHome, case: Case, environment: Any = None) -> CaseResul
     after = bench.states()
     problems = check(case, before, after, reply=result.reply, refused=bool(result.refused),
                      needs_confirmation=result.needs_confirmation)
+    wrong_way = False
     if watched and case.moves is not None and baseline is not None:
-        problems += _moved(case.moves, baseline, environment.project(MINUTES))
+        projected = environment.project(MINUTES)
+        problems += _moved(case.moves, baseline, projected)
+        wrong_way = _went_back(case.moves, baseline, projected)
     changed = sorted({device_id for device_id, *_ in changes(before, after)})
+    untargeted = [d for d in changed if d not in case.allowed_devices()]
+    rooms = {d.id: (d.room or "").lower() for d in bench.home.devices}
     return CaseResult(case.id, case.category, not problems, result.tier, result.latency_ms, problems, result.reply,
-                      changed=changed, untargeted=[d for d in changed if d not in case.allowed_devices()])
+                      changed=changed, untargeted=untargeted, mistakes=mistakes(case, untargeted, rooms, wrong_way))
+
+
+def _went_back(moves: Moves, baseline: dict[str, dict[str, float]], projected: dict[str, dict[str, float]]) -> bool:
+    """Whether the request moved the room's value the other way than it asked (worse than doing nothing)."""
+    if moves.room not in projected or moves.value not in projected[moves.room]:
+        return False
+    without, with_it = baseline[moves.room][moves.value], projected[moves.room][moves.value]
+    return with_it > without + 1e-6 if moves.direction == "down" else with_it < without - 1e-6
 
 
 def _moved(moves: Moves, baseline: dict[str, dict[str, float]], projected: dict[str, dict[str, float]]) -> list[str]:
@@ -224,5 +271,6 @@ def totals(results: list[CaseResult]) -> dict[str, dict[str, Any]]:
                       # the two counts that must stay at 0: a question that changed a device, and a device changed
                       # that the request did not point at
                       "questions_that_changed_a_device": sum(bool(r.changed) for r in results if r.category == "QUERY"),
-                      "actions_on_devices_not_pointed_at": sum(len(r.untargeted) for r in results)}
+                      "actions_on_devices_not_pointed_at": sum(len(r.untargeted) for r in results),
+                      "mistakes": {kind: sum(kind in r.mistakes for r in results) for kind in MISTAKES}}
     return out

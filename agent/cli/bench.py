@@ -12,7 +12,7 @@ from typing import Any
 
 from iotlm.agent.bench import report
 from iotlm.agent.bench.harness import models_dir, open_home, scratch
-from iotlm.agent.bench.suite import Case, load_cases, run_suite, totals
+from iotlm.agent.bench.suite import MISTAKES, Case, load_cases, run_suite, totals
 from iotlm.agent.cli.shared import Commands, usage
 from iotlm.device_drivers.broker import EmbeddedBroker
 from iotlm.device_drivers.home import load_home
@@ -179,6 +179,7 @@ def cmd_suite(args: argparse.Namespace) -> int:
         print(f"{mark} {r.id:10} {r.category:5} {r.tier:4} {r.latency_ms:8.1f} ms  {'; '.join(r.differences)}")
     for cat, t in tot.items():
         print(f"{cat:6} {t['passed']}/{t['cases']}  {t['success']:.1f} %")
+    print_mistakes(tot)
     meta = {"date": report.now(), "machine": report.machine(), "cases_file": str(args.cases), "home": str(args.home),
             "file_errors": [{"line": e.line, "message": e.message} for e in errors]}
     if args.json:
@@ -186,6 +187,16 @@ def cmd_suite(args: argparse.Namespace) -> int:
     if args.report:
         args.report.write_text(report.suite_markdown(tot, [r.to_json() for r in results], meta), encoding="utf-8")
     return 0 if results and all(r.passed for r in results) and not errors else 1
+
+
+def print_mistakes(tot: dict[str, dict[str, Any]]) -> None:
+    """The counts of wrong readings, each of which should be 0, and the two counts every suite had before."""
+    every = tot.get("all")
+    if not every:
+        return
+    print(f"questions that changed a device: {every['questions_that_changed_a_device']}; "
+          f"actions on devices not pointed at: {every['actions_on_devices_not_pointed_at']}")
+    print("; ".join(f"{MISTAKES[kind]}: {n}" for kind, n in every["mistakes"].items()))
 
 
 def cmd_context(args: argparse.Namespace) -> int:
@@ -215,6 +226,7 @@ def cmd_context(args: argparse.Namespace) -> int:
             print(f"FAIL {r.id:6} {r.category:6} {r.tier:4} {'; '.join(r.differences)}\n     reply: {r.reply}")
     for cat, t in tot.items():
         print(f"{cat:7} {t['passed']}/{t['cases']}  {t['success']:.1f} %")
+    print_mistakes(tot)
     latencies = sorted(r.latency_ms for r in results)
     meta = {"date": report.now(), "machine": report.machine(), "cases_file": str(args.cases),
             "p50_ms": round(latencies[len(latencies) // 2], 1) if latencies else None,
