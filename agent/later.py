@@ -4,16 +4,20 @@ names)."""
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from iotlm.agent.state import AgentState
+from iotlm.agent.understand import lexicon as lx
+from iotlm.agent.understand.acts import unread_time
 from iotlm.agent.understand.schedule import CANCEL, LIST, ScheduleReader, say_job
+from iotlm.agent.understand.text import has
 from iotlm.automations.model import Rule
 
 if TYPE_CHECKING:
     from iotlm.agent.nodes import Deps
 
-__all__ = ["cancel", "jobs", "later", "scheduled"]
+__all__ = ["cancel", "jobs", "later", "later_words", "scheduled"]
 
 
 def later(text: str, state: AgentState, deps: Deps, fresh: dict[str, Any]) -> dict[str, Any] | None:
@@ -82,3 +86,22 @@ def cancel(what: str, everything: bool, store: Any, deps: Deps, state: AgentStat
         store.remove(job.id)
     said = "; ".join(say_job(j, devices, deps.executor.now().astimezone()) for j in chosen)
     return {"answers": [f"Cancelled {len(chosen)} scheduled job{'s' if len(chosen) > 1 else ''}: {said}."]}
+
+
+_NOW = re.compile(r"\b(?:when|whenever) (?:you (?:get|have) (?:a|the) (?:chance|minute|moment|sec|second)|you can|possible)\b"
+                  r"|\bas soon as (?:possible|you can)\b")
+"""Ways to say "now" that hold a time word."""
+_COPULA = re.compile(r"\b(?:is|are|am|was|were|feels?|seems?|looks?)\b")
+
+
+def later_words(clause: Any) -> str | None:
+    """The time phrase of a command the fast path read without it (see :mod:`iotlm.agent.understand.acts`), or None.
+    "at 3" is a time unless the reading set something to 3."""
+    if clause.act != "command":
+        return None  # a complaint, a question or a report
+    text = _NOW.sub(" ", clause.text)
+    if not clause.steps and _COPULA.search(text) and not any(has(text, verb) for verb, _ in lx.VERBS):
+        return None  # says how things are, with no verb to do ("the bedroom is an icebox tonight"): not a request
+    used = {s.value for s in clause.steps if isinstance(s.value, int | float) and not isinstance(s.value, bool)}
+    bare = re.search(r"\bat\s+(\d{1,2})\b", text)
+    return unread_time(text, bare_number_is_value=bare is not None and int(bare.group(1)) in used)

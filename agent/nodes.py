@@ -4,24 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, Literal
 
 from langgraph.types import interrupt
 
 from iotlm.agent import recall
+from iotlm.agent.complaints import conditions_and_goals, guard, ranked_goal, said_goals
 from iotlm.agent.conditions import Bands, RoomConditions
 from iotlm.agent.config import ScheduleSettings
 from iotlm.agent.effects import DEFAULT_EFFECTS, Effect
-from iotlm.agent.goals import Goal, plan_goal
 from iotlm.agent.later import later as later_turn
+from iotlm.agent.later import later_words
 from iotlm.agent.llm.planner import LLMPlanner
 from iotlm.agent.reply import compose, label
 from iotlm.agent.situations import Situations, taught
-from iotlm.agent.state import AgentState
-from iotlm.agent.taught import ARROW, check_lesson, has_reading, phrases_for, whose
+from iotlm.agent.state import AgentState, origin_of
+from iotlm.agent.talk import Talk
+from iotlm.agent.taught import ARROW, situation_turn, teach_turn
 from iotlm.agent.understand.parser import Parser
-from iotlm.agent.understand.text import normalise
+from iotlm.agent.understand.text import join
 from iotlm.automations.model import Rule, approval_key, problems, step_for
 from iotlm.policies.config import ReadAccess
 from iotlm.policies.model import Step, User
@@ -47,6 +48,8 @@ class Deps:
     """The effect model: which device moves which condition (the built-ins and the plugins')."""
     situations: Situations | None = None
     """"I'm leaving", "movie time", ...: the built-in, plugin and user situations."""
+    talk: Talk | None = None
+    """"help", "thanks", "never mind": the conversation around the requests."""
     ranker: Callable[[], Any] = lambda: None
     """Chooses the goal a request about a room means when the fast path cannot read it (the goal head), or None."""
     jobs: Callable[[], Any] = lambda: None
@@ -59,16 +62,6 @@ class Deps:
         return RoomConditions(self.parser().index.devices.values(), bands=self.bands, store=self.store(), clock=self.executor.now)
 
 
-def daylight(conditions: RoomConditions, now: datetime) -> bool:
-    """Whether there is daylight to let in: an outdoor light sensor says so, else the time of day (07:00-19:00)."""
-    for room in conditions.rooms():
-        if any(w in room for w in ("outdoor", "outside", "garden", "yard", "exterior")):
-            reading = conditions.read(room, "illuminance")
-            if reading is not None:
-                return reading.value >= 1000
-    return 7 <= now.hour < 19
-
-
 def is_yes(answer: Any) -> bool:
     if isinstance(answer, bool):
         return answer
@@ -79,13 +72,17 @@ def understand(state: AgentState, deps: Deps) -> dict[str, Any]:
     text = (state.get("utterance") or "").strip()
     fresh: dict[str, Any] = {"tier": "fast", "steps": [], "queries": [], "refused": [], "clarify": [], "unparsed": [],
                              "candidates": {}, "ranked": {}, "asked": [], "confirmed": False, "outcomes": [], "reply": "",
-                             "needs_confirmation": False, "understood": True, "memo": {}, "answers": [], "preface": [],
+                             "needs_confirmation": False, "understood": True, "memo": {}, "answers": [], "preface": [], "named": [],
+                             "ask_first": "", "goals": [], "reading": [],
                              "job": {}, "scheduled": []}
     if not text:
         return {**fresh, "clarify": ["Say what you'd like, for example \"turn on the kitchen light\""]}
     if len(text) > MAX_CHARS:
         return {**fresh, "refused": [{"text": text[:60] + "...", "code": "too_long",
                                       "reason": f"that request is {len(text)} characters long; keep it under {MAX_CHARS}"}]}
+    kind = deps.talk.kind(text) if deps.talk is not None else None
+    if kind is not None:  # "help", "thanks", "never mind": answered, nothing acts
+        return {**fresh, "answers": [deps.talk.answer(kind, deps.parser().index)]}  # type: ignore[union-attr]
     early = _taught_later_or_situation(text, state, deps, fresh)
     if isinstance(early, dict):
         return early
@@ -98,31 +95,62 @@ def understand(state: AgentState, deps: Deps) -> dict[str, Any]:
     if answer is not None:
         return {**fresh, "answers": [answer]}
     parse = deps.parser().parse(text, room=state.get("room"), recent=state.get("recent") or [])
+    if parse.corrected and any(c.steps for c in parse.clauses):  # a corrected reading that acts is said back
+        fresh["preface"].append("(I read " + join([f'"{a}" as "{b}"' for a, b in parse.corrected], "and") + ".)")
     several = len(parse.clauses) > 1  # then each refusal and question back says which part of the sentence it answers
+    fresh["reading"] = [{"clause": c.text, "act": c.act, "used": list(c.used), "left": list(c.left)} for c in parse.clauses]
+    if parse.corrected:
+        fresh["reading"][0]["corrected"] = [f"{a} -> {b}" for a, b in parse.corrected]
     for clause in parse.clauses:
-        if not clause.understood and clause.act == "question":
-            # a question never reaches the planner or a preference: nothing may change because of it
-            fresh["clarify"].append(f"I couldn't tell what \"{clause.text}\" asks about; name the device or the room")
-            continue
-        if not clause.understood and (memory := deps.memory()) is not None:
-            # "make the bedroom comfortable for sleeping": what this person told us they like, if it fits
-            found = recall.apply_preferences(clause.text, memory, deps.parser(), state.get("user") or "owner", state.get("room"))
-            if found is not None:
-                fresh["steps"] += [s.model_copy(update={"clause": clause.text}).model_dump() for s in found[0]]
-                fresh["answers"].append(found[1])
-                continue
-        if clause.conditions or clause.goals:
-            _conditions_and_goals(clause, fresh, deps, several)
-        fresh["steps"] += [s.model_dump() for s in clause.steps]
-        fresh["queries"] += [{"device_id": q.device_id, "attribute": q.attribute} for q in clause.queries]
-        if clause.refusal:
-            fresh["refused"].append({"text": clause.text, "reason": clause.refusal, "code": clause.code or "refused",
-                                     "name_clause": several})
-        if clause.clarify:
-            fresh["clarify"].append(f'About "{clause.text}": {clause.clarify}' if several else clause.clarify)
-        if not clause.understood:
-            fresh["unparsed"].append(clause.text)
+        if not _held_back(clause, fresh):
+            _take(clause, fresh, state, deps, several)
     return fresh
+
+
+def _held_back(clause: Any, fresh: dict[str, Any]) -> bool:
+    """A clause that never acts whatever else reads it: a statement (heard, nothing done) or a command about later in
+    words the schedule reader could not read (asked when, never done now)."""
+    if clause.note:
+        fresh["answers"].append(clause.note)
+        fresh["named"] = clause.named
+        return True
+    when = later_words(clause)
+    if when is not None:
+        fresh["clarify"].append(f"When should I do that? I couldn't read \"{when}\" as a time; say it like \"at 7:45\" "
+                                "or \"in 15 minutes\", or say it again without the time to do it now.")
+        return True
+    return False
+
+
+def _take(clause: Any, fresh: dict[str, Any], state: AgentState, deps: Deps, several: bool) -> None:
+    """What the fast path made of one clause, into the turn's state: steps, queries, answers, refusals, questions, or
+    the clause left for the model."""
+    if not clause.understood and clause.act == "question":
+        # a question never reaches the planner or a preference: nothing may change because of it; what the person
+        # told iotlm to remember may answer it ("where are my keys?")
+        memory = deps.memory()
+        told = recall.from_memory(clause.text, memory, state.get("user") or "owner") if memory is not None else None
+        fresh["clarify" if told is None else "answers"].append(
+            told or f"I couldn't tell what \"{clause.text}\" asks about; name the device or the room")
+        return
+    if not clause.understood and (memory := deps.memory()) is not None:
+        # "make the bedroom comfortable for sleeping": what this person told us they like, if it fits
+        found = recall.apply_preferences(clause.text, memory, deps.parser(), state.get("user") or "owner", state.get("room"))
+        if found is not None:
+            fresh["steps"] += [s.model_copy(update={"clause": clause.text}).model_dump() for s in found[0]]
+            fresh["answers"].append(found[1])
+            return
+    if clause.conditions or clause.goals:
+        conditions_and_goals(clause, fresh, deps, several)
+    fresh["steps"] += [s.model_dump() for s in clause.steps]
+    fresh["queries"] += [{"device_id": q.device_id, "attribute": q.attribute} for q in clause.queries]
+    if clause.refusal:
+        fresh["refused"].append({"text": clause.text, "reason": clause.refusal, "code": clause.code or "refused",
+                                 "name_clause": several})
+    if clause.clarify:
+        fresh["clarify"].append(f'About "{clause.text}": {clause.clarify}' if several else clause.clarify)
+    if not clause.understood:
+        fresh["unparsed"].append(clause.text)
 
 
 def _taught_later_or_situation(text: str, state: AgentState, deps: Deps,
@@ -131,73 +159,11 @@ def _taught_later_or_situation(text: str, state: AgentState, deps: Deps,
     understand (a taught phrase's own words) and what the reply says first (whose phrase it was)."""
     lesson = taught(text)
     if lesson is not None:  # "remember that when I say movie night, dim the lounge lights to 10%"
-        return _teach(lesson[0], lesson[1], state, deps, fresh)
+        return teach_turn(lesson[0], lesson[1], state, deps, fresh)
     later = later_turn(text, state, deps, fresh)
     if later is not None:
         return later
-    return _situation(text, state, deps, fresh)
-
-
-def _teach(say: str, do: str, state: AgentState, deps: Deps, fresh: dict[str, Any]) -> dict[str, Any]:
-    """A phrase to learn, checked by the gate as its teacher: refused, learnt, or asked about first (see
-    :mod:`iotlm.agent.taught`)."""
-    user = deps.user(state.get("user") or "owner")
-    lesson = check_lesson(say, do, parser=deps.parser(), situations=deps.situations, room=state.get("room"),
-                          preview=lambda steps: deps.executor.preview(steps, user=user, origin=_origin(state)))
-    if lesson.refusal:
-        return {**fresh, "refused": [{"text": f"when I say {say}", "code": "not_taught", "reason": lesson.refusal}]}
-    return {**fresh, "memo": {"kind": "situation", "text": f"{say}{ARROW}{do}", "asks": lesson.asks}}
-
-
-def _situation(text: str, state: AgentState, deps: Deps, fresh: dict[str, Any]) -> dict[str, Any] | tuple[str, list[str]]:
-    """The turn's state when ``text`` says a situation; else the text to understand (a taught phrase's own words, with
-    the note that says whose phrase it was)."""
-    if deps.situations is None:
-        return text, []
-    user = state.get("user") or "owner"
-    phrases = {p.say.lower(): p for p in phrases_for(deps.store(), user)}
-    situations = deps.situations.with_taught([(p.say, p.do) for p in phrases.values()])
-    parser = deps.parser()
-    match = situations.match(text, parser.index)
-    if match is None:
-        return text, []
-    name, room, unknown = match
-    taught_phrase = situations.situations[name].run is not None
-    if taught_phrase and has_reading(parser, text, state.get("room")):
-        return text, []  # a sentence that already means something keeps its meaning, whatever anyone taught
-    plan = situations.plan(name, parser.index, deps.conditions(), room=room, unknown_place=unknown,
-                           said_in=(state.get("room") or "").lower() or None)
-    if plan.run:
-        phrase = phrases.get(situations.situations[name].say[0].lower())
-        owner = f"{whose(phrase, user)} taught phrase" if phrase is not None else "a taught phrase"
-        return plan.run, [f"(\"{situations.situations[name].say[0]}\" is {owner}: {plan.run}.)"]
-    steps = [s.model_copy(update={"clause": text}).model_dump() for s in plan.steps]
-    refused = [{"text": text, "reason": plan.refusal, "code": "infeasible"}] if plan.refusal else []
-    return {**fresh, "steps": steps, "refused": refused, "preface": plan.notes[:1], "answers": plan.notes[1:]}
-
-
-def _conditions_and_goals(clause: Any, fresh: dict[str, Any], deps: Deps, several: bool) -> None:
-    """Answer a question about a room's conditions from its readings; plan a goal from them and the effect model."""
-    conditions = deps.conditions()
-    for room, asked in clause.conditions:
-        fresh["answers"].append(conditions.answer(room, asked))
-    _plan_goals(clause.goals, clause.text, clause.text, fresh, deps, conditions, several=several)
-
-
-def _plan_goals(goals: list[Goal], text: str, words: str, into: dict[str, Any], deps: Deps, conditions: RoomConditions, *,
-                several: bool = False) -> None:
-    """Plan each goal from the readings and the effect model into the turn's state: the reading it acted on first in
-    the reply, the steps (for ``text``, the clause), or why nothing can; ``words``: the clause as normalised."""
-    light = daylight(conditions, deps.executor.now())
-    for goal in goals:
-        plan = plan_goal(goal, deps.parser().index, conditions, deps.effects, daylight=light, text=words)
-        if plan.reading:
-            into["preface"].append(plan.reading)
-        if plan.refusal:
-            into["refused"].append({"text": text, "reason": plan.refusal, "code": "infeasible", "name_clause": several})
-        if plan.note:
-            into["answers"].append(plan.note)
-        into["steps"] += [s.model_copy(update={"clause": text}).model_dump() for s in plan.steps]
+    return situation_turn(text, state, deps, fresh)
 
 
 def _confirm_job(state: AgentState, deps: Deps) -> dict[str, Any]:
@@ -215,7 +181,7 @@ def _confirm_job(state: AgentState, deps: Deps) -> dict[str, Any]:
     now = [Step(**s) for s in state.get("steps", [])]
     steps = [step_for(devices[a.device], k, v) for a in rule.actions for k, v in a.set.items()] + now
     user = deps.user(state.get("user") or "owner")
-    decisions = deps.executor.preview(steps, user=user, origin=_origin(state))
+    decisions = deps.executor.preview(steps, user=user, origin=origin_of(state))
     denied = [d for d in decisions if d.verdict == "deny"]
     if denied:
         reason = f"{denied[0].reason}, so I scheduled nothing"
@@ -266,7 +232,10 @@ def plan(state: AgentState, deps: Deps) -> dict[str, Any]:
                              "answers": list(state.get("answers", [])), "steps": steps}
     understood = True
     for text in state.get("unparsed", []):
-        ranked = _ranked_goal(text, state, deps, found)
+        said_in = state.get("room")
+        rooms = deps.parser().read(text).rooms or ([said_in.lower()] if said_in else [])
+        found["goals"] = [*found.get("goals", state.get("goals") or []), *said_goals(text, rooms)]
+        ranked = ranked_goal(text, state, deps, found)
         if ranked is not None:
             clarify += [ranked] if ranked else []
             continue
@@ -282,30 +251,14 @@ def plan(state: AgentState, deps: Deps) -> dict[str, Any]:
     return {**found, "clarify": clarify, "tier": "llm", "understood": understood}
 
 
-def _ranked_goal(text: str, state: AgentState, deps: Deps, found: dict[str, Any]) -> str | None:
-    """A request about a room in words the fast path does not know ("it's like a sauna in the study"): the goal the
-    model ranked first (see :func:`retrieve`), planned by the goal planner. Returns None when the request is not about
-    a room's conditions (the device planner takes it), "" when planned, or a question back."""
-    ranked = (state.get("ranked") or {}).get(text)
-    if ranked is None:
-        return None
-    said_in = state.get("room")
-    rooms = ranked["rooms"] or ([said_in.lower()] if said_in else [])
-    if not ranked["sure"]:
-        where = f"the {rooms[0]}" if rooms else "the room"
-        return f"I'm not sure what you'd like. Do you want {where} {ranked['choice']}? Say it in other words if not"
-    if not rooms:
-        return f"Which room would you like {ranked['choice']}?"
-    goals = [Goal(room, ranked["goal"][0], ranked["goal"][1]) for room in rooms]
-    _plan_goals(goals, text, normalise(text), found, deps, deps.conditions())
-    return ""
-
-
 def validate(state: AgentState, deps: Deps) -> dict[str, Any]:
-    """Drop repeated steps and refuse steps for devices that are offline (they could not confirm)."""
+    """Drop repeated steps, refuse steps for devices that are offline (they could not confirm), and keep a complaint's
+    steps to its room and its way (:func:`iotlm.agent.complaints.guard`), whichever tier planned them."""
     seen: set[tuple[Any, ...]] = set()
     steps, refused = [], list(state.get("refused", []))
-    for raw in state.get("steps", []):
+    planned, dropped = guard(list(state.get("steps", [])), list(state.get("goals") or []), deps)
+    refused += dropped
+    for raw in planned:
         key = (raw.get("device_id"), raw.get("attribute"), repr(raw.get("value")))
         if key in seen:
             continue
@@ -335,8 +288,14 @@ def confirm(state: AgentState, deps: Deps) -> dict[str, Any]:
     steps = [Step(**s) for s in state.get("steps", [])]
     if not steps or state.get("yes"):
         return {"confirmed": bool(state.get("yes"))}
+    if state.get("ask_first"):  # many devices at once ("turn off everything"): asked first, all or nothing
+        answer = interrupt({"question": state["ask_first"], "steps": [s.model_dump() for s in steps],
+                            "asked_at": deps.executor.now().timestamp(), "user": state.get("user") or "owner"})
+        if not is_yes(answer):
+            return {"steps": [], "refused": [*state.get("refused", []), {"text": "everything", "code": "not_confirmed",
+                                                                          "reason": "OK, I changed nothing."}]}
     user = deps.user(state.get("user") or "owner")
-    decisions = deps.executor.preview(steps, user=user, origin=_origin(state))
+    decisions = deps.executor.preview(steps, user=user, origin=origin_of(state))
     asked = [s for s, d in zip(steps, decisions, strict=True) if d.verdict == "ask" and not _already(s, deps)]
     if not asked:
         return {"confirmed": False}
@@ -360,7 +319,7 @@ def execute(state: AgentState, deps: Deps) -> dict[str, Any]:
     if not steps:
         return saved
     user = deps.user(state.get("user") or "owner")
-    outcomes = deps.executor.run(steps, user=user, origin=_origin(state), confirmed=bool(state.get("confirmed")))
+    outcomes = deps.executor.run(steps, user=user, origin=origin_of(state), confirmed=bool(state.get("confirmed")))
     return {**saved, "outcomes": [o.model_dump() for o in outcomes],
             "needs_confirmation": any(o.status == "needs_confirmation" for o in outcomes)}
 
@@ -406,7 +365,7 @@ def respond(state: AgentState, deps: Deps) -> dict[str, Any]:
             reply = "I can't remember anything here: this agent runs without its memory store (no data directory)."
     ids = [s["device_id"] for s in state.get("steps", []) if s.get("device_id")] + [q["device_id"] for q in state.get("queries", [])]
     return {"reply": reply, "refused": refused, "needs_confirmation": bool(pending),
-            "recent": list(dict.fromkeys(ids)) or state.get("recent", [])}
+            "recent": list(dict.fromkeys(ids)) or state.get("named") or state.get("recent", [])}
 
 
 def remember(state: AgentState, deps: Deps) -> dict[str, Any]:
@@ -442,15 +401,21 @@ def _already(step: Step, deps: Deps) -> bool:
         return False
 
 
-def _origin(state: AgentState) -> Any:
-    return state.get("origin") or "chat"
-
-
 def _what(step: Step, deps: Deps) -> str:
     device = deps.executor.device(step.device_id) if step.device_id else None
     return label(device, step.device_id or step.tool)
 
 
 def _question(asked: list[Step], deps: Deps) -> str:
-    actions = [f"{(s.operation or 'change').replace('_', ' ')} {_what(s, deps)}" for s in asked]
-    return f"Do you want me to {' and '.join(actions)}? (yes/no)"
+    return f"Do you want me to {' and '.join(_action(s, deps) for s in asked)}? (yes/no)"
+
+
+def _action(step: Step, deps: Deps) -> str:
+    """A step as the question says it: "unlock the front door lock", "set the oven's temperature to 200 °C"."""
+    what = _what(step, deps)
+    device = deps.executor.device(step.device_id) if step.device_id else None
+    attr = device.attributes.get(step.attribute or "") if device is not None else None
+    if step.attribute and step.attribute != "state" and step.value is not None:
+        unit = f" {attr.unit}" if attr is not None and attr.unit else ""
+        return f"set {what}'s {step.attribute.replace('_', ' ')} to {step.value}{unit}"
+    return f"{(step.operation or 'change').replace('_', ' ')} {what}"

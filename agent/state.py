@@ -38,3 +38,16 @@ class AgentState(TurnInput, total=False):
     scheduled: list[dict[str, Any]]
     recent: list[str]
     """Devices the previous turn was about: what "it" and "them" mean in the next one."""
+    reading: list[dict[str, Any]]
+    """How each clause was read: its speech act, the words used and those left over (``iotlm ask --json``)."""
+    goals: list[dict[str, str]]
+    """The complaints of the turn, by clause: room, condition and direction; every tier's steps are held to them."""
+    ask_first: str
+    """A question to put before any of the steps run (a situation that would change many devices)."""
+    named: list[str]
+    """Devices a statement was about ("the kids left the bedroom light on"): "it" in the next turn."""
+
+
+def origin_of(state: AgentState) -> Any:
+    """Where the turn came from, as the gate and the audit log name it (chat unless said)."""
+    return state.get("origin") or "chat"

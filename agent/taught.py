@@ -17,13 +17,17 @@ The reply says whenever a taught phrase was used, and whose it is.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from iotlm.agent.situations import Situations
+from iotlm.agent.state import AgentState, origin_of
 from iotlm.agent.understand.parser import Parser
 from iotlm.policies.model import Step
 
-__all__ = ["Lesson", "Phrase", "check_lesson", "has_reading", "phrases_for", "whose"]
+if TYPE_CHECKING:
+    from iotlm.agent.nodes import Deps
+
+__all__ = ["Lesson", "Phrase", "check_lesson", "has_reading", "phrases_for", "situation_turn", "teach_turn", "whose"]
 
 ARROW = " => "
 
@@ -108,3 +112,42 @@ def check_lesson(say: str, do: str, *, parser: Parser, situations: Situations | 
         if decision.verdict == "ask":
             lesson.asks.append(step.describe())
     return lesson
+
+
+def teach_turn(say: str, do: str, state: AgentState, deps: Deps, fresh: dict[str, Any]) -> dict[str, Any]:
+    """A phrase to learn, checked by the gate as its teacher: refused, learnt, or asked about first (see
+    :mod:`iotlm.agent.taught`)."""
+    user = deps.user(state.get("user") or "owner")
+    lesson = check_lesson(say, do, parser=deps.parser(), situations=deps.situations, room=state.get("room"),
+                          preview=lambda steps: deps.executor.preview(steps, user=user, origin=origin_of(state)))
+    if lesson.refusal:
+        return {**fresh, "refused": [{"text": f"when I say {say}", "code": "not_taught", "reason": lesson.refusal}]}
+    return {**fresh, "memo": {"kind": "situation", "text": f"{say}{ARROW}{do}", "asks": lesson.asks}}
+
+
+def situation_turn(text: str, state: AgentState, deps: Deps, fresh: dict[str, Any]) -> dict[str, Any] | tuple[str, list[str]]:
+    """The turn's state when ``text`` says a situation; else the text to understand (a taught phrase's own words, with
+    the note that says whose phrase it was)."""
+    if deps.situations is None:
+        return text, []
+    user = state.get("user") or "owner"
+    phrases = {p.say.lower(): p for p in phrases_for(deps.store(), user)}
+    situations = deps.situations.with_taught([(p.say, p.do) for p in phrases.values()])
+    parser = deps.parser()
+    match = situations.match(text, parser.index)
+    if match is None:
+        return text, []
+    name, room, unknown = match
+    taught_phrase = situations.situations[name].run is not None
+    if taught_phrase and has_reading(parser, text, state.get("room")):
+        return text, []  # a sentence that already means something keeps its meaning, whatever anyone taught
+    plan = situations.plan(name, parser.index, deps.conditions(), room=room, unknown_place=unknown,
+                           said_in=(state.get("room") or "").lower() or None)
+    if plan.run:
+        phrase = phrases.get(situations.situations[name].say[0].lower())
+        owner = f"{whose(phrase, user)} taught phrase" if phrase is not None else "a taught phrase"
+        return plan.run, [f"(\"{situations.situations[name].say[0]}\" is {owner}: {plan.run}.)"]
+    steps = [s.model_copy(update={"clause": text}).model_dump() for s in plan.steps]
+    refused = [{"text": text, "reason": plan.refusal, "code": "infeasible"}] if plan.refusal else []
+    return {**fresh, "steps": steps, "refused": refused, "preface": plan.notes[:1], "answers": plan.notes[1:],
+            "ask_first": plan.ask or ""}

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 from iotlm.agent.understand import lexicon as lx
+from iotlm.agent.understand.acts import is_statement
 from iotlm.agent.understand.lexicon import Act, Intent
 from iotlm.agent.understand.text import blank, has
 
@@ -35,6 +36,10 @@ class Frame:
     unknown_place: str | None = None
     plural: bool = False
     pronoun: bool = False
+    lowered_or_raised: bool = False
+    """Said as dimming or brightening, raising or lowering ("dim the lights to 30%"), even where it sets a value."""
+    name_number: str | None = None
+    """A number said as part of a name ("light 1", "bedroom 2") that no device of the home has: never a value."""
     question: bool = False
     act: Act = "command"
     mute: bool | None = None  # "mute" / "unmute"
@@ -64,10 +69,10 @@ def read_frame(text: str, home: Vocabulary) -> Frame:
     for name in home.names:
         if name.split(" ", 1)[0] in _VERB_WORDS and has(spoken, name):
             spoken = blank(spoken, name)
-    frame.intent = _intent(spoken, frame.question)
+    frame.intent = _intent(_active(spoken), frame.question)
     verb_phrase = next((p for p, i in lx.VERBS if i == frame.intent and has(spoken, p)), None)
     _idioms(frame, text)
-    _numbers(frame, text)
+    _numbers(frame, _without_name_numbers(frame, text, home))
     _comparatives(frame, text)
     attribute_phrase = _concept(frame, text)
     for colour in sorted(lx.COLORS, key=len, reverse=True):
@@ -85,12 +90,15 @@ def read_frame(text: str, home: Vocabulary) -> Frame:
 
 
 def speech_act(text: str, frame: Frame) -> Act:
-    """Question, goal (a complaint about a room), context (what the person is doing) or command."""
+    """Question, goal (a complaint about a room), context (what the person is doing), statement (what happened, or
+    was wished: :func:`iotlm.agent.understand.acts.is_statement`) or command."""
     if lx.CONTEXT.search(text) and not re.search(r"\b(?:want|need|would like|like|wish)\b", text) and not (
             lx.EMBEDDED_QUESTION.search(text)):
         return "context"  # before questions: "we're done for the night" starts like "were the lights on"
     if frame.question or lx.EMBEDDED_QUESTION.search(text):
         return "question"
+    if is_statement(text):  # "the kids left the light on", "I should have closed the blinds": reported, not asked
+        return "statement"
     if lx.COMPLAINT.search(text) or any(has(text, idiom) for idiom in lx.IDIOMS if idiom not in _COMMAND_IDIOMS):
         return "goal"
     return "command"
@@ -98,6 +106,21 @@ def speech_act(text: str, frame: Frame) -> Act:
 
 _COMMAND_IDIOMS = {"lights out", "lights off", "lights on"}
 _VERB_WORDS = {verb.split()[0] for verb, _ in lx.VERBS}
+
+
+_PASSIVE = re.compile(r"\b(?:be|get|been|being) ([a-z]+?)(?:ed|d)\b")
+_BASE_VERBS = {v for v, _ in lx.VERBS if " " not in v}
+
+
+def _active(text: str) -> str:
+    """A request in the passive as the verb itself: "can the lights be changed to green" -> "... change to green"."""
+    def base(m: re.Match[str]) -> str:
+        stem = m.group(1)
+        for verb in (stem, stem + "e", stem[:-1] if len(stem) > 2 and stem[-1] == stem[-2] else ""):
+            if verb in _BASE_VERBS:
+                return verb
+        return m.group(0)
+    return _PASSIVE.sub(base, text)
 
 
 def _intent(text: str, question: bool) -> Intent | None:
@@ -149,9 +172,32 @@ def _numbers(frame: Frame, text: str) -> None:
     elif any(has(text, w) for w in lx.MIN_WORDS):
         frame.extreme = "min"
     frame.by = bool(re.search(r"\bby\b", text))
+    frame.lowered_or_raised = frame.intent in ("up", "down")
     if frame.intent in ("up", "down") and frame.number is not None and not frame.by and re.search(r"\b(to|at)\b", text):
         frame.intent = "set"  # "dim the lights to 30%" is absolute
     frame.relative_small = any(has(text, w) for w in lx.SMALL_WORDS)
+
+
+_DIGITS = re.compile(r"\d")
+_SMALL = r"(?:[1-9]|one|two|three|four|five|six|seven|eight|nine)"
+_UNIT_AFTER = r"(?!\s*(?:percent|percentage|degrees?|celsius|kelvin|minutes?|mins?|hours?|seconds?))"
+
+
+def _without_name_numbers(frame: Frame, text: str, home: Vocabulary) -> str:
+    """``text`` without the numbers that are part of names, so that none is read as a value: a device's own name
+    ("light 1"), and a kind or room word with a small number after it ("lamp 2", "bedroom 2") in a request that sets
+    no value (on, off, open, up...), which names a device even when the home has none so called."""
+    for phrase in home.names:
+        if _DIGITS.search(phrase) and has(text, phrase):
+            text = blank(text, phrase)
+    if frame.intent == "set":
+        return text
+    words = sorted({p for p, _ in home.kind_phrases} | set(home.rooms), key=len, reverse=True)
+    said = re.search(rf"\b({'|'.join(map(re.escape, words))}) ({_SMALL})\b{_UNIT_AFTER}", text) if words else None
+    if said is not None:
+        frame.name_number = said.group(0)
+        text = text[:said.start(2)] + " " * len(said.group(2)) + text[said.end(2):]
+    return text
 
 
 def _number_words(text: str) -> float | None:
@@ -196,6 +242,9 @@ def _places(frame: Frame, text: str, home: Vocabulary, verb_phrase: str | None, 
     taken = text
     if verb_phrase:
         taken = blank(taken, verb_phrase, count=1)
+    first = taken.split(" ", 1)[0]
+    if first in _VERB_WORDS and not any(n.split(" ", 1)[0] == first and has(text, n) for n in home.names):
+        taken = blank(taken, first, count=1)  # "switch the kitchen light on": the first word is the verb, not a switch
     if attribute_phrase:  # "fan speed" is an attribute, not a fan
         taken = blank(taken, attribute_phrase)
     for phrase in sorted(home.names, key=len, reverse=True):
@@ -239,9 +288,16 @@ def _kinds(frame: Frame, taken: str, home: Vocabulary, *, several_words: bool) -
     return taken
 
 
+_PLACE_ONLY = re.compile(r"(?:(?:and|so|then|ok|okay) )?(?:in|on|at|for|inside|over in|out in|up in|down in) (?:the |my |our )?"
+                         r"[a-z ]+")
+"""A first clause that is only a place ("in the balcony, set ...") belongs to the next one, as does what the person
+is doing there ("I was about to head into the living room and was wondering how warm it is")."""
+
+
 def share_frames(frames: list[Frame]) -> list[Frame]:
     """Fill what one clause leaves out from its neighbours ("turn off the hallway and bathroom lights")."""
-    if len(frames) > 1 and frames[0].rooms and frames[0].intent is None and not (frames[0].kinds or frames[0].named):
+    if len(frames) > 1 and frames[0].rooms and frames[0].intent is None and not (frames[0].kinds or frames[0].named) and \
+            (_PLACE_ONLY.fullmatch(frames[0].text) or frames[0].act == "context"):
         if not frames[1].rooms:  # "In the balcony, set the ..."
             frames[1].rooms = list(frames[0].rooms)
         frames = frames[1:]

@@ -167,6 +167,12 @@ class HomeIndex:
             return [], self.no_room(frame.unknown_place), None
         if frame.soft_named and not rooms:
             matches = [d for d in matches if d.id in frame.soft_named] or matches
+        # the word said names some of them better ("the lamp": the floor lamp, not the ceiling light)
+        said = [p for p, k in self.kind_phrases if k in wanted and has(frame.text, p) and p not in lx.DEVICE_KINDS[k][:2]]
+        if len(said) == 1:  # a word more particular than the kind's own ("lamp", where "light" says nothing more)
+            closer = [d for d in matches if has(normalise(" ".join([d.name, *d.aliases])), said[0])]
+            if 0 < len(closer) < len(matches) and (not rooms or any((d.room or "").lower() in rooms for d in closer)):
+                matches = closer
         noun = lx.DEVICE_KINDS[frame.kinds[0]][0]
         if rooms:
             in_room = [d for d in matches if (d.room or "").lower() in rooms]

@@ -232,8 +232,8 @@ COMPARATIVES: dict[str, tuple[str, str]] = {
     "faster": ("up", "speed"), "slower": ("down", "speed"), "stronger": ("up", "intensity"), "weaker": ("down", "intensity"),
 }
 HALF_WORDS = ("halfway", "half way", "half")
-MAX_WORDS = ("max", "maximum", "full", "fully", "all the way", "highest", "brightest", "loudest")
-MIN_WORDS = ("min", "minimum", "lowest", "dimmest", "quietest")
+MAX_WORDS = ("max", "maximum", "maximize", "maximise", "full", "fully", "all the way", "highest", "brightest", "loudest")
+MIN_WORDS = ("min", "minimum", "minimize", "minimise", "lowest", "dimmest", "quietest")
 
 NEGATION = re.compile(r"\b(dont|do not|does not|doesnt|didnt|never|not|no need|nobody|no one|noone|shouldnt|should not|"
                        r"mustnt|must not|isnt|arent|wont|wouldnt|no longer|neither|nor)\b")
@@ -241,7 +241,7 @@ NOT_NEGATION = re.compile(r"\b(cant|cannot|can not) (see|hear|sleep)\b|\bnot (wa
 
 # ------------------------------------------------------------ speech acts
 
-Act = Literal["command", "question", "goal", "context"]
+Act = Literal["command", "question", "goal", "context", "statement"]
 
 EMBEDDED_QUESTION = re.compile(
     r"\b(?:wonder|wondering|curious|(?:like|love|want|need) to know|do you know|happen to know|any idea|let me know|"
@@ -262,8 +262,10 @@ COMPLAINT = re.compile(
 CONTEXT = re.compile(
     r"^(?:and |so |but |well )?(?:i|im|ive|ill|id|we|were|weve)(?: (?:am|was|will|have|had|are|just|really|also|still|"
     r"currently|now|probably|actually))* (?:thinking|about to|going|planning|doing|heading|head|trying|getting|cooking|"
-    r"working|reading|watching|leaving|coming|off to|out|busy|done|finished|having|making|baking|washing)\b")
-"""What the person is doing or about to do ("I'm doing laundry"): context for the next clause, never a command."""
+    r"working|reading|watching|leaving|coming|off to|out|busy|done|finished|having|making|baking|washing|"
+    r"(?!turning\b|switching\b|setting\b)[a-z]{3,}ing)\b")
+"""What the person is doing or about to do ("I'm doing laundry", "we are leading a meeting"): the speaker and a
+verb in -ing; context for the next clause, never a command."""
 
 FLOOR_WORDS: dict[str, tuple[str, ...]] = {
     "upstairs": ("first floor", "1st floor", "second floor", "2nd floor", "upper floor", "top floor", "upstairs", "level 1"),

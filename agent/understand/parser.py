@@ -19,13 +19,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from iotlm.agent.understand import lexicon as lx
+from iotlm.agent.understand.coverage import cover
 from iotlm.agent.understand.frame import Frame, read_frame, share_frames
 from iotlm.agent.understand.goal import Goal, read_goal
 from iotlm.agent.understand.index import HomeIndex, Targets
 from iotlm.agent.understand.lexicon import Act
 from iotlm.agent.understand.steps import step_for
 from iotlm.agent.understand.text import blank, has, join, negated, normalise
-from iotlm.device_drivers.model import Device, Value
+from iotlm.device_drivers.model import Attribute, Device, Value, describe_device
 from iotlm.policies.model import Step
 
 _SPLIT = re.compile(r"(?<=\?)\s*|\s*(?:,|;|\bthen\b|\band then\b|\band also\b|\balso\b|\bplus\b|\bas well as\b|\band\b|\bbut\b)\s*")
@@ -33,6 +34,10 @@ _SPLIT = re.compile(r"(?<=\?)\s*|\s*(?:,|;|\bthen\b|\band then\b|\band also\b|\b
 
 _AIR = re.compile(r"\bthe air\b(?! (?:purifier|conditioner|conditioning|con|cleaner))|\bair quality\b")
 _HOW_MUCH_LIGHT = re.compile(r"\bhow (?:much|little) (?:day)?light\b")
+_VERB_INTENT = {phrase: intent for phrase, intent in lx.VERBS if " " not in phrase}
+_PHRASES = {phrase for phrase, _ in lx.VERBS}
+_WHICH_STATE = re.compile(r"^(?:which|what|are any|is any|any)\b.*\b(on|off|open|closed|locked|unlocked|playing)\??$")
+"""A question for the devices in one state: "which lights are on?", "are any windows open?"."""
 _VERDICT = re.compile(r"^(?:is|does|would) (?:it|that|this)(?: feel| seem)? (?:pleasant|ok|okay|comfortable|good|fine|normal|"
                       r"healthy|bad|alright|all right|too \w+|enough)\b")
 _AIR_WORDS = {"co2": ("co2", "carbon dioxide"), "pm10": ("pm10", "pm 10"), "pm25": ("pm2.5", "pm25", "pm 2.5"),
@@ -60,11 +65,21 @@ class Clause:
     """For a complaint about a room: what to move, which way (planned from the readings, see :mod:`iotlm.agent.goals`)."""
     conditions: list[tuple[str, list[str]]] = field(default_factory=list)
     """For a question about a room's conditions: (room, conditions asked), answered from its readings."""
+    used: tuple[str, ...] = ()
+    """The words its reading used (a device, room, operation, value...)."""
+    left: tuple[str, ...] = ()
+    """The words it could not account for: with any, the fast path does not act on it."""
+    note: str | None = None
+    """What the reply says of a clause that does nothing on purpose (a statement: what it heard, and what it could do)."""
+    named: list[str] = field(default_factory=list)
+    """The devices a statement is about (what "it" means next)."""
 
 
 @dataclass
 class Parse:
     clauses: list[Clause]
+    corrected: list[tuple[str, str]] = field(default_factory=list)
+    """Words read as others (a typo of a device, room or verb word): (said, read), said back when the turn acts."""
 
     @property
     def understood(self) -> bool:
@@ -99,6 +114,11 @@ class Parser:
         vocab |= set(lx.COLORS) | set(lx.NUMBER_WORDS) | {str(o).lower() for d in devices for a in d.attributes.values()
                                                            for o in a.options or [] if isinstance(o, str)}
         self.vocab_words = sorted({w for phrase in vocab for w in phrase.split() if len(w) >= 4})
+        options = {str(o).lower().replace("_", " ") for d in devices for a in d.attributes.values() for o in a.options or []}
+        self.home_phrases = tuple(sorted(set(self.index.names) | set(self.index.rooms) | options | set(self.index.floors),
+                                         key=len, reverse=True))
+        """This home's names, aliases, rooms and options: words a reading accounts for (:mod:`.coverage`)."""
+        self.kind_words = tuple(p for p, _ in self.index.kind_phrases)
 
     # ------------------------------------------------------------ public
 
@@ -135,7 +155,9 @@ class Parser:
         return self.index.room_readings(room, concept)
 
     def parse(self, text: str, *, room: str | None = None, recent: list[str] | None = None) -> Parse:
-        clean = self._fix_typos(normalise(text))
+        said = normalise(text)
+        clean = self._fix_typos(said)
+        corrected = [(a, b) for a, b in zip(said.split(), clean.split(), strict=False) if a != b]
         for filler in sorted(lx.FILLER, key=len, reverse=True):
             clean = blank(clean, filler)
         clean = re.sub(r"\s+", " ", clean).strip(" ,;")
@@ -166,7 +188,7 @@ class Parser:
             if ids:
                 last = ids
             clauses.append(clause)
-        return Parse(clauses)
+        return Parse(clauses, corrected)
 
     # ------------------------------------------------------------ reading a clause
 
@@ -176,6 +198,8 @@ class Parser:
         for i, word in enumerate(words):
             if len(word) < 4 or not word.isalpha() or word in known or word in lx.COMMON_WORDS:
                 continue
+            if len(word) > 4 and word in english_words():  # a correctly spelt word is that word: "heading" is not "heating"
+                continue
             if len(word) == 4:  # short words: only a swapped or a mistyped letter ("trun", "lihgt")
                 # a number word only from swapped letters: "nice", "fire" and "hour" are words, not nine, five, four
                 # and a changed letter never makes one English word another: "pool pump" is not the "cool bump"
@@ -183,10 +207,15 @@ class Parser:
                 same = [v for v in self.vocab_words if len(v) == 4 and
                         (sorted(v) == sorted(word) or (not english and v not in lx.NUMBER_WORDS and
                                                        sum(a != b for a, b in zip(v, word, strict=True)) == 1))]
-                if len(same) == 1:
-                    words[i] = same[0]
+                intents = {_VERB_INTENT.get(v) for v in same}
+                if len(same) == 1 or (len(same) > 1 and len(intents) == 1 and None not in intents):
+                    # one word, or verbs that all mean the same ("tuen": "turn" or "tune"): the one that makes a verb
+                    # phrase with the next word ("turn on"), else the first
+                    after = words[i + 1] if i + 1 < len(words) else ""
+                    words[i] = next((v for v in sorted(same) if f"{v} {after}" in _PHRASES), sorted(same)[0])
                 continue
-            match = difflib.get_close_matches(word, self.vocab_words, n=1, cutoff=0.84)
+            swapped = [v for v in self.vocab_words if len(v) == len(word) and _one_swap(word, v)]
+            match = swapped[:1] if len(swapped) == 1 else difflib.get_close_matches(word, self.vocab_words, n=1, cutoff=0.84)
             if match:
                 words[i] = match[0]
         return " ".join(words)
@@ -196,6 +225,8 @@ class Parser:
         with no action in them; None for the rest."""
         if frame.act == "context":  # "I'm doing laundry": nothing to do; its room carries to the next clause
             return clause
+        if frame.act == "statement":  # what happened or was wished: heard, never done
+            return self._statement(clause, frame, room)
         if frame.act == "goal" and (goal := read_goal(frame.text)) is not None:
             return self._goal(clause, frame, room, *goal)
         if frame.act == "question":
@@ -208,9 +239,37 @@ class Parser:
             clause.clarify = "That says what not to do, so I left it alone; tell me what you'd like done instead."
             return clause
         if frame.intent is None and not frame.question:
+            # a verb the fast path does not know: the model may read it, unless what it names is not there at all
+            # ("move the air conditioner swing upwards in the study room", which has no air conditioner)
+            if (frame.kinds or frame.named) and frame.rooms:
+                refusal = self.index.targets(frame, room, [])[1]
+                if refusal:
+                    clause.refusal, clause.code = refusal, "unknown_device"
+                    return clause
             clause.understood = False
             return clause
         return None
+
+    def _statement(self, clause: Clause, frame: Frame, room: str | None) -> Clause:
+        """A report ("the kids left the bedroom light on"): nothing is done; the reply says how the device is now, so
+        that "turn it off" can follow."""
+        devices, _, _ = self.index.targets(frame, room, [])
+        states = [(d, d.attributes["state"].value) for d in devices[:3] if "state" in d.attributes]
+        clause.named = [d.id for d, _ in states]
+        if not states:
+            clause.note = "OK, noted. I changed nothing."
+            return clause
+        now = join([f"{describe_device(d)} is {value}" for d, value in states], "and")
+        clause.note = f"OK, noted; I changed nothing. {now[0].upper()}{now[1:]} now."
+        return clause
+
+    def _no_such_name(self, frame: Frame, room: str | None) -> str:
+        """"flip on light 1 in the bathroom" where nothing is called so: that device is not here, whatever else is."""
+        name = frame.name_number or ""
+        if name.rsplit(" ", 1)[0] in self.index.rooms:  # "the bedroom 2 light": a room so called
+            return self.index.no_room(name)
+        where = frame.rooms or ([room.lower()] if room else [])
+        return self.index.missing(name, where) if where else f"there is no {name} in this home"
 
     def _resolve(self, frame: Frame, room: str | None, recent: list[str]) -> Clause:
         clause = Clause(text=frame.text, act=frame.act)
@@ -218,6 +277,9 @@ class Parser:
         if decided is not None:
             return decided
         devices, refusal, clarify = self.index.targets(frame, room, recent)
+        if frame.name_number and not refusal and not clarify and not (len(devices) == 1 and _first_of(frame.name_number,
+                                                                                                      devices[0])):
+            refusal = self._no_such_name(frame, room)  # "lamp 2" where there is one lamp; "lamp 1" is that one
         if refusal:
             clause.refusal, clause.code = refusal, "unknown_device"
             return clause
@@ -232,6 +294,16 @@ class Parser:
             return clause
         if frame.intent == "query":
             return self._queries(clause, frame, devices)
+        # "the lights", several or said as several; not one device whose own name is plural ("the dehumidifiers")
+        several = len(devices) > 1 or (frame.plural and not any(has(frame.text, d.name.lower()) for d in devices))
+        if several and (frame.intent in ("up", "down") or frame.lowered_or_raised) and frame.mute is None:
+            # "lower the lights": the lights that are on; a brighter or dimmer setting never turns one on
+            lit = [d for d in devices if _off(d) is False]
+            if not lit:
+                names = join([describe_device(d) for d in devices], "and")
+                clause.refusal, clause.code = f"{names} {'is' if len(devices) == 1 else 'are all'} off", "infeasible"
+                return clause
+            devices = lit
         for device in devices:
             step = step_for(frame, device, self.index, several=len(devices) > 1)
             if isinstance(step, str):
@@ -241,6 +313,25 @@ class Parser:
             if step is not None:
                 clause.steps.append(step)
         if not clause.steps and clause.refusal is None:
+            clause.understood = False
+        return self._covered(clause)
+
+    def _covered(self, clause: Clause) -> Clause:
+        """A clause acts only when all its words are accounted for (:mod:`.coverage`): a left-over word where a room or
+        name would be is a place or device this home lacks (refused, never widened); any other sends it to the model."""
+        if not clause.steps:
+            return clause
+        found = cover(clause.text, self.home_phrases, self.kind_words, tuple(self.index.rooms))
+        clause.used, clause.left = found.used, found.left
+        if not found.left:
+            reading = {"used": list(found.used), "left": []}
+            clause.steps = [s.model_copy(update={"reading": reading}) for s in clause.steps]
+            return clause
+        clause.steps = []
+        if found.place is not None:
+            clause.refusal, clause.code = (f"I don't know a \"{found.place}\" here, so I did nothing (rooms: "
+                                           f"{', '.join(sorted(set(self.index.rooms.values())))})"), "unknown_device"
+        else:
             clause.understood = False
         return clause
 
@@ -278,6 +369,10 @@ class Parser:
         elif concept == "air_quality" or (concept is None and _AIR.search(text)):
             specific = [c for c, words in _AIR_WORDS.items() if any(has(text, w) for w in words)]
             asked = specific or ["pm25", "pm10", "co2", "voc"]
+        elif concept is None and not frame.kinds:  # "is it hot in the kitchen?": the word that judges a condition
+            judged = next((goal for goal, words in lx.GOALS.items() if any(has(text, w) for w in words)), None)
+            asked = {"temperature": ["temperature"], "humidity": ["humidity"], "light": ["illuminance"],
+                     "volume": ["noise"], "air": ["pm25", "pm10", "co2", "voc"]}.get(judged or "", [])
         if not asked:
             return None
         if frame.unknown_place and not frame.rooms:
@@ -288,6 +383,17 @@ class Parser:
         return Clause(text=frame.text, act="question", conditions=[(r, asked) for r in rooms])
 
     def _queries(self, clause: Clause, frame: Frame, devices: list[Device]) -> Clause:
+        which = _WHICH_STATE.search(frame.text)
+        if which is not None and not frame.concept:  # "which lights are on?": only those that are
+            wanted = which.group(1)
+            having = [d for d in devices if str((d.attributes.get("state") or Attribute()).value) == wanted]
+            noun = lx.DEVICE_KINDS[frame.kinds[0]][1] if frame.kinds else "devices"
+            clause.named = [d.id for d in having]
+            clause.note = (f"None of the {noun} is {wanted}." if not having else
+                           f"{join([describe_device(d, room='always') for d in having], 'and')} "
+                           f"{'is' if len(having) == 1 else 'are'} {wanted}.")
+            clause.note = clause.note[0].upper() + clause.note[1:]
+            return clause
         concept = frame.concept
         if concept:
             devices, concept = self._measured(frame, concept, devices)
@@ -315,3 +421,25 @@ class Parser:
             if light:
                 return [light[0][0]], "illuminance"
         return devices, concept
+
+
+def _off(device: Device) -> bool | None:
+    """Whether the device reports itself off (None: it has no on and off)."""
+    state = device.attributes.get("state")
+    if state is None or not state.options or "off" not in [str(o) for o in state.options]:
+        return None
+    return state.value == "off"
+
+
+def _one_swap(word: str, other: str) -> bool:
+    """``word`` is ``other`` with two neighbouring letters swapped ("lihgt", "light")."""
+    diff = [i for i, (a, b) in enumerate(zip(word, other, strict=True)) if a != b]
+    return len(diff) == 2 and diff[1] == diff[0] + 1 and word[diff[0]] == other[diff[1]] and word[diff[1]] == other[diff[0]]
+
+
+def _first_of(name: str, device: Device) -> bool:
+    """Whether "<word> 1" names ``device``, the only one there: its own name says the word ("lamp one": the desk
+    lamp, where "speaker 1" is not the TV)."""
+    word, _, number = name.rpartition(" ")
+    names = " ".join([device.name, *device.aliases]).lower()
+    return number in ("1", "one") and bool(word) and has(names, word.split()[-1])

@@ -147,7 +147,9 @@ class ScheduleReader(Aligning):
     def _parts(self, words: str, *, leading_now: bool = True) -> list[Part] | None:
         """The request's commands with their times; None when a part's time cannot be read. ``leading_now``: commands
         before the first one with a time are for now ("turn on the light, then in 10 minutes turn it off")."""
-        splits = r"\s*(?:;|,?\s+and then\s+|,\s*then\s+|\.\s+|,\s+(?=(?:" + SPAN + r")\s+(?:after that|later)\b))\s*"
+        # "..., then ...", "... then ...", "... and N minutes after that ...": each a part with its own time
+        splits = (r"\s*(?:;|,?\s+and then\s+|,?\s+then\s+|\.\s+|,?\s+(?:and\s+)?(?=(?:" + SPAN +
+                  r")\s+(?:after that|later)\b[\s,]+\w))\s*")
         pieces = [q for p in re.split(splits, words) if p for q in by_time(p)]
         parts: list[Part] = []
         previous_at: datetime | None = None
