@@ -263,3 +263,74 @@ def _tidy(value: float, attr: Attribute) -> int | float:
     step = attr.step or 1
     value = round(round(value / step) * step, 2)
     return int(value) if float(value).is_integer() else value
+
+
+def push(effects: tuple[Effect, ...], device: Device, kinds: set[str], change: dict[str, Any], condition: str) -> int:
+    """Which way ``change`` (attribute -> new value) on ``device`` moves ``condition``, by the effect model: above 0
+    up, below 0 down, 0 not at all. A device that starts or stops working counts, and a stronger or weaker level or
+    setpoint while it works; a "reverse" effect (dimming, turning a heater down) works by taking output away."""
+    conditions = set(AIR_GOALS.get(condition, (condition,)))
+    before = {name: attr.value for name, attr in device.attributes.items()}
+    after = {**before, **change}
+    total = 0
+    for effect in effects:
+        if effect.condition not in conditions or not serves(effect, device, kinds):
+            continue
+        sign = 1 if effect.direction == "up" else -1
+        was, now = _works(effect, device, before), _works(effect, device, after)
+        if effect.reverse:  # it works by taking its output away: off, or less of it, is its way
+            if was and not now:
+                total += sign
+            elif was and now:
+                total -= sign * _output(effect, device, before, after)
+        elif now and not was:
+            total += sign
+        elif was and not now:
+            total -= sign
+        elif was and now:
+            total += sign * _output(effect, device, before, after)
+    return total
+
+
+def _works(effect: Effect, device: Device, values: dict[str, Any]) -> bool:
+    """Whether the device, with these values, is in the effect's working state (power, mode, a level above 0)."""
+    state = device.attributes.get("state")
+    if effect.power is not None and state is not None and effect.power in [str(o) for o in state.options or []]:
+        if str(values.get("state")) != effect.power:
+            return False
+    if effect.mode:
+        modes = _attr(device, ("mode", "hvac_mode", "system_mode"))
+        if modes is None:
+            if not effect.modeless:
+                return False
+        elif str(values.get(modes[0])) not in effect.mode:
+            return False
+    level = _attr(device, effect.level) if effect.level else None
+    if level is not None:
+        value = values.get(level[0])
+        if value in (0, "off", None):
+            return False
+    return True
+
+
+def _output(effect: Effect, device: Device, before: dict[str, Any], after: dict[str, Any]) -> int:
+    """1 when the device puts out more of what it makes with ``after`` than with ``before`` (a higher level; a
+    setpoint further the way the device works: higher for a heater, lower for a cooler), -1 when less, 0 the same."""
+    makes = effect.direction if not effect.reverse else ("down" if effect.direction == "up" else "up")
+    names = [n for n in effect.level if n in device.attributes]
+    if effect.setpoint:
+        names += [n for n in lx.ATTRIBUTES["temperature"][0] if n in device.attributes and device.attributes[n].writable]
+    for name in names:
+        old, new = before.get(name), after.get(name)
+        if old == new:
+            continue
+        options = [str(o) for o in device.attributes[name].options or []]
+        if options and str(old) in options and str(new) in options:
+            old, new = options.index(str(old)), options.index(str(new))
+        if not isinstance(old, int | float) or not isinstance(new, int | float):
+            continue
+        higher = new > old
+        if effect.setpoint and name not in effect.level and makes == "down":
+            higher = not higher  # a cooler works harder with a lower setpoint
+        return 1 if higher else -1
+    return 0

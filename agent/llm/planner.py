@@ -19,6 +19,8 @@ from iotlm.agent.llm.backend import Model, ModelUnavailable
 from iotlm.agent.llm.grammar import calls_for, grammar_for, parse_calls
 from iotlm.agent.understand import Parser, normalise
 from iotlm.agent.understand import lexicon as lx
+from iotlm.agent.understand.frame import Frame
+from iotlm.agent.understand.text import has, option_words
 from iotlm.device_drivers.model import AttributeError_, Device, describe_device
 from iotlm.policies.model import Step
 from iotlm.tools.device_tools import device_operations
@@ -157,6 +159,12 @@ class LLMPlanner:
             except Exception:
                 result.clarify = f"I couldn't work out the value for {describe_device(device, room='always')}."
                 return result
+            if op.writes and not said(step, device, frame):
+                # the model chose a value nothing in the words says ("pink" for "the lights should go out"): asked
+                result.clarify = (f"I'm not sure I understood. Did you mean: {step.describe()}? Please say it more "
+                                  "directly.")
+                result.steps = []
+                return result
             if op.writes and not any(s.device_id == step.device_id and s.attribute == step.attribute for s in result.steps):
                 result.steps.append(step)  # a second call on the same attribute contradicts the first: dropped
         if completion.confidence is not None and completion.confidence < self.min_confidence:
@@ -200,6 +208,35 @@ def _value(text: str | None) -> object:
     if re.fullmatch(r"\d{1,3},\d{1,3},\d{1,3}", text):
         return [int(p) for p in text.split(",")]
     return text
+
+
+def said(step: Step, device: Device, frame: Frame) -> bool:
+    """Whether the words say the value the model chose: a state through a verb that means it ("off", "kill", "shut"),
+    an option or a colour by its word, a number as said, or a change the way the words ask ("dim": lower)."""
+    attr = device.attributes.get(step.attribute or "")
+    value, text = step.value, frame.text
+    if attr is None:
+        return True
+    if attr.kind == "options":
+        word = str(value).lower()
+        if frame.intent is not None and word in lx.STATE_TARGETS.get(frame.intent, ()):
+            return True
+        if any(has(text, w) for w in option_words(word)):
+            return True
+        # a verb the fast path does not know ("get the coffee going"): the model's reading of it, unless the words
+        # say another operation or a value of their own
+        generic = frame.intent is None or (frame.intent == "set" and frame.extreme is None)  # "make a coffee"
+        return generic and frame.number is None and frame.word_value is None and step.attribute == "state"
+    if attr.kind == "color":
+        return frame.word_value is not None and list(lx.COLORS.get(frame.word_value, ())) == value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if frame.number is not None and (value == frame.number or frame.extreme is not None or frame.unit == "%"):
+            return True  # as said (a percentage is scaled to the device's range)
+        current = attr.value if isinstance(attr.value, int | float) else None
+        if frame.intent in ("up", "down") and current is not None:
+            return value > current if frame.intent == "up" else value < current
+        return frame.extreme is not None
+    return True
 
 
 def _grounded(device: Device, frame: object, parser: Parser) -> bool:
