@@ -191,3 +191,18 @@ def _ago(when: float) -> str:
         span = f"{seconds / 86400:.0f} days ago"
     day = "today" if moment.date() == datetime.now().date() else moment.strftime("%A %d %B")
     return f"{day} at {moment:%H:%M} ({span})"
+
+
+def from_memory(text: str, memory: Any, user: str, threshold: float = 0.45) -> str | None:
+    """A question no device answers ("where are my keys?"), answered from what this person told iotlm to remember
+    (their own facts and the shared ones); None when nothing they said is near enough."""
+    try:
+        hits = memory.search(text, k=3, kind="fact", visible_to=user)
+    except Exception:  # retrieval is a help, never a reason to fail the turn
+        return None
+    best = next((h for h in hits if h["score"] >= threshold), None)
+    if best is None:
+        return None
+    said = datetime.fromtimestamp(best["time"]).strftime("%d %B") if best.get("time") else None
+    whose = "You told me" if best.get("user") == user else f"{best.get('user')} told me"
+    return f"{whose}{f' on {said}' if said else ''}: {best['text']}."

@@ -25,6 +25,7 @@ from iotlm.agent.llm.planner import LLMPlanner
 from iotlm.agent.nodes import YES, Deps
 from iotlm.agent.runtime import Runtime
 from iotlm.agent.situations import load_situations
+from iotlm.agent.talk import load_talk
 from iotlm.agent.understand.parser import Parser
 from iotlm.memory.migrations import DatabaseError
 from iotlm.policies.model import Origin, Step
@@ -87,11 +88,13 @@ class TurnResult:
     """Jobs this turn scheduled: id, kind "job", due (ISO 8601) or the event it waits for, and its actions."""
     clarify: list[str] = field(default_factory=list)
     """The questions the reply puts back ("Which light do you mean: bedroom or office?"): a page offers the choices."""
+    reading: list[dict[str, Any]] = field(default_factory=list)
+    """How each clause was read: speech act, the words used, the words left over (a clause with any did not act)."""
 
     def to_json(self) -> dict[str, Any]:
         return {"reply": self.reply, "actions": self.actions, "refused": self.refused,
                 "needs_confirmation": self.needs_confirmation, "tier": self.tier, "latency_ms": round(self.latency_ms, 2),
-                "scheduled": self.scheduled}
+                "scheduled": self.scheduled, "reading": self.reading}
 
 
 class Agent:
@@ -129,7 +132,8 @@ class Agent:
                     store=lambda: runtime.store, memory=runtime.memory, bands=Bands(runtime.settings.comfort),
                     effects=effects if effects is not None else load_effects(),
                     situations=load_situations(runtime.settings.home, plugin_manager()), ranker=self.ranker,
-                    jobs=self.jobs, schedule=runtime.settings.schedule, read=runtime.policy_config.read)
+                    jobs=self.jobs, schedule=runtime.settings.schedule, read=runtime.policy_config.read,
+                    talk=load_talk(runtime.settings.home))
         self.graph = build_graph(deps, self.checkpointer)
 
     # ------------------------------------------------------------ parts, built lazily
@@ -146,7 +150,7 @@ class Agent:
     def jobs(self) -> Any:
         """The rules store (``rules.db`` in the home directory) where jobs said in chat are kept; ``iotlm run``,
         chat and the demo fire them."""
-        if self._jobs is None and self.runtime.store is not None:
+        if self._jobs is None and (self.runtime.store is not None or self.runtime.settings.home.is_dir()):
             from iotlm.automations.store import RuleStore
 
             self._jobs = RuleStore(self.runtime.settings.home / "rules.db")
@@ -243,7 +247,8 @@ class Agent:
             verdict = answer_to(utterance, waiting.question if waiting is not None else "")
             if verdict is not None and (waiting is None or not answers):
                 # a yes or no is never a request, and here it answers nothing: nothing runs, nothing is dropped
-                reply = ("There is no question waiting for a yes or no." if waiting is None else
+                reply = ("OK, nothing to do." if waiting is None and verdict is False else
+                         "There is no question waiting for a yes or no." if waiting is None else
                          "A plain yes or no does not answer a question here; answer the question by its id.")
                 return TurnResult(reply=reply, latency_ms=(time.perf_counter() - started) * 1000)
             if waiting is not None and verdict is not None and waiting.user is not None and waiting.user != (user or "owner"):
@@ -289,7 +294,7 @@ class Agent:
                           refused=[{"text": r["text"], "reason": r["reason"]} for r in result.get("refused", [])],
                           needs_confirmation=bool(result.get("needs_confirmation")), tier=result.get("tier", "fast"),
                           latency_ms=latency, scheduled=list(result.get("scheduled") or []),
-                          clarify=[str(c) for c in result.get("clarify") or []])
+                          clarify=[str(c) for c in result.get("clarify") or []], reading=list(result.get("reading") or []))
 
     def close(self) -> None:
         if self._owns_model and self._model is not None and hasattr(self._model, "close"):

@@ -51,6 +51,8 @@ class Situation(BaseModel):
     report: list[str] = Field(default_factory=list)
     run: str | None = None
     """A taught situation: the words to run instead (what "do Y" said)."""
+    confirm_over: int | None = None
+    """Ask first when it would change more than this many devices ("turn off everything" in a big home)."""
 
 
 def load_file(path: Path | str, text: str | None = None) -> dict[str, Situation]:
@@ -107,6 +109,8 @@ class SituationPlan:
     notes: list[str] = field(default_factory=list)
     refusal: str | None = None
     run: str | None = None
+    ask: str | None = None
+    """The question to put first: it would change more devices than the situation's ``confirm_over``."""
 
 
 class Situations:
@@ -165,9 +169,13 @@ class Situations:
                 here = (in_scope[0].room or "").lower()
         plan = SituationPlan(label)
         for action in situation.do:
-            for device in self._devices(action, index, conditions, here):
+            for device in self._devices(action, index, conditions, here, room):
                 step = _first_fit(device, action.set)
                 plan.steps += step
+        changed = sorted({s.device_id for s in plan.steps if s.device_id})
+        if situation.confirm_over is not None and len(changed) > situation.confirm_over:
+            names = join([describe_device(index.devices[i], i, room="always") for i in changed], "and")
+            plan.ask = f"That changes {len(changed)} devices: {names}. Shall I go ahead? (yes/no)"
         if "open_windows" in situation.report:
             plan.notes += _open_windows(conditions)
         if situation.reply:
@@ -176,11 +184,14 @@ class Situations:
             plan.notes.append("everything was already so; nothing needed changing")
         return plan
 
-    def _devices(self, action: Action, index: HomeIndex, conditions: RoomConditions, here: str | None) -> list[Device]:
+    def _devices(self, action: Action, index: HomeIndex, conditions: RoomConditions, here: str | None,
+                 named: str | None = None) -> list[Device]:
         if action.where == "here":
             rooms = [here] if here else []
         elif action.where == "everywhere":
             rooms = None
+        elif action.where == "named":  # the room the sentence names, else the whole home
+            rooms = [named] if named else None
         else:
             rooms = [r.lower() for r in action.where]
         found = []

@@ -28,7 +28,12 @@ def _v1(db: sqlite_utils.Database) -> None:
     db.table("audit").create_index(["device_id", "time"])
 
 
-MIGRATIONS = [_v1]
+def _v2(db: sqlite_utils.Database) -> None:
+    # how the request's clause was read (the words used, the words left over), for the steps of chat requests
+    db.execute("ALTER TABLE audit ADD COLUMN reading TEXT")
+
+
+MIGRATIONS = [_v1, _v2]
 
 
 class AuditLog:
@@ -47,6 +52,7 @@ class AuditLog:
             "attribute": step.attribute,
             "value": json.dumps(step.value if step.device_id else step.args, default=str),
             "verdict": decision.verdict, "policy": decision.policy, "code": decision.code, "reason": decision.reason,
+            "reading": json.dumps(step.reading) if step.reading else None,
         }
         try:
             with self._lock:  # plain SQL: sqlite-utils' insert cost ~0.8 ms a row, on every action
@@ -84,6 +90,7 @@ class AuditLog:
         out = [dict(zip(columns, r, strict=True)) for r in rows]
         for entry in out:
             entry["value"] = json.loads(entry["value"]) if entry["value"] else None
+            entry["reading"] = json.loads(entry["reading"]) if entry.get("reading") else None
         return out[::-1]
 
     def count(self, verdict: str | None = None) -> int:

@@ -29,6 +29,8 @@ class Step(BaseModel):
     args: dict[str, Any] = Field(default_factory=dict)
     clause: str | None = None
     """The words this step came from (for replies and for scoring one refusal per clause)."""
+    reading: dict[str, list[str]] = Field(default_factory=dict)
+    """How its clause was read: the words it ``used`` and those ``left`` over (the audit log keeps it)."""
 
     def describe(self) -> str:
         if self.device_id is None:

@@ -125,8 +125,8 @@ def device_operations(device: Device) -> list[DeviceOperation]:
 
 
 def implied_state(device: Device, attribute: str, value: Value) -> Value:
-    """The state a value implies on this device: "on" for a brightness above 0 (on a device that can be on), "open" or
-    "closed" for a cover's position; None when it implies none."""
+    """The state a value implies on this device: "on" for a brightness above 0 (on a device that can be on) or an
+    appliance's temperature, "open" or "closed" for a cover's position; None when it implies none."""
     state = device.attributes.get("state")
     if state is None or not state.writable or attribute == "state" or not isinstance(value, int | float) or isinstance(value, bool):
         return None
@@ -135,6 +135,8 @@ def implied_state(device: Device, attribute: str, value: Value) -> Value:
         return "on"
     if attribute == "position" and {"open", "closed"} <= set(options):
         return "open" if value > 0 else "closed"
+    if attribute in ("temperature", "target_temperature") and device.type == "appliance" and value > 0 and "on" in options:
+        return "on"  # "preheat the oven to 200": an oven set to a temperature is an oven that is on
     return None
 
 

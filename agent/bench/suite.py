@@ -110,7 +110,7 @@ SLURP set) says what a wrong reading would do, and that changed a device it did 
 
 def mistakes(case: Case, untargeted: list[str], rooms: dict[str, str], moved_wrong: bool) -> list[str]:
     """The kinds of wrong reading a case's result shows (see :data:`MISTAKES`)."""
-    found = []
+    found: list[str] = []
     trap = case.trap or ("later" if case.category.lower() == "later" else None)
     if trap is not None and untargeted:
         found.append(trap)

@@ -17,7 +17,7 @@ from typing import Any
 from iotlm.errors import SetupError, UserError
 
 SERVICE_FILE = "service.json"
-RESULT_KEYS = ("reply", "actions", "refused", "needs_confirmation", "tier", "latency_ms", "scheduled")
+RESULT_KEYS = ("reply", "actions", "refused", "needs_confirmation", "tier", "latency_ms", "scheduled", "reading")
 """The ``iotlm ask --json`` object (DESIGN.md); the API's answer adds the thread and more."""
 
 
