@@ -43,16 +43,17 @@ def test_single_command_reports_what_the_device_reported(agent: Agent, stack: St
     assert result.to_json() | {"latency_ms": 0} == {
         "reply": "The kitchen light is now on.", "needs_confirmation": False, "tier": "fast", "latency_ms": 0,
         "actions": [{"device_id": "kitchen.light", "attribute": "state", "value": "on", "status": "done"}], "refused": [],
-        "scheduled": []}
+        "scheduled": [], "reading": [{"clause": "turn on the kitchen light", "act": "command", "left": [],
+                                      "used": ["turn on", "kitchen", "light"]}]}
     assert received(stack) == [("kitchen.light", {"state": "ON"})]
 
 
 def test_multi_device_and_relative(agent: Agent, stack: Stack) -> None:
     result = agent.turn("dim the living room to 30% and turn the tv volume up by 10")
+    # dimming changes the lights that are on: the floor lamp, off, stays off (issue 26)
     assert [(a["device_id"], a["value"], a["status"]) for a in result.actions] == [
-        ("living_room.ceiling_light", 30, "done"), ("living_room.floor_lamp", 76, "done"), ("living_room.tv", 30, "done")]
-    assert received(stack) == [("living_room.ceiling_light", {"brightness": 30}), ("living_room.floor_lamp", {"brightness": 76, "state": "ON"}),
-                               ("living_room.tv", {"volume": 30})]
+        ("living_room.ceiling_light", 30, "done"), ("living_room.tv", 30, "done")]
+    assert received(stack) == [("living_room.ceiling_light", {"brightness": 30}), ("living_room.tv", {"volume": 30})]
 
 
 def test_queries_answer_from_reported_state(agent: Agent, stack: Stack) -> None:

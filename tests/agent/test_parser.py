@@ -49,7 +49,8 @@ def run(text: str, **kw: Any) -> list[Any]:
     ("increase the tv volume by 15", [("living_room.tv", "volume", 35)]),
     ("turn the tv down a bit", [("living_room.tv", "volume", 10)]),
     ("make the kitchen light brighter", [("kitchen.light", "brightness", 80)]),
-    ("dim the living room to 30%", [("living_room.ceiling_light", "brightness", 30), ("living_room.floor_lamp", "brightness", 76)]),
+    # dimming changes the lights that are on: the floor lamp is off and stays so (issue 26)
+    ("dim the living room to 30%", [("living_room.ceiling_light", "brightness", 30)]),
     # positions
     ("open the bedroom curtains halfway", [("bedroom.curtains", "position", 50)]),
     ("close the living room blinds", [("living_room.blinds", "state", "closed")]),
@@ -156,8 +157,9 @@ def test_a_reading_asked_in_a_room_where_another_rooms_device_is_named_after_it(
 def test_long_and_empty_input_do_not_break_it() -> None:
     assert PARSER.parse("").clauses[0].understood is False
     long = "turn on the kitchen light " + "blah " * 2000
-    # the kitchen light is found at the start; the noise after it names nothing else and is not guessed into a device
-    assert run(long) == [("kitchen.light", "state", "on")]
+    # the noise after the kitchen light is words nobody can read: the fast path does not act on such a clause, it
+    # leaves it to the model (issue 26), and the noise is never guessed into a device
+    assert run(long) == [("llm", long.strip())]
 
 
 @pytest.mark.parametrize("text", ["and", "and then", ", and", "then,"])

@@ -28,7 +28,8 @@ CONDITIONS = RoomConditions(HOME.devices)
 
 def test_the_built_in_situations_and_how_they_are_said() -> None:
     situations = load_situations()
-    assert set(builtin()) == {"leaving", "good night", "home", "movie time"}
+    assert set(builtin()) == {"leaving", "good night", "home", "movie time", "everything off"}
+    assert situations.match("turn off everything in the kitchen", INDEX) == ("everything off", "kitchen", None)
     assert situations.match("I'm leaving", INDEX) == ("leaving", None, None)
     assert situations.match("ok, I'm heading out now!", INDEX) == ("leaving", None, None)
     assert situations.match("it's movie time in the bedroom", INDEX) == ("movie time", "bedroom", None)

@@ -279,3 +279,19 @@ def test_a_guest_sees_neither_others_memories_nor_their_audit(page: webdriver.Ch
     page.get(web.url + "/audit?user=alice")
     page.save_screenshot(str(shots / "guest-audit.png"))
     assert "hallway.front_door" not in page.page_source and "No decisions match." in page.page_source
+
+
+def test_a_dropped_question_loses_its_buttons(page: webdriver.Chrome, web: Web, shots: Path) -> None:
+    """Issue 26: a question dropped by the next request showed Confirm and Cancel still, which then did nothing."""
+    sign_in(page, web, "alice", "admin")
+    page.get(web.url + "/chat?thread=drop")
+    asked = say(page, "unlock the front door")
+    assert asked.find_elements(By.CSS_SELECTOR, "button.confirm")
+    say(page, "turn on the kitchen light")
+    first = page.find_elements(By.CSS_SELECTOR, "#messages li.message")[0]
+    wait(page, lambda: not first.find_elements(By.CSS_SELECTOR, "button.confirm"))
+    assert "no longer waiting for an answer" in first.text
+    page.save_screenshot(str(shots / "withdrawn.png"))
+    page.refresh()  # and after a reload nothing is shown as waiting either
+    assert page.find_elements(By.CSS_SELECTOR, ".waiting") == []
+    assert web.sent() == [("kitchen.light", {"state": "ON"})]

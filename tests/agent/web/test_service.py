@@ -37,7 +37,7 @@ def test_run_serves_the_api_and_ask_goes_through_it(broker: EmbeddedBroker, home
         assert asked.returncode == 0, asked.stderr
         result = json.loads(asked.stdout)
         assert result["actions"] == [{"device_id": "kitchen.light", "attribute": "state", "value": "on", "status": "done"}]
-        assert set(result) == {"reply", "actions", "refused", "needs_confirmation", "tier", "latency_ms", "scheduled"}
+        assert set(result) == {"reply", "actions", "refused", "needs_confirmation", "tier", "latency_ms", "scheduled", "reading"}
         assert sim.state("kitchen.light")["state"] == "on"
         local = run_cli("ask", "turn off the kitchen light", "--in-process", "--broker", broker.url,
                         env={"IOTLM_HOME": str(tmp_path)})
