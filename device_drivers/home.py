@@ -8,6 +8,7 @@ from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from iotlm.device_drivers.capabilities import Renamed, canonical_attributes
 from iotlm.device_drivers.model import Attribute, Device, first_error
 from iotlm.errors import UserError
 
@@ -39,6 +40,17 @@ class Home(BaseModel):
     areas: list[Area] = Field(default_factory=list)
     dialects: dict[str, DeviceDialect] = Field(default_factory=dict)
     """Device id -> the dialect the simulator presents it in, from each device's own ``"dialect"`` key."""
+    renamed: dict[str, dict[str, Renamed]] = Field(default_factory=dict, exclude=True)
+    """Device id -> the attributes the file wrote in a dialect's names or units, and what they became."""
+
+    def canonical(self, device_id: str, attribute: str, value: Any) -> tuple[str, Any]:
+        """An attribute and value as the file wrote them (a benchmark case about this home) in the canonical model."""
+        found = self.renamed.get(device_id, {}).get(attribute)
+        if found is None:
+            return attribute, value
+        if isinstance(value, dict):  # a bound, {">": 60}
+            return found.canonical, {k: found.value(v) for k, v in value.items()}
+        return found.canonical, found.value(value)
 
     @model_validator(mode="before")
     @classmethod
@@ -47,13 +59,20 @@ class Home(BaseModel):
         if not isinstance(data, dict) or not isinstance(data.get("devices"), list):
             return data
         dialects = dict(data.get("dialects") or {})
+        renamed: dict[str, dict[str, Renamed]] = dict(data.get("renamed") or {})
         devices = []
         for device in data["devices"]:
             if isinstance(device, dict) and "dialect" in device:
                 device = dict(device)
                 dialects[str(device.get("id"))] = device.pop("dialect")
+            if isinstance(device, dict) and isinstance(device.get("attributes"), dict):
+                # a home written with Home Assistant's or Zigbee2MQTT's names is read in the canonical model
+                changed: dict[str, Renamed] = {}
+                device = {**device, "attributes": canonical_attributes(device["attributes"], str(device.get("type")), changed)}
+                if changed:
+                    renamed[str(device.get("id"))] = changed
             devices.append(device)
-        return {**data, "devices": devices, "dialects": dialects}
+        return {**data, "devices": devices, "dialects": dialects, "renamed": renamed}
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Home:

@@ -141,8 +141,17 @@ def implied_state(device: Device, attribute: str, value: Value) -> Value:
 
 
 def implied_values(device: Device, attribute: str, value: Value) -> dict[str, Value]:
-    """What a command on ``attribute`` also means for the device's state, sent with it: a brightness above 0 turns an
-    off light on; a cover's position opens it (above 0) or closes it (at 0). Empty when nothing else follows."""
+    """What a command on ``attribute`` also means for the device, sent with it: a brightness above 0 turns an off
+    light on; a cover's or valve's position opens it (above 0) or closes it (at 0); opening one whose position can be
+    set opens it all the way (100), closing it shuts it (0). Empty when nothing else follows."""
     state = device.attributes.get("state")
     implied = implied_state(device, attribute, value)
-    return {"state": implied} if implied is not None and state is not None and state.value != implied else {}
+    if implied is not None and state is not None and state.value != implied:
+        return {"state": implied}
+    position = device.attributes.get("position")
+    if attribute == "state" and value in ("open", "closed") and position is not None and position.writable:
+        wanted = (position.max if position.max is not None else 100) if value == "open" else (position.min or 0)
+        wanted = int(wanted) if float(wanted).is_integer() else wanted
+        if position.value != wanted and not (value == "open" and isinstance(position.value, int | float) and position.value > 0):
+            return {"position": wanted}
+    return {}

@@ -115,12 +115,14 @@ class Executor:
         the person confirmed, for every step or step by step (a rule's owner approved some of its steps)."""
         user = user or User()
         outcomes: list[Outcome | None] = []
-        sent: list[tuple[int, Step]] = []
+        sent: list[tuple[int, Step, dict[str, Value]]] = []
         for step in steps:
             outcome = self._decide_and_send(step, user, origin, confirmed(step) if callable(confirmed) else confirmed)
-            outcomes.append(outcome)
-            if outcome is None:
-                sent.append((len(outcomes) - 1, step))
+            if isinstance(outcome, dict):  # sent, with what it implies (a light's state, a valve's position)
+                sent.append((len(outcomes), step, outcome))
+                outcomes.append(None)
+            else:
+                outcomes.append(outcome)
         if sent:
             self._verify(sent, outcomes, self.verify_timeout if wait is None else wait)
         return [o for o in outcomes if o is not None]
@@ -166,7 +168,9 @@ class Executor:
             return Outcome(step=step, status="failed", reason=f"{name} failed: {exc}", code="tool_failed")
         return Outcome(step=step, status="ok", result=result, code="ok")
 
-    def _decide_and_send(self, step: Step, user: User, origin: Origin, confirmed: bool) -> Outcome | None:
+    def _decide_and_send(self, step: Step, user: User, origin: Origin, confirmed: bool) -> Outcome | dict[str, Value]:
+        """The step's outcome when it was not sent (denied, a read, already so, asked about, failed); else what was
+        sent with it that it implies."""
         device = self.device(step.device_id) if step.device_id else None
         decision = self.gate.decide(step, self._context(step, user, origin, confirmed, device))
         if decision.verdict == "deny":
@@ -177,14 +181,14 @@ class Executor:
             return Outcome(step=step, status="ok", result=device.state() if device else None, code="ok")
         attr = device.attributes[step.attribute]
         value = attr.check(step.value)
-        if attr.value == value and self.in_flight(device.id, step.attribute) in (None, value):
+        # what the value implies (a brightness turns an off light on), unless already on its way
+        implied = {k: v for k, v in implied_values(device, step.attribute, value).items() if self.in_flight(device.id, k) != v}
+        if attr.value == value and self.in_flight(device.id, step.attribute) in (None, value) and not implied:
             return Outcome(step=step, status="already", reported=attr.value, code="already",
                            reason=f"the {device.name} is already {_say(step.attribute, value)}")
         if decision.verdict == "ask":
             return Outcome(step=step, status="needs_confirmation", reason=decision.reason, code=decision.code)
         try:
-            # what the value implies (a brightness turns an off light on), unless already on its way
-            implied = {k: v for k, v in implied_values(device, step.attribute, value).items() if self.in_flight(device.id, k) != v}
             self._connection.command(device.id, {step.attribute: value, **implied})
         except CommandError as exc:
             return Outcome(step=step, status="failed", reason=str(exc), code="command_failed")
@@ -192,7 +196,7 @@ class Executor:
         with self._lock:
             for attribute, sent_value in ((step.attribute, value), *implied.items()):
                 self._sent_values[(device.id, attribute)] = (sent_value, time.monotonic())
-        return None
+        return implied
 
     def _on_change(self, device_id: str, changed: dict[str, Value]) -> None:
         """A device reported the value last sent: it is no longer in flight (an older value reported meanwhile is not)."""
@@ -211,14 +215,16 @@ class Executor:
             sent = self._sent_values.get((device_id, attribute))
         return sent[0] if sent is not None and time.monotonic() - sent[1] < 30.0 else None
 
-    def _verify(self, sent: list[tuple[int, Step]], outcomes: list[Outcome | None], timeout: float) -> None:
+    def _verify(self, sent: list[tuple[int, Step, dict[str, Value]]], outcomes: list[Outcome | None], timeout: float) -> None:
         registry = self._connection.registry
 
-        def wanted(step: Step) -> bool:  # checked on every report while waiting: no copies
-            return bool(registry.value(step.device_id or "", step.attribute or "") == step.value)
+        def wanted(step: Step, implied: dict[str, Value]) -> bool:  # checked on every report while waiting: no copies
+            device_id = step.device_id or ""
+            return bool(registry.value(device_id, step.attribute or "") == step.value) and all(
+                registry.value(device_id, k) == v for k, v in implied.items())
 
-        registry.wait_for(lambda r: all(wanted(s) for _, s in sent), timeout)
-        for index, step in sent:
+        registry.wait_for(lambda r: all(wanted(s, i) for _, s, i in sent), timeout)
+        for index, step, _ in sent:
             reported = registry.value(step.device_id or "", step.attribute or "")
             if reported == step.value:
                 outcomes[index] = Outcome(step=step, status="done", reported=reported, code="done")

@@ -209,7 +209,20 @@ def _holds(alternative: dict[str, dict[str, Value | Bound]], after: dict[str, di
 MINUTES = 20.0
 
 
+def in_canonical(case: Case, home: Any) -> Case:
+    """The case's expectations in the canonical model, where its home file wrote a dialect's names or units (a 0-254
+    brightness, a thermostat's ``temperature`` setpoint): cases are written in their home file's words."""
+    def convert(states: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        return {device: dict(home.canonical(device, attr, value) for attr, value in attrs.items())
+                for device, attrs in states.items()}
+    if not getattr(home, "renamed", None):
+        return case
+    return case.model_copy(update={"expect": convert(case.expect), "may": convert(case.may),
+                                   "expect_any": [convert(alt) for alt in case.expect_any]})
+
+
 def run_case(bench: BenchHome, case: Case, environment: Any = None) -> CaseResult:
+    case = in_canonical(case, bench.home)
     bench.reset()
     watched = environment is not None and case.moves is not None
     baseline = environment.project(MINUTES) if watched else None

@@ -28,7 +28,7 @@ there here how what which who whom whose where when why get gets got have has ha
 need needed would like set put keep leave stay back way thing things some something everything anything
 id im ive ill whats thats lets dont
 device devices system systems only using respectively further current currently levels time
-room house home flat apartment place
+room house home flat apartment place send
 """.split())
 """English function words (and contractions as normalised: "i'd" is "id"), a few general verbs of requests and the
 general nouns of the domain ("device", "system"): they carry no meaning of their own in a home request."""

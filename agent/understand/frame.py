@@ -67,7 +67,7 @@ def read_frame(text: str, home: Vocabulary) -> Frame:
     # a device whose name begins with a verb ("Play Corner Light") is a name, not a request to play
     spoken = text
     for name in home.names:
-        if name.split(" ", 1)[0] in _VERB_WORDS and has(spoken, name):
+        if " " in name and name.split(" ", 1)[0] in _VERB_WORDS and has(spoken, name):
             spoken = blank(spoken, name)
     frame.intent = _intent(_active(spoken), frame.question)
     verb_phrase = next((p for p, i in lx.VERBS if i == frame.intent and has(spoken, p)), None)
@@ -124,7 +124,8 @@ def _active(text: str) -> str:
 
 
 def _intent(text: str, question: bool) -> Intent | None:
-    intent: Intent | None = next((i for phrase, i in lx.VERBS if has(text, phrase)), None)
+    intent: Intent | None = next((i for phrase, i in lx.VERBS if has(text, phrase) and (
+        phrase not in lx.NOUN_VERBS or text.startswith(phrase + " "))), None)
     if intent in ("set", None) and re.search(r"\b(turn|crank|bump|put)\b.*\b(up|down)\b", text):
         intent = "up" if re.search(r"\bup\b", text) else "down"
     if intent is None and re.search(r"\b(on|off)\b", text):
@@ -141,6 +142,8 @@ def _intent(text: str, question: bool) -> Intent | None:
 
 def _idioms(frame: Frame, text: str) -> None:
     for idiom, (idiom_intent, idiom_concept) in lx.IDIOMS.items():
+        if idiom in _COMMAND_IDIOMS and frame.intent is not None:
+            continue  # "turn off the lights on the first floor": the verb says it, not "lights on"
         if has(text, idiom):
             frame.intent = idiom_intent  # type: ignore[assignment]
             frame.concept = idiom_concept

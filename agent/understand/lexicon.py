@@ -182,7 +182,8 @@ Intent = Literal["on", "off", "lock", "unlock", "open", "close", "play", "pause"
 STATE_TARGETS: dict[str, tuple[str, ...]] = {
     "on": ("on", "playing", "cleaning"), "off": ("off", "stopped", "docked", "charging"), "lock": ("locked",),
     "unlock": ("unlocked",), "open": ("open",), "close": ("closed",), "play": ("playing", "on"), "pause": ("paused",),
-    "stop": ("stopped", "off"), "start": ("cleaning", "on", "playing"), "dock": ("charging", "docked"), "pack": ("packed",),
+    "stop": ("stopped", "idle", "off"), "start": ("cleaning", "on", "playing"), "dock": ("docked", "charging", "returning"),
+    "pack": ("packed",),
 }
 VERBS: list[tuple[str, Intent]] = sorted([
     ("turn on", "on"), ("switch on", "on"), ("power on", "on"), ("power up", "on"), ("turn it on", "on"), ("put on", "on"), ("enable", "on"),
@@ -194,13 +195,16 @@ VERBS: list[tuple[str, Intent]] = sorted([
     ("dock", "dock"), ("recharge", "dock"), ("charge", "dock"), ("go home", "dock"), ("back to its base", "dock"),
     ("back to base", "dock"), ("return to base", "dock"), ("return to its base", "dock"), ("back to the dock", "dock"),
     ("back to its dock", "dock"), ("return to the dock", "dock"), ("back to its charger", "dock"),
-    ("pack", "pack"), ("empty", "pack"), ("take out", "pack"),
+    ("pack", "pack"), ("empty", "pack"), ("take out", "pack"), ("vacuum", "start"), ("hoover", "start"),
     ("set", "set"), ("change", "set"), ("adjust", "set"), ("make", "set"), ("put", "set"), ("configure", "set"),
     ("modify", "set"), ("switch", "set"), ("turn", "set"), ("select", "set"), ("tune", "set"), ("bring", "set"),
     ("increase", "up"), ("raise", "up"), ("turn up", "up"), ("crank up", "up"), ("bump up", "up"), ("boost", "up"),
     ("brighten", "up"), ("heat up", "up"), ("decrease", "down"), ("lower", "down"), ("reduce", "down"),
     ("turn down", "down"), ("dim", "down"), ("cool down", "down"), ("drop", "down"), ("cut", "down"),
 ], key=lambda v: -len(v[0]))
+
+NOUN_VERBS = frozenset({"vacuum", "hoover"})
+"""Nouns that are a verb only where a request starts with them ("vacuum the bedroom", not "pause the vacuum")."""
 
 APPLIANCES = {"oven", "coffee_machine", "kettle", "water_heater", "washing_machine", "dishwasher"}
 """Kinds whose temperature is not the room's ("make the kitchen warmer" never means the oven)."""

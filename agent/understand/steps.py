@@ -58,6 +58,8 @@ def state_step(device: Device, intent: str) -> Step | str:
     if state is None or not state.options:
         return f"the {device.name} can't be {lx.DONE_WORDS.get(intent, intent)}"
     options = [str(o) for o in state.options]
+    if intent in ("on", "off") and device.type == "valve" and {"open", "closed"} <= set(options):
+        targets = lx.STATE_TARGETS["open" if intent == "on" else "close"]  # a valve turned on is opened
     for target in targets:
         if target in options:
             op = STATE_VERBS.get(target, "set_state")

@@ -147,7 +147,7 @@ CONFIRM = confirmation(PolicyConfig())
 @pytest.mark.parametrize(("s", "c", "expected"), [
     (step("hallway.front_door", "state", "unlocked", "unlock"), ctx("hallway.front_door"), ("ask", "needs_confirmation")),
     (step("garage.door", "state", "open", "open"), ctx("garage.door"), ("ask", "needs_confirmation")),
-    (step("kitchen.oven", "temperature", 180), ctx("kitchen.oven"), ("ask", "needs_confirmation")),
+    (step("kitchen.oven", "target_temperature", 180), ctx("kitchen.oven"), ("ask", "needs_confirmation")),
     (step("kitchen.light", "state", "on", "turn_on"), ctx("kitchen.light"), None),
     (step("hallway.front_door"), ctx("hallway.front_door"), None),  # reading the lock's state
     (step(None, tool="unlock_everything"), ctx(tool_confirm=True), ("ask", "needs_confirmation")),
@@ -174,7 +174,7 @@ POLICIES = default_policies(PolicyConfig(rate_limit=RateLimit(max_commands=3, pe
     (step("hallway.front_door", "state", "unlocked", "unlock"), ctx("hallway.front_door", user=GUEST, confirmed=True),
      ("deny", "not_permitted")),
     # out of range on a risky device: deny beats ask
-    (step("kitchen.oven", "temperature", 900), ctx("kitchen.oven", confirmed=True), ("deny", "out_of_range")),
+    (step("kitchen.oven", "target_temperature", 900), ctx("kitchen.oven", confirmed=True), ("deny", "out_of_range")),
     # rate limit beats confirmation
     (step("garage.door", "state", "open", "open"), ctx("garage.door", recent=3, confirmed=True), ("deny", "rate_limited")),
     # quiet hours deny at night, allow at noon
