@@ -128,6 +128,22 @@ class PropertyBinding(BaseModel):
     value_template: str | None = None
     command_template: str | None = None
     gettable: bool = False
+    scale: float | None = None
+    """The wire's value for 100 % of a percentage capability (Zigbee2MQTT's brightness 254, Home Assistant's 255, a
+    0.0-1.0 volume's 1): the codec sends ``value * scale / 100`` and reads ``raw * 100 / scale``. None: as it is."""
+
+    def to_wire(self, value: Any) -> Any:
+        """A canonical number as the wire carries it (a brightness of 50 % as 127 of 254)."""
+        if self.scale is None or not isinstance(value, int | float) or isinstance(value, bool):
+            return value
+        wire = value * self.scale / 100
+        return round(wire) if self.scale > 1 else round(wire, 3)
+
+    def from_wire(self, raw: Any) -> Any:
+        """A wire number as the canonical percentage (127 of 254 as 50); anything else as it is."""
+        if self.scale is None or not isinstance(raw, int | float) or isinstance(raw, bool) or not self.scale:
+            return raw
+        return round(raw * 100 / self.scale)
 
 
 class Binding(BaseModel):

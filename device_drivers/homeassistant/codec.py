@@ -13,12 +13,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from iotlm.device_drivers.base import CodecError, identity
+from iotlm.device_drivers.capabilities import CAPABILITIES, DIALECT_NAMES
 from iotlm.device_drivers.model import Attribute, PropertyBinding, Value, canonical_option
 
 DRIVER = "homeassistant"
 COMPONENTS = {"light", "switch", "fan", "climate", "lock", "cover", "sensor", "binary_sensor", "number", "select", "text"}
 _COMMANDED = {"light", "switch", "fan", "climate", "lock", "cover", "number", "select", "text"}
 JSON_LIGHT = "json-light"
+_NAMES = DIALECT_NAMES["homeassistant"]
 
 # The abbreviations Home Assistant accepts in discovery payloads (the ones devices use).
 ABBREVIATIONS: dict[str, str] = {
@@ -249,7 +251,11 @@ def render_command(template: str, value: Any) -> str:
 
 
 def _attr_name(c: dict[str, Any], ent_name: str | None, fallback: str) -> str:
-    return _template_key(c.get("value_template")) or c.get("device_class") or (_slug(ent_name) if ent_name else fallback)
+    """The capability an entity is: its template's key, its device class or its name, in the canonical model's words
+    (a ``carbon_dioxide`` sensor is ``co2``, ``sound_pressure`` is ``noise``)."""
+    name = _template_key(c.get("value_template")) or c.get("device_class") or (_slug(ent_name) if ent_name else fallback)
+    spec = _NAMES.get(name)
+    return spec.canonical if spec is not None and spec.conversion == "same" else name
 
 
 def _two_state(c: dict[str, Any], entity: Entity, name: str, on: tuple[str, str], off: tuple[str, str],
@@ -316,9 +322,9 @@ def _light(c: dict[str, Any], e: Entity, n: str | None) -> None:
         e.bindings["state"] = PropertyBinding(key="state", values={"on": "ON", "off": "OFF", "state:on": "ON", "state:off": "OFF"},
                                               value_template="{{ value_json.state }}", **common)
         if c.get("brightness"):
-            scale = c.get("brightness_scale", 255)
-            e.attributes["brightness"] = Attribute(min=0, max=scale)
-            e.bindings["brightness"] = PropertyBinding(key="brightness", value_template="{{ value_json.brightness }}", **common)
+            e.attributes["brightness"] = Attribute(min=0, max=100, unit="%")
+            e.bindings["brightness"] = PropertyBinding(key="brightness", value_template="{{ value_json.brightness }}",
+                                                       scale=_scale(c), **common)
         modes = c.get("supported_color_modes") or []
         if "color_temp" in modes:
             e.attributes["color_temp"] = Attribute(min=c.get("min_mireds", 153), max=c.get("max_mireds", 500), unit="mired")
@@ -329,11 +335,17 @@ def _light(c: dict[str, Any], e: Entity, n: str | None) -> None:
         return
     _switch(c, e, n)
     if c.get("brightness_command_topic"):
-        e.attributes["brightness"] = Attribute(min=0, max=c.get("brightness_scale", 255))
+        e.attributes["brightness"] = Attribute(min=0, max=100, unit="%")
         e.bindings["brightness"] = PropertyBinding(key="brightness", state_topic=c.get("brightness_state_topic"),
                                                    command_topic=c["brightness_command_topic"],
                                                    value_template=c.get("brightness_value_template"),
-                                                   command_template=c.get("brightness_command_template"))
+                                                   command_template=c.get("brightness_command_template"), scale=_scale(c))
+
+
+def _scale(c: dict[str, Any]) -> float | None:
+    """A light's ``brightness_scale`` (255 unless it says): its brightness is a percentage here."""
+    top = c.get("brightness_scale", 255)
+    return float(top) if isinstance(top, int | float) and not isinstance(top, bool) and top > 0 and top != 100 else None
 
 
 def _climate(c: dict[str, Any], e: Entity, n: str | None) -> None:
@@ -362,7 +374,8 @@ def _climate(c: dict[str, Any], e: Entity, n: str | None) -> None:
 
 def _sensor(c: dict[str, Any], e: Entity, n: str | None) -> None:
     name = _attr_name(c, n, "value")
-    e.attributes[name] = Attribute(unit=c.get("unit_of_measurement"), writable=False)
+    known = CAPABILITIES.get(name)  # a CO2 sensor without a unit still reads numbers, in ppm
+    e.attributes[name] = Attribute(unit=c.get("unit_of_measurement") or (known.unit if known else None), writable=False)
     e.bindings[name] = PropertyBinding(key=name, state_topic=c.get("state_topic"), value_template=c.get("value_template"))
 
 
@@ -433,7 +446,8 @@ def decode_value(attr: Attribute, binding: PropertyBinding, payload: bytes) -> t
             number = float(raw)
         except (TypeError, ValueError):
             return (True, raw) if attr.kind != "numeric" else (False, None)
-        return True, int(number) if number.is_integer() else number
+        number = binding.from_wire(number)
+        return True, int(number) if float(number).is_integer() else number
     return True, raw
 
 
@@ -459,7 +473,7 @@ def encode_commands(bindings: dict[str, PropertyBinding], values: dict[str, Valu
                 raise CodecError(f"{name}: {value!r} is not one of {allowed}")
             wire = binding.values[key]
         else:
-            wire = value
+            wire = binding.to_wire(value)
         if binding.command_template == JSON_LIGHT:
             body = out.setdefault(binding.command_topic, {})
             body[binding.key] = dict(zip("rgb", wire, strict=True)) if isinstance(wire, list) else wire

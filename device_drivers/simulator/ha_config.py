@@ -11,6 +11,13 @@ from iotlm.device_drivers.simulator.z2m_exposes import wire
 LIGHT = "__light__"
 MAIN = "__main__"
 _TWO_STATE = ({"on", "off"}, {"locked", "unlocked"}, {"open", "closed"})
+BRIGHTNESS_SCALE = 255
+"""A JSON light's brightness on the wire, as Home Assistant's default ``brightness_scale`` has it."""
+
+
+def _json_light_brightness(device: Device) -> bool:
+    bright = device.attributes.get("brightness")
+    return _main_component(device) == "light" and bright is not None and bright.kind == "numeric" and bright.writable
 
 
 def state_topic(root: str, device_id: str) -> str:
@@ -56,7 +63,7 @@ def entity_configs(device: Device, prefix: str, root: str) -> list[tuple[str, di
             bright = device.attributes.get("brightness")
             if bright is not None and bright.kind == "numeric" and bright.writable:
                 config["brightness"] = True
-                config["brightness_scale"] = int(bright.max or 255)
+                config["brightness_scale"] = BRIGHTNESS_SCALE
                 covered.add("brightness")
             color = device.attributes.get("color")
             if color is not None and color.kind == "color":
@@ -119,6 +126,8 @@ def state_payload(device: Device) -> dict[str, Any]:
             continue
         if attr.kind == "color" and isinstance(attr.value, list):
             out[name] = dict(zip("rgb", attr.value, strict=False))
+        elif name == "brightness" and isinstance(attr.value, int | float) and _json_light_brightness(device):
+            out[name] = round(attr.value * BRIGHTNESS_SCALE / 100)
         else:
             out[name] = wire(attr.value)
     return out
@@ -137,8 +146,12 @@ def decode_command(device: Device, attr: str, text: str) -> dict[str, Value]:
         for key, raw in data.items():
             if key == "color" and isinstance(raw, dict):
                 values["color"] = [raw.get("r"), raw.get("g"), raw.get("b")]  # type: ignore[list-item]
-            elif key in ("state", "brightness"):
-                values[key] = canonical_option(raw) if key == "state" else raw
+            elif key == "state":
+                values[key] = canonical_option(raw)
+            elif key == "brightness":
+                if not isinstance(raw, int | float) or isinstance(raw, bool) or not 0 <= raw <= BRIGHTNESS_SCALE:
+                    raise ValueError(f"brightness: expected a number 0-{BRIGHTNESS_SCALE}, got {raw!r}")
+                values[key] = round(raw * 100 / BRIGHTNESS_SCALE)
             elif key != "transition":
                 raise ValueError(f"JSON light does not support {key!r}")
         return values

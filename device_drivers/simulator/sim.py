@@ -321,7 +321,7 @@ class Simulator:
             elif isinstance(raw, dict) and set(raw) >= {"r", "g", "b"}:
                 values[name] = [raw["r"], raw["g"], raw["b"]]
             else:
-                values[name] = raw
+                values[name] = prop.from_wire(raw)
         self._finish(topic, text, device_id, values, rejected)
 
     def _on_ha(self, topic: str, payload: bytes) -> None:

@@ -10,16 +10,29 @@ from iotlm.device_drivers.zigbee2mqtt.codec import format_description
 
 _SPECIFIC_FOR_TYPE = {"light": "light", "switch": "switch", "outlet": "switch", "lock": "lock",
                       "cover": "cover", "climate": "climate", "fan": "fan"}
+_THERMOSTAT = {"target_temperature": "current_heating_setpoint", "current_temperature": "local_temperature",
+               "mode": "system_mode", "fan_speed": "fan_mode"}
+"""What a Zigbee2MQTT thermostat calls the canonical capabilities (its TRVs and wall thermostats)."""
+BRIGHTNESS_TOP = 254
+"""Zigbee's brightness runs 0-254."""
+
+
+def property_name(device: Device, name: str) -> str:
+    """The Zigbee2MQTT property a canonical capability of ``device`` is published as."""
+    return _THERMOSTAT.get(name, name) if device.type in ("climate", "heater") else name
 
 
 def wire(option: Any) -> Any:
     return WIRE_WORDS.get(option, option) if isinstance(option, str) else option
 
 
-def attribute_expose(name: str, attr: Attribute) -> dict[str, Any]:
+def attribute_expose(name: str, attr: Attribute, prop: str | None = None) -> dict[str, Any]:
     access = 7 if attr.writable else 5
-    base: dict[str, Any] = {"name": name, "property": name, "access": access}
+    prop = prop or name
+    base: dict[str, Any] = {"name": prop, "property": prop, "access": access}
     kind = attr.kind
+    if name == "brightness" and kind == "numeric" and attr.unit == "%":
+        return {**base, "type": "numeric", "value_min": 0, "value_max": BRIGHTNESS_TOP}
     if kind == "options":
         options = list(attr.options or [])
         if len(options) == 2 and (all(isinstance(o, bool) for o in options) or
@@ -41,7 +54,7 @@ def attribute_expose(name: str, attr: Attribute) -> dict[str, Any]:
 
 
 def bridge_entry(device: Device) -> dict[str, Any]:
-    features = [attribute_expose(name, attr) for name, attr in device.attributes.items()]
+    features = [attribute_expose(name, attr, property_name(device, name)) for name, attr in device.attributes.items()]
     specific = _SPECIFIC_FOR_TYPE.get(device.type)
     exposes = [{"type": specific, "features": features}] if specific else features
     ieee = "0x" + hashlib.sha1(device.id.encode()).hexdigest()[:16]

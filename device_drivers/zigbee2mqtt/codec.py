@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from iotlm.device_drivers.base import CodecError, identity
+from iotlm.device_drivers.capabilities import DIALECT_NAMES
 from iotlm.device_drivers.model import (
     Attribute,
     Binding,
@@ -26,6 +27,9 @@ ACCESS_STATE, ACCESS_SET, ACCESS_GET = 1, 2, 4
 _SPECIFIC = {"light", "switch", "fan", "cover", "lock", "climate"}
 _GENERIC = {"binary", "numeric", "enum", "text", "composite", "list"}
 _META_KEYS = {"room", "aliases", "type", "risky", "name"}
+_NAMES = DIALECT_NAMES["zigbee2mqtt"]
+_PREFERRED = {"illuminance_lux"}
+"""A property that wins over another of the same capability (a sensor's lux over its raw ``illuminance``)."""
 
 
 @dataclass
@@ -104,7 +108,7 @@ def decode_device(entry: dict[str, Any], base: str, problems: list[str]) -> Devi
     if not isinstance(exposes, list):
         raise CodecError("definition.exposes is not a list")
     for expose in exposes:
-        _expose(expose, name, attributes, bindings, specific, problems)
+        _expose(expose, name, attributes, bindings, specific, problems, None)
     if not attributes:
         raise CodecError("no exposes this driver understands")
     description = entry.get("description")
@@ -130,7 +134,7 @@ def decode_device(entry: dict[str, Any], base: str, problems: list[str]) -> Devi
 
 def _expose(
     expose: Any, device: str, attributes: dict[str, Attribute], bindings: dict[str, PropertyBinding],
-    specific: set[str], problems: list[str],
+    specific: set[str], problems: list[str], parent: str | None,
 ) -> None:
     if not isinstance(expose, dict):
         problems.append(f"device {device!r}: an expose is not an object; skipped")
@@ -143,7 +147,7 @@ def _expose(
         specific.add(kind)
         features = expose.get("features") or []
         for feature in features if isinstance(features, list) else []:
-            _expose(feature, device, attributes, bindings, specific, problems)
+            _expose(feature, device, attributes, bindings, specific, problems, kind)
         return
     if kind not in _GENERIC:
         problems.append(f"device {device!r}: unknown expose type {kind!r}; skipped that expose")
@@ -157,35 +161,55 @@ def _expose(
         return
     writable = bool(access & ACCESS_SET)
     gettable = bool(access & ACCESS_GET)
+    name, scaled = canonical_name(prop, parent)
+    if name in attributes and prop not in _PREFERRED:
+        return  # two properties for one capability (current_ and occupied_heating_setpoint): the first one read
     if kind == "binary":
         on, off = expose.get("value_on", True), expose.get("value_off", False)
-        attributes[prop] = Attribute(options=[canonical_option(on), canonical_option(off)], writable=writable)
-        bindings[prop] = PropertyBinding(
+        attributes[name] = Attribute(options=[canonical_option(on), canonical_option(off)], writable=writable)
+        bindings[name] = PropertyBinding(
             key=prop, gettable=gettable,
             values={str(canonical_option(on)): on, str(canonical_option(off)): off},
         )
     elif kind == "enum":
         values = [v for v in expose.get("values") or [] if isinstance(v, str | int)]
-        attributes[prop] = Attribute(options=[canonical_option(v) for v in values], writable=writable)
-        bindings[prop] = PropertyBinding(
+        attributes[name] = Attribute(options=[canonical_option(v) for v in values], writable=writable)
+        bindings[name] = PropertyBinding(
             key=prop, gettable=gettable, values={str(canonical_option(v)): v for v in values},
         )
     elif kind == "numeric":
-        attributes[prop] = Attribute(
-            min=expose.get("value_min"), max=expose.get("value_max"), step=expose.get("value_step"),
-            unit=expose.get("unit"), writable=writable, value=None,
-        )
-        bindings[prop] = PropertyBinding(key=prop, gettable=gettable)
+        attributes[name], bindings[name] = _numeric(expose, prop, writable, gettable, scaled)
     elif kind == "text":
-        attributes[prop] = Attribute(value=None, writable=writable)
-        bindings[prop] = PropertyBinding(key=prop, gettable=gettable)
+        attributes[name] = Attribute(value=None, writable=writable)
+        bindings[name] = PropertyBinding(key=prop, gettable=gettable)
     elif kind == "composite":
         names = {f.get("property") for f in expose.get("features") or [] if isinstance(f, dict)}
         if {"r", "g", "b"} <= names:
-            attributes[prop] = Attribute(value=[0, 0, 0], writable=writable)
-            bindings[prop] = PropertyBinding(key=prop, gettable=gettable)
+            attributes[name] = Attribute(value=[0, 0, 0], writable=writable)
+            bindings[name] = PropertyBinding(key=prop, gettable=gettable)
         # other composites (color_xy, schedules) are not modelled yet: left out quietly
     # "list" exposes (schedules, scenes) are not device controls: left out quietly
+
+
+def _numeric(expose: dict[str, Any], prop: str, writable: bool, gettable: bool, scaled: bool) -> tuple[Attribute, PropertyBinding]:
+    top = expose.get("value_max")
+    if scaled and isinstance(top, int | float) and top > 100:  # a 0-254 brightness is a percentage here
+        return (Attribute(min=0, max=100, unit="%", writable=writable, value=None),
+                PropertyBinding(key=prop, gettable=gettable, scale=float(top)))
+    return (Attribute(min=expose.get("value_min"), max=top, step=expose.get("value_step"), unit=expose.get("unit"),
+                      writable=writable, value=None),
+            PropertyBinding(key=prop, gettable=gettable))
+
+
+def canonical_name(prop: str, parent: str | None) -> tuple[str, bool]:
+    """A Zigbee2MQTT property's canonical capability, and whether its values are scaled to a percentage: a
+    thermostat's ``current_heating_setpoint`` is ``target_temperature``, ``local_temperature`` is
+    ``current_temperature``, ``system_mode`` is ``mode``, a fan's ``fan_mode`` its ``speed`` (a thermostat's its
+    ``fan_speed``), a fan's ``fan_state`` its ``state``."""
+    if parent == "fan" and prop in ("fan_mode", "fan_state"):
+        return ("speed" if prop == "fan_mode" else "state"), False
+    spec = _NAMES.get(prop)
+    return (prop, False) if spec is None else (spec.canonical, spec.conversion == "scale")
 
 
 def _room_from_name(name: str) -> tuple[str | None, str]:
@@ -229,7 +253,7 @@ def decode_state(device: Device, payload: Any) -> dict[str, Value]:
             if isinstance(raw, dict) and all(isinstance(raw.get(k), int) for k in "rgb"):
                 out[attr_name] = [raw["r"], raw["g"], raw["b"]]
         else:
-            out[attr_name] = raw
+            out[attr_name] = prop.from_wire(raw)
     return out
 
 
@@ -261,7 +285,7 @@ def encode_command(device: Device, values: Mapping[str, Value]) -> dict[str, Any
         elif isinstance(value, list):
             payload[prop.key] = dict(zip("rgb", value, strict=True))
         else:
-            payload[prop.key] = value
+            payload[prop.key] = prop.to_wire(value)
     return payload
 
 

@@ -53,7 +53,7 @@ def test_multi_device_and_relative(agent: Agent, stack: Stack) -> None:
     # dimming changes the lights that are on: the floor lamp, off, stays off (issue 26)
     assert [(a["device_id"], a["value"], a["status"]) for a in result.actions] == [
         ("living_room.ceiling_light", 30, "done"), ("living_room.tv", 30, "done")]
-    assert received(stack) == [("living_room.ceiling_light", {"brightness": 30}), ("living_room.tv", {"volume": 30})]
+    assert received(stack) == [("living_room.ceiling_light", {"brightness": 76}), ("living_room.tv", {"volume": 30})]  # 30 % of 254 on the wire
 
 
 def test_queries_answer_from_reported_state(agent: Agent, stack: Stack) -> None:

@@ -43,11 +43,11 @@ def _record_commands(transport: Transport, topic_filter: str) -> list[tuple[str,
 
 
 @pytest.mark.parametrize(("device_id", "values", "topic", "payload", "reported"), [
-    ("kitchen.light", {"state": "on", "brightness": 40}, "kitchen.light/set", {"state": "ON", "brightness": 40},
-     {"state": "on", "brightness": 40}),
+    ("kitchen.light", {"state": "on", "brightness": 40}, "kitchen.light/set", {"state": "ON", "brightness": 102},
+     {"state": "on", "brightness": 40}),  # 40 % of Zigbee's 254
     ("hallway.front_door", {"state": "unlocked"}, "hallway.front_door/set", {"state": "UNLOCK"}, {"state": "unlocked"}),
     ("bedroom.curtains", {"state": "open"}, "bedroom.curtains/set", {"state": "OPEN"}, {"state": "open"}),
-    ("living_room.thermostat", {"target_temperature": 22.5}, "living_room.thermostat/set", {"target_temperature": 22.5},
+    ("living_room.thermostat", {"target_temperature": 22.5}, "living_room.thermostat/set", {"current_heating_setpoint": 22.5},
      {"target_temperature": 22.5}),
 ])
 def test_z2m_command_reaches_the_device_and_registry_shows_reported_state(
@@ -73,7 +73,7 @@ def test_ha_command_reaches_the_device_as_its_dialect(home: Home, transport: Tra
     assert conn.registry.wait_for(lambda r: "speed" in getattr(r.get("bedroom.fan"), "attributes", {})
                                   and "brightness" in getattr(r.get("kitchen.light"), "attributes", {}), timeout=10)
     assert conn.command("kitchen.light", {"state": "on", "brightness": 35}) == {
-        f"{prefix}/devices/kitchen.light/light/set": '{"state":"ON","brightness":35}'}
+        f"{prefix}/devices/kitchen.light/light/set": '{"state":"ON","brightness":89}'}  # 35 % of Home Assistant's 255
     assert conn.command("bedroom.fan", {"speed": "high"}) == {f"{prefix}/devices/bedroom.fan/speed/set": "high"}
     assert conn.registry.wait_for(lambda r: r.get("kitchen.light").state() == {"state": "on", "brightness": 35}  # type: ignore[union-attr]
                                   and r.get("bedroom.fan").attributes["speed"].value == "high", timeout=5)  # type: ignore[union-attr]
@@ -83,14 +83,14 @@ def test_ha_command_reaches_the_device_as_its_dialect(home: Home, transport: Tra
 def test_simulator_rejects_what_a_device_would(home: Home, transport: Transport, sim_transport: Transport, prefix: str) -> None:
     sim = start_sim(home, sim_transport, prefix, "z2m")
     logs = _record_commands(transport, f"{prefix}/z2m/bridge/logging")
-    transport.publish(f"{prefix}/z2m/kitchen.light/set", {"brightness": 250, "state": "ON"}, wait=2)
+    transport.publish(f"{prefix}/z2m/kitchen.light/set", {"brightness": 300, "state": "ON"}, wait=2)  # Zigbee's top is 254
     transport.publish(f"{prefix}/z2m/kitchen.temperature/set", {"temperature": 30}, wait=2)
     transport.publish(f"{prefix}/z2m/kitchen.light/set", {"warp": 9}, wait=2)
     transport.publish(f"{prefix}/z2m/kitchen.light/set", {"state": "DIM"}, wait=2)
     assert eventually(lambda: len(sim.commands) == 4)
     light, sensor, warp, dim = sim.commands
     assert dim.rejected == {"state": "'DIM' is not an allowed value for 'state' (ON, OFF)"}
-    assert light.applied == {"state": "on"} and "250 is out of range 0..100 %" in light.rejected["brightness"]
+    assert light.applied == {"state": "on"} and "out of range 0..100 %" in light.rejected["brightness"]
     assert sensor.applied == {} and sensor.rejected == {"temperature": "kitchen.temperature.temperature is read-only"}
     assert warp.rejected == {"warp": "No converter available for 'warp' (9)"}
     assert sim.state("kitchen.light") == {"state": "on", "brightness": 70}
@@ -129,8 +129,8 @@ def test_broker_restart_recovers_subscriptions_without_a_manual_step(home: Home,
                 # the restored subscriptions are acknowledged before this one (one client's packets are in order)
                 assert t.subscribe(f"{prefix}/_fence", lambda tp, p: None, wait=5)
                 # the new broker has no retained messages: the sim republishes, the driver hears it
-                sim_t.publish(f"{prefix}/z2m/kitchen.light", {"state": "ON", "brightness": 12}, wait=2)
-                assert conn.registry.wait_for(lambda r: r.get("kitchen.light").state() == {"state": "on", "brightness": 12},  # type: ignore[union-attr]
+                sim_t.publish(f"{prefix}/z2m/kitchen.light", {"state": "ON", "brightness": 127}, wait=2)
+                assert conn.registry.wait_for(lambda r: r.get("kitchen.light").state() == {"state": "on", "brightness": 50},  # type: ignore[union-attr]
                                               timeout=5)
         finally:
             t.stop()

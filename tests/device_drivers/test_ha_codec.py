@@ -37,7 +37,7 @@ def test_abbreviations_and_base_topic_are_expanded() -> None:
 CASES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
     ("light", {"schema": "json", "cmd_t": "l/set", "stat_t": "l", "brightness": True, "brightness_scale": 254,
                "supported_color_modes": ["color_temp"]},
-     {"state": ["on", "off"], "brightness": (0, 254), "color_temp": (153, 500)}),
+     {"state": ["on", "off"], "brightness": (0, 100), "color_temp": (153, 500)}),  # brightness a percentage here
     ("switch", {"cmd_t": "s/set", "stat_t": "s"}, {"state": ["on", "off"]}),
     ("lock", {"cmd_t": "k/set", "stat_t": "k"}, {"state": ["locked", "unlocked"]}),
     ("cover", {"cmd_t": "c/set", "stat_t": "c", "pos_t": "c/pos", "set_pos_t": "c/pos/set"},
@@ -70,7 +70,18 @@ def test_components_become_attributes(component: str, config: dict[str, Any], at
 def test_json_light_command_merges_into_one_payload() -> None:
     entity = codec.decode_config("homeassistant/light/x/config", {"schema": "json", "cmd_t": "l/set", "stat_t": "l",
                                                                    "brightness": True, "brightness_scale": 254})
-    assert codec.encode_commands(entity.bindings, {"state": "on", "brightness": 128}) == {"l/set": '{"state":"ON","brightness":128}'}
+    assert codec.encode_commands(entity.bindings, {"state": "on", "brightness": 50}) == {"l/set": '{"state":"ON","brightness":127}'}
+
+
+@pytest.mark.parametrize(("scale", "percent", "wire"), [(None, 40, 102), (None, 100, 255), (254, 50, 127), (100, 35, 35),
+                                                        (1023, 20, 205)])
+def test_a_lights_brightness_is_a_percentage_whatever_its_scale(scale: int | None, percent: int, wire: int) -> None:
+    config: dict[str, Any] = {"cmd_t": "l/set", "stat_t": "l", "bri_cmd_t": "l/bri/set", "bri_stat_t": "l/bri"}
+    if scale is not None:
+        config["bri_scl"] = scale
+    entity = codec.decode_config("homeassistant/light/x/config", config)
+    assert codec.encode_commands(entity.bindings, {"brightness": percent}) == {"l/bri/set": str(wire)}
+    assert codec.decode_value(entity.attributes["brightness"], entity.bindings["brightness"], str(wire).encode()) == (True, percent)
 
 
 def test_lock_uses_its_payloads_and_states() -> None:

@@ -34,9 +34,10 @@ def one(e: dict[str, Any]) -> codec.Device:  # type: ignore[name-defined]
 
 
 @pytest.mark.parametrize(("exposes", "device_type", "attributes"), [
-    ([LIGHT], "light", {"state": (["on", "off"], True), "brightness": ((0, 254), True), "color_temp": ((200, 454), True)}),
-    ([TRV], "climate", {"current_heating_setpoint": ((5, 35), True), "local_temperature": ((None, None), False),
-                        "system_mode": (["off", "heat", "auto"], True)}),
+    # in the canonical model's names and units: 0-254 brightness is a percentage, a TRV's names are the thermostat's
+    ([LIGHT], "light", {"state": (["on", "off"], True), "brightness": ((0, 100), True), "color_temp": ((200, 454), True)}),
+    ([TRV], "climate", {"target_temperature": ((5, 35), True), "current_temperature": ((None, None), False),
+                        "mode": (["off", "heat", "auto"], True)}),
     ([LOCK], "lock", {"state": (["locked", "unlocked"], True), "lock_state": (["not_fully_locked", "locked", "unlocked"], False)}),
     ([MOTION], "binary_sensor", {"occupancy": ([True, False], False)}),
 ])
@@ -60,17 +61,22 @@ def test_description_carries_room_aliases_and_risk() -> None:
 
 
 @pytest.mark.parametrize(("exposes", "values", "payload"), [
-    ([LIGHT], {"state": "on", "brightness": 127}, {"state": "ON", "brightness": 127}),
+    ([LIGHT], {"state": "on", "brightness": 50}, {"state": "ON", "brightness": 127}),
+    ([LIGHT], {"brightness": 100}, {"brightness": 254}),
+    ([LIGHT], {"brightness": 1}, {"brightness": 3}),
     ([LIGHT], {"state": "off"}, {"state": "OFF"}),
     ([LOCK], {"state": "unlocked"}, {"state": "UNLOCK"}),
-    ([TRV], {"current_heating_setpoint": 20.5, "system_mode": "heat"}, {"current_heating_setpoint": 20.5, "system_mode": "heat"}),
+    ([TRV], {"target_temperature": 20.5, "mode": "heat"}, {"current_heating_setpoint": 20.5, "system_mode": "heat"}),
 ])
 def test_commands_are_what_the_device_expects(exposes: list[dict[str, Any]], values: dict[str, Any], payload: dict[str, Any]) -> None:
     assert codec.encode_command(one(entry("d", *exposes)), values) == payload
 
 
 @pytest.mark.parametrize(("exposes", "payload", "state"), [
-    ([LIGHT], {"state": "ON", "brightness": 215, "color_temp": 325, "linkquality": 80}, {"state": "on", "brightness": 215, "color_temp": 325}),
+    ([LIGHT], {"state": "ON", "brightness": 215, "color_temp": 325, "linkquality": 80}, {"state": "on", "brightness": 85, "color_temp": 325}),
+    ([LIGHT], {"brightness": 254}, {"brightness": 100}),
+    ([TRV], {"current_heating_setpoint": 21, "local_temperature": 19.5, "system_mode": "heat"},
+     {"target_temperature": 21, "current_temperature": 19.5, "mode": "heat"}),
     ([LOCK], {"state": "LOCK", "lock_state": "locked"}, {"state": "locked", "lock_state": "locked"}),
     ([MOTION], {"occupancy": True, "battery": 90}, {"occupancy": True}),
     ([LIGHT], {"state": "SOMETHING"}, {}),

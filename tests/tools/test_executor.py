@@ -27,7 +27,7 @@ def set_step(device_id: str, attribute: str, value: object, operation: str | Non
 def test_a_device_operation_reaches_the_device_and_reports_what_it_reported(stack: Stack) -> None:
     outcome = stack.executor.call("kitchen.light.set_brightness", {"value": 35})
     assert (outcome.status, outcome.reported) == ("done", 35)
-    assert sent(stack) == [("kitchen.light", {"brightness": 35, "state": "ON"})]  # a brightness turns an off light on
+    assert sent(stack) == [("kitchen.light", {"brightness": 89, "state": "ON"})]  # 35 % of 254; a brightness turns an off light on
     assert stack.sim.state("kitchen.light")["brightness"] == 35
     [entry] = stack.audit.entries()
     assert (entry["device_id"], entry["attribute"], entry["value"], entry["verdict"]) == ("kitchen.light", "brightness", 35, "allow")

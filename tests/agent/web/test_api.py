@@ -126,7 +126,7 @@ def test_devices_rooms_and_control(web: Web) -> None:
     assert set_ == {"device_id": "kitchen.light", "attribute": "brightness", "status": "done", "reason": "", "reported": 40,
                     "needs_confirmation": False} or set_["reported"] == 40
     assert oven["needs_confirmation"] and oven["status"] == "needs_confirmation"
-    assert web.sent() == [("kitchen.light", {"brightness": 40, "state": "ON"})]
+    assert web.sent() == [("kitchen.light", {"brightness": 102, "state": "ON"})]  # 40 % of 254
 
 
 def test_rules_preview_save_list_disable_remove(web: Web) -> None:
