@@ -5,9 +5,11 @@ A Shelly with MQTT on (its "RPC over MQTT" and "Generic status update over MQTT"
 status on ``<prefix>/status/<component>:<id>`` and notifications (``NotifyStatus``) on ``<prefix>/events/rpc``.
 
 iotlm asks ``Shelly.GetConfig`` (names) and ``Shelly.GetStatus`` (values), then: a ``switch`` is a switch (an outlet,
-fan, heater or light by its name; with its power when it measures it), a ``light`` a light with brightness, a ``cover``
-a cover with its position, and ``temperature`` and ``humidity`` readings. Commands: ``Switch.Set``, ``Light.Set``, ``Cover.GoToPosition``,
-``Cover.Open`` and ``Cover.Close``.
+fan, heater or light by its name; with its power when it measures it), a ``light`` a light with brightness, an ``rgb``
+or ``rgbw`` a light with brightness and colour, a ``cct`` a light with brightness and colour temperature (Shelly's
+Kelvin, the canonical model's mired), a ``cover`` a cover (with its position once calibrated: ``pos_control``; one
+that is not only opens and closes), and ``temperature`` and ``humidity`` readings. Commands: ``Switch.Set``,
+``Light.Set``, ``RGB.Set``, ``RGBW.Set``, ``CCT.Set``, ``Cover.GoToPosition``, ``Cover.Open`` and ``Cover.Close``.
 
 Rooms: a component named "Kitchen / Ceiling light" is in the kitchen, as with Tasmota; else the device's name says it.
 """
@@ -23,7 +25,12 @@ from iotlm.device_drivers.model import Attribute, AttributeError_, Binding, Devi
 from iotlm.device_drivers.tasmota.codec import relay_type, split_name
 
 DRIVER = "shelly"
-_COMPONENT = re.compile(r"^(switch|light|cover|temperature|humidity):(\d{1,3})$")
+_COMPONENT = re.compile(r"^(switch|light|rgb|rgbw|cct|cover|temperature|humidity):(\d{1,3})$")
+LIGHTS = ("light", "rgb", "rgbw", "cct")
+"""The components that are lights: dimmable, and with colour (rgb, rgbw) or white spectrum (cct)."""
+CT_RANGE = (2700, 6500)
+"""A CCT light's colour temperatures, Kelvin, where its config does not say (the Duo bulb's)."""
+SET_METHOD = {"switch": "Switch.Set", "light": "Light.Set", "rgb": "RGB.Set", "rgbw": "RGBW.Set", "cct": "CCT.Set"}
 _PREFIX = re.compile(r"^[^+#\s]{1,128}$")
 
 
@@ -57,7 +64,7 @@ def decode_device(prefix: str, config: Any, status: Any) -> Decoded:
     named = about.get("name") if isinstance(about, dict) else None
     device_name = named if isinstance(named, str) and named.strip() else prefix
     out = Decoded()
-    outputs = sorted((k for k in configs if k.split(":")[0] in ("switch", "light", "cover")), key=_order)
+    outputs = sorted((k for k in configs if k.split(":")[0] in ("switch", "cover", *LIGHTS)), key=_order)
     mac = about.get("mac") if isinstance(about, dict) else None
     if mac is None and isinstance(status, dict) and isinstance(status.get("sys"), dict):
         mac = status["sys"].get("mac")
@@ -68,9 +75,9 @@ def decode_device(prefix: str, config: Any, status: Any) -> Decoded:
         name_text = configs[key].get("name") if isinstance(configs[key].get("name"), str) else None
         room, name = split_name(name_text or (device_name if len(outputs) == 1 else f"{device_name} {index}"))
         device_id = prefix if index == 1 else f"{prefix}_{index}"
-        device = _output(device_id, name, room, kind, int(number), binding)
+        device = _output(device_id, name, room, kind, int(number), binding, configs[key], statuses.get(key, {}))
         power = statuses.get(key, {}).get("apower")
-        if kind in ("switch", "light") and _number(power) and device.binding is not None:  # a PM: it measures power
+        if kind != "cover" and _number(power) and device.binding is not None:  # a PM: it measures power
             device.attributes["power"] = Attribute(value=None, min=0, unit="W", writable=False)
             device.binding = device.binding.model_copy(update={
                 "properties": {**device.binding.properties, "power": PropertyBinding(key=f"{key}.apower")}})
@@ -116,25 +123,48 @@ def _number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _output(device_id: str, name: str, room: str | None, kind: str, number: int, binding: dict[str, Any]) -> Device:
+def _output(device_id: str, name: str, room: str | None, kind: str, number: int, binding: dict[str, Any],
+            config: dict[str, Any], status: Any) -> Device:
     key = f"{kind}:{number}"
     if kind == "cover":
-        return Device(id=device_id, name=name, room=room, type="cover", attributes={
-            "state": Attribute(value=None, options=["open", "closed"]),
-            "position": Attribute(value=None, min=0, max=100, unit="%")},
-            binding=Binding(**binding, properties={"state": PropertyBinding(key=f"{key}.state"),
-                                                   "position": PropertyBinding(key=f"{key}.current_pos")}))
+        attributes = {"state": Attribute(value=None, options=["open", "closed"])}
+        props = {"state": PropertyBinding(key=f"{key}.state")}
+        calibrated = status.get("pos_control") if isinstance(status, dict) else None
+        if calibrated is True or (calibrated is None and isinstance(status, dict) and _number(status.get("current_pos"))):
+            attributes["position"] = Attribute(value=None, min=0, max=100, unit="%")
+            props["position"] = PropertyBinding(key=f"{key}.current_pos")
+        return Device(id=device_id, name=name, room=room, type="cover", attributes=attributes,
+                      binding=Binding(**binding, properties=props))
     attributes = {"state": Attribute(value=None, options=["on", "off"])}
     props = {"state": PropertyBinding(key=f"{key}.output", values={"on": True, "off": False})}
-    if kind == "light":
+    if kind in LIGHTS:
         attributes["brightness"] = Attribute(value=None, min=0, max=100, unit="%")
         props["brightness"] = PropertyBinding(key=f"{key}.brightness")
+        if kind in ("rgb", "rgbw"):
+            attributes["color"] = Attribute(value=[0, 0, 0])
+            props["color"] = PropertyBinding(key=f"{key}.rgb")
+        if kind == "cct":
+            low, high = _ct_range(config)
+            attributes["color_temp"] = Attribute(value=None, min=mired(high), max=mired(low), unit="mired")
+            props["color_temp"] = PropertyBinding(key=f"{key}.ct")
         device_type = "light"
     else:
         words = set(re.findall(r"[a-z]+", name))
         device_type = "light" if words & {"light", "lamp", "lights"} else relay_type(name)
     return Device(id=device_id, name=name, room=room, type=device_type, attributes=attributes,
                   binding=Binding(**binding, properties=props))
+
+
+def mired(kelvin: float) -> int:
+    """Kelvin (Shelly's colour temperature) <-> mired (the canonical model's): each is a million over the other."""
+    return round(1_000_000 / kelvin)
+
+
+def _ct_range(config: dict[str, Any]) -> tuple[float, float]:
+    found = config.get("ct_range")
+    if isinstance(found, list) and len(found) == 2 and all(_number(k) and k > 0 for k in found) and found[0] < found[1]:
+        return float(found[0]), float(found[1])
+    return CT_RANGE
 
 
 def decode_status(device: Device, statuses: dict[str, Any]) -> dict[str, Value]:
@@ -158,6 +188,12 @@ def decode_status(device: Device, statuses: dict[str, Any]) -> dict[str, Value]:
         elif prop.values:
             if isinstance(raw, bool):
                 values[name] = "on" if raw else "off"
+        elif name == "color":
+            if isinstance(raw, list) and len(raw) == 3 and all(_number(c) and 0 <= c <= 255 for c in raw):
+                values[name] = [int(c) for c in raw]
+        elif name == "color_temp":
+            if _number(raw) and raw > 0:
+                values[name] = mired(raw)
         elif _number(raw) and (attr.min is None or attr.max is None or not attr.writable or attr.min <= raw <= attr.max):
             values[name] = raw
     return values
@@ -193,7 +229,7 @@ def _encode(device: Device, values: dict[str, Value], request_id: int, src: str)
     kind, number = component.split(":")
     ident = int(number)
     if kind == "cover":
-        if "position" in values:
+        if "position" in values and "position" in device.attributes:
             position = int(device.attributes["position"].check(values["position"]))  # type: ignore[arg-type]
             return [request("Cover.GoToPosition", request_id, src, {"id": ident, "pos": position})]
         state = values.get("state")
@@ -208,4 +244,8 @@ def _encode(device: Device, values: dict[str, Value], request_id: int, src: str)
     if "brightness" in values:
         params["brightness"] = int(device.attributes["brightness"].check(values["brightness"]))  # type: ignore[arg-type]
         params.setdefault("on", params["brightness"] > 0)
-    return [request("Light.Set" if kind == "light" else "Switch.Set", request_id, src, params)]
+    if "color" in values:
+        params["rgb"] = device.attributes["color"].check(values["color"])
+    if "color_temp" in values:
+        params["ct"] = mired(float(device.attributes["color_temp"].check(values["color_temp"])))  # type: ignore[arg-type]
+    return [request(SET_METHOD[kind], request_id, src, params)]

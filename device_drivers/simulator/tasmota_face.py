@@ -46,9 +46,10 @@ def left_out(device: Device) -> str | None:
         return f"Tasmota reports no {', '.join(sorted(readings - set(SENSORS)))} of a {device.type}"
     state = device.attributes.get("state")
     if device.type == "cover":
-        if writable != {"state", "position"}:
-            return "a Tasmota shutter has a position; this cover only opens and closes" if "position" not in names else \
-                f"a Tasmota shutter has no {', '.join(sorted(writable - {'state', 'position'}))}"
+        if "position" not in writable:
+            return "a Tasmota shutter always reports a position; this cover has none"
+        if not writable <= {"state", "position"}:
+            return f"a Tasmota shutter has no {', '.join(sorted(writable - {'state', 'position'}))}"
         return None
     if not writable:
         return None if readings else "it has nothing Tasmota reports"
@@ -160,9 +161,14 @@ def decode_command(device: Device, command: str, payload: str) -> dict[str, Any]
         return {"color": [int(p) for p in word.split(",")[:3]], "state": "on"}
     if name in ("shutterposition", "shutterposition1") and device.type == "cover":
         position = int(word)
-        return {"position": position, "state": "open" if position > 0 else "closed"}
+        return _has(device, {"position": position, "state": "open" if position > 0 else "closed"})
     if name in ("shutteropen", "shutteropen1") and device.type == "cover":
-        return {"position": 100, "state": "open"}
+        return _has(device, {"position": 100, "state": "open"})
     if name in ("shutterclose", "shutterclose1") and device.type == "cover":
-        return {"position": 0, "state": "closed"}
+        return _has(device, {"position": 0, "state": "closed"})
     raise ValueError(f"Unknown command {command}")
+
+
+def _has(device: Device, values: dict[str, Any]) -> dict[str, Any]:
+    """The values of attributes the device has (a position-only cover has no open/closed of its own)."""
+    return {k: v for k, v in values.items() if k in device.attributes}

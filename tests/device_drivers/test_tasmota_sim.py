@@ -21,7 +21,7 @@ LEFT_OUT = {
     "hallway.motion": "a Tasmota switch input does not say what it senses (motion, a door)",
     "hallway.front_door": "Tasmota cannot be a lock: its relays are only on or off",
     "hallway.door_contact": "a Tasmota switch input does not say what it senses (motion, a door)",
-    "garage.door": "a Tasmota shutter has a position; this cover only opens and closes",
+    "garage.door": "a Tasmota shutter always reports a position; this cover has none",
 }
 
 
