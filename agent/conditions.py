@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+from iotlm.device_drivers.capabilities import describes_room
 from iotlm.device_drivers.model import Device, describe_device
 
 Judgement = Literal["low", "ok", "high"]
@@ -25,23 +26,24 @@ class Condition:
     label: str
     """How a reply names it ("temperature", "light level")."""
     attributes: tuple[str, ...]
-    """The attribute names that measure it, best first (Zigbee2MQTT exposes, Home Assistant device classes)."""
+    """The capability that measures it, then the names home files give it, best first (a dialect's own names, such as
+    Zigbee2MQTT's ``local_temperature``, are translated by its driver before they get here)."""
     unit: str
     low_word: str = "low"
     high_word: str = "high"
 
 
 CONDITIONS: dict[str, Condition] = {c.name: c for c in (
-    Condition("temperature", "temperature", ("temperature", "current_temperature", "local_temperature", "room_temperature"),
+    Condition("temperature", "temperature", ("temperature", "current_temperature", "room_temperature"),
               "°C", "cool", "warm"),
     Condition("humidity", "humidity", ("humidity", "current_humidity", "relative_humidity"), "%", "dry", "humid"),
-    Condition("illuminance", "light level", ("illuminance", "illuminance_lux", "illuminance_lx", "light_level", "lux"), "lx",
+    Condition("illuminance", "light level", ("illuminance", "light_level", "lux"), "lx",
               "dim", "bright"),
     Condition("pm25", "PM2.5", ("pm25", "pm2_5", "pm2.5"), "µg/m³", "low", "poor"),
     Condition("pm10", "PM10", ("pm10",), "µg/m³", "low", "poor"),
-    Condition("co2", "CO2", ("co2", "carbon_dioxide", "eco2"), "ppm", "low", "stuffy"),
-    Condition("voc", "VOC", ("voc", "tvoc", "volatile_organic_compounds", "voc_index"), "ppb", "low", "poor"),
-    Condition("noise", "noise level", ("noise", "sound_pressure", "noise_level", "sound_level"), "dB", "quiet", "noisy"),
+    Condition("co2", "CO2", ("co2", "eco2"), "ppm", "low", "stuffy"),
+    Condition("voc", "VOC", ("voc", "tvoc", "voc_index"), "ppb", "low", "poor"),
+    Condition("noise", "noise level", ("noise", "noise_level", "sound_level"), "dB", "quiet", "noisy"),
 )}
 AIR = ("pm25", "pm10", "co2", "voc")
 """The conditions that together say how the air is."""
@@ -179,6 +181,8 @@ class RoomConditions:
         """The (device, attribute) that measures ``condition`` in ``room``: a sensor's first, else a device's own."""
         found: list[tuple[int, Device, str]] = []
         for device in self._in(room):
+            if not describes_room(device.type):
+                continue  # a fridge's or a water heater's own temperature is not the room's
             for rank, name in enumerate(CONDITIONS[condition].attributes):
                 attr = device.attributes.get(name)
                 if attr is not None and not attr.writable and isinstance(attr.value, int | float) and not isinstance(attr.value, bool):

@@ -60,7 +60,7 @@ DEFAULT_EFFECTS: tuple[Effect, ...] = (
     Effect("temperature", "down", frozenset({"air_conditioner"}), mode=("cool",), setpoint=True, level=("fan_speed",), level_at=0.5),
     Effect("temperature", "down", frozenset({"heater", "thermostat", "climate"}), mode=("cool",), modeless=False, setpoint=True,
            level=("fan_speed",), level_at=0.5),
-    Effect("temperature", "down", frozenset({"fan"}), level=("speed", "fan_speed", "percentage"), rank=3),
+    Effect("temperature", "down", frozenset({"fan"}), level=("speed", "fan_speed"), rank=3),
     # heaters, heat pumps and radiators raise it
     Effect("temperature", "up", frozenset({"heater", "thermostat", "climate"}), mode=("heat", "auto"), setpoint=True),
     # a heater that is heating stops when its setpoint is turned down below the room's temperature
@@ -86,7 +86,7 @@ DEFAULT_EFFECTS: tuple[Effect, ...] = (
     Effect("illuminance", "down", frozenset({"blinds", "curtain"}), power="open", level=("position",), daylight=True, rank=2,
            reverse=True, cues=_SUN),
     # a fan moves stale air about: it does not bring fresh air in, so it comes after a window and a purifier
-    Effect("stale", "down", frozenset({"fan"}), level=("speed", "fan_speed", "percentage"), rank=3,
+    Effect("stale", "down", frozenset({"fan"}), level=("speed", "fan_speed"), rank=3,
            note="a fan moves the air about but brings no fresh air in; open a window if you can"),
     # media players: louder or quieter
     Effect("volume", "up", frozenset({"tv", "media_player"}), level=("volume",), level_at=0.5),
@@ -131,7 +131,7 @@ def serves(effect: Effect, device: Device, kinds: set[str]) -> bool:
     if not (effect.kinds & kinds or (not kinds and device.type in effect.kinds)) or device.read_only:
         return False
     if effect.mode:
-        modes = _attr(device, ("mode", "hvac_mode", "system_mode"))
+        modes = _attr(device, ("mode",))
         if modes is None:
             return effect.modeless
         return any(m in [str(o) for o in modes[1].options or []] for m in effect.mode)
@@ -158,7 +158,7 @@ def working_steps(effect: Effect, device: Device, *, reading: float | None, band
             changes.append(Change("state", effect.power))
             working = False
     if effect.mode:
-        modes = _attr(device, ("mode", "hvac_mode", "system_mode"))
+        modes = _attr(device, ("mode",))
         if effect.reverse and (modes is None or str(modes[1].value) not in effect.mode):
             return []  # a heater that is not heating has no heat to take away
         if modes is not None and str(modes[1].value) not in effect.mode:
@@ -299,7 +299,7 @@ def _works(effect: Effect, device: Device, values: dict[str, Any]) -> bool:
         if str(values.get("state")) != effect.power:
             return False
     if effect.mode:
-        modes = _attr(device, ("mode", "hvac_mode", "system_mode"))
+        modes = _attr(device, ("mode",))
         if modes is None:
             if not effect.modeless:
                 return False

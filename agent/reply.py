@@ -30,7 +30,7 @@ def say_value(attribute: str | None, value: Value, device: Device | None) -> str
     attr = device.attributes.get(attribute or "") if device else None
     if attribute in (None, "state"):
         return str(value)
-    if attribute in ("mode", "hvac_mode", "system_mode", "preset") and isinstance(value, str):
+    if attribute in ("mode", "preset") and isinstance(value, str):
         return f"in {value.replace('_', ' ')} mode"
     unit = attr.unit if attr and attr.unit else ""
     if attribute == "brightness" and attr is not None and attr.max and attr.max != 100 and not unit and isinstance(value, int | float):

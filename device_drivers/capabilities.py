@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 __all__ = ["CAPABILITIES", "CLASSES", "DIALECT_NAMES", "DIALECT_ONLY_NAMES", "ROOM_READERS", "Capability", "DeviceClass",
-           "Renamed", "canonical_attributes", "describes_room", "table"]
+           "Renamed", "canonical_attributes", "describes_room", "shown", "table"]
 
 Kind = Literal["state", "number", "option", "flag", "color", "text"]
 
@@ -30,6 +30,8 @@ class Capability:
     high: float | None = None
     reading: bool = False
     """A value the device reports and nobody sets (a temperature, a contact)."""
+    said: tuple[str, str] | None = None
+    """How a flag's true and false are said ("occupied"/"clear"), rather than True/False."""
 
 
 CAPABILITIES: dict[str, Capability] = {c.name: c for c in (
@@ -40,7 +42,7 @@ CAPABILITIES: dict[str, Capability] = {c.name: c for c in (
     Capability("position", "number", "how far open a cover or valve is; above 0 means open", "%", 0, 100),
     Capability("tilt", "number", "the slats' angle of a blind", "%", 0, 100),
     Capability("volume", "number", "a media player's volume", "%", 0, 100),
-    Capability("muted", "flag", "a media player muted, whatever its volume"),
+    Capability("muted", "flag", "a media player muted, whatever its volume", said=("muted", "sound on")),
     Capability("source", "option", "a media player's input"),
     Capability("target_temperature", "number", "the setpoint of a thermostat, heater, AC or appliance", "°C"),
     Capability("mode", "option", "a climate device's or appliance's mode (heat, cool, auto, dry, fan only, eco)"),
@@ -61,8 +63,8 @@ CAPABILITIES: dict[str, Capability] = {c.name: c for c in (
     Capability("co2", "number", "CO2", "ppm", reading=True),
     Capability("voc", "number", "volatile organic compounds", "ppb", reading=True),
     Capability("noise", "number", "noise level", "dB", reading=True),
-    Capability("occupancy", "flag", "someone is there", reading=True),
-    Capability("contact", "flag", "a door or window sensor: true is closed", reading=True),
+    Capability("occupancy", "flag", "someone is there", reading=True, said=("occupied", "clear")),
+    Capability("contact", "flag", "a door or window sensor: true is closed", reading=True, said=("closed", "open")),
     Capability("power", "number", "power drawn", "W", reading=True),
     Capability("energy", "number", "energy used", "kWh", reading=True),
     Capability("battery", "number", "battery charge", "%", 0, 100, reading=True),
@@ -116,16 +118,33 @@ def describes_room(device_type: str) -> bool:
     return device_type in ROOM_READERS
 
 
+def shown(name: str, value: Any) -> str:
+    """A capability's value as a person reads it: a flag in its words ("occupied", "clear"), a number without a
+    needless ".0", an option with spaces ("fan only"); "?" before anything was reported."""
+    if value is None:
+        return "?"
+    capability = CAPABILITIES.get(name)
+    if isinstance(value, bool):
+        said = capability.said if capability and capability.said else ("yes", "no")
+        return said[0] if value else said[1]
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, list):
+        return "rgb(" + ", ".join(map(str, value)) + ")"
+    return str(value).replace("_", " ")
+
+
 # ---------------------------------------------------------------- dialects
 
-Conversion = Literal["same", "fraction", "scale"]
+Conversion = Literal["same", "fraction", "scale", "kelvin"]
 
 
 @dataclass(frozen=True)
 class Name:
     canonical: str
     conversion: Conversion = "same"
-    """"fraction": 0.0-1.0 is 0-100 %; "scale": 0-max (the attribute's own max, e.g. 254 or 255) is 0-100 %."""
+    """"fraction": 0.0-1.0 is 0-100 %; "scale": 0-max (the attribute's own max, e.g. 254 or 255) is 0-100 %;
+    "kelvin": a colour temperature in Kelvin is a million over the mired."""
 
 
 DIALECT_NAMES: dict[str, dict[str, Name]] = {
@@ -133,22 +152,27 @@ DIALECT_NAMES: dict[str, dict[str, Name]] = {
         "current_heating_setpoint": Name("target_temperature"), "occupied_heating_setpoint": Name("target_temperature"),
         "occupied_cooling_setpoint": Name("target_temperature"), "local_temperature": Name("current_temperature"),
         "system_mode": Name("mode"), "brightness": Name("brightness", "scale"), "fan_mode": Name("fan_speed"),
-        "position": Name("position"),
+        "position": Name("position"), "illuminance_lux": Name("illuminance"),
     },
     "homeassistant": {
         "current_position": Name("position"), "current_tilt_position": Name("tilt"),
         "volume_level": Name("volume", "fraction"), "is_volume_muted": Name("muted"), "hvac_mode": Name("mode"),
         "fan_mode": Name("fan_speed"), "percentage": Name("speed"), "brightness": Name("brightness", "scale"),
         "battery_level": Name("battery"), "swing_mode": Name("swing"), "preset_mode": Name("mode"),
+        "carbon_dioxide": Name("co2"), "volatile_organic_compounds": Name("voc"), "sound_pressure": Name("noise"),
     },
     "tasmota": {"Dimmer": Name("brightness"), "CT": Name("color_temp"), "Shutter1": Name("position")},
-    "shelly": {"brightness": Name("brightness"), "current_pos": Name("position"), "apower": Name("power")},
-    "esphome": {"brightness": Name("brightness", "scale"), "position": Name("position", "fraction")},
+    "shelly": {"brightness": Name("brightness"), "current_pos": Name("position"), "apower": Name("power"),
+               "rgb": Name("color"), "ct": Name("color_temp", "kelvin")},
+    "esphome": {"brightness": Name("brightness", "scale")},
 }
 """What each dialect calls a capability, and how its values convert. Home files may use Home Assistant's names."""
 
+SPOKEN = frozenset({"percentage", "rgb"})
+"""Dialect names that are also words a person says ("50 percentage", "RGB"): the reader may use them as words."""
+
 DIALECT_ONLY_NAMES = frozenset(n for names in DIALECT_NAMES.values() for n, spec in names.items()
-                               if n != spec.canonical and n not in CAPABILITIES)
+                               if n != spec.canonical and n not in CAPABILITIES and n not in SPOKEN)
 """Names no layer above the drivers may use: they exist only in a dialect (a test scans the code for them)."""
 
 
@@ -212,8 +236,8 @@ def table() -> str:
     renamed: dict[str, list[str]] = {}
     for dialect, names in DIALECT_NAMES.items():
         for name, spec in names.items():
-            if name != spec.canonical:
-                note = {"fraction": " (0-1)", "scale": " (0-max)"}.get(spec.conversion, "")
+            if name != spec.canonical or spec.conversion != "same":
+                note = {"fraction": " (0-1)", "scale": " (0-254 or 0-255)", "kelvin": " (K)"}.get(spec.conversion, "")
                 renamed.setdefault(spec.canonical, []).append(f"{dialect}: `{name}`{note}")
     rows = ["| class | capabilities | operations | implies |", "|---|---|---|---|"]
     for c in CLASSES.values():

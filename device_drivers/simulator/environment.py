@@ -5,7 +5,9 @@ Each room drifts toward the outdoor values and responds to its devices' states a
 little off, a humidifier adds moisture and a dehumidifier removes it, a purifier filters particulates (more at a
 higher speed), an open window exchanges air with outdoors, lights add illuminance in proportion to their brightness
 and open covers let daylight in. The rooms' sensors (and devices' own readings, such as a thermostat's current
-temperature) report the new values.
+temperature) report the new values. Only readings that describe a room
+(:func:`~iotlm.device_drivers.capabilities.describes_room`) are the room's: a fridge's, a freezer's or an oven's own
+temperature is the appliance's, never read as the room's, never written by it, and an appliance never cools the room.
 
 Time is the caller's: :meth:`Environment.step` advances the rooms by simulated minutes, so tests decide exactly how
 much time passes; :meth:`Environment.start` runs it on a thread at ``speed`` simulated seconds per real second
@@ -19,14 +21,17 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from iotlm.device_drivers.capabilities import describes_room
 from iotlm.device_drivers.model import Device
 
 log = logging.getLogger(__name__)
 
 READINGS: dict[str, tuple[str, ...]] = {
-    "temperature": ("temperature", "current_temperature", "local_temperature"), "humidity": ("humidity", "current_humidity"),
-    "illuminance": ("illuminance", "illuminance_lux"), "pm25": ("pm25",), "pm10": ("pm10",), "co2": ("co2",),
+    "temperature": ("temperature", "current_temperature"), "humidity": ("humidity", "current_humidity"),
+    "illuminance": ("illuminance",), "pm25": ("pm25",), "pm10": ("pm10",), "co2": ("co2",),
 }
+"""Each room value, and the canonical capabilities that read it (a room's sensor, a thermostat's own reading)."""
+
 DEFAULTS = {"temperature": 21.0, "humidity": 45.0, "illuminance": 150.0, "pm25": 10.0, "pm10": 18.0, "co2": 600.0}
 
 
@@ -90,6 +95,8 @@ class Environment:
             if not device.room:
                 continue
             room = self.rooms.setdefault(device.room.lower(), Room(device.room.lower()))
+            if not describes_room(device.type):
+                continue
             for value, names in READINGS.items():
                 for name in names:
                     attr = device.attributes.get(name)
@@ -181,7 +188,7 @@ class Environment:
         r = self.rates
         if device.type == "climate" and _on(device):
             setpoint = _setpoint(device)
-            mode = str((device.attributes.get("mode") or device.attributes.get("hvac_mode") or _NONE).value or "")
+            mode = str((device.attributes.get("mode") or _NONE).value or "")
             fan = _level(device, "fan_speed") if "fan_speed" in device.attributes else 1.0
             step = r.climate * dt * max(fan, 0.2)
             if setpoint is not None and mode in ("cool", "auto", "") and v["temperature"] > setpoint and (mode or _is(device, "air conditioner")):
@@ -205,7 +212,7 @@ class Environment:
         """The rooms' sensors (and the devices' own readings) report the current values, when they changed."""
         for device in self.sim.devices():
             room = self.rooms.get((device.room or "").lower())
-            if room is None:
+            if room is None or not describes_room(device.type):
                 continue
             values = {}
             for value, names in READINGS.items():
@@ -262,7 +269,7 @@ def _level(device: Device, name: str) -> float:
 
 
 def _setpoint(device: Device) -> float | None:
-    for name in ("target_temperature", "temperature", "current_heating_setpoint", "setpoint"):
+    for name in ("target_temperature", "setpoint"):
         attr = device.attributes.get(name)
         if attr is not None and attr.writable and isinstance(attr.value, int | float):
             return float(attr.value)

@@ -23,11 +23,11 @@ def _device(id_: str, room: str, type_: str, **attrs: dict[str, object]) -> Devi
 
 DEVICES = [
     _device("office.sensor", "office", "sensor", temperature={"value": 26.5, "unit": "°C", "writable": False},
-            humidity={"value": 35, "unit": "%", "writable": False}, illuminance_lux={"value": 420, "unit": "lx", "writable": False}),
+            humidity={"value": 35, "unit": "%", "writable": False}, illuminance={"value": 420, "unit": "lx", "writable": False}),
     _device("office.thermostat", "office", "climate", current_temperature={"value": 25.0, "unit": "°C", "writable": False},
             target_temperature={"value": 21, "min": 5, "max": 30, "unit": "°C"}),
-    _device("bedroom.thermostat", "bedroom", "climate", local_temperature={"value": 18.0, "unit": "°C", "writable": False},
-            temperature={"value": 20, "min": 5, "max": 30, "unit": "°C"}),
+    _device("bedroom.thermostat", "bedroom", "climate", current_temperature={"value": 18.0, "unit": "°C", "writable": False},
+            target_temperature={"value": 20, "min": 5, "max": 30, "unit": "°C"}),
     _device("bedroom.air", "bedroom", "sensor", co2={"value": 1450, "unit": "ppm", "writable": False},
             pm25={"value": 12, "unit": "µg/m³", "writable": False}),
 ]
@@ -38,11 +38,20 @@ def test_a_room_is_read_from_its_sensor_first_then_from_a_devices_own_reading() 
     office = conditions.read("office", "temperature")
     assert office is not None and (office.value, office.device.id, office.attribute) == (26.5, "office.sensor", "temperature")
     bedroom = conditions.read("bedroom", "temperature")  # no sensor for it: the thermostat's reading, never its setpoint
-    assert bedroom is not None and (bedroom.value, bedroom.attribute) == (18.0, "local_temperature")
+    assert bedroom is not None and (bedroom.value, bedroom.attribute) == (18.0, "current_temperature")
     assert conditions.read("office", "co2") is None
-    assert conditions.read("office", "illuminance").attribute == "illuminance_lux"  # type: ignore[union-attr]
+    assert conditions.read("office", "illuminance").attribute == "illuminance"  # type: ignore[union-attr]
     assert conditions.measures("bedroom") == ["temperature", "pm25", "co2"]
     assert conditions.occupied("bedroom") is None  # nothing there tells
+
+
+def test_an_appliances_own_temperature_is_never_the_rooms() -> None:
+    fridge = _device("kitchen.fridge", "kitchen", "appliance", current_temperature={"value": 4, "unit": "°C", "writable": False})
+    oven = _device("kitchen.oven", "kitchen", "appliance", current_temperature={"value": 180, "unit": "°C", "writable": False})
+    assert RoomConditions([fridge, oven]).read("kitchen", "temperature") is None  # nothing measures the kitchen's air
+    sensor = _device("kitchen.sensor", "kitchen", "sensor", temperature={"value": 21.5, "unit": "°C", "writable": False})
+    found = RoomConditions([fridge, oven, sensor]).read("kitchen", "temperature")
+    assert found is not None and found.device.id == "kitchen.sensor"
 
 
 def test_occupancy_and_openings() -> None:

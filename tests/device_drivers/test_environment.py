@@ -79,3 +79,26 @@ def test_a_case_is_checked_by_its_effect_and_the_wrong_way_fails(broker: Embedde
         assert wrong.differences[0].startswith("the bedroom's temperature did not go down: ")
     finally:
         bench.close()
+
+
+def test_a_kitchen_with_a_fridge_and_a_freezer_stays_near_its_own_temperature_for_a_day(
+        sim_transport: Transport, prefix: str) -> None:
+    """The fridge's 4 °C and the freezer's -18 °C are theirs: the kitchen starts at its sensor's 21 °C, is never
+    cooled by them, and after a simulated day is where the same kitchen without them would be."""
+    ha_home = load_home(Path(__file__).parents[1] / "bench" / "devicemodel" / "ha_home.json")
+    outdoor = Outdoor(temperature=18.0)
+    sim = Simulator(ha_home, sim_transport, base=f"{prefix}/z2m", ha_root=f"{prefix}/ha")
+    env = Environment(sim, outdoor=outdoor)
+    assert env.rooms["kitchen"].values["temperature"] == 21.0  # the room's sensor, not the appliances' insides
+    without = ha_home.model_copy(deep=True)
+    without.devices = [d for d in without.devices if d.id not in ("kitchen.refrigerator", "kitchen.freezer")]
+    alone = Environment(Simulator(without, sim_transport, base=f"{prefix}/z2m-b", ha_root=f"{prefix}/ha-b"), outdoor=outdoor)
+    for _ in range(24):
+        env.step(60)
+        alone.step(60)
+        assert env.rooms["kitchen"].values["temperature"] >= outdoor.temperature - 0.01
+    assert env.rooms["kitchen"].values["temperature"] == alone.rooms["kitchen"].values["temperature"]
+    assert 18.0 <= env.rooms["kitchen"].values["temperature"] <= 21.0
+    assert sim.state("kitchen.refrigerator")["current_temperature"] == 4  # never overwritten with the room's
+    assert sim.state("kitchen.freezer")["current_temperature"] == -18
+    assert sim.state("kitchen.climate_sensor")["temperature"] == round(env.rooms["kitchen"].values["temperature"], 1)
