@@ -11,6 +11,8 @@ import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+from iotlm.device_drivers.capabilities import shown
+
 log = logging.getLogger(__name__)
 
 
@@ -29,7 +31,8 @@ class EventHub:
         return self
 
     def _on_change(self, device_id: str, changed: dict[str, Any]) -> None:
-        self.emit("state", {"device_id": device_id, "changed": changed, "time": time.time()})
+        self.emit("state", {"device_id": device_id, "changed": changed, "time": time.time(),
+                            "shown": {name: shown(name, value) for name, value in changed.items()}})
 
     def _on_decision(self, entry: dict[str, Any]) -> None:
         kind = "rule" if entry.get("origin") == "rule" else "decision"

@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 
 from iotlm.agent.web.auth import LOGIN_COOKIE, SESSION_COOKIE, Auth, cookie_args
 from iotlm.agent.web.home import Person, WebHome
+from iotlm.device_drivers.capabilities import shown
 from iotlm.errors import IotlmError, UserError
 from iotlm.tools.device_tools import STATE_VERBS
 
@@ -55,6 +56,7 @@ def environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, undefined=jinja2.StrictUndefined)
     env.filters["sparkline"] = sparkline
     env.filters["when"] = _when
+    env.filters["shown"] = lambda value, name: shown(name, value)  # {{ attr.value | shown(name) }}
     env.filters["verb"] = lambda option: STATE_VERBS.get(str(option), f"set_{option}").replace("_", " ").capitalize()
     return env
 

@@ -18,9 +18,12 @@
   function onState(data, received) {
     const id = cssEscape(data.device_id);
     for (const [attribute, value] of Object.entries(data.changed || {})) {
-      const shown = value === null ? "?" : String(value);
+      const shown = value === null ? "?" : String(value);  // the value as the controls carry it
+      const said = (data.shown || {})[attribute] || shown;  // as a person reads it: "occupied", "fan only"
       document.querySelectorAll('[data-device="' + id + '"]').forEach(function (card) {
-        card.querySelectorAll('[data-attr="' + cssEscape(attribute) + '"]').forEach(function (el) { el.textContent = shown; });
+        card.querySelectorAll('[data-attr="' + cssEscape(attribute) + '"]').forEach(function (el) {
+          if (el.tagName === "SELECT") el.value = shown; else el.textContent = said;
+        });
         if (attribute === "state") {
           card.classList.toggle("active", ["on", "open", "unlocked", "playing"].indexOf(shown) >= 0);
           card.querySelectorAll("button[data-option]").forEach(function (b) { b.hidden = b.dataset.option === shown; });

@@ -295,3 +295,27 @@ def test_a_dropped_question_loses_its_buttons(page: webdriver.Chrome, web: Web, 
     page.refresh()  # and after a reload nothing is shown as waiting either
     assert page.find_elements(By.CSS_SELECTOR, ".waiting") == []
     assert web.sent() == [("kitchen.light", {"state": "ON"})]
+
+
+def test_the_home_page_shows_the_canonical_model_in_a_persons_words(page: webdriver.Chrome, web: Web, shots: Path) -> None:
+    """Brightness as a percentage (the flat's 127 of 254 is 50 %), a motion sensor "clear" and then "occupied" live,
+    a thermostat's modes and a fan's speeds as choices that change the device."""
+    sign_in(page, web, "alice", "member")
+    lamp = card(page, "living_room.floor_lamp")
+    assert lamp.find_element(By.CSS_SELECTOR, "output[data-attr=brightness]").text == "50"
+    assert "brightness 50 %" in " ".join(lamp.find_element(By.CSS_SELECTOR, "label.slider").text.split())
+    motion = card(page, "hallway.motion")
+    assert "occupancy clear" in motion.text and "False" not in motion.text
+    wait(page, lambda: page.execute_script("return document.body.dataset.connected") == "yes")
+    web.stack.sim.transport.publish("iotlm/sim/hallway.motion/report", json.dumps({"occupancy": True}))
+    wait(page, lambda: card(page, "hallway.motion").find_element(By.CSS_SELECTOR, "[data-attr=occupancy]").text == "occupied")
+    modes = card(page, "living_room.thermostat").find_element(By.CSS_SELECTOR, "select[data-attr=mode]")
+    assert [o.text for o in modes.find_elements(By.TAG_NAME, "option")] == ["off", "heat", "auto"]
+    speeds = card(page, "bedroom.fan").find_element(By.CSS_SELECTOR, "select[data-attr=speed]")
+    assert [o.text for o in speeds.find_elements(By.TAG_NAME, "option")] == ["low", "medium", "high"]
+    page.save_screenshot(str(shots / "home-model.png"))
+    from selenium.webdriver.support.select import Select
+    Select(modes).select_by_visible_text("auto")
+    wait(page, lambda: web.stack.sim.state("living_room.thermostat")["mode"] == "auto")
+    wait(page, lambda: Select(card(page, "living_room.thermostat").find_element(
+        By.CSS_SELECTOR, "select[data-attr=mode]")).first_selected_option.text == "auto")
