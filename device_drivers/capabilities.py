@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from iotlm.device_drivers.model import mired_to_kelvin
+
 __all__ = ["CAPABILITIES", "CLASSES", "DIALECT_NAMES", "DIALECT_ONLY_NAMES", "ROOM_READERS", "Capability", "DeviceClass",
            "Renamed", "canonical_attributes", "describes_room", "shown", "table"]
 
@@ -38,7 +40,7 @@ CAPABILITIES: dict[str, Capability] = {c.name: c for c in (
     Capability("state", "state", "on/off, open/closed, locked/unlocked, playing/paused, a vacuum's activity"),
     Capability("brightness", "number", "how bright a light is; above 0 means on", "%", 0, 100),
     Capability("color", "color", "a light's colour as red, green, blue 0-255"),
-    Capability("color_temp", "number", "a white light's colour temperature", "mired"),
+    Capability("color_temp", "number", "a white light's colour temperature", "K"),
     Capability("position", "number", "how far open a cover or valve is; above 0 means open", "%", 0, 100),
     Capability("tilt", "number", "the slats' angle of a blind", "%", 0, 100),
     Capability("volume", "number", "a media player's volume", "%", 0, 100),
@@ -136,7 +138,7 @@ def shown(name: str, value: Any) -> str:
 
 # ---------------------------------------------------------------- dialects
 
-Conversion = Literal["same", "fraction", "scale", "kelvin"]
+Conversion = Literal["same", "fraction", "scale", "mired"]
 
 
 @dataclass(frozen=True)
@@ -144,7 +146,7 @@ class Name:
     canonical: str
     conversion: Conversion = "same"
     """"fraction": 0.0-1.0 is 0-100 %; "scale": 0-max (the attribute's own max, e.g. 254 or 255) is 0-100 %;
-    "kelvin": a colour temperature in Kelvin is a million over the mired."""
+    "mired": the dialect's colour temperature is in mired, a million over the Kelvin."""
 
 
 DIALECT_NAMES: dict[str, dict[str, Name]] = {
@@ -153,6 +155,7 @@ DIALECT_NAMES: dict[str, dict[str, Name]] = {
         "occupied_cooling_setpoint": Name("target_temperature"), "local_temperature": Name("current_temperature"),
         "system_mode": Name("mode"), "brightness": Name("brightness", "scale"), "fan_mode": Name("fan_speed"),
         "position": Name("position"), "illuminance_lux": Name("illuminance"),
+        "color_temp": Name("color_temp", "mired"),
     },
     "homeassistant": {
         "current_position": Name("position"), "current_tilt_position": Name("tilt"),
@@ -160,11 +163,12 @@ DIALECT_NAMES: dict[str, dict[str, Name]] = {
         "fan_mode": Name("fan_speed"), "percentage": Name("speed"), "brightness": Name("brightness", "scale"),
         "battery_level": Name("battery"), "swing_mode": Name("swing"), "preset_mode": Name("mode"),
         "carbon_dioxide": Name("co2"), "volatile_organic_compounds": Name("voc"), "sound_pressure": Name("noise"),
+        "color_temp": Name("color_temp", "mired"), "color_temp_kelvin": Name("color_temp"),
     },
-    "tasmota": {"Dimmer": Name("brightness"), "CT": Name("color_temp"), "Shutter1": Name("position")},
+    "tasmota": {"Dimmer": Name("brightness"), "CT": Name("color_temp", "mired"), "Shutter1": Name("position")},
     "shelly": {"brightness": Name("brightness"), "current_pos": Name("position"), "apower": Name("power"),
-               "rgb": Name("color"), "ct": Name("color_temp", "kelvin")},
-    "esphome": {"brightness": Name("brightness", "scale")},
+               "rgb": Name("color"), "ct": Name("color_temp")},
+    "esphome": {"brightness": Name("brightness", "scale"), "color_temp": Name("color_temp", "mired")},
 }
 """What each dialect calls a capability, and how its values convert. Home files may use Home Assistant's names."""
 
@@ -182,15 +186,19 @@ SETPOINT_TYPES = frozenset({"climate", "heater", "appliance", "humidifier"})
 
 @dataclass(frozen=True)
 class Renamed:
-    """How one attribute of a home file became canonical: its new name, and the factor its values were multiplied by."""
+    """How one attribute of a home file became canonical: its new name, and the factor its values were multiplied by
+    (or, ``reciprocal``, a million over the value: mired as Kelvin)."""
 
     canonical: str
     factor: float = 1.0
+    reciprocal: bool = False
 
     def value(self, value: Any) -> Any:
-        if self.factor == 1.0 or not isinstance(value, int | float) or isinstance(value, bool):
+        if not isinstance(value, int | float) or isinstance(value, bool):
             return value
-        return round(value * self.factor)
+        if self.reciprocal:
+            return mired_to_kelvin(value) if value > 0 else value
+        return value if self.factor == 1.0 else round(value * self.factor)
 
 
 def canonical_attributes(attributes: dict[str, Any], device_type: str = "other",
@@ -209,26 +217,45 @@ def canonical_attributes(attributes: dict[str, Any], device_type: str = "other",
         if found is None or not isinstance(spec, dict):
             out.setdefault(name, spec)
             continue
-        converted, factor = _convert(dict(spec), found.conversion)
+        converted, factor, reciprocal = _convert(dict(spec), found.conversion)
         if found.canonical in CAPABILITIES and CAPABILITIES[found.canonical].unit and "unit" not in converted:
             converted["unit"] = CAPABILITIES[found.canonical].unit
         out[found.canonical] = converted
-        if renamed is not None and (found.canonical != name or factor != 1.0):
-            renamed[name] = Renamed(found.canonical, factor)
+        if renamed is not None and (found.canonical != name or factor != 1.0 or reciprocal):
+            renamed[name] = Renamed(found.canonical, factor, reciprocal)
     return out
 
 
-def _convert(spec: dict[str, Any], conversion: Conversion) -> tuple[dict[str, Any], float]:
+def _convert(spec: dict[str, Any], conversion: Conversion) -> tuple[dict[str, Any], float, bool]:
     if conversion == "same":
-        return spec, 1.0
+        return spec, 1.0, False
+    if conversion == "mired":
+        return _kelvin(spec)
     top = 1.0 if conversion == "fraction" else float(spec.get("max") or 100)
     if conversion == "scale" and top <= 100:
-        return spec, 1.0  # already a percentage
+        return spec, 1.0, False  # already a percentage
     value = spec.get("value")
     if isinstance(value, int | float) and not isinstance(value, bool):
         spec["value"] = round(value * 100 / top)
     spec["min"], spec["max"], spec["unit"] = 0, 100, "%"
-    return spec, 100 / top
+    return spec, 100 / top, False
+
+
+def _kelvin(spec: dict[str, Any]) -> tuple[dict[str, Any], float, bool]:
+    """A colour temperature written in mired (153-500) as Kelvin (2000-6536); one already in Kelvin (its unit says
+    K, or its numbers are above 1000, which no mired is) as it is."""
+    numbers = [v for v in (spec.get("value"), spec.get("min"), spec.get("max"))
+               if isinstance(v, int | float) and not isinstance(v, bool)]
+    if str(spec.get("unit", "")).lower() in ("k", "kelvin") or any(v > 1000 for v in numbers):
+        spec["unit"] = "K"
+        return spec, 1.0, False
+
+    def flip(v: Any) -> Any:
+        return mired_to_kelvin(v) if isinstance(v, int | float) and not isinstance(v, bool) and v > 0 else v
+    spec["value"] = flip(spec.get("value"))
+    spec["min"], spec["max"] = flip(spec.get("max")), flip(spec.get("min"))
+    spec["unit"] = "K"
+    return spec, 1.0, True
 
 
 def table() -> str:
@@ -237,7 +264,7 @@ def table() -> str:
     for dialect, names in DIALECT_NAMES.items():
         for name, spec in names.items():
             if name != spec.canonical or spec.conversion != "same":
-                note = {"fraction": " (0-1)", "scale": " (0-254 or 0-255)", "kelvin": " (K)"}.get(spec.conversion, "")
+                note = {"fraction": " (0-1)", "scale": " (0-254 or 0-255)", "mired": " (mired)"}.get(spec.conversion, "")
                 renamed.setdefault(spec.canonical, []).append(f"{dialect}: `{name}`{note}")
     rows = ["| class | capabilities | operations | implies |", "|---|---|---|---|"]
     for c in CLASSES.values():

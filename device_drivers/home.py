@@ -48,8 +48,9 @@ class Home(BaseModel):
         found = self.renamed.get(device_id, {}).get(attribute)
         if found is None:
             return attribute, value
-        if isinstance(value, dict):  # a bound, {">": 60}
-            return found.canonical, {k: found.value(v) for k, v in value.items()}
+        if isinstance(value, dict):  # a bound, {">": 60}; a reciprocal turns it round (above 250 mired is below 4000 K)
+            turned = {">": "<", "<": ">", ">=": "<=", "<=": ">="} if found.reciprocal else {}
+            return found.canonical, {turned.get(k, k): found.value(v) for k, v in value.items()}
         return found.canonical, found.value(value)
 
     @model_validator(mode="before")

@@ -131,16 +131,25 @@ class PropertyBinding(BaseModel):
     scale: float | None = None
     """The wire's value for 100 % of a percentage capability (Zigbee2MQTT's brightness 254, Home Assistant's 255, a
     0.0-1.0 volume's 1): the codec sends ``value * scale / 100`` and reads ``raw * 100 / scale``. None: as it is."""
+    reciprocal: bool = False
+    """The wire carries a million over the value: a colour temperature in mired, where the canonical model's is in
+    Kelvin (2700 K is 370 mired)."""
 
     def to_wire(self, value: Any) -> Any:
-        """A canonical number as the wire carries it (a brightness of 50 % as 127 of 254)."""
-        if self.scale is None or not isinstance(value, int | float) or isinstance(value, bool):
+        """A canonical number as the wire carries it (a brightness of 50 % as 127 of 254, 2700 K as 370 mired)."""
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            return value
+        if self.reciprocal:
+            return kelvin_to_mired(value) if value > 0 else value
+        if self.scale is None:
             return value
         wire = value * self.scale / 100
         return round(wire) if self.scale > 1 else round(wire, 3)
 
     def from_wire(self, raw: Any) -> Any:
-        """A wire number as the canonical percentage (127 of 254 as 50); anything else as it is."""
+        """A wire number as the canonical model's (127 of 254 as 50 %, 370 mired as 2703 K); anything else as it is."""
+        if self.reciprocal and isinstance(raw, int | float) and not isinstance(raw, bool) and raw > 0:
+            return mired_to_kelvin(raw)
         if self.scale is None or not isinstance(raw, int | float) or isinstance(raw, bool) or not self.scale:
             return raw
         return round(raw * 100 / self.scale)
@@ -288,9 +297,15 @@ def kelvin_to_mired(kelvin: float) -> int:
 
 
 def mired_to_kelvin(mired: float) -> int:
-    """370 mired -> 2703 K."""
+    """370 mired -> 2700 K: the roundest Kelvin (a multiple of 100, else of 50, else of 10) that is ``mired`` when
+    rounded back, so a colour temperature set in Kelvin and reported in mired comes back as it was set."""
     if mired <= 0:
         raise AttributeError_(f"colour temperature must be a positive number of mireds, got {_fmt(mired)}")
+    low, high = 1_000_000 / (mired + 0.5), 1_000_000 / (mired - 0.5) if mired > 0.5 else math.inf
+    for step in (100, 50, 10):
+        candidate = math.ceil(low / step) * step
+        if candidate < high and round(1_000_000 / candidate) == round(mired):
+            return candidate
     return round(1_000_000 / mired)
 
 

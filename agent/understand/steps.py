@@ -107,10 +107,12 @@ def _number(frame: Frame, intent: Intent | None, attr: Attribute, name: str) -> 
         if frame.extreme == "min" and name == "brightness" and low <= 0:
             return tidy(attr.step or 1)  # the lowest brightness that keeps the light on, not off
         return tidy(high if frame.extreme == "max" else low)
+    in_mired = (attr.unit or "").lower().startswith("mired")  # a plugin's device outside the canonical model's Kelvin
     if name.startswith("color_temp") and frame.word_value in lx.COLOR_TEMPS_K:
-        return kelvin_to_mired(lx.COLOR_TEMPS_K[frame.word_value])
+        kelvin = lx.COLOR_TEMPS_K[frame.word_value]
+        return kelvin_to_mired(kelvin) if in_mired else kelvin
     number = frame.number
-    if number is not None and frame.unit == "k" and (attr.unit or "").lower().startswith("mired"):
+    if number is not None and frame.unit == "k" and in_mired:
         number = float(kelvin_to_mired(number))
     elif number is not None and frame.unit == "%" and (attr.unit or "") != "%" and (low, high) != (0.0, 100.0):
         number = low + number * (high - low) / 100.0

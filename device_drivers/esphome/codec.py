@@ -7,7 +7,7 @@ Assistant's discovery, so a component is known by its topic and its first state:
 
 - ``switch`` and ``fan``: ``ON``/``OFF``; ``binary_sensor``: ``ON``/``OFF`` (occupancy, a contact, or a generic
   reading, by its name); ``sensor``: a number (its unit by its name: temperature, humidity, illuminance, CO2, PM);
-- ``light``: the JSON schema (``{"state": "ON", "brightness": 255, "color": {...}, "color_temp": 300}``), whose keys
+- ``light``: the JSON schema (``{"state": "ON", "brightness": 255, "color": {...}, "color_temp": 300}``, mired), whose keys
   say what the light can do; brightness is 0-255 on the wire and a percentage here;
 - ``cover``: ``open``/``closed``, and its position 0-100 once the node sends one (a cover without a position sensor,
   a garage door, only opens and closes); ``lock``: ``LOCKED``/``UNLOCKED``, commanded ``LOCK``/``UNLOCK``.
@@ -25,7 +25,16 @@ import re
 from typing import Any
 
 from iotlm.device_drivers.base import CodecError
-from iotlm.device_drivers.model import Attribute, AttributeError_, Binding, Device, PropertyBinding, Value
+from iotlm.device_drivers.model import (
+    Attribute,
+    AttributeError_,
+    Binding,
+    Device,
+    PropertyBinding,
+    Value,
+    kelvin_to_mired,
+    mired_to_kelvin,
+)
 
 DRIVER = "esphome"
 COMPONENTS = ("switch", "fan", "light", "sensor", "binary_sensor", "cover", "lock")
@@ -106,8 +115,8 @@ def decode_component(prefix: str, component: str, object_id: str, payload: bytes
         attributes["brightness"] = Attribute(value=None, min=0, max=100, unit="%")
         props["brightness"] = PropertyBinding(key="brightness")
     if "color_temp" in data:
-        attributes["color_temp"] = Attribute(value=None, min=153, max=500, unit="mired")
-        props["color_temp"] = PropertyBinding(key="color_temp")
+        attributes["color_temp"] = Attribute(value=None, min=2000, max=6536, unit="K")  # 153-500 mired on the wire
+        props["color_temp"] = PropertyBinding(key="color_temp", reciprocal=True)
     if isinstance(data.get("color"), dict) and {"r", "g", "b"} <= set(data["color"]):
         attributes["color"] = Attribute(value=[0, 0, 0])
         props["color"] = PropertyBinding(key="color")
@@ -180,7 +189,7 @@ def decode_state(device: Device, leaf: str, payload: bytes) -> dict[str, Value]:
             values["brightness"] = round(brightness * 100 / 255)
         temp = data.get("color_temp")
         if "color_temp" in device.attributes and isinstance(temp, int | float) and not isinstance(temp, bool) and 153 <= temp <= 500:
-            values["color_temp"] = temp
+            values["color_temp"] = mired_to_kelvin(temp)
         color = data.get("color")
         if "color" in device.attributes and isinstance(color, dict) and all(
                 isinstance(color.get(c), int) and not isinstance(color.get(c), bool) and 0 <= color[c] <= 255 for c in "rgb"):
@@ -224,7 +233,7 @@ def encode_command(device: Device, values: dict[str, Value]) -> list[tuple[str, 
             body["brightness"] = round(float(checked["brightness"]) * 255 / 100)  # type: ignore[arg-type]
             body.setdefault("state", "ON" if body["brightness"] > 0 else "OFF")
         if "color_temp" in checked:
-            body["color_temp"] = checked["color_temp"]
+            body["color_temp"] = kelvin_to_mired(float(checked["color_temp"]))  # type: ignore[arg-type]  # mired
         if "color" in checked:
             rgb = checked["color"]
             if not isinstance(rgb, list) or len(rgb) != 3:

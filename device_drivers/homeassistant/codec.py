@@ -14,7 +14,7 @@ from typing import Any
 
 from iotlm.device_drivers.base import CodecError, identity
 from iotlm.device_drivers.capabilities import CAPABILITIES, DIALECT_NAMES
-from iotlm.device_drivers.model import Attribute, PropertyBinding, Value, canonical_option
+from iotlm.device_drivers.model import Attribute, PropertyBinding, Value, canonical_option, mired_to_kelvin
 
 DRIVER = "homeassistant"
 COMPONENTS = {"light", "switch", "fan", "climate", "lock", "cover", "sensor", "binary_sensor", "number", "select", "text"}
@@ -327,8 +327,15 @@ def _light(c: dict[str, Any], e: Entity, n: str | None) -> None:
                                                        scale=_scale(c), **common)
         modes = c.get("supported_color_modes") or []
         if "color_temp" in modes:
-            e.attributes["color_temp"] = Attribute(min=c.get("min_mireds", 153), max=c.get("max_mireds", 500), unit="mired")
-            e.bindings["color_temp"] = PropertyBinding(key="color_temp", value_template="{{ value_json.color_temp }}", **common)
+            if c.get("color_temp_kelvin"):  # the schema's newer option: Kelvin on the wire, as the canonical model
+                e.attributes["color_temp"] = Attribute(min=c.get("min_kelvin", 2000), max=c.get("max_kelvin", 6535), unit="K")
+                reciprocal = False
+            else:  # mired on the wire: 153-500 mired is 2000-6536 K
+                low, high = _positive(c.get("min_mireds"), 153), _positive(c.get("max_mireds"), 500)
+                e.attributes["color_temp"] = Attribute(min=mired_to_kelvin(high), max=mired_to_kelvin(low), unit="K")
+                reciprocal = True
+            e.bindings["color_temp"] = PropertyBinding(key="color_temp", value_template="{{ value_json.color_temp }}",
+                                                       reciprocal=reciprocal, **common)
         if "rgb" in modes:
             e.attributes["color"] = Attribute(value=[0, 0, 0])
             e.bindings["color"] = PropertyBinding(key="color", value_template="{{ value_json.color }}", **common)
@@ -449,6 +456,10 @@ def decode_value(attr: Attribute, binding: PropertyBinding, payload: bytes) -> t
         number = binding.from_wire(number)
         return True, int(number) if float(number).is_integer() else number
     return True, raw
+
+
+def _positive(value: Any, default: float) -> float:
+    return value if isinstance(value, int | float) and not isinstance(value, bool) and value > 0 else default
 
 
 def _eq(wire: Any, raw: Any) -> bool:

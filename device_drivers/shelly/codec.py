@@ -6,8 +6,8 @@ status on ``<prefix>/status/<component>:<id>`` and notifications (``NotifyStatus
 
 iotlm asks ``Shelly.GetConfig`` (names) and ``Shelly.GetStatus`` (values), then: a ``switch`` is a switch (an outlet,
 fan, heater or light by its name; with its power when it measures it), a ``light`` a light with brightness, an ``rgb``
-or ``rgbw`` a light with brightness and colour, a ``cct`` a light with brightness and colour temperature (Shelly's
-Kelvin, the canonical model's mired), a ``cover`` a cover (with its position once calibrated: ``pos_control``; one
+or ``rgbw`` a light with brightness and colour, a ``cct`` a light with brightness and colour temperature (in
+Kelvin, as the canonical model's), a ``cover`` a cover (with its position once calibrated: ``pos_control``; one
 that is not only opens and closes), and ``temperature`` and ``humidity`` readings. Commands: ``Switch.Set``,
 ``Light.Set``, ``RGB.Set``, ``RGBW.Set``, ``CCT.Set``, ``Cover.GoToPosition``, ``Cover.Open`` and ``Cover.Close``.
 
@@ -145,7 +145,7 @@ def _output(device_id: str, name: str, room: str | None, kind: str, number: int,
             props["color"] = PropertyBinding(key=f"{key}.rgb")
         if kind == "cct":
             low, high = _ct_range(config)
-            attributes["color_temp"] = Attribute(value=None, min=mired(high), max=mired(low), unit="mired")
+            attributes["color_temp"] = Attribute(value=None, min=round(low), max=round(high), unit="K")
             props["color_temp"] = PropertyBinding(key=f"{key}.ct")
         device_type = "light"
     else:
@@ -153,11 +153,6 @@ def _output(device_id: str, name: str, room: str | None, kind: str, number: int,
         device_type = "light" if words & {"light", "lamp", "lights"} else relay_type(name)
     return Device(id=device_id, name=name, room=room, type=device_type, attributes=attributes,
                   binding=Binding(**binding, properties=props))
-
-
-def mired(kelvin: float) -> int:
-    """Kelvin (Shelly's colour temperature) <-> mired (the canonical model's): each is a million over the other."""
-    return round(1_000_000 / kelvin)
 
 
 def _ct_range(config: dict[str, Any]) -> tuple[float, float]:
@@ -193,7 +188,7 @@ def decode_status(device: Device, statuses: dict[str, Any]) -> dict[str, Value]:
                 values[name] = [int(c) for c in raw]
         elif name == "color_temp":
             if _number(raw) and raw > 0:
-                values[name] = mired(raw)
+                values[name] = round(raw)
         elif _number(raw) and (attr.min is None or attr.max is None or not attr.writable or attr.min <= raw <= attr.max):
             values[name] = raw
     return values
@@ -247,5 +242,5 @@ def _encode(device: Device, values: dict[str, Value], request_id: int, src: str)
     if "color" in values:
         params["rgb"] = device.attributes["color"].check(values["color"])
     if "color_temp" in values:
-        params["ct"] = mired(float(device.attributes["color_temp"].check(values["color_temp"])))  # type: ignore[arg-type]
+        params["ct"] = round(float(device.attributes["color_temp"].check(values["color_temp"])))  # type: ignore[arg-type]
     return [request(SET_METHOD[kind], request_id, src, params)]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from iotlm.device_drivers.esphome.codec import BINARY, READINGS
-from iotlm.device_drivers.model import Device, Value
+from iotlm.device_drivers.model import Device, Value, kelvin_to_mired, mired_to_kelvin
 from iotlm.device_drivers.simulator.tasmota_face import A_KIND, brightness_top
 
 NOT_ESPHOME = {kind: phrase for kind, phrase in A_KIND.items() if kind != "lock"}  # ESPHome has locks
@@ -100,7 +100,7 @@ def states(device: Device, component: Component) -> list[tuple[str, str]]:
         if state.get("brightness") is not None:
             body["brightness"] = round(float(state["brightness"]) * 255 / brightness_top(device))  # type: ignore[arg-type]
         if state.get("color_temp") is not None:
-            body["color_mode"], body["color_temp"] = "color_temp", state["color_temp"]
+            body["color_mode"], body["color_temp"] = "color_temp", kelvin_to_mired(float(state["color_temp"]))  # type: ignore[arg-type]
         color = state.get("color")
         if isinstance(color, list):
             body["color"] = dict(zip("rgb", color, strict=False))
@@ -168,7 +168,7 @@ def _light_command(device: Device, body: Any) -> dict[str, Value]:
         values["brightness"] = round(float(body["brightness"]) * brightness_top(device) / 255)
         values.setdefault("state", "on" if values["brightness"] else "off")
     if "color_temp" in body and "color_temp" in device.attributes:
-        values["color_temp"] = int(body["color_temp"])
+        values["color_temp"] = mired_to_kelvin(float(body["color_temp"]))  # ESPHome speaks mired
     if isinstance(body.get("color"), dict) and "color" in device.attributes:
         values["color"] = [int(body["color"][c]) for c in "rgb"]
     return values

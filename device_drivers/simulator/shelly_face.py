@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from iotlm.device_drivers.model import Device
-from iotlm.device_drivers.shelly.codec import SET_METHOD, mired
+from iotlm.device_drivers.shelly.codec import SET_METHOD
 from iotlm.device_drivers.simulator.tasmota_face import A_KIND, brightness_top, mac_of
 
 NOT_SHELLY = A_KIND
@@ -76,7 +76,7 @@ def config(device: Device) -> dict[str, Any]:
         out[component(device)] = {"id": 0, "name": friendly(device)}
         temp = device.attributes.get("color_temp")
         if temp is not None and temp.min and temp.max:
-            out[component(device)]["ct_range"] = [mired(temp.max), mired(temp.min)]
+            out[component(device)]["ct_range"] = [round(temp.min), round(temp.max)]
     return out
 
 
@@ -103,7 +103,7 @@ def statuses(device: Device) -> dict[str, dict[str, Any]]:
     if isinstance(state.get("color"), list):
         status["rgb"] = state["color"]
     if isinstance(state.get("color_temp"), int | float):
-        status["ct"] = mired(float(state["color_temp"]))  # type: ignore[arg-type]
+        status["ct"] = state["color_temp"]
     if "power" in state:
         status["apower"] = float(state["power"] or 0)  # type: ignore[arg-type]
     return {component(device): status}
@@ -152,7 +152,7 @@ def _set(device: Device, kind: str, params: dict[str, Any]) -> dict[str, Any]:
         ct = params["ct"]
         if not isinstance(ct, int | float) or isinstance(ct, bool) or not 1000 <= ct <= 10000:
             raise ValueError("ct: expected a colour temperature in Kelvin")
-        values["color_temp"] = mired(float(ct))
+        values["color_temp"] = round(ct)
     if not values:
         raise ValueError("nothing to set: give on or brightness")
     return values

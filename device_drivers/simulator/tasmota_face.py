@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from iotlm.device_drivers.model import Device, Value
+from iotlm.device_drivers.model import Device, Value, kelvin_to_mired, mired_to_kelvin
 
 SENSORS: dict[str, tuple[str, str]] = {
     "temperature": ("AM2301", "Temperature"), "humidity": ("AM2301", "Humidity"), "illuminance": ("BH1750", "Illuminance"),
@@ -132,7 +132,7 @@ def result_payload(device: Device) -> dict[str, Any]:
     if state.get("brightness") is not None:
         out["Dimmer"] = _dimmer(device, state["brightness"])
     if state.get("color_temp") is not None:
-        out["CT"] = state["color_temp"]
+        out["CT"] = kelvin_to_mired(state["color_temp"])  # type: ignore[arg-type]  # Tasmota speaks mired
     if isinstance(state.get("color"), list):
         out["Color"] = ",".join(str(c) for c in state["color"])  # type: ignore[union-attr]
     return out
@@ -156,7 +156,7 @@ def decode_command(device: Device, command: str, payload: str) -> dict[str, Any]
         percent = int(word)
         return {"brightness": round(percent * brightness_top(device) / 100)} | ({"state": "on" if percent else "off"})
     if name == "ct" and "color_temp" in device.attributes:
-        return {"color_temp": int(word)}
+        return {"color_temp": mired_to_kelvin(int(word))}
     if name == "color" and "color" in device.attributes:
         return {"color": [int(p) for p in word.split(",")[:3]], "state": "on"}
     if name in ("shutterposition", "shutterposition1") and device.type == "cover":

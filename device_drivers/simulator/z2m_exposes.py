@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from iotlm.device_drivers.model import WIRE_WORDS, Attribute, Device
+from iotlm.device_drivers.model import WIRE_WORDS, Attribute, Device, kelvin_to_mired
 from iotlm.device_drivers.zigbee2mqtt.codec import format_description
 
 _SPECIFIC_FOR_TYPE = {"light": "light", "switch": "switch", "outlet": "switch", "lock": "lock",
@@ -33,6 +33,9 @@ def attribute_expose(name: str, attr: Attribute, prop: str | None = None) -> dic
     kind = attr.kind
     if name == "brightness" and kind == "numeric" and attr.unit == "%":
         return {**base, "type": "numeric", "value_min": 0, "value_max": BRIGHTNESS_TOP}
+    if name == "color_temp" and kind == "numeric" and attr.min and attr.max:  # Zigbee speaks mired, 1e6 / K
+        return {**base, "type": "numeric", "value_min": kelvin_to_mired(attr.max),
+                "value_max": kelvin_to_mired(attr.min), "unit": "mired"}
     if kind == "options":
         options = list(attr.options or [])
         if len(options) == 2 and (all(isinstance(o, bool) for o in options) or

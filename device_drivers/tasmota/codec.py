@@ -6,9 +6,10 @@ Tasmota's own discovery (``SetOption19 0``, the default since 9.2) publishes, re
 ``SetOption30 1``, an outlet when its name says plug or socket), a light channel a light with brightness, colour
 temperature and colour as its type allows, a pair of shutter relays a cover, and each sensor reading an attribute.
 
-Commands are ``<cmnd>/<topic>/POWER<n>`` ``ON``/``OFF``, ``Dimmer`` 0-100, ``CT`` 153-500, ``Color`` ``r,g,b``,
-``ShutterPosition<n>`` 0-100, ``ShutterOpen<n>``/``ShutterClose<n>``. State comes on ``<stat>/<topic>/RESULT`` and
-``POWER<n>``, and ``<tele>/<topic>/STATE`` and ``SENSOR``; availability on ``<tele>/<topic>/LWT``.
+Commands are ``<cmnd>/<topic>/POWER<n>`` ``ON``/``OFF``, ``Dimmer`` 0-100, ``CT`` 153-500 (mired; the canonical
+model's colour temperature is in Kelvin), ``Color`` ``r,g,b``, ``ShutterPosition<n>`` 0-100,
+``ShutterOpen<n>``/``ShutterClose<n>``. State comes on ``<stat>/<topic>/RESULT`` and ``POWER<n>``, and
+``<tele>/<topic>/STATE`` and ``SENSOR``; availability on ``<tele>/<topic>/LWT``.
 
 Rooms: Tasmota has none. A friendly name "Kitchen / Ceiling light" (or "Kitchen: ...") gives the room "kitchen" and
 the name "ceiling light"; otherwise the device has no room.
@@ -158,8 +159,8 @@ def _light(device_id: str, name: str, room: str | None, position: int, count: in
         attributes["brightness"] = Attribute(value=None, min=0, max=100, unit="%")
         props["brightness"] = PropertyBinding(key="Dimmer")
     if light_type in (2, 5):
-        attributes["color_temp"] = Attribute(value=None, min=153, max=500, unit="mired")
-        props["color_temp"] = PropertyBinding(key="CT")
+        attributes["color_temp"] = Attribute(value=None, min=2000, max=6536, unit="K")  # CT 153-500 mired
+        props["color_temp"] = PropertyBinding(key="CT", reciprocal=True)
     if light_type in (3, 4, 5):
         attributes["color"] = Attribute(value=[0, 0, 0])  # a colour, as Zigbee2MQTT's codec marks one; the state request fills it
         props["color"] = PropertyBinding(key="Color")
@@ -252,6 +253,7 @@ def _decode_value(device: Device, name: str, prop: PropertyBinding, raw: Any) ->
         return raw
     if isinstance(raw, bool) or not isinstance(raw, int | float):
         return _MISSING
+    raw = prop.from_wire(raw)
     if attr.min is not None and attr.max is not None and not attr.min <= raw <= attr.max and attr.writable:
         return _MISSING
     return raw
@@ -308,6 +310,6 @@ def _encode(device: Device, values: dict[str, Value]) -> list[tuple[str, str]]:
                 raise CodecError(f"color must be [r, g, b], not {value!r}")
             out.append(("Color", ",".join(str(int(c)) for c in rgb)))
         else:
-            checked = attr.check(value)
+            checked = prop.to_wire(attr.check(value))
             out.append((prop.key, str(int(checked) if isinstance(checked, float) and checked.is_integer() else checked)))
     return out

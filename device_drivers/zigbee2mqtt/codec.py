@@ -20,6 +20,7 @@ from iotlm.device_drivers.model import (
     PropertyBinding,
     Value,
     canonical_option,
+    mired_to_kelvin,
 )
 
 DRIVER = "zigbee2mqtt"
@@ -161,7 +162,7 @@ def _expose(
         return
     writable = bool(access & ACCESS_SET)
     gettable = bool(access & ACCESS_GET)
-    name, scaled = canonical_name(prop, parent)
+    name, conversion = canonical_name(prop, parent)
     if name in attributes and prop not in _PREFERRED:
         return  # two properties for one capability (current_ and occupied_heating_setpoint): the first one read
     if kind == "binary":
@@ -178,7 +179,7 @@ def _expose(
             key=prop, gettable=gettable, values={str(canonical_option(v)): v for v in values},
         )
     elif kind == "numeric":
-        attributes[name], bindings[name] = _numeric(expose, prop, writable, gettable, scaled)
+        attributes[name], bindings[name] = _numeric(expose, prop, writable, gettable, conversion)
     elif kind == "text":
         attributes[name] = Attribute(value=None, writable=writable)
         bindings[name] = PropertyBinding(key=prop, gettable=gettable)
@@ -191,25 +192,31 @@ def _expose(
     # "list" exposes (schedules, scenes) are not device controls: left out quietly
 
 
-def _numeric(expose: dict[str, Any], prop: str, writable: bool, gettable: bool, scaled: bool) -> tuple[Attribute, PropertyBinding]:
-    top = expose.get("value_max")
-    if scaled and isinstance(top, int | float) and top > 100:  # a 0-254 brightness is a percentage here
+def _numeric(expose: dict[str, Any], prop: str, writable: bool, gettable: bool,
+             conversion: str) -> tuple[Attribute, PropertyBinding]:
+    top, bottom = expose.get("value_max"), expose.get("value_min")
+    if conversion == "scale" and isinstance(top, int | float) and top > 100:  # a 0-254 brightness is a percentage here
         return (Attribute(min=0, max=100, unit="%", writable=writable, value=None),
                 PropertyBinding(key=prop, gettable=gettable, scale=float(top)))
+    if conversion == "mired" and isinstance(top, int | float) and isinstance(bottom, int | float) and bottom > 0:
+        return (Attribute(min=mired_to_kelvin(top), max=mired_to_kelvin(bottom), unit="K", writable=writable,
+                          value=None),
+                PropertyBinding(key=prop, gettable=gettable, reciprocal=True))
     return (Attribute(min=expose.get("value_min"), max=top, step=expose.get("value_step"), unit=expose.get("unit"),
                       writable=writable, value=None),
             PropertyBinding(key=prop, gettable=gettable))
 
 
-def canonical_name(prop: str, parent: str | None) -> tuple[str, bool]:
-    """A Zigbee2MQTT property's canonical capability, and whether its values are scaled to a percentage: a
+def canonical_name(prop: str, parent: str | None) -> tuple[str, str]:
+    """A Zigbee2MQTT property's canonical capability, and how its values convert ("scale": to a percentage, "mired":
+    to Kelvin, "same"): a
     thermostat's ``current_heating_setpoint`` is ``target_temperature``, ``local_temperature`` is
     ``current_temperature``, ``system_mode`` is ``mode``, a fan's ``fan_mode`` its ``speed`` (a thermostat's its
     ``fan_speed``), a fan's ``fan_state`` its ``state``."""
     if parent == "fan" and prop in ("fan_mode", "fan_state"):
-        return ("speed" if prop == "fan_mode" else "state"), False
+        return ("speed" if prop == "fan_mode" else "state"), "same"
     spec = _NAMES.get(prop)
-    return (prop, False) if spec is None else (spec.canonical, spec.conversion == "scale")
+    return (prop, "same") if spec is None else (spec.canonical, spec.conversion)
 
 
 def _room_from_name(name: str) -> tuple[str | None, str]:

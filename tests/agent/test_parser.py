@@ -42,7 +42,7 @@ def run(text: str, **kw: Any) -> list[Any]:
     ("set the kitchen light to 40%", [("kitchen.light", "brightness", 40)]),
     ("set the floor lamp to 50%", [("living_room.floor_lamp", "brightness", 50)]),  # its 0-254 read as % (issue 27)
     ("set the living room thermostat to 21.5 degrees", [("living_room.thermostat", "target_temperature", 21.5)]),
-    ("make the floor lamp 2700 kelvin", [("living_room.floor_lamp", "color_temp", 370)]),
+    ("make the floor lamp 2700 kelvin", [("living_room.floor_lamp", "color_temp", 2700)]),
     ("set the bedroom fan to high", [("bedroom.fan", "speed", "high")]),
     ("switch the tv to hdmi2", [("living_room.tv", "source", "hdmi2")]),
     # relative changes

@@ -139,6 +139,38 @@ def test_home_assistant_sensors_by_device_class_in_canonical_words() -> None:
         assert ha.decode_value(entity.attributes[capability], entity.bindings[capability], b"812") == (True, 812)
 
 
+CT_LIGHT = {"type": "light", "features": [
+    {"type": "binary", "name": "state", "property": "state", "access": 7, "value_on": "ON", "value_off": "OFF"},
+    {"type": "numeric", "name": "color_temp", "property": "color_temp", "access": 7, "unit": "mired",
+     "value_min": 153, "value_max": 500}]}
+
+
+def test_colour_temperature_is_kelvin_above_the_drivers_whatever_the_wire_says() -> None:
+    """Zigbee2MQTT, Home Assistant's JSON light (mired, or Kelvin with ``color_temp_kelvin``) and a home file written
+    in mired all become Kelvin, and go back to the wire's own unit exactly."""
+    bulb = _z2m(CT_LIGHT)
+    temp = bulb.attributes["color_temp"]
+    assert (temp.min, temp.max, temp.unit) == (2000, 6550, "K")
+    assert z2m.decode_state(bulb, {"color_temp": 370}) == {"color_temp": 2700}  # the roundest Kelvin that is 370 mired
+    assert z2m.encode_command(bulb, {"color_temp": 2700}) == {"color_temp": 370}
+    mired = ha.decode_config("homeassistant/light/n/bulb/config", {
+        "schema": "json", "stat_t": "s", "cmd_t": "c", "supported_color_modes": ["color_temp"],
+        "min_mireds": 154, "max_mireds": 370, "dev": {"ids": ["d"], "name": "Bulb"}})
+    assert (mired.attributes["color_temp"].min, mired.attributes["color_temp"].max) == (2700, 6500)
+    assert ha.decode_value(mired.attributes["color_temp"], mired.bindings["color_temp"], b'{"color_temp": 250}') == (True, 4000)
+    assert ha.encode_commands(mired.bindings, {"color_temp": 4000}) == {"c": '{"color_temp":250}'}
+    kelvin = ha.decode_config("homeassistant/light/n/bulb/config", {
+        "schema": "json", "stat_t": "s", "cmd_t": "c", "supported_color_modes": ["color_temp"],
+        "color_temp_kelvin": True, "min_kelvin": 2200, "max_kelvin": 6000, "dev": {"ids": ["d"], "name": "Bulb"}})
+    assert (kelvin.attributes["color_temp"].min, kelvin.attributes["color_temp"].max) == (2200, 6000)
+    assert ha.encode_commands(kelvin.bindings, {"color_temp": 4000}) == {"c": '{"color_temp":4000}'}
+    home = parse_home({"devices": [_device("den.bulb", "light", color_temp={"value": 370, "min": 153, "max": 500,
+                                                                             "unit": "mired"})]})
+    assert home.device("den.bulb").attributes["color_temp"].model_dump(include={"value", "min", "max", "unit"}) == {
+        "value": 2700, "min": 2000, "max": 6550, "unit": "K"}
+    assert home.canonical("den.bulb", "color_temp", {">": 250}) == ("color_temp", {"<": 4000})  # bluer is fewer mired
+
+
 SHELLY_RGB = ({"sys": {"device": {"name": "Den / Strip"}}, "rgb:0": {"id": 0, "name": "Den / Strip"}},
               {"rgb:0": {"id": 0, "output": True, "brightness": 60, "rgb": [255, 128, 0]}})
 SHELLY_CCT = ({"sys": {"device": {"name": "Den / Bulb"}}, "cct:0": {"id": 0, "name": "Den / Bulb", "ct_range": [2700, 6500]}},
@@ -153,10 +185,10 @@ def test_shelly_colour_white_spectrum_and_uncalibrated_covers_and_back() -> None
     assert shelly.encode_command(strip, {"color": [0, 0, 255], "brightness": 80}, 3, "iotlm") == [
         {"id": 3, "src": "iotlm", "method": "RGB.Set", "params": {"id": 0, "brightness": 80, "on": True, "rgb": [0, 0, 255]}}]
     [bulb] = shelly.decode_device("shellyduo", *SHELLY_CCT).devices
-    assert bulb.state() == {"state": "off", "brightness": 30, "color_temp": 250}  # 4000 K is 250 mired
-    assert (bulb.attributes["color_temp"].min, bulb.attributes["color_temp"].max) == (154, 370)
-    assert shelly.encode_command(bulb, {"color_temp": 370}, 4, "iotlm") == [
-        {"id": 4, "src": "iotlm", "method": "CCT.Set", "params": {"id": 0, "ct": 2703}}]
+    assert bulb.state() == {"state": "off", "brightness": 30, "color_temp": 4000}  # Shelly speaks Kelvin, as we do
+    assert (bulb.attributes["color_temp"].min, bulb.attributes["color_temp"].max) == (2700, 6500)
+    assert shelly.encode_command(bulb, {"color_temp": 2700}, 4, "iotlm") == [
+        {"id": 4, "src": "iotlm", "method": "CCT.Set", "params": {"id": 0, "ct": 2700}}]
     [blind] = shelly.decode_device("shelly2pm", *SHELLY_COVER).devices
     assert set(blind.attributes) == {"state"} and blind.state() == {"state": "closed"}  # it has no position to give
     assert shelly.encode_command(blind, {"state": "open"}, 5, "iotlm") == [
@@ -176,7 +208,7 @@ FACE_HOME = {"devices": [
     _device("den.strip", "light", state={"value": "off", "options": ["on", "off"]}, brightness={"value": 50, "min": 0, "max": 100},
             color={"value": [255, 255, 255]}),
     _device("den.bulb", "light", state={"value": "off", "options": ["on", "off"]}, brightness={"value": 50, "min": 0, "max": 100},
-            color_temp={"value": 300, "min": 154, "max": 370}),
+            color_temp={"value": 3300, "min": 2700, "max": 6500, "unit": "K"}),
 ]}
 
 
@@ -188,7 +220,7 @@ def test_the_shelly_and_tasmota_faces_keep_position_only_covers_and_say_why_they
     assert reasons["den.blind"] is None
     assert reasons["den.awning"] == "a Tasmota shutter always reports a position; this cover has none"
     both = parse_home({"devices": [_device("den.lamp", "light", state={"value": "off", "options": ["on", "off"]},
-                                           color={"value": [1, 2, 3]}, color_temp={"value": 300, "min": 154, "max": 370})]})
+                                           color={"value": [1, 2, 3]}, color_temp={"value": 3300, "min": 2700, "max": 6500, "unit": "K"})]})
     assert shelly_face.left_out(both.devices[0]) == "a Shelly light has colour (rgb) or white spectrum (cct), not both"
     tilted = parse_home({"devices": [_device("den.blind", "cover", position={"value": 0, "min": 0, "max": 100},
                                              tilt={"value": 0, "min": 0, "max": 100})]})
@@ -216,10 +248,10 @@ def test_shelly_covers_and_colour_lights_through_a_real_broker(transport: Transp
         [frame] = conn.command("den.strip", {"state": "on", "color": [255, 0, 0]}).values()
         assert (frame["method"], frame["params"]) == ("RGB.Set", {"id": 0, "on": True, "rgb": [255, 0, 0]})
         assert eventually(lambda: conn.registry.value("den.strip", "color") == [255, 0, 0])
-        [frame] = conn.command("den.bulb", {"color_temp": 200}).values()
+        [frame] = conn.command("den.bulb", {"color_temp": 5000}).values()
         assert (frame["method"], frame["params"]) == ("CCT.Set", {"id": 0, "ct": 5000})
-        assert eventually(lambda: conn.registry.value("den.bulb", "color_temp") == 200)
-        assert sim.state("den.bulb")["color_temp"] == 200
+        assert eventually(lambda: conn.registry.value("den.bulb", "color_temp") == 5000)
+        assert sim.state("den.bulb")["color_temp"] == 5000
     finally:
         sim.clear_discovery()
 

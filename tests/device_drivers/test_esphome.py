@@ -25,7 +25,7 @@ LIGHT_STATE = {"state": "ON", "color_mode": "rgb", "brightness": 128, "color": {
     ("switch", "ceiling_light", b"ON", "light", ["state"], {"state": "on"}),
     ("fan", "extractor_fan", b"ON", "fan", ["state"], {"state": "on"}),
     ("light", "desk_lamp", json.dumps(LIGHT_STATE).encode(), "light", ["state", "brightness", "color_temp", "color"],
-     {"state": "on", "brightness": 50, "color_temp": 300, "color": [255, 128, 0]}),
+     {"state": "on", "brightness": 50, "color_temp": 3330, "color": [255, 128, 0]}),  # 300 mired
     ("sensor", "temperature", b"21.5", "sensor", ["temperature"], {"temperature": 21.5}),
     ("sensor", "living_humidity", b"48", "sensor", ["humidity"], {"humidity": 48.0}),
     ("binary_sensor", "hall_motion", b"ON", "binary_sensor", ["occupancy"], {"occupancy": True}),

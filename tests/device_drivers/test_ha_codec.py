@@ -37,7 +37,7 @@ def test_abbreviations_and_base_topic_are_expanded() -> None:
 CASES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
     ("light", {"schema": "json", "cmd_t": "l/set", "stat_t": "l", "brightness": True, "brightness_scale": 254,
                "supported_color_modes": ["color_temp"]},
-     {"state": ["on", "off"], "brightness": (0, 100), "color_temp": (153, 500)}),  # brightness a percentage here
+     {"state": ["on", "off"], "brightness": (0, 100), "color_temp": (2000, 6550)}),  # a percentage and Kelvin here
     ("switch", {"cmd_t": "s/set", "stat_t": "s"}, {"state": ["on", "off"]}),
     ("lock", {"cmd_t": "k/set", "stat_t": "k"}, {"state": ["locked", "unlocked"]}),
     ("cover", {"cmd_t": "c/set", "stat_t": "c", "pos_t": "c/pos", "set_pos_t": "c/pos/set"},

@@ -79,7 +79,7 @@ def test_a_device_with_only_sensors_is_a_sensor() -> None:
 
 @pytest.mark.parametrize(("leaf", "payload", "values"), [
     ("RESULT", {"POWER": "ON", "Dimmer": 40, "Color": "FF8000", "CT": 300}, {"state": "on", "brightness": 40,
-                                                                             "color": [255, 128, 0], "color_temp": 300}),
+                                                                             "color": [255, 128, 0], "color_temp": 3330}),  # CT 300 mired
     ("STATE", {"Time": "2026-12-02T10:00:00", "Uptime": "0T01:00:00", "POWER": "OFF", "Dimmer": 100,
                "Wifi": {"AP": 1, "RSSI": 80}}, {"state": "off", "brightness": 100}),
     ("POWER", "ON", {"state": "on"}),
@@ -106,7 +106,7 @@ def test_shutter_and_sensor_messages() -> None:
     ([1], 0, {"state": "on"}, [("POWER", "ON")]),
     ([1, 1], 0, {"state": "off"}, [("POWER1", "OFF")]),
     ([2], 5, {"brightness": 40, "state": "on"}, [("POWER", "ON"), ("Dimmer", "40")]),
-    ([2], 5, {"color": [255, 128, 0], "color_temp": 300}, [("Color", "255,128,0"), ("CT", "300")]),
+    ([2], 5, {"color": [255, 128, 0], "color_temp": 3330}, [("Color", "255,128,0"), ("CT", "300")]),  # K -> mired
     ([3, 3], 0, {"position": 30}, [("ShutterPosition1", "30")]),
     ([3, 3], 0, {"state": "closed"}, [("ShutterClose1", "")]),
 ])

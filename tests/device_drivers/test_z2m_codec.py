@@ -35,7 +35,7 @@ def one(e: dict[str, Any]) -> codec.Device:  # type: ignore[name-defined]
 
 @pytest.mark.parametrize(("exposes", "device_type", "attributes"), [
     # in the canonical model's names and units: 0-254 brightness is a percentage, a TRV's names are the thermostat's
-    ([LIGHT], "light", {"state": (["on", "off"], True), "brightness": ((0, 100), True), "color_temp": ((200, 454), True)}),
+    ([LIGHT], "light", {"state": (["on", "off"], True), "brightness": ((0, 100), True), "color_temp": ((2203, 5000), True)}),  # 454-200 mired
     ([TRV], "climate", {"target_temperature": ((5, 35), True), "current_temperature": ((None, None), False),
                         "mode": (["off", "heat", "auto"], True)}),
     ([LOCK], "lock", {"state": (["locked", "unlocked"], True), "lock_state": (["not_fully_locked", "locked", "unlocked"], False)}),
@@ -73,7 +73,7 @@ def test_commands_are_what_the_device_expects(exposes: list[dict[str, Any]], val
 
 
 @pytest.mark.parametrize(("exposes", "payload", "state"), [
-    ([LIGHT], {"state": "ON", "brightness": 215, "color_temp": 325, "linkquality": 80}, {"state": "on", "brightness": 85, "color_temp": 325}),
+    ([LIGHT], {"state": "ON", "brightness": 215, "color_temp": 325, "linkquality": 80}, {"state": "on", "brightness": 85, "color_temp": 3080}),
     ([LIGHT], {"brightness": 254}, {"brightness": 100}),
     ([TRV], {"current_heating_setpoint": 21, "local_temperature": 19.5, "system_mode": "heat"},
      {"target_temperature": 21, "current_temperature": 19.5, "mode": "heat"}),
