@@ -70,7 +70,8 @@ def read_frame(text: str, home: Vocabulary) -> Frame:
         if " " in name and name.split(" ", 1)[0] in _VERB_WORDS and has(spoken, name):
             spoken = blank(spoken, name)
     frame.intent = _intent(_active(spoken), frame.question)
-    verb_phrase = next((p for p, i in lx.VERBS if i == frame.intent and has(spoken, p)), None)
+    verb_phrase = next((p for p, i in lx.VERBS if i == frame.intent and has(spoken, p) and (
+        p not in lx.NOUN_VERBS or spoken.startswith(p + " "))), None)  # "start the vacuum": the verb is "start"
     _idioms(frame, text)
     _numbers(frame, _without_name_numbers(frame, text, home))
     _comparatives(frame, text)
