@@ -34,7 +34,8 @@ from iotlm.memory.store import MemoryStore
 from iotlm.policies.config import PolicyConfig, RateLimit
 
 START = datetime(2026, 12, 2, 15, 0)
-GROUPS = ("TIME", "TIME-X", "EVENT", "EVENT-X", "ALIGN", "ALIGN-X")
+GROUPS = ("TIME", "TIME-X", "EVENT", "EVENT-X", "ALIGN", "ALIGN-X", "SPOKEN", "CHAIN", "BEFORE", "BEFORE-X", "CONFLICT",
+          "CONFLICT-X", "NAMES", "REPEAT", "REPEAT-X")
 POLICIES = PolicyConfig(users={"owner": "admin", "guest": "guest"}, rate_limit=RateLimit(max_commands=10**9, per_seconds=1))
 LOCATION = "[schedule]\nlatitude = 51.5\nlongitude = -0.12\n"
 """London, for "at sunset"."""
@@ -106,7 +107,7 @@ class ScheduleBench:
         if result.needs_confirmation and case.get("answer"):
             result = agent.turn(case["answer"], thread=thread, user=user)
         turn_ms = (time.perf_counter() - started) * 1000
-        jobs = [r for r in self.store.rules() if r.kind == "job"]
+        jobs = self.store.rules()  # jobs, and the rules a repeating request offered and the person accepted
         self.engine.load(jobs)
         expect = case.get("expect", [])
         horizon = max([e["at_min"] for e in expect] + [e["at_min"] for e in case.get("events", [])] + [0]) + 3

@@ -272,10 +272,185 @@ def align_infeasible(rng: random.Random) -> list[dict[str, Any]]:
     return out
 
 
+# ---------------------------------------------------------------- Scheduling II (issue 30), written from its shapes
+
+def at(minutes: int) -> str:
+    return f"{START + timedelta(minutes=minutes):%H:%M}"
+
+
+def on(device: str, minute: float, **values: Any) -> dict[str, Any]:
+    return {"device": device, "set": values or {"state": "on"}, "at_min": minute}
+
+
+def spoken_cases(rng: random.Random) -> list[dict[str, Any]]:
+    """When said the way people say it: numbers in words, quarters and halves, "from now", an hour by its name."""
+    said = [("in ten minutes", 10), ("in twenty five minutes", 25), ("in fifteen minutes", 15), ("in thirty five minutes", 35),
+            ("in twelve minutes", 12), ("in forty minutes", 40), ("in a quarter of an hour", 15),
+            ("in three quarters of an hour", 45), ("in an hour", 60), ("8 minutes from now", 8),
+            ("fourteen minutes from now", 14), ("twenty two minutes from now", 22), ("at quarter past three", 15),
+            ("at half past three", 30), ("at quarter to four", 45), ("at twenty past four", 80), ("at ten to five", 110),
+            ("at five past four", 65), ("at four", 60), ("at five o'clock", 120), ("at six pm", 180),
+            ("at seven tonight", 240), ("at 5:59 pm", 179), ("at 3:40 pm", 40), ("at four thirty", 90),
+            ("at five fifteen", 135), ("at half past 4", 90), ("in one hour and ten minutes", 70)]
+    out = []
+    for i, (when, minute) in enumerate(said):
+        device, words, state = SWITCHABLE[i % len(SWITCHABLE)]
+        verb, new = flip(state)
+        text = [f"{when} {verb} {words}", f"{verb} {words} {when}", f"{when}, {verb} {words} please"][i % 3]
+        out.append(case("SPOKEN", text, expect=[on(device, minute, state=new)]))
+    out.append(case("SPOKEN", "make coffee at four", expect=[on("kitchen.coffee_machine", 60)]))
+    out.append(case("SPOKEN", "at half past three close the bedroom curtains", setup={"bedroom.curtains": {"state": "open", "position": 100}},
+                    expect=[on("bedroom.curtains", 30, state="closed")]))
+    return out
+
+
+def chain_cases(rng: random.Random) -> list[dict[str, Any]]:
+    """Several steps, each with its own anchor: "N minutes from now", "M minutes after that", "after the previous"."""
+    out = [
+        case("CHAIN", "in 2 minutes turn on the kitchen light, 6 minutes after the previous action turn on the bedroom light, "
+                      "then 8 minutes later turn off the kitchen light",
+             expect=[on("kitchen.light", 2), on("bedroom.light", 8), on("kitchen.light", 16, state="off")]),
+        case("CHAIN", "turn on the desk lamp 3 minutes from now and turn on the floor lamp 7 minutes from now",
+             expect=[on("office.desk_lamp", 3), on("living_room.floor_lamp", 7)]),
+        case("CHAIN", "4 minutes from now open the bedroom curtains, 9 minutes from now turn on the bedroom fan",
+             expect=[on("bedroom.curtains", 4, state="open"), on("bedroom.fan", 9)]),
+        case("CHAIN", "in 5 minutes close the blinds, in 10 minutes turn on the tv, in 15 minutes turn off the ceiling light "
+                      "and in 20 minutes turn on the floor lamp", setup={"living_room.blinds": {"state": "open", "position": 100}},
+             expect=[on("living_room.blinds", 5, state="closed"), on("living_room.tv", 10),
+                     on("living_room.ceiling_light", 15, state="off"), on("living_room.floor_lamp", 20)]),
+        case("CHAIN", "in one minute turn on the hallway light, two minutes later turn on the kitchen light, then three minutes "
+                      "after that turn off the hallway light",
+             expect=[on("hallway.light", 1), on("kitchen.light", 3), on("hallway.light", 6, state="off")]),
+        case("CHAIN", "turn on the bathroom light now, then 5 minutes later turn on the extractor fan",
+             expect=[on("bathroom.light", 0), on("bathroom.fan", 5)]),
+        case("CHAIN", f"at {at(10)} turn on the kitchen light and at {at(20)} turn it off",
+             expect=[on("kitchen.light", 10), on("kitchen.light", 20, state="off")]),
+        case("CHAIN", "turn on the bedroom fan in 3 minutes and turn it off 10 minutes after that",
+             expect=[on("bedroom.fan", 3), on("bedroom.fan", 13, state="off")]),
+        case("CHAIN", "in 6 minutes turn on the tv, and 4 minutes after the previous step set its volume to 35",
+             expect=[on("living_room.tv", 6), on("living_room.tv", 10, volume=35)]),
+        case("CHAIN", "twelve minutes from now turn on the hallway light and five minutes from now turn on the desk lamp",
+             expect=[on("hallway.light", 12), on("office.desk_lamp", 5)]),
+    ]
+    pairs = [("the kitchen light", "kitchen.light", "the bathroom light", "bathroom.light"),
+             ("the desk lamp", "office.desk_lamp", "the hallway light", "hallway.light"),
+             ("the bedroom light", "bedroom.light", "the floor lamp", "living_room.floor_lamp"),
+             ("the bathroom fan", "bathroom.fan", "the bedroom fan", "bedroom.fan"),
+             ("the tv", "living_room.tv", "the coffee machine", "kitchen.coffee_machine")]
+    for i, (a_words, a, b_words, b) in enumerate(pairs):
+        first, gap, back = 2 + i, 3 + 2 * i, 4 + i
+        out.append(case("CHAIN", f"in {first} minutes turn on {a_words}, {gap} minutes later turn on {b_words}, "
+                                 f"and {back} minutes after that turn off {a_words}",
+                        expect=[on(a, first), on(b, first + gap), on(a, first + gap + back, state="off")]))
+        out.append(case("CHAIN", f"turn on {b_words} {first + 1} minutes from now, then turn on {a_words} {gap} minutes after "
+                                 "the previous action",
+                        expect=[on(b, first + 1), on(a, first + 1 + gap)]))
+    return out
+
+
+def before_cases(rng: random.Random) -> list[dict[str, Any]]:
+    """Anchored to an appliance's end: "N minutes before X finishes", "when X finishes, wait N minutes, then"."""
+    out = []
+    for i, (left, n) in enumerate([(40, 10), (60, 20), (30, 5), (90, 45), (25, 15), (50, 30)]):
+        device, words, state = SWITCHABLE[i % len(SWITCHABLE)]
+        verb, new = flip(state)
+        done = FINISHED[i % len(FINISHED)]
+        text = [f"{n} minutes before the dishwasher {done}, {verb} {words}", f"{verb} {words} {n} minutes before the dishwasher {done}"][i % 2]
+        out.append(case("BEFORE", text, setup=running("kitchen.dishwasher", left), expect=[on(device, left - n, state=new)]))
+    for i, (left, n) in enumerate([(30, 5), (45, 10), (20, 2)]):
+        device, words, state = SWITCHABLE[(i + 2) % len(SWITCHABLE)]
+        verb, new = flip(state)
+        out.append(case("BEFORE", f"when the washer finishes, wait {n} minutes, then {verb} {words}",
+                        setup=running("bathroom.washer", left), expect=[on(device, left + n, state=new)]))
+    out.append(case("BEFORE", "15 minutes before the dishwasher finishes, turn on the kitchen light and the desk lamp",
+                    setup=running("kitchen.dishwasher", 40), expect=[on("kitchen.light", 25), on("office.desk_lamp", 25)]))
+    out.append(case("BEFORE", "ten minutes before the dryer is done turn on the bathroom fan",
+                    setup=running("bathroom.dryer", 35), expect=[on("bathroom.fan", 25)]))
+    out.append(case("BEFORE", "a quarter of an hour before the washer finishes, turn on the hallway light",
+                    setup=running("bathroom.washer", 50), expect=[on("hallway.light", 35)]))
+    return out
+
+
+def before_infeasible(rng: random.Random) -> list[dict[str, Any]]:
+    out = []
+    for left, n in [(10, 20), (5, 30), (25, 40)]:
+        finish = at(left)
+        out.append(case("BEFORE-X", f"{n} minutes before the dishwasher finishes, turn on the kitchen light",
+                        setup=running("kitchen.dishwasher", left), why=finish))
+    out.append(case("BEFORE-X", "10 minutes before the washer finishes, turn on the hallway light", why="not running"))
+    out.append(case("BEFORE-X", "5 minutes before the oven finishes, turn on the kitchen light", why="does not report"))
+    out.append(case("BEFORE-X", "10 minutes before the jacuzzi finishes, turn on the kitchen light", why="jacuzzi"))
+    return out
+
+
+def conflict_cases(rng: random.Random) -> list[dict[str, Any]]:
+    """Two anchors for one step that agree are one time; that disagree, nothing is done and both are named."""
+    out = []
+    for i, n in enumerate([10, 25, 40]):
+        device, words, state = SWITCHABLE[i]
+        verb, new = flip(state)
+        out.append(case("CONFLICT", f"at {at(n)}, which is {n} minutes from now, {verb} {words}", expect=[on(device, n, state=new)]))
+    out.append(case("CONFLICT", f"at {at(30)}, 10 minutes before the dishwasher finishes, turn on the desk lamp",
+                    setup=running("kitchen.dishwasher", 40), expect=[on("office.desk_lamp", 30)]))
+    return out
+
+
+def conflict_infeasible(rng: random.Random) -> list[dict[str, Any]]:
+    out = []
+    for i, (said, real) in enumerate([(20, 10), (45, 15), (5, 30)]):
+        _, words, state = SWITCHABLE[i + 3]
+        verb, _ = flip(state)
+        out.append(case("CONFLICT-X", f"at {at(said)}, which is {real} minutes from now, {verb} {words}", why=at(real)))
+    for i, (said, left, n) in enumerate([(15, 60, 20), (50, 90, 10), (5, 30, 5)]):
+        _, words, state = SWITCHABLE[i + 6]
+        verb, _ = flip(state)
+        out.append(case("CONFLICT-X", f"at {clock_words(said, i % 2)}, which is {n} minutes before the dishwasher finishes, "
+                                      f"{verb} {words}", setup=running("kitchen.dishwasher", left), why=at(left - n)))
+    out.append(case("CONFLICT-X", f"in 10 minutes at {at(30)} turn on the kitchen light", why=at(10)))
+    return out
+
+
+def names_cases(rng: random.Random) -> list[dict[str, Any]]:
+    """Devices named with a number: the number is a name."""
+    return [
+        case("NAMES", "in 5 minutes turn on AC 1", expect=[on("living_room.ac_1", 5)]),
+        case("NAMES", "turn on ac 2 in 12 minutes", expect=[on("bedroom.ac_2", 12)]),
+        case("NAMES", f"at {at(30)} set AC 2 to 22 degrees", expect=[on("bedroom.ac_2", 30, target_temperature=22)]),
+        case("NAMES", "10 minutes after the dryer finishes, turn AC 1 on, cooling, fan on high",
+             setup=running("bathroom.dryer", 20), expect=[on("living_room.ac_1", 30, state="on", mode="cool", fan_speed="high")]),
+        case("NAMES", "in 3 minutes turn on AC 1 and in 8 minutes turn on AC 2",
+             expect=[on("living_room.ac_1", 3), on("bedroom.ac_2", 8)]),
+        case("NAMES", "in twenty minutes set AC 1 to heat", expect=[on("living_room.ac_1", 20, mode="heat")]),
+    ]
+
+
+def repeat_cases(rng: random.Random) -> list[dict[str, Any]]:
+    """A request that repeats is a rule, offered back and added only on a yes (2 Dec 2026 is a Wednesday)."""
+    return [
+        case("REPEAT", "every day at 3:10 pm turn on the kitchen light", answer="yes", expect=[on("kitchen.light", 10)]),
+        case("REPEAT", "on weekdays at 15:20 turn on the desk lamp", answer="yes", expect=[on("office.desk_lamp", 20)]),
+        case("REPEAT", "wednesdays at 3:30 pm turn on the hallway light", answer="yes", expect=[on("hallway.light", 30)]),
+        case("REPEAT", "every day at 15:15 turn off the office plug", answer="yes", expect=[on("office.plug", 15, state="off")]),
+        case("REPEAT", "daily at twenty five past three pm turn on the bedroom fan", answer="yes", expect=[on("bedroom.fan", 25)]),
+        case("REPEAT", "at 15:12 every day turn on the floor lamp", answer="yes", expect=[on("living_room.floor_lamp", 12)]),
+        case("REPEAT", "mondays at 15:10 turn on the tv", answer="yes", expect=[]),
+    ]
+
+
+def repeat_infeasible(rng: random.Random) -> list[dict[str, Any]]:
+    return [
+        case("REPEAT-X", "every day at 3:10 pm turn on the kitchen light", answer="no", why="no rule"),
+        case("REPEAT-X", "every day at 7 turn on the kitchen light", why="morning or in the evening"),
+        case("REPEAT-X", "every day turn on the kitchen light", why="what time"),
+        case("REPEAT-X", "on weekdays at 8 open the bedroom curtains", why="morning or in the evening"),
+    ]
+
+
 def main() -> None:
     rng = random.Random(0)
     cases = (time_cases(rng) + time_infeasible(rng) + event_cases(rng) + event_infeasible(rng) + align_cases(rng)
-             + align_infeasible(rng))
+             + align_infeasible(rng) + spoken_cases(rng) + chain_cases(rng) + before_cases(rng) + before_infeasible(rng)
+             + conflict_cases(rng) + conflict_infeasible(rng) + names_cases(rng) + repeat_cases(rng) + repeat_infeasible(rng))
     counters: dict[str, int] = {}
     with (HERE / "cases.jsonl").open("w", encoding="utf-8") as f:
         for c in cases:

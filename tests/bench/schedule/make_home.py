@@ -25,6 +25,15 @@ def appliance(device_id: str, name: str, room: str, programmes: dict[str, int], 
     return {"id": device_id, "name": name, "room": room, "type": "appliance", "attributes": attributes}
 
 
+def air_conditioner(device_id: str, name: str, room: str) -> dict[str, Any]:
+    """A split unit named with a number, as people number theirs ("AC 1"): the number is a name, never a value."""
+    return {"id": device_id, "name": name, "room": room, "type": "climate", "attributes": {
+        "state": {"value": "off", "options": ["on", "off"]},
+        "mode": {"value": "cool", "options": ["cool", "heat", "dry", "fan_only", "auto"]},
+        "target_temperature": {"value": 24, "min": 16, "max": 30, "unit": "°C"},
+        "fan_speed": {"value": "auto", "options": ["low", "medium", "high", "auto"]}}}
+
+
 def home() -> dict[str, Any]:
     flat = json.loads(FLAT.read_text(encoding="utf-8"))
     flat["name"] = "flat-with-appliances"
@@ -32,6 +41,7 @@ def home() -> dict[str, Any]:
         appliance("kitchen.dishwasher", "dishwasher", "kitchen", {"eco": 180, "normal": 120, "quick": 40}, "normal", running=40),
         appliance("bathroom.washer", "washer", "bathroom", {"cotton": 90, "synthetics": 60, "quick": 30}, "cotton"),
         appliance("bathroom.dryer", "dryer", "bathroom", {"cotton": 120, "gentle": 80, "quick": 45}, "cotton"),
+        air_conditioner("living_room.ac_1", "AC 1", "living room"), air_conditioner("bedroom.ac_2", "AC 2", "bedroom"),
     ]
     return flat
 
