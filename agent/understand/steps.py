@@ -81,9 +81,14 @@ def value_for(frame: Frame, intent: Intent | None, attr: Attribute, name: str) -
 
 def _option(frame: Frame, intent: Intent | None, attr: Attribute) -> Value:
     options = attr.options or []
-    for option in sorted(options, key=lambda o: -len(str(o))):
-        if isinstance(option, str) and any(has(frame.text, w) for w in option_words(option)):
-            return option
+    # an option's own name beats another option's other word ("cool with the fan on high": cool, not fan only, whose
+    # other word is "fan"); among own names, or among other words, the longest ("hdmi2", not the "tv" in its name)
+    for own in (True, False):
+        for option in sorted(options, key=lambda o: -len(str(o))):
+            if isinstance(option, str):
+                words = option_words(option)
+                if any(has(frame.text, w) for w in (words[:1] if own else words[1:])):
+                    return option
     if frame.word_value and frame.word_value in [str(o) for o in options]:
         return frame.word_value
     named = next((o for o in options if isinstance(o, str) and o.lower() == intent), None)
