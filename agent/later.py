@@ -29,8 +29,12 @@ def later(text: str, state: AgentState, deps: Deps, fresh: dict[str, Any]) -> di
     asked = CANCEL.match(words)
     if asked:
         return {**fresh, **cancel(asked.group("what") or "", bool(asked.group("all")), store, deps, state)}
+    def plan(said: str) -> Any:  # the model, only for a step the words alone do not give
+        planner = deps.planner()
+        return planner.plan(said, deps.parser()) if planner is not None else None
+
     reader = ScheduleReader(deps.parser(), deps.executor.now(), latitude=deps.schedule.latitude,
-                            longitude=deps.schedule.longitude)
+                            longitude=deps.schedule.longitude, plan=plan)
     draft = reader.read(text, room=state.get("room"), recent=state.get("recent") or [], owner=state.get("user") or "owner")
     if draft is None:
         return None
@@ -42,7 +46,7 @@ def later(text: str, state: AgentState, deps: Deps, fresh: dict[str, Any]) -> di
     for said in draft.now:
         for clause in deps.parser().parse(said, room=state.get("room"), recent=state.get("recent") or []).clauses:
             steps += [s.model_copy(update={"clause": said}).model_dump() for s in clause.steps]
-    return {**fresh, "steps": steps, "job": {"rule": draft.job, "says": draft.says}}
+    return {**fresh, "steps": steps, "job": {"rule": draft.job, "says": draft.says, "offer": draft.offer}}
 
 
 def jobs(store: Any, deps: Deps, name: str) -> list[Rule]:

@@ -23,6 +23,7 @@ from iotlm.agent.talk import Talk
 from iotlm.agent.taught import ARROW, situation_turn, teach_turn
 from iotlm.agent.understand.parser import Parser
 from iotlm.agent.understand.text import join
+from iotlm.automations.describe import describe
 from iotlm.automations.model import Rule, approval_key, problems, step_for
 from iotlm.policies.config import ReadAccess
 from iotlm.policies.model import Step, User
@@ -187,12 +188,14 @@ def _confirm_job(state: AgentState, deps: Deps) -> dict[str, Any]:
         reason = f"{denied[0].reason}, so I scheduled nothing"
         return {"job": {}, "steps": [], "refused": [*refused, {"text": rule.text, "code": "denied", "reason": reason}]}
     asked = [s for s, d in zip(steps, decisions, strict=True) if d.verdict == "ask" and not (s in now and _already(s, deps))]
-    if asked and not state.get("yes"):
-        question = f"{job['says'][:-1]}. Do you want me to schedule that? (yes/no)"
+    offer = bool(job.get("offer"))  # a standing rule said in chat is offered, never saved unasked
+    if (asked or offer) and not state.get("yes"):
+        question = f"{job['says'][:-1]}. " + ("Shall I add that rule? (yes/no)" if offer else
+                                              "Do you want me to schedule that? (yes/no)")
         answer = interrupt({"question": question, "steps": [s.model_dump() for s in asked],
                             "asked_at": deps.executor.now().timestamp(), "user": state.get("user") or "owner"})
         if not is_yes(answer):
-            reason = "OK, I scheduled nothing"
+            reason = "OK, I added no rule" if offer else "OK, I scheduled nothing"
             return {"job": {}, "steps": [], "refused": [*refused, {"text": rule.text, "code": "not_confirmed", "reason": reason}]}
     # approved step by step: the job's own steps the gate asked this owner about (never one it would refuse them)
     approved = [approval_key(s) for s, d in zip(steps, decisions, strict=True) if d.verdict == "ask" and s not in now]
@@ -335,10 +338,12 @@ def _save_job(state: AgentState, deps: Deps) -> dict[str, Any]:
     rule = Rule.model_validate({**job["rule"], "approved_risky": bool(approved), "approved": approved})
     store.save(rule, source="chat")
     t = rule.trigger
-    scheduled = {"id": rule.id, "kind": "job", "due": t.due.isoformat() if t.due else None,
+    scheduled = {"id": rule.id, "kind": rule.kind, "due": t.due.isoformat() if t.due else None,
                  "event": None if t.due else t.model_dump(exclude_none=True, exclude_defaults=True),
                  "actions": [a.model_dump(by_alias=True, exclude_defaults=True) for a in rule.actions]}
-    return {"answers": [*list(state.get("answers", [])), job["says"]], "scheduled": [scheduled]}
+    said = job["says"] if rule.kind == "job" else \
+        f"Rule {rule.id} added: {describe(rule, deps.parser().devices)} (iotlm rules list shows it; remove it there)."
+    return {"answers": [*list(state.get("answers", [])), said], "scheduled": [scheduled]}
 
 
 def respond(state: AgentState, deps: Deps) -> dict[str, Any]:

@@ -32,6 +32,8 @@ class Draft:
     clarify: str | None = None
     now: list[str] = field(default_factory=list)
     """Commands of the same request to do at once ("turn on the fan now and off in 10 minutes")."""
+    offer: bool = False
+    """A standing rule ("every day at 7 am ..."): asked about before it is saved, whoever asks."""
 
 
 @dataclass
@@ -42,6 +44,9 @@ class Anchor:
     says: str = ""
     offset: float = 0.0
     refusal: str | None = None
+    explains: str = ""
+    """How the anchor's time was worked out ("the dishwasher finishes at 16:00, so 10 minutes before is 15:50"), for a
+    reply that names a conflict."""
 
 
 class Unclear(UserError):

@@ -11,16 +11,18 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 from iotlm.agent.understand.align import Aligning
+from iotlm.agent.understand.anchors import Anchoring
 from iotlm.agent.understand.drafts import Anchor, Draft, Part, Unclear, problem
 from iotlm.agent.understand.text import join
 from iotlm.agent.understand.timewords import (
     ANCHORED,
     CLOCK,
-    FINISH,
+    COMMAND_VERB,
     NOW,
     SPAN,
     SUN,
@@ -30,12 +32,20 @@ from iotlm.agent.understand.timewords import (
     readable,
     say_job,
     seconds_of,
+    spoken,
     sun_time,
 )
-from iotlm.device_drivers.model import Device, describe_device
+from iotlm.automations.model import DAYS, days
+from iotlm.device_drivers.model import describe_device
 
 __all__ = ["CANCEL", "LIST", "Draft", "ScheduleReader", "say_job", "seconds_of", "sun_time"]
 
+AFTER_PREVIOUS = r"after that|later|afterwards|after (?:the|my) (?:previous|last) (?:action|step|one|command|change)"
+"""A step timed from the one before it: "6 minutes after that", "then 8 minutes later", "after the previous action"."""
+REPEATING = re.compile(r"(?:^|,\s*|\s+)(?:every ?day|daily|each day|every (?:morning|evening|night)|"
+                       r"(?:every|each) (?P<day>(?:mon|tues|wednes|thurs|fri|satur|sun)day|weekday|weekend)|"
+                       r"(?:on )?(?P<days>weekdays|weekends|(?:mon|tues|wednes|thurs|fri|satur|sun)days))\b\s*,?")
+"""A request that repeats ("every day at 7", "on weekdays at 7:30", "mondays at 8"): a rule, offered back as one."""
 PAST = re.compile(rf"\b(?:{SPAN}\s+ago|yesterday)\b")
 LIST = re.compile(r"^(?:what(?:'s| is| have you| did you)?|which|show(?: me)?|list|are there any|is there anything|any)\b.*"
                   r"\b(?:scheduled|schedules?|jobs?|timers?|plans?|planned|later)\b")
@@ -43,11 +53,15 @@ CANCEL = re.compile(r"^(?:please\s+)?(?:cancel|drop|delete|remove|forget|call of
                     r"(?P<what>.*?)\s*(?:plan|job|schedule|timer|scheduled job|thing)s?\b|^(?:please\s+)?cancel\s+(?P<all>everything|all|it|that)\b")
 
 
-class ScheduleReader(Aligning):
+class ScheduleReader(Anchoring, Aligning):
     """Reads requests about later against the home (devices via the parser) at the time ``now``."""
 
-    def __init__(self, parser: Any, now: datetime, *, latitude: float | None = None, longitude: float | None = None) -> None:
+    def __init__(self, parser: Any, now: datetime, *, latitude: float | None = None, longitude: float | None = None,
+                 plan: Callable[[str], Any] | None = None) -> None:
         self.parser = parser
+        self.plan = plan
+        """The model's reading of a step the words alone do not give ("make coffee"), with the planner's own checks
+        (the device grounded in the words, no value they do not say): its steps go into the job, never run now."""
         self.now = now if now.tzinfo is not None else now.astimezone()
         self.latitude = latitude
         self.longitude = longitude
@@ -56,7 +70,7 @@ class ScheduleReader(Aligning):
 
     def read(self, text: str, *, room: str | None = None, recent: list[str] | None = None, owner: str = "owner") -> Draft | None:
         """The draft job for ``text``, or None when it is not about later."""
-        words = " ".join(text.lower().strip().rstrip(".!").split())
+        words = spoken(" ".join(text.lower().strip().rstrip(".!").split()))
         if "?" in words:
             return None
         try:
@@ -70,6 +84,10 @@ class ScheduleReader(Aligning):
         if PAST.search(words) and re.search(rf"\b(?:in|at|after|tomorrow|today|{SPAN}\s+ago|yesterday)\b", words):
             return Draft(refusal="that time is already in the past; say a time still to come, e.g. \"in 10 minutes\" "
                                  "or \"at 7:30\"")
+        words = self._agreed(words)
+        repeating = REPEATING.search(words)
+        if repeating:
+            return self._repeating(text, words, repeating, room, recent, owner)
         aligned = self._aligned(words, room, recent, owner)
         if aligned is not None:
             return aligned
@@ -83,9 +101,22 @@ class ScheduleReader(Aligning):
                 return None
             if not parts:
                 return Draft(clarify=f"say what to do {anchor.says}, and I'll do it then")
-            if any(p.at is not None for p in parts):
-                return Draft(refusal="say either a time or an event for it, not both")
-            return self._finish(text, anchor, parts, room, recent, owner)
+            now_parts = [p for p in parts if p.now]  # "start the washer now and turn on the light when it finishes"
+            parts = [p for p in parts if not p.now]
+            for part in parts:
+                if part.at is None:
+                    continue
+                if anchor.at is None:
+                    return Draft(refusal="say either a time or an event for it, not both")
+                if abs((part.at - anchor.at).total_seconds()) > 60:  # "at 15:30, 10 minutes before the dishwasher finishes"
+                    return Draft(clarify=f"those two times disagree: {anchor.explains}, not {part.at:%H:%M}. Say which "
+                                         "one to keep")
+                part.at = None  # the same minute said twice
+            if not parts:
+                return Draft(clarify=f"say what to do {anchor.says}, and I'll do it then")
+            draft = self._finish(text, anchor, parts, room, recent, owner)
+            draft.now = [p.text for p in now_parts] if draft.job is not None else []
+            return draft
         return self._timed(text, words, room, recent, owner)
 
     def _timed(self, text: str, words: str, room: str | None, recent: list[str] | None, owner: str) -> Draft | None:
@@ -149,14 +180,22 @@ class ScheduleReader(Aligning):
         before the first one with a time are for now ("turn on the light, then in 10 minutes turn it off")."""
         # "..., then ...", "... then ...", "... and N minutes after that ...": each a part with its own time
         splits = (r"\s*(?:;|,?\s+and then\s+|,?\s+then\s+|\.\s+|,?\s+(?:and\s+)?(?=(?:" + SPAN +
-                  r")\s+(?:after that|later)\b[\s,]+\w))\s*")
+                  r")\s+(?:" + AFTER_PREVIOUS + r")\b[\s,]+\w)|,\s+(?:and\s+)?(?=(?:in\s+" + SPAN + r"|at\s+" + CLOCK +
+                  r")\s*,?\s*" + COMMAND_VERB + r"))\s*")  # "..., in 10 minutes turn on ...": a step of its own
         pieces = [q for p in re.split(splits, words) if p for q in by_time(p)]
         parts: list[Part] = []
         previous_at: datetime | None = None
         previous_offset = 0.0
         timed = leading_now and len(pieces) > 1 and any(ANCHORED.search(p) for p in pieces)
+        wait = ""
         for piece in pieces:
             piece = re.sub(r"^then\s+", "", piece)
+            waiting = re.fullmatch(rf"(?:and\s+)?(?:then\s+)?wait(?:\s+for)?\s+(?:another\s+)?({SPAN})", piece)
+            if waiting:  # "when X finishes, wait 5 minutes, then ...": the next step is that much after
+                wait = waiting.group(1)
+                continue
+            if wait:
+                piece, wait = f"{wait} after that {piece}", ""
             if re.fullmatch(r"(?:put|turn|set|switch) (?:it|them|everything) back(?: again| on| off| as (?:it|they) (?:was|were))?|"
                             r"(?:and )?back again|restore (?:it|them)", piece):
                 if parts and parts[-1].revert is None:  # "then put it back", with no "for" to say when
@@ -190,7 +229,7 @@ class ScheduleReader(Aligning):
         if m:
             part.revert = seconds_of(m.group(1))
             text = (text[:m.start()] + text[m.end():]).strip(" ,")
-        m = re.search(rf"(?:^|\s+)({SPAN})\s+(?:after that|later|afterwards)\b\s*,?\s*", text)
+        m = re.search(rf"(?:^|\s+)({SPAN})\s+(?:{AFTER_PREVIOUS})\b\s*,?\s*", text)
         if m:
             if previous_at is not None:
                 part.at = previous_at + timedelta(seconds=seconds_of(m.group(1)))
@@ -206,7 +245,12 @@ class ScheduleReader(Aligning):
                       rf"(?!\s*(?:%|percent|per cent|degrees|°|[a-z]*\d))\s*,?\s*", text)
         if m and not _is_time(m, text):
             m = None
-        if m and part.at is None:
+        if m and part.at is not None and not part.now:  # "in 10 minutes at 15:30": two times for one step
+            clock = self._moment(m.group(2), m.group(1) or m.group(3) or "")
+            if abs((clock - part.at).total_seconds()) > 60:
+                raise Unclear(f"those two times disagree: {part.at:%H:%M} is not {clock:%H:%M}; say which one to keep")
+            text = (text[:m.start()] + " " + text[m.end():]).strip(" ,")
+        elif m and part.at is None:
             day_word = m.group(1) or m.group(3) or ""
             part.at = self._moment(m.group(2), day_word)
             text = (text[:m.start()] + " " + text[m.end():]).strip(" ,")
@@ -214,6 +258,28 @@ class ScheduleReader(Aligning):
             part.at = self._moment("7:00", "tomorrow")
             text = re.sub(r"\s*\btomorrow morning\b\s*,?", " ", text).strip(" ,")
         part.text = " ".join(text.split())
+
+    def _repeating(self, text: str, words: str, m: re.Match[str], room: str | None, recent: list[str] | None,
+                   owner: str) -> Draft | None:
+        """"every day at 7 turn on the kitchen light": not a job but a rule (a time of day, on some days), offered back
+        as one; nothing is saved until the person says yes."""
+        said = m.group("days") or (m.group("day") + "s" if m.group("day") else "every day")
+        on_days = days(said if said in ("weekdays", "weekends", "every day") else said[:3])
+        rest = (words[:m.start()] + " " + words[m.end():]).strip(" ,")
+        clock = re.search(rf"(?:^|\s+)at\s+({CLOCK})(?:\s+o'?clock)?\s*,?\s*", rest)
+        if clock is None:
+            if not re.search(rf"\b{COMMAND_VERB}", rest):
+                return None  # "the bins go out every tuesday": not a request
+            raise Unclear("say at what time it should happen, e.g. \"every day at 7:00 turn on the kitchen light\"")
+        hour, minute, fixed = clock_of(clock.group(1))
+        if not fixed and ":" not in clock.group(1) and 1 <= hour <= 12:  # a rule runs for good: ask, never guess
+            raise Unclear(f"{hour} in the morning or in the evening? Say \"at {hour} am\" or \"at {hour} pm\"")
+        at = f"{hour:02d}:{minute:02d}"
+        commands = (rest[:clock.start()] + " " + rest[clock.end():]).strip(" ,")
+        when = "every day" if len(on_days) == 7 else "on weekdays" if on_days == list(DAYS[:5]) else \
+            "at weekends" if on_days == list(DAYS[5:]) else "on " + join([d.capitalize() for d in on_days], "and")
+        anchor = Anchor("rule", trigger={"at": at, "days": on_days}, says=f"{when} at {at}")
+        return self._finish(text, anchor, [Part(commands)], room, recent, owner)
 
     def _moment(self, said: str, day_word: str) -> datetime:
         tz = self.now.tzinfo
@@ -248,95 +314,13 @@ class ScheduleReader(Aligning):
         ahead = f"in {minutes} min" if minutes < 120 else f"in {delta.total_seconds() / 3600:.1f} h"
         return f"{day}at {moment:%H:%M} ({ahead})"
 
-    # ------------------------------------------------------------ event anchors
-
-    def _event(self, words: str) -> tuple[Anchor, str] | None:
-        done = re.search(rf"(?:^|,\s*|\s+)(?:(?P<span>{SPAN})\s+)?(?:after|once|when|as soon as)\s+(?:the\s+|my\s+)?"
-                         rf"(?P<dev>[\w\s'-]+?)\s+{FINISH}(?:\s+(?:its|the) (?:cycle|programme|program|run))?\s*(?:,\s*|$|\s+(?=\w))", words)
-        if done:
-            rest = (words[:done.start()] + " " + words[done.end():]).strip(" ,")
-            return self._finishing(done.group("dev"), seconds_of(done.group("span") or "")), rest
-        home = re.search(r"(?:^|,\s*|\s+)(?:when|once|as soon as)\s+(?:i|we)\s*(?:get|come|arrive|am|'m|are|'re)\s+(?:back\s+)?home\b\s*,?\s*", words)
-        if home:
-            rest = (words[:home.start()] + " " + words[home.end():]).strip(" ,")
-            return self._arrival(), rest
-        reading = re.search(r"(?:^|,\s*|\s+)(?:when|once|as soon as)\s+(?:it\s+)?(?:in\s+)?(?:the\s+)?(?P<room>[\w\s'-]+?)\s+"
-                            r"(?:is|gets|drops|falls|goes|rises|climbs|reaches)\s+(?:to\s+)?(?P<dir>below|under|less than|above|over|"
-                            r"more than|colder than|warmer than)\s+(?P<num>-?\d+(?:\.\d+)?)\s*(?:°\s*c|degrees(?: celsius)?|°|c\b)?"
-                            r"(?:\s+in\s+the\s+(?P<room2>[\w\s'-]+?))?\s*(?:,\s*|$|\s+(?=\w))", words)
-        if reading:
-            rest = (words[:reading.start()] + " " + words[reading.end():]).strip(" ,")
-            room_words = reading.group("room2") or reading.group("room")
-            below = reading.group("dir") in ("below", "under", "less than", "colder than")
-            return self._temperature(room_words, below, float(reading.group("num"))), rest
-        return None
-
-    def _device_called(self, words: str) -> Device | str:
-        frame = self.parser.read(words)
-        targets, refusal, clarify = self.parser.targets(frame, None, [])
-        if refusal or clarify:
-            return str(refusal or clarify)
-        if not targets:
-            return f"there is no device called \"{words}\" here"
-        if len(targets) > 1:
-            names = join([describe_device(d) for d in targets], "or")
-            return f"which do you mean: {names}?"
-        return targets[0]  # type: ignore[no-any-return]
-
-    def _finishing(self, words: str, offset: float) -> Anchor:
-        device = self._device_called(words)
-        if isinstance(device, str):
-            return Anchor("event", refusal=device)
-        name = describe_device(device)
-        phase = device.attributes.get("operational_state")
-        if phase is None:
-            return Anchor("event", refusal=f"{name} does not report when it finishes (it has no operational state)")
-        if phase.value not in ("running", "paused"):
-            return Anchor("event", refusal=f"{name} is not running (it is {phase.value}), so it will not finish; "
-                                           "start it first, or say a time")
-        left = device.attributes.get("remaining_time")
-        when = f" (in about {left.value:g} min)" if left is not None and isinstance(left.value, (int, float)) and left.value else ""
-        after = f"{offset / 60:g} min after " if offset else "when "
-        return Anchor("event", trigger={"device": device.id, "attribute": "operational_state", "to": "complete"},
-                      says=f"{after}{name} finishes{when}", offset=offset)
-
-    def _arrival(self) -> Anchor:
-        devices = list(self.parser.devices.values()) if hasattr(self.parser, "devices") else []
-        for device in devices:
-            for attribute in ("presence", "home"):
-                if attribute in device.attributes:
-                    return Anchor("event", trigger={"device": device.id, "attribute": attribute, "to": True},
-                                  says=f"when {describe_device(device)} says you are home")
-        for device in devices:
-            if "contact" in device.attributes and re.search(r"\b(front|entrance|main)\b", f"{device.name} {device.id}"):
-                return Anchor("event", trigger={"device": device.id, "attribute": "contact", "to": False},
-                              says=f"when {describe_device(device)} opens")
-        return Anchor("event", refusal="nothing here tells me when you get home (no presence sensor and no front door "
-                                       "contact sensor)")
-
-    def _temperature(self, words: str, below: bool, limit: float) -> Anchor:
-        frame = self.parser.read(words)
-        if not frame.rooms:
-            return Anchor("event", refusal=f"there is no room called \"{words}\"")
-        room = frame.rooms[0]
-        readings = self.parser.room_readings(room, "temperature")
-        if not readings:
-            return Anchor("event", refusal=f"nothing in the {room} measures its temperature")
-        device, attribute = readings[0]
-        value = device.attributes[attribute].value
-        side = "below" if below else "above"
-        if isinstance(value, (int, float)) and (value < limit if below else value > limit):
-            return Anchor("event", refusal=f"the {room} is already {value:g} °C, {side} {limit:g} °C")
-        return Anchor("event", trigger={"device": device.id, "attribute": attribute, ("below" if below else "above"): limit},
-                      says=f"when the {room} is {side} {limit:g} °C (now {value:g} °C)" if isinstance(value, (int, float))
-                      else f"when the {room} is {side} {limit:g} °C")
-
     # ------------------------------------------------------------ putting the job together
 
     def _finish(self, text: str, anchor: Anchor, parts: list[Part], room: str | None, recent: list[str] | None,
                 owner: str) -> Draft:
         actions: list[dict[str, Any]] = []
-        says: list[str] = []
+        says: list[tuple[float, str]] = []  # said back in the order they happen
+        timeline = sorted(parts, key=lambda p: p.offset)
         previous = list(recent or [])
         seen: dict[tuple[str, str, float], Any] = {}
         for part in parts:
@@ -345,7 +329,7 @@ class ScheduleReader(Aligning):
                 actions += [{**a, "after": offset} if offset else a for a in part.actions]
                 names = join([describe_device(self.parser.devices[a["device"]]) for a in part.actions
                               if a["device"] in self.parser.devices], "and")
-                says.append(f"{_later_words(part, parts)}put {names} back")
+                says.append((part.offset, f"{_later_words(part, timeline)}put {names} back"))
                 continue
             if not part.text:
                 return Draft(clarify="say what to do then, e.g. \"in 10 minutes turn off the kitchen light\"")
@@ -354,6 +338,10 @@ class ScheduleReader(Aligning):
             if trouble is not None:
                 return trouble
             steps = [s for c in parse.clauses for s in c.steps]
+            planned = self.plan(part.text) if not steps and self.plan is not None else None
+            if planned is not None and planned.clarify and not planned.steps:
+                return Draft(clarify=f"About \"{part.text}\": {planned.clarify}")
+            steps = steps or (list(planned.steps) if planned is not None else [])
             if not steps:
                 return Draft(clarify=f"I couldn't tell what to do in \"{part.text}\"; name the device and what to change")
             offset = part.offset + anchor.offset
@@ -370,28 +358,37 @@ class ScheduleReader(Aligning):
                     action["for"] = part.revert
                 actions.append(action)
             said = " and ".join(s.describe() for s in steps)
-            says.append(f"{_later_words(part, parts)}{said}" + (f" for {part.revert / 60:g} min, then put it back" if part.revert else ""))
+            says.append((part.offset, f"{_later_words(part, timeline)}{said}"
+                                      + (f" for {part.revert / 60:g} min, then put it back" if part.revert else "")))
             previous = [s.device_id for s in steps if s.device_id]
-        return self._job(text, anchor, actions, "; ".join(says), owner)
+        return self._job(text, anchor, actions, "; ".join(said for _, said in sorted(says, key=lambda x: x[0])), owner)
 
     def _job(self, text: str, anchor: Anchor, actions: list[dict[str, Any]], plan: str, owner: str) -> Draft:
         first = actions[0]["device"].split(".")[-1]
         stamp = f"{self.now:%m%d%H%M%S}"
         # two jobs asked in the same second must not share an id (saving one would replace the other)
         stamp += f"-{uuid.uuid4().hex[:4]}"
-        job = {"id": f"job-{re.sub(r'[^a-z0-9]+', '-', first.lower()).strip('-')[:40]}-{stamp}", "kind": "job",
+        kind = "rule" if anchor.kind == "rule" else "job"
+        job = {"id": f"{kind}-{re.sub(r'[^a-z0-9]+', '-', first.lower()).strip('-')[:40]}-{stamp}", "kind": kind,
                "text": text, "when": anchor.trigger, "do": actions, "owner": owner}
         says = f"{anchor.says[0].upper()}{anchor.says[1:]}, I'll {readable(plan, self.parser)}."
-        return Draft(job=job, says=says)
+        if kind == "rule":  # a standing rule is offered, never saved unasked
+            says = f"That repeats, so it would be a rule: {anchor.says}, {readable(plan, self.parser)}."
+        return Draft(job=job, says=says, offer=kind == "rule")
+
+
+_SETS_A_VALUE = re.compile(r"\b(?:set|put|dim|brighten|keep|adjust|change|raise|lower|turn\s+(?:[\w']+\s+){0,4}?(?:up|down))\b")
 
 
 def _is_time(m: re.Match[str], text: str) -> bool:
-    """"at 7:30", "at 7 pm", "at sunset", "tomorrow at 7", a sentence that starts "at 7": a time. A bare number after
-    "at" elsewhere is a value ("set the fan at 3", "dim it at 20"), not a time."""
+    """"at 7:30", "at 7 pm", "at sunset", "tomorrow at 7", "make coffee at 3": a time. A bare number after "at" is a
+    value only where the words before it set a value ("set the fan at 3", "dim it at 20", "keep it at 21")."""
     said = m.group(2)
     if not re.fullmatch(r"\d{1,2}", said.strip()):
         return True
-    return bool(m.group(1) or m.group(3) or "o'clock" in m.group(0) or "oclock" in m.group(0) or m.start() == 0)
+    if m.group(1) or m.group(3) or "o'clock" in m.group(0) or "oclock" in m.group(0) or m.start() == 0:
+        return True
+    return int(said) <= 23 and not _SETS_A_VALUE.search(text[:m.start()])
 
 
 def _later_words(part: Part, parts: list[Part]) -> str:

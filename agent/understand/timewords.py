@@ -22,6 +22,65 @@ FINISH = (r"(?:finishes|finished|is finished|has finished|is done|has done|'s do
            r"has ended|stops|is over|does)")
 SUN = {"sunset": "set", "sundown": "set", "dusk": "set", "sunrise": "rise", "dawn": "rise"}
 
+# ---------------------------------------------------------------- times said in words, as digits
+
+_UNITS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+          "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"]
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50}
+_WORD_NUMBER = (r"(?:(?:twenty|thirty|forty|fifty)(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?|"
+                r"(?:thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|eleven|twelve|ten|one|two|three|"
+                r"four|five|six|seven|eight|nine))")
+_HOUR = r"(?:1[0-2]|0?[1-9]|twelve|eleven|ten|one|two|three|four|five|six|seven|eight|nine)"
+_MERIDIEM = r"(?:\s*(?P<ampm>am|pm|a\.m\.|p\.m\.))?"
+
+
+def number_of(word: str) -> int:
+    """"twenty five", "twenty-five", "seven", "12" -> the number (1-59)."""
+    if word.isdigit():
+        return int(word)
+    parts = word.replace("-", " ").split()
+    if parts[0] in _TENS:
+        return _TENS[parts[0]] + (_UNITS.index(parts[1]) if len(parts) > 1 else 0)
+    return _UNITS.index(parts[0])
+
+
+def spoken(words: str) -> str:
+    """Times said in words, written as digits, so one reader handles both. A grammar, not a list of sentences:
+    a number of minutes or hours ("twenty five minutes" -> "25 minutes", "a quarter of an hour" -> "15 minutes",
+    "three quarters of an hour" -> "45 minutes"); "N from now" -> "in N"; a clock time by the hour ("half past nine"
+    -> "9:30", "quarter to eight" -> "7:45", "ten past six" -> "6:10", "twenty to 5" -> "4:40"); an hour in words
+    after "at", "by", "until", "from", "between" or "and" ("at three pm" -> "at 3 pm", "at seven thirty" -> "at
+    7:30", "between ten and eleven" -> "between 10 and 11"). Device names keep their words ("light two")."""
+    out = re.sub(r"\b(?:a |one )?quarter of an hour\b", "15 minutes", words)
+    out = re.sub(r"\bthree quarters of an hour\b", "45 minutes", out)
+    out = re.sub(rf"\b({_WORD_NUMBER})(\s+)(?=(?:{UNIT})\b)", lambda m: f"{number_of(m.group(1))}{m.group(2)}", out)
+    out = re.sub(rf"(?<!\bin )\b({SPAN})\s+from now\b", r"in \1", out)
+
+    def by_the_hour(m: re.Match[str]) -> str:
+        hour = number_of(m.group("hour"))
+        said = m.group("min")
+        minutes = 30 if said == "half" else 15 if said in ("quarter", "a quarter") else number_of(said)
+        if m.group("dir") == "to":
+            hour, minutes = (hour - 2) % 12 + 1, 60 - minutes
+        return f"{hour}:{minutes:02d}" + (f" {m.group('ampm')}" if m.group("ampm") else "")
+    out = re.sub(rf"\b(?P<min>half|a quarter|quarter|{_WORD_NUMBER}|[1-5]?\d)(?:\s+minutes?)?\s+(?P<dir>past|after|to|before)\s+"
+                 rf"(?P<hour>{_HOUR})(?!\s*(?:minutes?|mins?|hours?|%|percent|degrees))\b{_MERIDIEM}", by_the_hour, out)
+
+    def hour_words(m: re.Match[str]) -> str:
+        hour = number_of(m.group("hour"))
+        minutes = m.group("min")
+        clock = f"{hour}:{number_of(minutes):02d}" if minutes else f"{hour}"
+        return f"{m.group('lead')}{clock}" + (f" {m.group('ampm')}" if m.group("ampm") else "")
+    out = re.sub(rf"(?P<lead>\b(?:at|by|until|till|from|between|and|to)\s+)"
+                 rf"(?P<hour>twelve|eleven|ten|one|two|three|four|five|six|seven|eight|nine)"
+                 rf"(?:\s+(?:oh\s+)?(?P<min>(?:twenty|thirty|forty|fifty)(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?|"
+                 rf"ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen))?"
+                 rf"(?=\s*(?:o'?clock|am\b|pm\b|a\.m\.|p\.m\.|,|$|\s+(?:today|tonight|tomorrow|this|in the|and|to|"
+                 rf"turn|switch|set|start|stop|open|close|lock|unlock|dim|make|put|please|every|daily|on)\b))"
+                 rf"{_MERIDIEM}", hour_words, out)
+    return out
+
+
 def seconds_of(span: str) -> float:
     """"10 minutes", "an hour and a half", "1 hour and 20 minutes" -> seconds."""
     span = span.strip()
@@ -129,12 +188,15 @@ NOW = re.compile(r"(?:^|\s+|,\s*)(?:right now|now|right away|straight away|immed
 ANCHORED = re.compile(rf"\b(?:in\s+{SPAN}|at\s+(?:{CLOCK}|sunset|sunrise|dusk|dawn)|tomorrow|{SPAN}\s+(?:after that|later))\b|{NOW.pattern}")
 
 
+COMMAND_VERB = r"(?:turn|switch|set|dim|open|close|lock|unlock|start|stop|put|raise|lower|pause|resume|make)\b"
+"""A verb that starts a command of its own ("... and in 8 minutes turn on AC 2")."""
+
+
 def by_time(piece: str) -> list[str]:
-    """"turn on the fan now and turn it off in 10 minutes": two parts, as their times differ; "turn on the light and
+    """"turn on the fan now and turn it off in 10 minutes", "in 3 minutes turn on AC 1 and in 8 minutes turn on AC 2":
+    a part for each command with a time of its own (one without takes the time before it); "turn on the light and
     the fan in 10 minutes" stays one."""
-    chunks = re.split(rf"\s+and\s+(?=(?:then\s+|in\s+{SPAN}\s*,?\s*|at\s+{CLOCK}\s*,?\s*)?"
-                      r"(?:turn|switch|set|dim|open|close|lock|unlock|start|stop|put|raise|lower)\b)", piece)
+    chunks = re.split(rf"\s+and\s+(?=(?:then\s+|in\s+{SPAN}\s*,?\s*|at\s+{CLOCK}\s*,?\s*)?{COMMAND_VERB})", piece)
     if len(chunks) < 2:
         return [piece]
-    anchored = [bool(ANCHORED.search(c)) for c in chunks]
-    return chunks if any(anchored) and (not all(anchored) or any(NOW.search(c) for c in chunks)) else [piece]
+    return chunks if any(ANCHORED.search(c) for c in chunks) else [piece]

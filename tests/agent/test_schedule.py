@@ -14,6 +14,7 @@ import pytest
 from iotlm.agent.session import Agent
 from iotlm.agent.understand.parser import Parser
 from iotlm.agent.understand.schedule import ScheduleReader, sun_time
+from iotlm.agent.understand.timewords import spoken
 from iotlm.automations.engine import RuleEngine
 from iotlm.automations.model import Rule
 from iotlm.automations.store import RuleStore
@@ -122,6 +123,92 @@ def test_event_anchors_and_finishing_together() -> None:
     assert "quick programme" in together.says
     by = READER.read("start the washer so it finishes by 18:00")
     assert by is not None and by.job is not None and datetime.fromisoformat(by.job["when"]["due"]) == START + timedelta(minutes=90)
+
+
+@pytest.mark.parametrize(("said", "written"), [
+    ("in twenty five minutes turn on the lamp", "in 25 minutes turn on the lamp"),
+    ("in a quarter of an hour", "in 15 minutes"), ("in three quarters of an hour", "in 45 minutes"),
+    ("fifteen minutes from now turn on x", "in 15 minutes turn on x"),
+    ("at half past nine close the curtains", "at 9:30 close the curtains"), ("at quarter to eight", "at 7:45"),
+    ("at ten past six pm", "at 6:10 pm"), ("at twenty to 5", "at 4:40"), ("make coffee at three", "make coffee at 3"),
+    ("at five fifty nine am", "at 5:59 am"), ("between ten and eleven", "between 10 and 11"),
+    ("turn on light two", "turn on light two"),  # a name keeps its words
+])
+def test_times_said_in_words_read_as_digits(said: str, written: str) -> None:
+    assert spoken(said) == written
+
+
+@pytest.mark.parametrize(("said", "due_min", "actions"), [
+    ("turn the kitchen light on at four", 60, [{"device": "kitchen.light", "set": {"state": "on"}}]),  # a time, not a value
+    ("at quarter to four turn on the desk lamp", 45, [{"device": "office.desk_lamp", "set": {"state": "on"}}]),
+    ("in a quarter of an hour turn on the bedroom fan", 15, [{"device": "bedroom.fan", "set": {"state": "on"}}]),
+    ("in 3 minutes turn on AC 1 and in 8 minutes turn on AC 2", 3,  # "AC 2" is a name, and its own step
+     [{"device": "living_room.ac_1", "set": {"state": "on"}}, {"device": "bedroom.ac_2", "set": {"state": "on"}, "after": 300.0}]),
+    ("in 2 minutes turn on the kitchen light, 6 minutes after the previous action turn on the bedroom light", 2,
+     [{"device": "kitchen.light", "set": {"state": "on"}}, {"device": "bedroom.light", "set": {"state": "on"}, "after": 360.0}]),
+    ("4 minutes from now open the bedroom curtains, 9 minutes from now turn on the bedroom fan", 4,
+     [{"device": "bedroom.curtains", "set": {"state": "open"}}, {"device": "bedroom.fan", "set": {"state": "on"}, "after": 300.0}]),
+    ("10 minutes before the dishwasher finishes, turn on the kitchen light", 30,  # it has 40 min left
+     [{"device": "kitchen.light", "set": {"state": "on"}}]),
+    ("at 15:10, which is 10 minutes from now, turn on the kitchen light", 10, [{"device": "kitchen.light", "set": {"state": "on"}}]),
+    ("at 15:30, 10 minutes before the dishwasher finishes, turn on the desk lamp", 30,
+     [{"device": "office.desk_lamp", "set": {"state": "on"}}]),
+])
+def test_every_way_people_say_when(said: str, due_min: int, actions: list[dict[str, Any]]) -> None:
+    draft = READER.read(said)
+    assert draft is not None and draft.job is not None, draft
+    assert datetime.fromisoformat(draft.job["when"]["due"]) == START + timedelta(minutes=due_min)
+    assert draft.job["do"] == actions
+
+
+def test_a_bare_number_after_at_is_a_value_only_where_the_words_set_one() -> None:
+    draft = READER.read("set the bedroom fan at 3")
+    assert draft is None  # for now: the fan's speed, not three o'clock
+
+
+@pytest.mark.parametrize(("said", "why"), [
+    ("at 15:20, which is 10 minutes from now, turn on the hallway light", "in 10 minutes is 15:10, not 15:20"),
+    ("at 15:15, which is 20 minutes before the dishwasher finishes, turn on the bedroom fan",
+     "the dishwasher finishes at 15:40, so 20 minutes before is 15:20, not 15:15"),
+    ("at 15:10, 20 minutes before the dishwasher finishes, turn on the desk lamp",
+     "the dishwasher finishes at 15:40, so 20 minutes before is 15:20, not 15:10"),
+    ("in 10 minutes at 15:30 turn on the kitchen light", "15:10 is not 15:30"),
+    ("50 minutes before the dishwasher finishes, turn on the kitchen light", "finishes at 15:40, so 50 minutes before is 14:50"),
+    ("10 minutes before the washer finishes, turn on the hallway light", "the washer is not running"),
+])
+def test_conflicting_times_are_named_and_nothing_is_scheduled(said: str, why: str) -> None:
+    draft = READER.read(said)
+    assert draft is not None and draft.job is None
+    assert why in (draft.refusal or draft.clarify or ""), draft
+
+
+def test_after_an_event_wait_then_act() -> None:
+    draft = READER.read("when the dishwasher finishes, wait 5 minutes, then turn on the bathroom light")
+    assert draft is not None and draft.job is not None
+    assert draft.job["when"] == {"device": "kitchen.dishwasher", "attribute": "operational_state", "to": "complete"}
+    assert draft.job["do"] == [{"device": "bathroom.light", "set": {"state": "on"}, "after": 300.0}]
+
+
+def test_a_request_that_repeats_is_offered_as_a_rule_and_an_hour_without_am_or_pm_is_asked() -> None:
+    draft = READER.read("on weekdays at 7:30 open the bedroom curtains")
+    assert draft is not None and draft.job is not None and draft.offer
+    assert draft.job["kind"] == "rule" and draft.job["when"] == {"at": "07:30", "days": ["mon", "tue", "wed", "thu", "fri"]}
+    assert draft.says == "That repeats, so it would be a rule: on weekdays at 07:30, set the bedroom curtains to open."
+    ask = READER.read("every day at 7 turn on the kitchen light")
+    assert ask is not None and ask.job is None and ask.clarify == '7 in the morning or in the evening? Say "at 7 am" or "at 7 pm"'
+
+
+def test_an_offered_rule_is_added_only_on_a_yes(agent: Agent, stack: Stack, tmp_path: Path) -> None:
+    first = agent.turn("every day at 6:30 pm turn on the hallway light", thread="r1")
+    assert first.needs_confirmation and "Shall I add that rule?" in first.reply
+    assert RuleStore(tmp_path / "rules.db").rules() == []
+    done = agent.turn("yes", thread="r1")
+    [rule] = RuleStore(tmp_path / "rules.db").rules()
+    assert (rule.kind, rule.trigger.at, len(rule.trigger.days)) == ("rule", "18:30", 7) and rule.id in done.reply
+    agent.turn("every day at 6:45 pm turn on the kitchen light", thread="r2")
+    refused = agent.turn("no", thread="r2")
+    assert "no rule" in refused.reply and len(RuleStore(tmp_path / "rules.db").rules()) == 1
+    assert stack.sim.commands == []  # nothing acted now
 
 
 def test_sunset_needs_the_location_and_comes_from_it() -> None:
