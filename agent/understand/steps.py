@@ -55,6 +55,13 @@ def state_step(device: Device, intent: str) -> Step | str:
         end = tidy(position.max if position.max is not None else 100) if intent == "open" else tidy(position.min or 0)
         return Step(tool=f"{device.id}.set_position", device_id=device.id, operation="set_position", attribute="position",
                     value=end)
+    phase = device.attributes.get("operational_state")
+    if intent in ("pause", "play") and phase is not None and (not state or "paused" not in (state.options or [])):
+        # an appliance pauses and resumes its programme where it accepts that (Matter's Pause and Resume)
+        if not phase.writable or "paused" not in (phase.options or []):
+            return f"the {device.name} can't be paused or resumed; it can only be switched on or off"
+        return Step(tool=f"{device.id}.set_operational_state", device_id=device.id, operation="set_operational_state",
+                    attribute="operational_state", value="paused" if intent == "pause" else "running")
     if state is None or not state.options:
         return f"the {device.name} can't be {lx.DONE_WORDS.get(intent, intent)}"
     options = [str(o) for o in state.options]

@@ -4,8 +4,9 @@ An appliance here is a device with a read-only ``operational_state`` (stopped, r
 names) and a read-only ``remaining_time`` in minutes. Switched on (``state: on``), it runs its selected programme
 (``programme``) for that programme's duration, read from its read-only ``duration_<programme>`` attribute (or, with
 no programmes, ``duration``); while it runs it reports the minutes left, and when they are up it reports
-``complete`` and switches off. Switched off while running, it stops. A home file can start one mid-programme: running,
-with ``remaining_time`` minutes left.
+``complete`` and switches off. Switched off while running, it stops. One whose ``operational_state`` is writable
+accepts ``paused`` (the minutes left wait) and ``running`` (it goes on from there), as Matter's Pause and Resume. A home
+file can start one mid-programme: running, with ``remaining_time`` minutes left.
 
 Time is the shared clock (:mod:`iotlm.device_drivers.clock`), so with ``SimClock(speed=600)`` a 90-minute programme
 takes 9 seconds, and the agent and the rule engine see the same minutes pass.
@@ -73,6 +74,8 @@ class Programmes:
                 return
             self._ends[device.id] = now + minutes * 60
             changes = {"operational_state": "running", "remaining_time": minutes}
+        elif phase == "paused" and device.id in self._ends:  # paused: the minutes left wait
+            self._ends.pop(device.id)
         elif phase == "running" and state == "off":
             self._ends.pop(device.id, None)
             changes = {"operational_state": "stopped", "remaining_time": 0}

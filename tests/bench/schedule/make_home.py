@@ -12,12 +12,15 @@ HERE = Path(__file__).parent
 FLAT = HERE.parents[2] / "examples" / "homes" / "flat.json"
 
 
-def appliance(device_id: str, name: str, room: str, programmes: dict[str, int], selected: str, *, running: int = 0) -> dict[str, Any]:
+def appliance(device_id: str, name: str, room: str, programmes: dict[str, int], selected: str, *, running: int = 0,
+              pausable: bool = True) -> dict[str, Any]:
+    """``pausable``: it accepts paused and running on its operational state (Matter's Pause and Resume); the dryer
+    here does not, so a request to pause it is told so."""
     attributes: dict[str, Any] = {
         "state": {"value": "on" if running else "off", "options": ["on", "off"]},
         "programme": {"value": selected, "options": list(programmes)},
         "operational_state": {"value": "running" if running else "stopped",
-                              "options": ["stopped", "running", "paused", "complete"], "writable": False},
+                              "options": ["stopped", "running", "paused", "complete"], "writable": pausable},
         "remaining_time": {"value": running, "min": 0, "max": 600, "unit": "min", "writable": False},
     }
     for programme, minutes in programmes.items():
@@ -40,7 +43,7 @@ def home() -> dict[str, Any]:
     flat["devices"] += [
         appliance("kitchen.dishwasher", "dishwasher", "kitchen", {"eco": 180, "normal": 120, "quick": 40}, "normal", running=40),
         appliance("bathroom.washer", "washer", "bathroom", {"cotton": 90, "synthetics": 60, "quick": 30}, "cotton"),
-        appliance("bathroom.dryer", "dryer", "bathroom", {"cotton": 120, "gentle": 80, "quick": 45}, "cotton"),
+        appliance("bathroom.dryer", "dryer", "bathroom", {"cotton": 120, "gentle": 80, "quick": 45}, "cotton", pausable=False),
         air_conditioner("living_room.ac_1", "AC 1", "living room"), air_conditioner("bedroom.ac_2", "AC 2", "bedroom"),
     ]
     return flat
