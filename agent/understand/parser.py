@@ -25,7 +25,7 @@ from iotlm.agent.understand.goal import Goal, read_goal
 from iotlm.agent.understand.index import HomeIndex, Targets
 from iotlm.agent.understand.lexicon import Act
 from iotlm.agent.understand.steps import step_for
-from iotlm.agent.understand.text import blank, has, join, negated, normalise
+from iotlm.agent.understand.text import blank, has, join, negated, normalise, option_words
 from iotlm.device_drivers.model import Attribute, Device, Value, describe_device
 from iotlm.policies.model import Step
 
@@ -181,6 +181,8 @@ class Parser:
         last = list(recent or [])
         for frame in frames:
             clause = self._resolve(frame, room, last)
+            if not clause.steps and clauses and frame.act == "command":
+                clause = self._continued(frame, clauses[-1]) or clause
             if not clause.understood and clause.act == "question" and clauses and clauses[-1].conditions and _VERDICT.match(frame.text):
                 clause = Clause(text=frame.text, act="context")  # "how bright is it, is it pleasant?": the answer judges it
             clause.steps = [s.model_copy(update={"clause": frame.text}) for s in clause.steps]
@@ -189,6 +191,33 @@ class Parser:
                 last = ids
             clauses.append(clause)
         return Parse(clauses, corrected)
+
+    def _continued(self, frame: Frame, previous: Clause) -> Clause | None:
+        """A clause of an option alone, after a clause about one device, sets that device: "turn AC 1 on, cooling, fan
+        on high" is its mode and its fan speed, not the bedroom fan. The rule: no verb of its own beyond "on", no name,
+        room or number; any kind it names is a word of one of that device's attributes ("fan" of fan_speed); and an
+        option of exactly one attribute is said (an option's own name first, as :func:`steps._option` reads them)."""
+        devices = {s.device_id for s in previous.steps if s.device_id}
+        if len(devices) != 1 or frame.named or frame.rooms or frame.number is not None or frame.intent not in (None, "on"):
+            return None
+        device = self.devices.get(devices.pop())
+        if device is None:
+            return None
+        words = {w for name in device.attributes for w in name.split("_")}
+        if any(not set(lx.DEVICE_KINDS.get(k, (k,))) & words and k not in words for k in frame.kinds):
+            return None
+        for own in (True, False):
+            said = {(name, option) for name, attr in device.attributes.items() if attr.writable and attr.options
+                    for option in attr.options if isinstance(option, str) and name != "state"
+                    and any(has(frame.text, w) for w in (option_words(option)[:1] if own else option_words(option)[1:]))}
+            if len({name for name, _ in said}) == 1 and len(said) == 1:
+                name, option = said.pop()
+                step = Step(tool=f"{device.id}.set_{name}", device_id=device.id, operation=f"set_{name}", attribute=name,
+                            value=option)
+                return Clause(text=frame.text, steps=[step], understood=True, act="command")
+            if said:
+                return None
+        return None
 
     # ------------------------------------------------------------ reading a clause
 
