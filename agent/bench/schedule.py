@@ -35,7 +35,7 @@ from iotlm.policies.config import PolicyConfig, RateLimit
 
 START = datetime(2026, 12, 2, 15, 0)
 GROUPS = ("TIME", "TIME-X", "EVENT", "EVENT-X", "ALIGN", "ALIGN-X", "SPOKEN", "CHAIN", "BEFORE", "BEFORE-X", "CONFLICT",
-          "CONFLICT-X", "NAMES", "REPEAT", "REPEAT-X")
+          "CONFLICT-X", "NAMES", "REPEAT", "REPEAT-X", "PAUSE", "PAUSE-X", "SPOKEN-X")
 POLICIES = PolicyConfig(users={"owner": "admin", "guest": "guest"}, rate_limit=RateLimit(max_commands=10**9, per_seconds=1))
 LOCATION = "[schedule]\nlatitude = 51.5\nlongitude = -0.12\n"
 """London, for "at sunset"."""
@@ -57,12 +57,14 @@ class Result:
 
 
 class ScheduleBench:
-    def __init__(self, home_file: Path, broker_url: str, *, speed: float = 1200.0, tolerance_s: float = 60.0) -> None:
+    def __init__(self, home_file: Path, broker_url: str, *, speed: float = 1200.0, tolerance_s: float = 60.0,
+                 model: Any = None) -> None:
         self.clock = SimClock(START, speed=speed)
         self.clock.pause()
         data = scratch("iotlm-schedule-")
         (data / "config.toml").write_text(LOCATION, encoding="utf-8")
-        self.bench: BenchHome = open_home(load_home(home_file), broker_url, data_dir=data, clock=self.clock, policies=POLICIES)
+        self.bench: BenchHome = open_home(load_home(home_file), broker_url, data_dir=data, clock=self.clock, policies=POLICIES,
+                                          model=model)
         runtime = self.bench.runtime
         runtime.store = MemoryStore(data / "iotlm.db")  # a data directory: jobs are kept in rules.db beside it
         self.store = RuleStore(data / "rules.db")
@@ -205,9 +207,10 @@ def load_cases(path: Path) -> list[dict[str, Any]]:
     return cases
 
 
-def run(cases: list[dict[str, Any]], home_file: Path, broker_url: str, *, speed: float = 1200.0,
+def run(cases: list[dict[str, Any]], home_file: Path, broker_url: str, *, speed: float = 1200.0, model: Any = None,
         progress: Any = lambda _: None) -> dict[str, Any]:
-    bench = ScheduleBench(home_file, broker_url, speed=speed)
+    """``model``: the local model, for a step the words alone do not give ("make coffee at four"); None: asked about."""
+    bench = ScheduleBench(home_file, broker_url, speed=speed, model=model)
     results: list[Result] = []
     started = time.perf_counter()
     try:

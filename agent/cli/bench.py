@@ -71,6 +71,8 @@ def register_commands(commands: Commands) -> None:
                    help="cases (default: tests/bench/schedule/cases.jsonl; their home is home.json beside them)")
     p.add_argument("--home", type=Path, help="the home file (default: home.json beside the cases)")
     p.add_argument("--speed", type=float, default=1200.0, help="simulated seconds per real second (default 1200)")
+    p.add_argument("--model", type=Path, help="GGUF for a step the words alone do not give (default: the packaged model)")
+    p.add_argument("--no-llm", action="store_true", help="the words alone: a step they do not give is asked about")
     p.add_argument("--json", type=Path, help="write per-case results and totals here")
     p.set_defaults(func=outputs_first(cmd_schedule))
 
@@ -246,8 +248,14 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as exc:
         raise UserError(str(exc)) from exc
     home = args.home or args.cases.parent / "home.json"
-    with EmbeddedBroker() as broker:
-        results = schedule.run(cases, home, broker.url, speed=args.speed, progress=lambda line: print(line, file=sys.stderr))
+    model = _model(args)
+    try:
+        with EmbeddedBroker() as broker:
+            results = schedule.run(cases, home, broker.url, speed=args.speed, model=model,
+                                   progress=lambda line: print(line, file=sys.stderr))
+    finally:
+        if model is not None:
+            model.close()
     for group, t in results["totals"].items():
         print(f"{group:8} {t['passed']}/{t['cases']}  {t['success']:.1f} %")
     print(f"wall time {results['wall_s']} s at {args.speed:g}x; request to job p50 {results['turn_p50_ms']} ms")

@@ -29,6 +29,11 @@ class Anchoring:
     def _event(self, words: str) -> tuple[Anchor, str] | None:
         done = re.search(rf"(?:^|,\s*|\s+)(?:(?P<span>{SPAN})\s+)?(?P<rel>after|before|once|when|as soon as)\s+(?:the\s+|my\s+)?"
                          rf"(?P<dev>[\w\s'-]+?)\s+{FINISH}(?:\s+(?:its|the) (?:cycle|programme|program|run))?\s*(?:,\s*|$|\s+(?=\w))", words)
+        left = re.search(rf"(?:^|,\s*|\s+)(?:when|once|as soon as)\s+(?:the\s+|my\s+)?(?P<dev>[\w\s'-]+?)\s+has\s+"
+                         rf"(?:only\s+|just\s+)?(?P<span>{SPAN})\s+(?:left|to go|remaining)\b\s*,?\s*", words)
+        if left:  # "when the washer has 10 minutes left": 10 minutes before it finishes
+            rest = (words[:left.start()] + " " + words[left.end():]).strip(" ,")
+            return self._before(left.group("dev"), seconds_of(left.group("span"))), rest
         if done:
             rest = (words[:done.start()] + " " + words[done.end():]).strip(" ,")
             if done.group("rel") == "before":

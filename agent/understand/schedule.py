@@ -101,8 +101,14 @@ class ScheduleReader(Anchoring, Aligning):
                 return None
             if not parts:
                 return Draft(clarify=f"say what to do {anchor.says}, and I'll do it then")
-            now_parts = [p for p in parts if p.now]  # "start the washer now and turn on the light when it finishes"
+            now_parts = [p for p in parts if p.now]  # "start the washer now and pause it when the dryer finishes"
             parts = [p for p in parts if not p.now]
+            done_now = self._put_back(now_parts, room, recent)
+            if isinstance(done_now, Draft):
+                return done_now
+            if done_now[0]:  # "... now for 10 minutes" beside an event: two clocks in one job
+                return Draft(refusal="say the part \"for N minutes\" and the part for the event as two requests")
+            recent = done_now[1] or recent  # "it" is what the part for now is about
             for part in parts:
                 if part.at is None:
                     continue
@@ -182,7 +188,7 @@ class ScheduleReader(Anchoring, Aligning):
         splits = (r"\s*(?:;|,?\s+and then\s+|,?\s+then\s+|\.\s+|,?\s+(?:and\s+)?(?=(?:" + SPAN +
                   r")\s+(?:" + AFTER_PREVIOUS + r")\b[\s,]+\w)|,\s+(?:and\s+)?(?=(?:in\s+" + SPAN + r"|at\s+" + CLOCK +
                   r")\s*,?\s*" + COMMAND_VERB + r"))\s*")  # "..., in 10 minutes turn on ...": a step of its own
-        pieces = [q for p in re.split(splits, words) if p for q in by_time(p)]
+        pieces = [q for p in re.split(splits, words) if p and p not in ("then", "and", "and then") for q in by_time(p)]
         parts: list[Part] = []
         previous_at: datetime | None = None
         previous_offset = 0.0

@@ -151,6 +151,8 @@ def readable(plan: str, parser: Any) -> str:
         attribute, value = m.group(2), m.group(3).strip("'\"")
         if attribute == "state":
             return f"turn {label} {value}" if value in ("on", "off") else f"set {label} to {value}"
+        if attribute == "operational_state" and value in ("paused", "running"):
+            return f"{'pause' if value == 'paused' else 'resume'} {label}"
         return f"set {label} {attribute.replace('_', ' ')} to {value}"
 
     return re.sub(r"\b([a-z0-9_]+\.[a-z0-9_.]+?)\.([a-z_]+) = ('[^']*'|\S+)", name, plan)

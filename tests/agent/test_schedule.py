@@ -211,6 +211,41 @@ def test_an_offered_rule_is_added_only_on_a_yes(agent: Agent, stack: Stack, tmp_
     assert stack.sim.commands == []  # nothing acted now
 
 
+def test_appliances_that_accept_it_pause_and_resume_and_one_that_cannot_says_so() -> None:
+    parser = Parser(load_home(HOME_FILE).devices)
+    [pause] = parser.parse("pause the washer").clauses[0].steps
+    assert (pause.device_id, pause.attribute, pause.value) == ("bathroom.washer", "operational_state", "paused")
+    [resume] = parser.parse("resume the dishwasher").clauses[0].steps
+    assert (resume.attribute, resume.value) == ("operational_state", "running")
+    dryer = parser.parse("pause the dryer").clauses[0]
+    assert not dryer.steps and dryer.refusal == "the dryer can't be paused or resumed; it can only be switched on or off"
+    later = READER.read("start the washer now and pause it when the dishwasher finishes")
+    assert later is not None and later.job is not None and later.now == ["start the washer"]
+    assert later.job["do"] == [{"device": "bathroom.washer", "set": {"operational_state": "paused"}}]
+    assert later.says == "When the dishwasher finishes (in about 40 min), I'll pause the washer."
+
+
+def test_an_option_alone_after_a_device_sets_that_device() -> None:
+    """"turn AC 1 on, cooling, fan on high": the mode and the fan speed of AC 1, not the bedroom fan."""
+    parser = Parser(load_home(HOME_FILE).devices)
+    steps = [(s.device_id, s.attribute, s.value) for c in parser.parse("turn AC 1 on, cooling, fan on high").clauses
+             for s in c.steps]
+    assert steps == [("living_room.ac_1", "state", "on"), ("living_room.ac_1", "mode", "cool"),
+                     ("living_room.ac_1", "fan_speed", "high")]
+    other = parser.parse("turn on the kitchen light, the fan on high").clauses[1]
+    assert not other.steps and other.clarify == "Which fan do you mean: bathroom or bedroom?"  # not the light's
+
+
+def test_when_an_appliance_has_minutes_left_and_steps_joined_by_semicolons() -> None:
+    left = READER.read("when the dishwasher has 15 minutes left, turn on the kitchen light")
+    assert left is not None and left.job is not None
+    assert datetime.fromisoformat(left.job["when"]["due"]) == START + timedelta(minutes=25)
+    chain = READER.read("2 minutes from now turn on the kitchen light; 4 minutes after that turn on the desk lamp; then "
+                        "5 minutes later turn off the kitchen light")
+    assert chain is not None and chain.job is not None
+    assert [a.get("after", 0) for a in chain.job["do"]] == [0, 240.0, 540.0]
+
+
 def test_sunset_needs_the_location_and_comes_from_it() -> None:
     set_at = sun_time(date(2026, 12, 2), 51.5, -0.12, "set", UTC)
     rise_at = sun_time(date(2026, 12, 2), 51.5, -0.12, "rise", UTC)

@@ -11,7 +11,7 @@ from iotlm.device_drivers.broker import EmbeddedBroker
 HERE = Path(__file__).parent / "schedule"
 PICK = {"time-04", "time-19", "time-x-01", "time-x-17", "event-01", "event-15", "event-x-07", "event-x-16",
         "align-01", "align-15", "align-x-01", "align-x-07", "spoken-15", "chain-01", "before-03", "before-x-01",
-        "conflict-04", "conflict-x-01", "names-05", "repeat-01", "repeat-x-02"}
+        "conflict-04", "conflict-x-01", "names-05", "repeat-01", "repeat-x-02", "pause-03", "pause-x-01", "spoken-x-03"}
 
 
 def test_two_cases_of_each_group_pass_on_the_accelerated_clock(broker: EmbeddedBroker) -> None:

@@ -417,7 +417,8 @@ def names_cases(rng: random.Random) -> list[dict[str, Any]]:
         case("NAMES", "turn on ac 2 in 12 minutes", expect=[on("bedroom.ac_2", 12)]),
         case("NAMES", f"at {at(30)} set AC 2 to 22 degrees", expect=[on("bedroom.ac_2", 30, target_temperature=22)]),
         case("NAMES", "10 minutes after the dryer finishes, turn AC 1 on, cooling, fan on high",
-             setup=running("bathroom.dryer", 20), expect=[on("living_room.ac_1", 30, state="on", mode="cool", fan_speed="high")]),
+             setup={**running("bathroom.dryer", 20), "living_room.ac_1": {"mode": "heat"}},
+             expect=[on("living_room.ac_1", 30, state="on", mode="cool", fan_speed="high")]),
         case("NAMES", "in 3 minutes turn on AC 1 and in 8 minutes turn on AC 2",
              expect=[on("living_room.ac_1", 3), on("bedroom.ac_2", 8)]),
         case("NAMES", "in twenty minutes set AC 1 to heat", expect=[on("living_room.ac_1", 20, mode="heat")]),
@@ -446,11 +447,124 @@ def repeat_infeasible(rng: random.Random) -> list[dict[str, Any]]:
     ]
 
 
+def pause_cases(rng: random.Random) -> list[dict[str, Any]]:
+    """Pausing and resuming a programme where the appliance can (the washer and dishwasher here; the dryer cannot)."""
+    both = {**running("bathroom.washer", 50), **running("kitchen.dishwasher", 20)}
+    return [
+        case("PAUSE", "pause the washer when the dishwasher finishes", setup=both,
+             expect=[on("bathroom.washer", 20, operational_state="paused")]),
+        case("PAUSE", "once the dishwasher is done, pause the washer", setup=both,
+             expect=[on("bathroom.washer", 20, operational_state="paused")]),
+        case("PAUSE", "start the washer now and pause it when the dishwasher finishes",
+             expect=[on("bathroom.washer", 0), on("bathroom.washer", 40, operational_state="paused")]),
+        case("PAUSE", "pause the washer in 5 minutes and resume it 10 minutes later", setup=running("bathroom.washer", 50),
+             expect=[on("bathroom.washer", 5, operational_state="paused"), on("bathroom.washer", 15, operational_state="running")]),
+        case("PAUSE", "in 12 minutes pause the dishwasher", expect=[on("kitchen.dishwasher", 12, operational_state="paused")]),
+        case("PAUSE", "resume the washer in 10 minutes",
+             setup={"bathroom.washer": {"state": "on", "operational_state": "paused", "remaining_time": 30}},
+             expect=[on("bathroom.washer", 10, operational_state="running")]),
+        case("PAUSE", "10 minutes after the dryer finishes, resume the dishwasher",
+             setup={**running("bathroom.dryer", 15), "kitchen.dishwasher": {"state": "on", "operational_state": "paused",
+                                                                             "remaining_time": 25}},
+             expect=[on("kitchen.dishwasher", 25, operational_state="running")]),
+        case("PAUSE", "at half past three pause the dishwasher", expect=[on("kitchen.dishwasher", 30, operational_state="paused")]),
+    ]
+
+
+def pause_infeasible(rng: random.Random) -> list[dict[str, Any]]:
+    return [
+        case("PAUSE-X", "pause the dryer when the dishwasher finishes", setup=running("bathroom.dryer", 60), why="can't be paused"),
+        case("PAUSE-X", "in 10 minutes pause the dryer", setup=running("bathroom.dryer", 60), why="can't be paused"),
+        case("PAUSE-X", "pause the washer when the dishwasher finishes", setup=stopped("kitchen.dishwasher"), why="not running"),
+        case("PAUSE-X", "pause the jacuzzi in 5 minutes", why="jacuzzi"),
+    ]
+
+
+def more_conflicts(rng: random.Random) -> list[dict[str, Any]]:
+    out = []
+    for i, (left, n) in enumerate([(30, 10), (55, 25), (70, 40), (45, 5)]):
+        device, words, state = SWITCHABLE[(i + 4) % len(SWITCHABLE)]
+        verb, new = flip(state)
+        out.append(case("CONFLICT", f"at {clock_words(left - n, i % 2)}, which is {n} minutes before the dishwasher finishes, "
+                                    f"{verb} {words}", setup=running("kitchen.dishwasher", left),
+                        expect=[on(device, left - n, state=new)]))
+    for i, n in enumerate([5, 18, 33, 50]):
+        device, words, state = SWITCHABLE[(i + 7) % len(SWITCHABLE)]
+        verb, new = flip(state)
+        out.append(case("CONFLICT", f"{verb} {words} at {at(n)}, that is in {n} minutes",
+                        expect=[on(device, n, state=new)]))
+    for i, (said, real) in enumerate([(30, 20), (12, 21), (50, 5), (25, 35)]):
+        _, words, state = SWITCHABLE[(i + 1) % len(SWITCHABLE)]
+        verb, _ = flip(state)
+        out.append(case("CONFLICT-X", f"{verb} {words} at {at(said)}, that is in {real} minutes", why=at(real)))
+    for i, (said, left, n) in enumerate([(20, 45, 15), (35, 80, 30), (10, 25, 10), (40, 60, 5)]):
+        _, words, state = SWITCHABLE[(i + 2) % len(SWITCHABLE)]
+        verb, _ = flip(state)
+        out.append(case("CONFLICT-X", f"at {at(said)}, {n} minutes before the dishwasher finishes, {verb} {words}",
+                        setup=running("kitchen.dishwasher", left), why=at(left - n)))
+    return out
+
+
+def more_before(rng: random.Random) -> list[dict[str, Any]]:
+    out = []
+    for i, (appliance, left, n) in enumerate([("washer", 60, 15), ("dryer", 45, 10), ("dishwasher", 35, 20),
+                                              ("washer", 25, 5), ("dishwasher", 80, 60), ("dryer", 30, 25),
+                                              ("washer", 90, 30), ("dishwasher", 15, 10)]):
+        device_id = {"washer": "bathroom.washer", "dryer": "bathroom.dryer", "dishwasher": "kitchen.dishwasher"}[appliance]
+        device, words, state = SWITCHABLE[(i + 3) % len(SWITCHABLE)]
+        verb, new = flip(state)
+        said = ["{n} minutes before the {a} is done, {v} {w}", "{v} {w} {n} minutes before the {a} finishes",
+                "when the {a} has {n} minutes left, {v} {w}"][i % 3]
+        out.append(case("BEFORE", said.format(n=n, a=appliance, v=verb, w=words), setup=running(device_id, left),
+                        expect=[on(device, left - n, state=new)]))
+    for left, n in [(10, 15), (20, 45), (5, 10), (30, 31)]:
+        out.append(case("BEFORE-X", f"{n} minutes before the washer finishes, turn on the hallway light",
+                        setup=running("bathroom.washer", left), why=at(left)))
+    return out
+
+
+def more_names_and_chains(rng: random.Random) -> list[dict[str, Any]]:
+    out = [
+        case("NAMES", "in 4 minutes set AC 1 to 21 degrees", expect=[on("living_room.ac_1", 4, target_temperature=21)]),
+        case("NAMES", "turn off AC 2 at 15:40", setup={"bedroom.ac_2": {"state": "on"}}, expect=[on("bedroom.ac_2", 40, state="off")]),
+        case("NAMES", "at half past three set AC 2 to dry", expect=[on("bedroom.ac_2", 30, mode="dry")]),
+        case("NAMES", "5 minutes after the washer finishes turn on AC 1", setup=running("bathroom.washer", 20),
+             expect=[on("living_room.ac_1", 25)]),
+        case("NAMES", "in 7 minutes set AC 1 to 19", expect=[on("living_room.ac_1", 7, target_temperature=19)]),
+        case("NAMES", "in 2 minutes turn on AC 2, and 6 minutes after that set AC 2 to 23 degrees",
+             expect=[on("bedroom.ac_2", 2), on("bedroom.ac_2", 8, target_temperature=23)]),
+    ]
+    trios = [("the kitchen light", "kitchen.light", "the desk lamp", "office.desk_lamp", "the hallway light", "hallway.light"),
+             ("the bathroom light", "bathroom.light", "the bedroom fan", "bedroom.fan", "the floor lamp", "living_room.floor_lamp"),
+             ("the tv", "living_room.tv", "the bedroom light", "bedroom.light", "the bathroom fan", "bathroom.fan")]
+    for i, (aw, a, bw, b, cw, c) in enumerate(trios):
+        t1, t2, t3 = 2 + i, 6 + 2 * i, 11 + 3 * i
+        out.append(case("CHAIN", f"in {t1} minutes turn on {aw}, in {t2} minutes turn on {bw} and in {t3} minutes turn on {cw}",
+                        expect=[on(a, t1), on(b, t2), on(c, t3)]))
+        out.append(case("CHAIN", f"{t1} minutes from now turn on {aw}; {t2 - t1} minutes after that turn on {bw}; then "
+                                 f"{t3 - t2} minutes later turn off {aw}",
+                        expect=[on(a, t1), on(b, t2), on(a, t3, state="off")]))
+    return out
+
+
+def spoken_infeasible(rng: random.Random) -> list[dict[str, Any]]:
+    return [
+        case("SPOKEN-X", "today at half past two turn on the kitchen light", why="already passed"),
+        case("SPOKEN-X", "today at quarter to one turn on the desk lamp", why="already passed"),
+        case("SPOKEN-X", "tonight turn on the hallway light", why="When should I do that"),
+        case("SPOKEN-X", "turn on the bedroom light later on", why="When should I do that"),
+        case("SPOKEN-X", "in twenty minutes turn on the sauna light", why="sauna"),
+        case("SPOKEN-X", "at half past four turn on the garden sprinkler", why=["garden", "sprinkler"]),
+    ]
+
+
 def main() -> None:
     rng = random.Random(0)
     cases = (time_cases(rng) + time_infeasible(rng) + event_cases(rng) + event_infeasible(rng) + align_cases(rng)
              + align_infeasible(rng) + spoken_cases(rng) + chain_cases(rng) + before_cases(rng) + before_infeasible(rng)
-             + conflict_cases(rng) + conflict_infeasible(rng) + names_cases(rng) + repeat_cases(rng) + repeat_infeasible(rng))
+             + conflict_cases(rng) + conflict_infeasible(rng) + names_cases(rng) + repeat_cases(rng) + repeat_infeasible(rng)
+             + pause_cases(rng) + pause_infeasible(rng) + more_conflicts(rng) + more_before(rng) + more_names_and_chains(rng)
+             + spoken_infeasible(rng))
     counters: dict[str, int] = {}
     with (HERE / "cases.jsonl").open("w", encoding="utf-8") as f:
         for c in cases:
