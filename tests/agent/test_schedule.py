@@ -246,6 +246,17 @@ def test_when_an_appliance_has_minutes_left_and_steps_joined_by_semicolons() -> 
     assert [a.get("after", 0) for a in chain.job["do"]] == [0, 240.0, 540.0]
 
 
+def test_between_two_times_is_done_at_the_first_and_put_back_at_the_second() -> None:
+    window = READER.read("turn on the hallway light between 15:30 and 16:00")
+    assert window is not None and window.job is not None
+    assert datetime.fromisoformat(window.job["when"]["due"]) == START + timedelta(minutes=30)
+    assert window.job["do"] == [{"device": "hallway.light", "set": {"state": "on"}, "for": 1800.0}]
+    evening = READER.read("between ten and eleven turn on the kitchen light")  # said at 15:00: this evening
+    assert evening is not None and evening.job is not None
+    assert datetime.fromisoformat(evening.job["when"]["due"]) == START + timedelta(hours=7)
+    assert READER.read("dim the hallway light from 10 to 5") is None  # values, not times
+
+
 def test_sunset_needs_the_location_and_comes_from_it() -> None:
     set_at = sun_time(date(2026, 12, 2), 51.5, -0.12, "set", UTC)
     rise_at = sun_time(date(2026, 12, 2), 51.5, -0.12, "rise", UTC)
