@@ -230,7 +230,8 @@ class ScheduleReader(Anchoring, Aligning):
         if m:
             part.now, part.at = True, self.now
             text = (text[:m.start()] + " " + text[m.end():]).strip(" ,")
-        m = re.search(rf"(?:^|,\s*|\s+)(between|from)\s+({CLOCK})\s+(?:and|to|until|till)\s+({CLOCK})\s*,?\s*", text)
+        m = re.search(rf"(?:^|,\s*|\s+)(between|from)\s+({CLOCK})\s+(?:and|to|until|till)\s+({CLOCK})"
+                      rf"(?!\s*(?:%|percent|per cent|degrees|°|[a-z]*\d))\s*,?\s*", text)
         if m and m.group(1) == "from" and not all(re.search(r":|[ap]\.?m", g) for g in m.group(2, 3)):
             m = None  # "dim it from 10 to 5" is a value; "from 6 pm to 11 pm" and "from 18:00 to 23:00" are times
         if m and part.at is None:  # "between ten and eleven": done at ten, put back at eleven

@@ -255,6 +255,7 @@ def test_between_two_times_is_done_at_the_first_and_put_back_at_the_second() -> 
     assert evening is not None and evening.job is not None
     assert datetime.fromisoformat(evening.job["when"]["due"]) == START + timedelta(hours=7)
     assert READER.read("dim the hallway light from 10 to 5") is None  # values, not times
+    assert READER.read("keep the bedroom radiator between 20 and 22 degrees") is None
 
 
 def test_sunset_needs_the_location_and_comes_from_it() -> None:
