@@ -183,6 +183,8 @@ class Parser:
             clause = self._resolve(frame, room, last)
             if not clause.steps and clauses and frame.act == "command":
                 clause = self._continued(frame, clauses[-1]) or clause
+            if clause.steps and frame.act == "command" and not (clause.refusal or clause.clarify):
+                clause.steps += self._also(frame, clause.steps)
             if not clause.understood and clause.act == "question" and clauses and clauses[-1].conditions and _VERDICT.match(frame.text):
                 clause = Clause(text=frame.text, act="context")  # "how bright is it, is it pleasant?": the answer judges it
             clause.steps = [s.model_copy(update={"clause": frame.text}) for s in clause.steps]
@@ -218,6 +220,30 @@ class Parser:
             if said:
                 return None
         return None
+
+    def _also(self, frame: Frame, steps: list[Step]) -> list[Step]:
+        """What else a clause about one device sets by naming an option of another of its attributes: "set AC 1 to
+        cool with the fan on high" is its mode and its fan speed, not the mode alone. Only an option's own name counts,
+        said in words no step already used, and only where exactly one other attribute has it."""
+        devices = {s.device_id for s in steps if s.device_id}
+        if len(devices) != 1 or frame.intent not in (None, "set", "on"):
+            return []
+        device = self.devices.get(devices.pop())
+        if device is None or any(s.value is None or s.attribute not in device.attributes for s in steps):
+            return []  # a step the device cannot take is refused later: nothing is added beside it
+        text = frame.text  # without the device's own names ("turn on the tv" names no source "tv") and the words used
+        said = [device.name, *device.aliases, *(w for k in frame.kinds for w in lx.DEVICE_KINDS.get(k, (k,)))]
+        said += [w for step in steps if isinstance(step.value, str) for w in option_words(step.value)]
+        for word in sorted({w.lower() for w in said}, key=len, reverse=True):
+            text = blank(text, word)
+        found = {(name, option) for name, attr in device.attributes.items()
+                 if attr.writable and attr.options and name != "state" and name not in {s.attribute for s in steps}
+                 for option in attr.options if isinstance(option, str) and has(text, option_words(option)[0])}
+        if len(found) != 1:
+            return []
+        name, option = found.pop()
+        return [Step(tool=f"{device.id}.set_{name}", device_id=device.id, operation=f"set_{name}", attribute=name,
+                     value=option)]
 
     # ------------------------------------------------------------ reading a clause
 

@@ -232,6 +232,9 @@ def test_an_option_alone_after_a_device_sets_that_device() -> None:
              for s in c.steps]
     assert steps == [("living_room.ac_1", "state", "on"), ("living_room.ac_1", "mode", "cool"),
                      ("living_room.ac_1", "fan_speed", "high")]
+    both = [(s.attribute, s.value) for s in parser.parse("set AC 1 to cool with the fan on high").clauses[0].steps]
+    assert both == [("mode", "cool"), ("fan_speed", "high")]  # one clause, two attributes: both, not the mode alone
+    assert [(s.attribute, s.value) for s in parser.parse("turn on the tv").clauses[0].steps] == [("state", "on")]  # no source "tv"
     other = parser.parse("turn on the kitchen light, the fan on high").clauses[1]
     assert not other.steps and other.clarify == "Which fan do you mean: bathroom or bedroom?"  # not the light's
 
