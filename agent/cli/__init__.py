@@ -23,10 +23,21 @@ GROUPS = (devices, chat, run, rules, memory, users, bench)
 __all__ = ["NEEDS_CONFIRMATION", "CLIError", "Commands", "build_parser", "main"]
 
 
+def _version() -> str:
+    """The installed distribution's version (pyproject.toml's), or "unknown" when iotlm runs from a bare source tree."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("iotlm")
+    except PackageNotFoundError:
+        return "unknown"
+
+
 def build_parser(pm: pluggy.PluginManager | None = None) -> argparse.ArgumentParser:
     """Every command: the built-in groups first, then each plugin's (a name taken twice stops with the plugin's name)."""
     parser = argparse.ArgumentParser(prog="iotlm", description="An on-device language-model agent for the home.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    parser.add_argument("--version", action="version", version=f"iotlm {_version()}", help="say which iotlm this is")
     commands = Commands(parser.add_subparsers(title="commands"))
     pm = pm or plugin_manager()
     for group in GROUPS:

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from iotlm.device_drivers.broker import EmbeddedBroker
 from iotlm.device_drivers.home import Home
 from iotlm.device_drivers.transport import Transport
@@ -214,3 +216,13 @@ def test_a_home_file_with_an_unknown_dialect_is_refused_with_the_ones_there_are(
     result = _iotlm("simulate", "--home", str(bad), env={"IOTLM_HOME": str(tmp_path), "IOTLM_BROKER": ""})
     assert result.returncode != 0
     assert "devices.0.dialect: 'zwave' is not a dialect iotlm simulates; use one of z2m, ha, tasmota, shelly, esphome" in result.stderr
+
+
+def test_iotlm_version_says_the_installed_version(capsys: pytest.CaptureFixture[str]) -> None:
+    from importlib.metadata import version
+
+    from iotlm.agent.cli import main
+
+    with pytest.raises(SystemExit) as stopped:
+        main(["--version"])
+    assert stopped.value.code == 0 and capsys.readouterr().out.strip() == f"iotlm {version('iotlm')}"
