@@ -24,7 +24,7 @@ from iotlm.agent.understand.frame import Frame, read_frame, share_frames
 from iotlm.agent.understand.goal import Goal, read_goal
 from iotlm.agent.understand.index import HomeIndex, Targets
 from iotlm.agent.understand.lexicon import Act
-from iotlm.agent.understand.steps import step_for
+from iotlm.agent.understand.steps import options_said, set_step, step_for
 from iotlm.agent.understand.text import blank, has, join, negated, normalise, option_words
 from iotlm.device_drivers.model import Attribute, Device, Value, describe_device
 from iotlm.policies.model import Step
@@ -209,14 +209,10 @@ class Parser:
         if any(not set(lx.DEVICE_KINDS.get(k, (k,))) & words and k not in words for k in frame.kinds):
             return None
         for own in (True, False):
-            said = {(name, option) for name, attr in device.attributes.items() if attr.writable and attr.options
-                    for option in attr.options if isinstance(option, str) and name != "state"
-                    and any(has(frame.text, w) for w in (option_words(option)[:1] if own else option_words(option)[1:]))}
-            if len({name for name, _ in said}) == 1 and len(said) == 1:
+            said = options_said(device, frame.text, own=own)
+            if len(said) == 1:
                 name, option = said.pop()
-                step = Step(tool=f"{device.id}.set_{name}", device_id=device.id, operation=f"set_{name}", attribute=name,
-                            value=option)
-                return Clause(text=frame.text, steps=[step], understood=True, act="command")
+                return Clause(text=frame.text, steps=[set_step(device, name, option)], understood=True, act="command")
             if said:
                 return None
         return None
@@ -236,14 +232,11 @@ class Parser:
         said += [w for step in steps if isinstance(step.value, str) for w in option_words(step.value)]
         for word in sorted({w.lower() for w in said}, key=len, reverse=True):
             text = blank(text, word)
-        found = {(name, option) for name, attr in device.attributes.items()
-                 if attr.writable and attr.options and name != "state" and name not in {s.attribute for s in steps}
-                 for option in attr.options if isinstance(option, str) and has(text, option_words(option)[0])}
+        found = options_said(device, text, own=True, skip={s.attribute or "" for s in steps})
         if len(found) != 1:
             return []
         name, option = found.pop()
-        return [Step(tool=f"{device.id}.set_{name}", device_id=device.id, operation=f"set_{name}", attribute=name,
-                     value=option)]
+        return [set_step(device, name, option)]
 
     # ------------------------------------------------------------ reading a clause
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from iotlm.agent.understand import lexicon as lx
 from iotlm.agent.understand.frame import Frame
 from iotlm.agent.understand.index import HomeIndex
@@ -33,16 +35,29 @@ def step_for(frame: Frame, device: Device, home: HomeIndex, *, several: bool) ->
     if name is None:
         read_only = home.attribute_for(device, concept, writable=False)
         if read_only:
-            return Step(tool=f"{device.id}.set_{read_only}", device_id=device.id, operation=f"set_{read_only}",
-                        attribute=read_only, value=frame.number)
+            return set_step(device, read_only, frame.number)
         if several:
             return None
-        return Step(tool=f"{device.id}.set_{concept}", device_id=device.id, operation=f"set_{concept}",
-                    attribute=concept, value=frame.number if frame.number is not None else frame.word_value)
+        return set_step(device, concept, frame.number if frame.number is not None else frame.word_value)
     value = value_for(frame, intent, device.attributes[name], name)
     if value is None:
         return None
+    return set_step(device, name, value)
+
+
+def set_step(device: Device, name: str, value: Value) -> Step:
+    """The step that sets ``device``'s attribute ``name`` to ``value`` (``set_<name>``)."""
     return Step(tool=f"{device.id}.set_{name}", device_id=device.id, operation=f"set_{name}", attribute=name, value=value)
+
+
+def options_said(device: Device, text: str, *, own: bool, skip: Collection[str] = ()) -> set[tuple[str, str]]:
+    """(attribute, option) for each option of ``device``'s settable option attributes (not ``state``, nor ``skip``)
+    that ``text`` says: by the option's own name (``own``), or else by another word for it ("cooling" for cool)."""
+    def words(option: str) -> list[str]:
+        return option_words(option)[:1] if own else option_words(option)[1:]
+    return {(name, option) for name, attr in device.attributes.items()
+            if attr.writable and attr.options and name != "state" and name not in skip
+            for option in attr.options if isinstance(option, str) and any(has(text, w) for w in words(option))}
 
 
 def state_step(device: Device, intent: str) -> Step | str:
@@ -53,15 +68,13 @@ def state_step(device: Device, intent: str) -> Step | str:
     if intent in ("open", "close") and (state is None or not state.options) and position is not None and position.writable:
         # blinds that report only a position: open is all the way up, close all the way down
         end = tidy(position.max if position.max is not None else 100) if intent == "open" else tidy(position.min or 0)
-        return Step(tool=f"{device.id}.set_position", device_id=device.id, operation="set_position", attribute="position",
-                    value=end)
+        return set_step(device, "position", end)
     phase = device.attributes.get("operational_state")
     if intent in ("pause", "play") and phase is not None and (not state or "paused" not in (state.options or [])):
         # an appliance pauses and resumes its programme where it accepts that (Matter's Pause and Resume)
         if not phase.writable or "paused" not in (phase.options or []):
             return f"the {device.name} can't be paused or resumed; it can only be switched on or off"
-        return Step(tool=f"{device.id}.set_operational_state", device_id=device.id, operation="set_operational_state",
-                    attribute="operational_state", value="paused" if intent == "pause" else "running")
+        return set_step(device, "operational_state", "paused" if intent == "pause" else "running")
     if state is None or not state.options:
         return f"the {device.name} can't be {lx.DONE_WORDS.get(intent, intent)}"
     options = [str(o) for o in state.options]
@@ -156,7 +169,7 @@ def _mute(device: Device, mute: bool, home: HomeIndex) -> Step | str | None:
     unmuted (its old volume is unknown), which is said."""
     muted = device.attributes.get("muted")
     if muted is not None and muted.writable:
-        return Step(tool=f"{device.id}.set_muted", device_id=device.id, operation="set_muted", attribute="muted", value=mute)
+        return set_step(device, "muted", mute)
     volume = home.attribute_for(device, "volume", writable=True)
     if volume is None:
         return None
