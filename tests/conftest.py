@@ -141,14 +141,23 @@ class Stack:
     clock: FakeClock
 
 
+def unsettled(conn: Connection, home: Home) -> str:
+    """What the registry still lacks of the simulated home: the devices missing, and those whose state differs."""
+    missing = sorted(d.id for d in home.devices if conn.registry.get(d.id) is None)
+    differ = {d.id: (conn.registry.get(d.id).state(), d.state()) for d in home.devices  # type: ignore[union-attr]
+              if conn.registry.get(d.id) is not None and conn.registry.get(d.id).state() != d.state()}  # type: ignore[union-attr]
+    return f"missing {missing}; differing (seen, simulated) {differ}"
+
+
 def make_stack(home: Home, transport: Transport, sim_transport: Transport, prefix: str, db: Path,
                config: PolicyConfig | None = None, clock: Any = None) -> Stack:
     sim = start_sim(home, sim_transport, prefix)
     conn = connect(transport, prefix)
     wanted = {d.id for d in home.devices}
-    assert conn.registry.wait_for(
+    settled = conn.registry.wait_for(
         lambda r: wanted <= set(r.ids()) and all(r.get(i).state() == home.device(i).state() for i in wanted),  # type: ignore[union-attr]
         timeout=20)
+    assert settled, f"the simulated home did not settle in 20 s: {unsettled(conn, home)}"
     config = config or PolicyConfig()
     audit = AuditLog(db)
     tools = build_tools(plugin_manager())

@@ -86,7 +86,7 @@ class Service:
     def start(self) -> None:
         env = {**os.environ, "IOTLM_HOME": str(self.data), "IOTLM_BROKER": self.url}
         self.starts += 1
-        self.proc = subprocess.Popen([sys.executable, "-m", "iotlm.agent.cli", "run", "--rules", str(self.rules), "--wait", "2"],
+        self.proc = subprocess.Popen([sys.executable, "-m", "iotlm.agent.cli", "run", "--rules", str(self.rules), "--wait", "2", "--no-web"],
                                      env=env, stdout=self.log, stderr=self.log, cwd=Path(__file__).resolve().parents[2])
 
     def wait_ready(self, timeout: float = 60) -> None:
