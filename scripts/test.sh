@@ -22,4 +22,5 @@ if command -v apt-get >/dev/null 2>&1; then
 fi
 # the example plugins, installed from their own folders: the tests show they are discovered and work
 .venv/bin/python -m pip install -q --no-deps -e examples/plugins/iotlm-notify -e examples/plugins/iotlm-plainjson
-exec .venv/bin/python -m pytest "$@"
+# in parallel, one worker per core (each with its own Mosquitto on a free port); IOTLM_TEST_WORKERS=0 runs them in one
+exec .venv/bin/python -m pytest -n "${IOTLM_TEST_WORKERS:-auto}" "$@"
