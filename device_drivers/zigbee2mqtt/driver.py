@@ -42,9 +42,12 @@ class Zigbee2MQTTDriver:
         self.discovered = threading.Event()
 
     def start(self) -> None:
-        self.transport.subscribe(f"{self.base}/bridge/devices", self._on_devices)
+        # the reports first: the device list makes us ask each device for its state (/get), and the answer is not
+        # retained, so it must find this subscription already there. Subscribed the other way round, a busy machine
+        # could send a /get between the two and lose its answer (the device then had no state until it next reported)
         if not self.share_group:
             self.transport.subscribe(f"{self.base}/#", self._on_message)
+        self.transport.subscribe(f"{self.base}/bridge/devices", self._on_devices)
         # shared: one subscription per device, made as the device list arrives (_watch)
 
     # ------------------------------------------------------------ incoming
