@@ -1,6 +1,3 @@
-"""The agent: understanding (agent.understand), the planner tiers (agent.llm), the LangGraph graph (graph, nodes),
-replies and recall; and the app shell: configuration, runtime, the MQTT service and the command line (agent.cli)."""
-
-from iotlm.agent.config import ConfigError, Settings, load_settings
-
-__all__ = ["ConfigError", "Settings", "load_settings"]
+"""The agent: the language (``understand``, ``llm``), the conversation (``graph``, ``nodes``, ``session``, ``reply``,
+``recall``) and the room context (conditions, effects, goals, situations). The app shell that runs it (configuration,
+runtime, service, command line, web app) is ``iotlm``'s own: ``iotlm.cli``, ``iotlm.web``, ``iotlm.service``."""

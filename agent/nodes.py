@@ -11,7 +11,6 @@ from langgraph.types import interrupt
 from iotlm.agent import recall
 from iotlm.agent.complaints import conditions_and_goals, guard, ranked_goal, said_goals
 from iotlm.agent.conditions import Bands, RoomConditions
-from iotlm.agent.config import ScheduleSettings
 from iotlm.agent.effects import DEFAULT_EFFECTS, Effect
 from iotlm.agent.later import later as later_turn
 from iotlm.agent.later import later_words
@@ -24,7 +23,7 @@ from iotlm.agent.taught import ARROW, situation_turn, teach_turn
 from iotlm.agent.understand.parser import Parser
 from iotlm.agent.understand.text import join
 from iotlm.automations.describe import describe
-from iotlm.automations.model import Rule, approval_key, problems, step_for
+from iotlm.automations.model import Rule, ScheduleSettings, approval_key, problems, step_for
 from iotlm.policies.config import ReadAccess
 from iotlm.policies.model import Step, User
 from iotlm.tools.executor import Executor

@@ -11,7 +11,7 @@ import time
 import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any, Generic, Protocol, TypeVar, get_args
 
 from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.types import Command
@@ -23,12 +23,16 @@ from iotlm.agent.llm.backend import Model, ModelUnavailable
 from iotlm.agent.llm.goal_head import GoalHead
 from iotlm.agent.llm.planner import LLMPlanner
 from iotlm.agent.nodes import YES, Deps
-from iotlm.agent.runtime import Runtime
 from iotlm.agent.situations import load_situations
 from iotlm.agent.talk import load_talk
 from iotlm.agent.understand.parser import Parser
+from iotlm.automations.model import ScheduleSettings
+from iotlm.device_drivers.connection import Connection
 from iotlm.memory.migrations import DatabaseError
-from iotlm.policies.model import Origin, Step
+from iotlm.memory.store import MemoryStore
+from iotlm.policies.config import PolicyConfig
+from iotlm.policies.model import Origin, Step, User
+from iotlm.tools.executor import Executor
 from iotlm.tools.plugins import plugin_manager
 
 log = logging.getLogger(__name__)
@@ -97,8 +101,46 @@ class TurnResult:
                 "scheduled": self.scheduled, "reading": self.reading}
 
 
-class Agent:
-    def __init__(self, runtime: Runtime, *, model: Model | None = None, model_factory: Any = None,
+class AgentSettings(Protocol):
+    """The settings the conversation reads (``iotlm.config.Settings`` has them)."""
+
+    @property
+    def home(self) -> Path: ...
+    @property
+    def comfort(self) -> dict[str, list[float | None]]: ...
+    @property
+    def schedule(self) -> ScheduleSettings: ...
+    @property
+    def confirm_timeout_s(self) -> float: ...
+
+
+class AgentRuntime(Protocol):
+    """What the conversation needs of a running iotlm: the app shell builds one (``iotlm.runtime.Runtime``), a test
+    may build its own. The agent package never imports the shell."""
+
+    @property
+    def settings(self) -> AgentSettings: ...
+    @property
+    def connection(self) -> Connection: ...
+    @property
+    def executor(self) -> Executor: ...
+    @property
+    def policy_config(self) -> PolicyConfig: ...
+    @property
+    def store(self) -> MemoryStore | None: ...
+
+    def memory(self) -> Any: ...
+
+    def user(self, name: str | None) -> User: ...
+
+
+R = TypeVar("R", bound=AgentRuntime)
+
+
+class Agent(Generic[R]):
+    """One household's conversation over a runtime ``R`` (the shell's ``Agent[Runtime]`` keeps its runtime's type)."""
+
+    def __init__(self, runtime: R, *, model: Model | None = None, model_factory: Any = None,
                  threads_db: Path | None = None, floors: dict[str, str] | None = None,
                  effects: tuple[Effect, ...] | None = None, ranker: Any = None) -> None:
         """``ranker``: what chooses the goal of a request about a room the fast path cannot read (default: the goal

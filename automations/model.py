@@ -375,3 +375,16 @@ def gate_view(rule: Rule, devices: dict[str, Device], decide: Callable[[Step, De
         elif decision.verdict == "deny":
             denies.append(f"{step.describe()}: {decision.reason}")
     return asks, denies
+
+
+class ScheduleSettings(BaseModel):
+    """``[schedule]`` in config.toml: jobs said in chat ("in 20 minutes", "at sunset")."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    late_grace: Annotated[float, BeforeValidator(seconds)] = 1800.0
+    """A job whose time passed while iotlm was down still runs, late and with a note, if it is at most this late
+    (``"30m"``, ``"2h"``, seconds); later than that it is dropped, with a note."""
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+    """Where the home is, for "at sunset" and "at sunrise" (degrees; east and north positive)."""

@@ -2,6 +2,6 @@
 
 import sys
 
-from iotlm.agent.cli import main
+from iotlm.cli import main
 
 sys.exit(main())

@@ -6,11 +6,11 @@ import os
 import sys
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from iotlm.automations.model import seconds
+from iotlm.automations.model import ScheduleSettings
 from iotlm.device_drivers.model import first_error
 from iotlm.device_drivers.transport import BrokerURLError, parse_broker_url
 from iotlm.errors import SetupError
@@ -29,19 +29,6 @@ def default_home() -> Path:
     if os.name == "nt":
         return Path(os.environ.get("APPDATA", Path.home())) / "iotlm"
     return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "iotlm"
-
-
-class ScheduleSettings(BaseModel):
-    """``[schedule]`` in config.toml: jobs said in chat ("in 20 minutes", "at sunset")."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    late_grace: Annotated[float, BeforeValidator(seconds)] = 1800.0
-    """A job whose time passed while iotlm was down still runs, late and with a note, if it is at most this late
-    (``"30m"``, ``"2h"``, seconds); later than that it is dropped, with a note."""
-    latitude: float | None = Field(default=None, ge=-90, le=90)
-    longitude: float | None = Field(default=None, ge=-180, le=180)
-    """Where the home is, for "at sunset" and "at sunrise" (degrees; east and north positive)."""
 
 
 class Settings(BaseModel):

@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from iotlm.agent.config import Settings
+from iotlm.config import Settings
 from iotlm.device_drivers.connection import Connection
 from iotlm.device_drivers.overrides import DeviceOverride, OverrideFileError, load_overrides
 from iotlm.device_drivers.transport import Transport

@@ -34,6 +34,7 @@ from iotlm.automations.model import Rule
 from iotlm.automations.store import RuleStore, load_yaml
 from iotlm.device_drivers.overrides import OverrideFileError, load_overrides
 from iotlm.policies.config import ANONYMOUS
+from iotlm.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ MAX_QUESTION = 2000
 
 
 class Service:
-    def __init__(self, agent: Agent, rules: RuleStore, *, home_name: str = "home", rules_file: Path | None = None,
+    def __init__(self, agent: Agent[Runtime], rules: RuleStore, *, home_name: str = "home", rules_file: Path | None = None,
                  share_group: str | None = None, max_pending: int = 1000) -> None:
         self.agent = agent
         self.runtime = agent.runtime
@@ -333,7 +334,7 @@ class JobRunner:
     """The jobs said in chat ("in 10 minutes ..."), run while ``iotlm chat`` is open. ``iotlm run`` and the demo run
     them with every other rule; several processes on one home run each job once (the rules store decides)."""
 
-    def __init__(self, agent: Agent) -> None:
+    def __init__(self, agent: Agent[Runtime]) -> None:
         self.runtime = agent.runtime
         self.store = RuleStore(self.runtime.settings.home / "rules.db")
         self.engine = RuleEngine(self.runtime.connection.registry, self.runtime.executor, self.store,

@@ -40,7 +40,7 @@ class CliResult:
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> CliResult:
     """``iotlm ARGS`` in this process (as ``subprocess.run`` would report it): the environment set for the call only."""
-    from iotlm.agent.cli import main
+    from iotlm.cli import main
 
     saved = dict(os.environ)
     os.environ.update(env or {})

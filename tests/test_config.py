@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from iotlm.agent.config import ConfigError, load_settings
+from iotlm.config import ConfigError, load_settings
 
 
 def test_precedence_flag_environment_file_default(tmp_path: Path) -> None:
@@ -38,8 +38,8 @@ def test_a_bad_setting_in_the_file_names_the_file(tmp_path: Path) -> None:
 
 def test_the_dialects_topics_come_from_the_config_file(tmp_path: Path) -> None:
     """Where Tasmota announces itself, and a level above Shelly's and ESPHome's own prefixes, reach the runtime."""
-    from iotlm.agent.runtime import build_runtime
     from iotlm.device_drivers.broker import EmbeddedBroker
+    from iotlm.runtime import build_runtime
 
     (tmp_path / "config.toml").write_text('tasmota_discovery = "house/tasmota/discovery"\nshelly_root = "house"\n'
                                           'esphome_root = "nodes"\n', encoding="utf-8")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from iotlm.agent.cli import main
+from iotlm.cli import main
 from iotlm.device_drivers.broker import EmbeddedBroker
 from iotlm.device_drivers.home import Home
 from iotlm.device_drivers.transport import Transport

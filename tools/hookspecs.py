@@ -28,7 +28,7 @@ def register_commands(commands: Any) -> None:
     """Add command-line commands. ``commands.add(name, help=...)`` returns an argparse parser; set what runs with
     ``parser.set_defaults(func=run)``, where ``run(args)`` returns the exit status. ``commands.common(parser)`` adds
     ``--broker``/``--home-dir``/``--config``, ``commands.talk(parser)`` the options of commands that talk to the agent,
-    and ``commands.settings_for(args)`` reads the settings they select (see ``iotlm.agent.cli.shared.Commands``)."""
+    and ``commands.settings_for(args)`` reads the settings they select (see ``iotlm.cli.shared.Commands``)."""
 
 
 @hookspec

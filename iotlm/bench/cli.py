@@ -10,10 +10,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from iotlm.agent.bench import report
-from iotlm.agent.bench.harness import models_dir, open_home, scratch
-from iotlm.agent.bench.suite import MISTAKES, Case, load_cases, run_suite, totals
-from iotlm.agent.cli.shared import Commands, usage
+from iotlm.bench import report
+from iotlm.bench.harness import models_dir, open_home, scratch
+from iotlm.bench.suite import MISTAKES, Case, load_cases, run_suite, totals
+from iotlm.cli.shared import Commands, usage
 from iotlm.device_drivers.broker import EmbeddedBroker
 from iotlm.device_drivers.home import load_home
 from iotlm.device_drivers.simulator import Environment
@@ -239,7 +239,7 @@ def cmd_context(args: argparse.Namespace) -> int:
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:
-    from iotlm.agent.bench import schedule
+    from iotlm.bench import schedule
 
     if args.speed <= 0:
         raise UserError(f"--speed {args.speed}: give simulated seconds per real second, more than 0 (e.g. 1200)")
@@ -266,7 +266,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
 
 
 def cmd_homebench(args: argparse.Namespace) -> int:
-    from iotlm.agent.bench import homebench
+    from iotlm.bench import homebench
     from iotlm.device_drivers.home import default_homebench_path
 
     if args.chart and not report.can_chart():  # before the run, not after it
@@ -303,7 +303,7 @@ def cmd_homebench(args: argparse.Namespace) -> int:
 
 
 def cmd_crash(args: argparse.Namespace) -> int:
-    from iotlm.agent.bench import crash_bench
+    from iotlm.bench import crash_bench
 
     results = crash_bench.run(args.events, args.rate, restart_events=args.restart_events)
     _emit(results, args.json)
@@ -311,28 +311,28 @@ def cmd_crash(args: argparse.Namespace) -> int:
 
 
 def cmd_latency(args: argparse.Namespace) -> int:
-    from iotlm.agent.bench import latency
+    from iotlm.bench import latency
 
     results = latency.run(args.rounds)
     return _emit(results, args.json)
 
 
 def cmd_web(args: argparse.Namespace) -> int:
-    from iotlm.agent.bench import web
+    from iotlm.bench import web
 
     return _emit(web.run(args.devices), args.json)
 
 
 def cmd_memory(args: argparse.Namespace) -> int:
-    from iotlm.agent.bench import memory_bench
+    from iotlm.bench import memory_bench
 
     results = memory_bench.run([int(n) for n in args.sizes.split(",")])
     return _emit(results, args.json)
 
 
 def cmd_planning(args: argparse.Namespace) -> int:
-    from iotlm.agent.bench import planning
     from iotlm.agent.llm.backend import LocalModel, default_model_path
+    from iotlm.bench import planning
     from iotlm.memory.embeddings import MiniLMEmbedder
     from iotlm.memory.memory import Memory
     from iotlm.memory.store import MemoryStore
@@ -357,7 +357,7 @@ def cmd_planning(args: argparse.Namespace) -> int:
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
-    from iotlm.agent.bench import rules_bench
+    from iotlm.bench import rules_bench
 
     results = rules_bench.run(args.slow_events, args.fast_events, args.flood)
     return _emit(results, args.json)

@@ -28,7 +28,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from iotlm.agent.bench.harness import scratch
+from iotlm.bench.harness import scratch
 from iotlm.device_drivers.broker import EmbeddedBroker
 from iotlm.device_drivers.simulator.load import SensorLoad
 from iotlm.device_drivers.transport import Transport
@@ -86,7 +86,7 @@ class Service:
     def start(self) -> None:
         env = {**os.environ, "IOTLM_HOME": str(self.data), "IOTLM_BROKER": self.url}
         self.starts += 1
-        self.proc = subprocess.Popen([sys.executable, "-m", "iotlm.agent.cli", "run", "--rules", str(self.rules), "--wait", "2", "--no-web"],
+        self.proc = subprocess.Popen([sys.executable, "-m", "iotlm.cli", "run", "--rules", str(self.rules), "--wait", "2", "--no-web"],
                                      env=env, stdout=self.log, stderr=self.log, cwd=Path(__file__).resolve().parents[2])
 
     def wait_ready(self, timeout: float = 60) -> None:
@@ -155,7 +155,7 @@ def run(events: int = 1000, rate: float = 500.0, kill_at: float = 0.4, restart_e
     results: dict[str, Any] = {"events": total, "rate_per_s": rate, "rules": total + 1}
     broker = EmbeddedBroker(persistence=data / "broker").start()
     port = broker.port
-    sim = subprocess.Popen([sys.executable, "-m", "iotlm.agent.cli", "simulate", "--home", str(home_file), "--broker", broker.url,
+    sim = subprocess.Popen([sys.executable, "-m", "iotlm.cli", "simulate", "--home", str(home_file), "--broker", broker.url,
                             "--home-dir", str(data / "sim")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                            cwd=Path(__file__).resolve().parents[2])
     probe = Probe(broker.url)

@@ -12,9 +12,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from iotlm.agent.config import Settings, load_settings
-from iotlm.agent.runtime import Runtime
 from iotlm.agent.session import Agent, TurnResult
+from iotlm.config import Settings, load_settings
 from iotlm.device_drivers.connection import Connection
 from iotlm.device_drivers.home import Home
 from iotlm.device_drivers.model import Value
@@ -25,6 +24,7 @@ from iotlm.policies.audit import AuditLog
 from iotlm.policies.config import PolicyConfig, RateLimit
 from iotlm.policies.defaults import default_policies
 from iotlm.policies.gate import Gate
+from iotlm.runtime import Runtime
 from iotlm.tools.executor import Executor
 from iotlm.tools.plugins import build_tools, plugin_manager
 
@@ -86,7 +86,7 @@ BENCH_TIME = datetime(2026, 1, 14, 12, 0)
 
 
 def open_home(home: Home, broker_url: str, *, data_dir: Path | None = None, model_factory: Callable[[], Any] | None = None,
-              model: Any = None, wrap: Callable[[Agent], Turns] | None = None, settle: float = 10.0,
+              model: Any = None, wrap: Callable[[Agent[Runtime]], Turns] | None = None, settle: float = 10.0,
               clock: Callable[[], datetime] = lambda: BENCH_TIME, policies: PolicyConfig = BENCH_POLICIES,
               dialect: Dialect = "z2m") -> BenchHome:
     """``dialect``: the one the simulated devices speak (``tasmota`` leaves out what Tasmota cannot be)."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from iotlm.agent.bench.harness import BenchHome, open_home
+from iotlm.bench.harness import BenchHome, open_home
 from iotlm.device_drivers.base import CodecError
 from iotlm.device_drivers.home import Home, homebench_home
 from iotlm.device_drivers.model import Device, Value

@@ -10,15 +10,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-from iotlm.agent.bench.harness import models_dir, scratch
-from iotlm.agent.config import load_settings
 from iotlm.agent.llm.backend import LocalModel, default_model_path
-from iotlm.agent.runtime import build_runtime
 from iotlm.agent.session import Agent
+from iotlm.bench.harness import models_dir, scratch
+from iotlm.config import load_settings
 from iotlm.device_drivers.broker import EmbeddedBroker
 from iotlm.device_drivers.home import load_home
 from iotlm.device_drivers.simulator import Simulator
 from iotlm.device_drivers.transport import Transport
+from iotlm.runtime import build_runtime
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_HOME = ROOT / "examples" / "homes" / "flat.json"
@@ -156,15 +156,15 @@ def run(rounds: int = 3) -> dict[str, Any]:
         cold = []
         for text in ("turn on the kitchen light", "turn off the kitchen light"):
             start = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "iotlm.agent.cli", "ask", text, "--json"], env=env, cwd=ROOT, check=True,
+            subprocess.run([sys.executable, "-m", "iotlm.cli", "ask", text, "--json"], env=env, cwd=ROOT, check=True,
                            capture_output=True)
             cold.append(round((time.perf_counter() - start) * 1000, 1))
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "iotlm.agent.cli", "ask", LLM[0], "--json"], env=env, cwd=ROOT, check=True,
+        subprocess.run([sys.executable, "-m", "iotlm.cli", "ask", LLM[0], "--json"], env=env, cwd=ROOT, check=True,
                        capture_output=True)
         results["ask_cold_start_ms"] = {"fast_path": cold, "llm_path_with_model_load": round((time.perf_counter() - start) * 1000, 1)}
 
-        chat = subprocess.Popen([sys.executable, "-m", "iotlm.agent.cli", "chat"], env=env, cwd=ROOT, stdin=subprocess.PIPE,
+        chat = subprocess.Popen([sys.executable, "-m", "iotlm.cli", "chat"], env=env, cwd=ROOT, stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         assert chat.stdin is not None and chat.stdout is not None
         chat.stdin.write(LLM[0] + "\n")

@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from iotlm.agent.bench.harness import scratch
-from iotlm.agent.bench.latency import summary
+from iotlm.bench.harness import scratch
+from iotlm.bench.latency import summary
 from iotlm.device_drivers.broker import EmbeddedBroker
 from iotlm.device_drivers.connection import Connection
 from iotlm.device_drivers.home import Home, parse_home

@@ -9,8 +9,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from iotlm.agent.bench.homebench import CATEGORY_NAMES, PUBLISHED
-from iotlm.agent.bench.suite import MISTAKES
+from iotlm.bench.homebench import CATEGORY_NAMES, PUBLISHED
+from iotlm.bench.suite import MISTAKES
 from iotlm.errors import SetupError
 
 

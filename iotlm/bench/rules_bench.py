@@ -17,10 +17,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from iotlm.agent.bench.harness import scratch
 from iotlm.automations.engine import RuleEngine
 from iotlm.automations.model import Rule
 from iotlm.automations.store import RuleStore
+from iotlm.bench.harness import scratch
 from iotlm.device_drivers.broker import EmbeddedBroker
 from iotlm.device_drivers.connection import Connection
 from iotlm.device_drivers.home import parse_home

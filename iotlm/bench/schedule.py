@@ -23,9 +23,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from iotlm.agent.bench.harness import BenchHome, open_home, scratch
 from iotlm.automations.engine import RuleEngine
 from iotlm.automations.store import RuleStore
+from iotlm.bench.harness import BenchHome, open_home, scratch
 from iotlm.device_drivers.clock import SimClock
 from iotlm.device_drivers.home import load_home
 from iotlm.device_drivers.model import is_appliance

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from iotlm.agent.bench.harness import BenchHome
+from iotlm.bench.harness import BenchHome
 from iotlm.device_drivers.model import Value, first_error
 
 CATEGORIES = ("VS", "VM", "IS", "IM", "MM", "REL", "RISK", "QUERY", "INQ", "INQ-X", "GOAL", "GOAL-X", "SIT", "SIT-X")

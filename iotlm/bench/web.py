@@ -14,16 +14,16 @@ import urllib.parse
 from pathlib import Path
 from typing import Any
 
-from iotlm.agent.bench.harness import scratch
-from iotlm.agent.bench.latency import EXAMPLE_HOME, summary
-from iotlm.agent.config import load_settings
-from iotlm.agent.runtime import build_runtime
 from iotlm.agent.session import Agent
+from iotlm.bench.harness import scratch
+from iotlm.bench.latency import EXAMPLE_HOME, summary
+from iotlm.config import load_settings
 from iotlm.device_drivers.broker import EmbeddedBroker
 from iotlm.device_drivers.home import Home, load_home
 from iotlm.device_drivers.model import Attribute, Device
 from iotlm.device_drivers.simulator import Simulator
 from iotlm.device_drivers.transport import Transport
+from iotlm.runtime import build_runtime
 
 CHROMIUM, DRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 
@@ -77,7 +77,7 @@ def run(devices: int = 50, loads: int = 20, reports: int = 60, asks: int = 200) 
             runtime.connection.start(timeout=10)
             runtime.connection.registry.wait_for(lambda r: len(r) >= len(home.devices), timeout=20)
             agent = Agent(runtime, ranker=False)  # the fast path: no model is loaded
-            from iotlm.agent.web.server import WebServer
+            from iotlm.web.server import WebServer
 
             web = WebServer(agent, bind="127.0.0.1:0", service_file=False).start()
             web.users.add("bench", "admin", "bench-password")

@@ -13,8 +13,9 @@ from collections.abc import Sequence
 
 import pluggy
 
-from iotlm.agent.cli import bench, chat, devices, memory, rules, run, users
-from iotlm.agent.cli.shared import NEEDS_CONFIRMATION, CLIError, Commands
+from iotlm.bench import cli as bench
+from iotlm.cli import chat, devices, memory, rules, run, users
+from iotlm.cli.shared import NEEDS_CONFIRMATION, CLIError, Commands
 from iotlm.errors import IotlmError
 from iotlm.tools.plugins import PluginError, plugin_manager
 
@@ -42,7 +43,7 @@ def build_parser(pm: pluggy.PluginManager | None = None) -> argparse.ArgumentPar
     pm = pm or plugin_manager()
     for group in GROUPS:
         if not pm.is_registered(group):
-            pm.register(group, name=f"iotlm.cli.{group.__name__.rsplit('.', 1)[-1]}")
+            pm.register(group, name=group.__name__)
     impls = pm.hook.register_commands.get_hookimpls()
     order: dict[object, int] = {group: i for i, group in enumerate(GROUPS)}
     for impl in sorted(impls, key=lambda impl: order.get(impl.plugin, len(GROUPS))):  # stable: plugins in load order

@@ -1,7 +1,7 @@
-"""``python -m iotlm.agent.cli``."""
+"""``python -m iotlm.cli``."""
 
 import sys
 
-from iotlm.agent.cli import main
+from iotlm.cli import main
 
 sys.exit(main())

@@ -10,8 +10,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from iotlm.agent.cli.run import start_web, web_options
-from iotlm.agent.cli.shared import (
+from iotlm.agent.session import Agent
+from iotlm.cli.run import start_web, web_options
+from iotlm.cli.shared import (
     EXAMPLE_HOME,
     NEEDS_CONFIRMATION,
     CLIError,
@@ -23,16 +24,16 @@ from iotlm.agent.cli.shared import (
     settings_for,
     valid_text,
 )
-from iotlm.agent.config import load_settings
-from iotlm.agent.session import Agent
-from iotlm.agent.web import DEFAULT_BIND
-from iotlm.agent.web.client import ServiceAgent
+from iotlm.config import load_settings
 from iotlm.device_drivers.broker import EmbeddedBroker
 from iotlm.device_drivers.home import load_home
 from iotlm.device_drivers.simulator import Environment, Simulator
 from iotlm.device_drivers.simulator.appliances import Programmes
 from iotlm.device_drivers.transport import Transport, redact_url
+from iotlm.runtime import Runtime
 from iotlm.tools.hookspecs import hookimpl
+from iotlm.web import DEFAULT_BIND
+from iotlm.web.client import ServiceAgent
 
 
 @hookimpl
@@ -71,7 +72,7 @@ def in_process(p: argparse.ArgumentParser) -> None:
 def service_for(args: argparse.Namespace, settings: Any) -> Any:
     """A running `iotlm run` of the same data directory to go through (warm model and embedder), or None: with
     --in-process, or with options that set up an agent of their own (--broker, --model, --model-server, --policies)."""
-    from iotlm.agent.web.client import running_service
+    from iotlm.web.client import running_service
 
     if args.in_process or any(getattr(args, k, None) for k in ("broker", "model", "model_server", "policies")):
         return None
@@ -108,7 +109,7 @@ def _print_answer(args: argparse.Namespace, settings: Any, result: Any) -> int:
     return 0
 
 
-def chat_loop(agent: Agent | ServiceAgent, *, user: str, room: str | None, thread: str, out: Any = sys.stdout) -> int:
+def chat_loop(agent: Agent[Runtime] | ServiceAgent, *, user: str, room: str | None, thread: str, out: Any = sys.stdout) -> int:
     """Read lines, answer each; a risky action asks first and waits for yes/no."""
     try:
         import readline  # noqa: F401  (line editing and history where available)
@@ -157,7 +158,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
     with broker_url(settings) as url, agent_session(settings, url, wait=2.0, warm=True) as agent:
         print(f"iotlm: {len(agent.runtime.connection.registry)} devices on {redact_url(url)}. Ask me something; 'exit' to leave.",
               file=sys.stderr)
-        from iotlm.agent.service import JobRunner
+        from iotlm.service import JobRunner
 
         jobs = JobRunner(agent).start()  # "in 10 minutes ..." runs while the chat is open (and in iotlm run)
         try:
@@ -166,7 +167,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
             jobs.stop()
 
 
-def _demo_web(agent: Agent, args: argparse.Namespace, rules: Any) -> Any:
+def _demo_web(agent: Agent[Runtime], args: argparse.Namespace, rules: Any) -> Any:
     """The demo's own web app: on --web, or on any free port when the default one is taken (by `iotlm run`)."""
     from iotlm.errors import SetupError
 
@@ -203,8 +204,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 return 0 if len(devices) == len(home.devices) else 1
             floors = {a.name: a.floor for a in home.areas if a.floor}
             with agent_session(settings, broker.url, wait=3.0, floors=floors, warm=True) as agent:
-                from iotlm.agent.service import Service
                 from iotlm.automations.store import RuleStore
+                from iotlm.service import Service
 
                 # your saved rules run too: make a sensor report with iotlm/sim/<device id>/report on this broker
                 service = Service(agent, RuleStore(settings.home / "rules.db"), home_name="demo").start()

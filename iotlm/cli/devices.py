@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from iotlm.agent.cli.shared import (
+from iotlm.cli.shared import (
     EXAMPLE_HOME,
     CLIError,
     Commands,
@@ -22,7 +22,6 @@ from iotlm.agent.cli.shared import (
     settle,
     transport_for,
 )
-from iotlm.agent.runtime import build_runtime, database_path
 from iotlm.device_drivers.clock import SimClock
 from iotlm.device_drivers.home import Home, default_homebench_path, load_home, load_homebench
 from iotlm.device_drivers.overrides import set_override
@@ -31,6 +30,7 @@ from iotlm.device_drivers.simulator.appliances import Programmes
 from iotlm.device_drivers.simulator.sim import DIALECTS
 from iotlm.device_drivers.transport import redact_url
 from iotlm.policies.audit import AuditLog
+from iotlm.runtime import build_runtime, database_path
 from iotlm.tools.device_tools import device_operations
 from iotlm.tools.hookspecs import hookimpl
 from iotlm.tools.plugins import build_tools, plugin_manager

@@ -8,7 +8,7 @@ import sys
 from datetime import datetime
 from typing import Any
 
-from iotlm.agent.cli.shared import Commands, settings_for, usage
+from iotlm.cli.shared import Commands, settings_for, usage
 from iotlm.memory.store import KINDS
 from iotlm.tools.hookspecs import hookimpl
 

@@ -10,8 +10,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from iotlm.agent.cli.shared import Commands, discover, model_factory, settings_for, usage
 from iotlm.automations.model import approvable, gate_view, problems
+from iotlm.cli.shared import Commands, discover, model_factory, settings_for, usage
 from iotlm.errors import UserError
 from iotlm.tools.hookspecs import hookimpl
 
@@ -146,11 +146,11 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 def _owner_preview(args: argparse.Namespace, owner: str) -> Callable[[Any, Any], Any]:
     """The gate's preview for the rule's owner, from the policy file in force (nothing audited, nothing sent)."""
-    from iotlm.agent.runtime import policy_file
     from iotlm.policies.config import load_policy_config
     from iotlm.policies.defaults import default_policies
     from iotlm.policies.gate import preview
     from iotlm.policies.users import UserStore, person
+    from iotlm.runtime import policy_file
 
     settings = settings_for(args)
     config = load_policy_config(policy_file(settings))

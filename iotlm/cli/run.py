@@ -7,10 +7,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from iotlm.agent.cli.shared import CLIError, Commands, broker_url, make_agent, settings_for, settle
-from iotlm.agent.web import DEFAULT_BIND
+from iotlm.cli.shared import CLIError, Commands, broker_url, make_agent, settings_for, settle
 from iotlm.device_drivers.transport import redact_url
 from iotlm.tools.hookspecs import hookimpl
+from iotlm.web import DEFAULT_BIND
 
 
 @hookimpl
@@ -38,7 +38,7 @@ def start_web(agent: Any, args: argparse.Namespace, rules: Any = None) -> Any:
     """The web app on ``--web`` (None with ``--no-web``); its URL is printed."""
     if args.no_web:
         return None
-    from iotlm.agent.web.server import WebServer
+    from iotlm.web.server import WebServer
 
     web = WebServer(agent, bind=args.web, rules=rules).start()
     print(f"iotlm: web app and API on {web.url} (API documented at {web.url}/docs)", file=sys.stderr, flush=True)
@@ -46,9 +46,9 @@ def start_web(agent: Any, args: argparse.Namespace, rules: Any = None) -> Any:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from iotlm.agent.runtime import build_runtime, service_session
-    from iotlm.agent.service import Service
     from iotlm.automations.store import RuleStore
+    from iotlm.runtime import build_runtime, service_session
+    from iotlm.service import Service
 
     settings = settings_for(args)
     rules_file = args.rules_file or (settings.home / "rules.yaml")

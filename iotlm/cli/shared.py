@@ -10,16 +10,16 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from iotlm.agent.config import Settings, load_settings
 from iotlm.agent.llm.backend import HTTPModel, LocalModel, default_model_file, default_model_path
-from iotlm.agent.runtime import Runtime, build_runtime, database_path, device_overrides
 from iotlm.agent.session import Agent
+from iotlm.config import Settings, load_settings
 from iotlm.device_drivers.broker import EmbeddedBroker
 from iotlm.device_drivers.connection import Connection
 from iotlm.device_drivers.model import Device
 from iotlm.device_drivers.transport import Transport
 from iotlm.errors import UserError
 from iotlm.memory.pins import PinStore
+from iotlm.runtime import Runtime, build_runtime, database_path, device_overrides
 from iotlm.tools.plugins import PluginError
 
 Command = Callable[[argparse.Namespace], int]
@@ -130,7 +130,7 @@ def model_ready(settings: Settings) -> bool:
     return (settings.model or default_model_file(settings.models_dir or settings.home / "models")).exists()
 
 
-def make_agent(runtime: Runtime, settings: Settings, floors: dict[str, str] | None = None) -> Agent:
+def make_agent(runtime: Runtime, settings: Settings, floors: dict[str, str] | None = None) -> Agent[Runtime]:
     return Agent(runtime, model_factory=model_factory(settings), floors=floors)
 
 
@@ -192,7 +192,7 @@ def settle(runtime: Runtime, wait: float) -> None:
 
 @contextlib.contextmanager
 def agent_session(settings: Settings, url: str, *, wait: float, floors: dict[str, str] | None = None,
-                  warm: bool = False) -> Iterator[Agent]:
+                  warm: bool = False) -> Iterator[Agent[Runtime]]:
     """Connect, let discovery settle, and build the agent; everything is closed on the way out. ``warm``: load the
     model and the embedder in the background (long-lived sessions)."""
     runtime = build_runtime(settings, url)

@@ -12,7 +12,7 @@ import json
 import sys
 from typing import Any
 
-from iotlm.agent.cli.shared import Commands, settings_for, usage
+from iotlm.cli.shared import Commands, settings_for, usage
 from iotlm.policies.users import UsersError
 from iotlm.tools.hookspecs import hookimpl
 
@@ -66,8 +66,8 @@ def read_password(prompt: str = "Password: ") -> str:
 
 
 def _check_role(args: argparse.Namespace, name: str, role: str) -> None:
-    from iotlm.agent.runtime import policy_file
     from iotlm.policies.config import load_policy_config
+    from iotlm.runtime import policy_file
 
     config = load_policy_config(policy_file(settings_for(args)))
     if role not in config.roles:

@@ -14,9 +14,9 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from iotlm.agent.cli.shared import device_json
-from iotlm.agent.web.auth import Auth
-from iotlm.agent.web.home import Person, WebHome
+from iotlm.cli.shared import device_json
+from iotlm.web.auth import Auth
+from iotlm.web.home import Person, WebHome
 
 
 class Strict(BaseModel):

@@ -14,10 +14,10 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from iotlm.agent.web import api, pages
-from iotlm.agent.web.auth import Auth
-from iotlm.agent.web.home import NotFound, WebHome
 from iotlm.errors import IotlmError, UserError
+from iotlm.web import api, pages
+from iotlm.web.auth import Auth
+from iotlm.web.home import NotFound, WebHome
 
 STATIC = Path(__file__).parent / "static"
 MAX_BODY = 16 * 1024

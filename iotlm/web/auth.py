@@ -23,7 +23,7 @@ from typing import Any
 
 from starlette.requests import Request
 
-from iotlm.agent.web.home import Person, WebHome
+from iotlm.web.home import Person, WebHome
 
 SESSION_COOKIE = "iotlm_session"
 LOGIN_COOKIE = "iotlm_login"

@@ -12,15 +12,16 @@ from typing import Any
 
 from iotlm.agent.conditions import CONDITIONS, Bands, RoomConditions
 from iotlm.agent.session import Agent, TurnResult, thread_key
-from iotlm.agent.web.chatlog import ChatLog
-from iotlm.agent.web.events import EventHub
 from iotlm.automations.store import RuleStore
 from iotlm.device_drivers.model import Device, describe_device
 from iotlm.errors import UserError
 from iotlm.policies.model import User
 from iotlm.policies.users import UserStore
+from iotlm.runtime import Runtime
 from iotlm.tools.device_tools import device_operations
 from iotlm.tools.registry import ToolInputError
+from iotlm.web.chatlog import ChatLog
+from iotlm.web.events import EventHub
 
 SHOWN = ("temperature", "humidity", "illuminance", "pm25", "co2")
 """The conditions a room card shows (air: PM2.5 and CO2)."""
@@ -49,7 +50,7 @@ class Person:
 
 @dataclass
 class WebHome:
-    agent: Agent
+    agent: Agent[Runtime]
     users: UserStore
     rules: RuleStore
     hub: EventHub

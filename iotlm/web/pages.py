@@ -1,7 +1,7 @@
 """The pages: Home (rooms, devices, conditions, live), Chat, Rules & schedules, Memory, Audit, sign-in, and /docs.
 
 Server-rendered (Jinja2, autoescaped: a device named ``<script>`` is shown as text), with htmx for the forms and one
-small script for live updates. Every change goes through :class:`~iotlm.agent.web.home.WebHome`, as the signed-in
+small script for live updates. Every change goes through :class:`~iotlm.web.home.WebHome`, as the signed-in
 person, with the session's CSRF token.
 """
 
@@ -19,11 +19,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
-from iotlm.agent.web.auth import LOGIN_COOKIE, SESSION_COOKIE, Auth, cookie_args
-from iotlm.agent.web.home import Person, WebHome
 from iotlm.device_drivers.capabilities import shown
 from iotlm.errors import IotlmError, UserError
 from iotlm.tools.device_tools import STATE_VERBS
+from iotlm.web.auth import LOGIN_COOKIE, SESSION_COOKIE, Auth, cookie_args
+from iotlm.web.home import Person, WebHome
 
 TEMPLATES = Path(__file__).parent / "templates"
 PAGES = (("/", "Home"), ("/chat", "Chat"), ("/rules", "Rules"), ("/memory", "Memory"), ("/audit", "Audit"))

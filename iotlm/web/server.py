@@ -13,16 +13,17 @@ import time
 from typing import Any
 
 from iotlm.agent.session import Agent
-from iotlm.agent.web import DEFAULT_BIND
-from iotlm.agent.web.app import create_app
-from iotlm.agent.web.auth import Auth, is_loopback
-from iotlm.agent.web.chatlog import ChatLog
-from iotlm.agent.web.client import SERVICE_FILE
-from iotlm.agent.web.events import EventHub
-from iotlm.agent.web.home import WebHome
 from iotlm.automations.store import RuleStore
 from iotlm.errors import SetupError, UserError
 from iotlm.policies.users import UserStore
+from iotlm.runtime import Runtime
+from iotlm.web import DEFAULT_BIND
+from iotlm.web.app import create_app
+from iotlm.web.auth import Auth, is_loopback
+from iotlm.web.chatlog import ChatLog
+from iotlm.web.client import SERVICE_FILE
+from iotlm.web.events import EventHub
+from iotlm.web.home import WebHome
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ def parse_bind(text: str) -> tuple[str, int]:
 
 
 class WebServer:
-    def __init__(self, agent: Agent, *, bind: str = DEFAULT_BIND, rules: RuleStore | None = None,
+    def __init__(self, agent: Agent[Runtime], *, bind: str = DEFAULT_BIND, rules: RuleStore | None = None,
                  service_file: bool = True) -> None:
         settings = agent.runtime.settings
         self.host, self.port = parse_bind(bind)

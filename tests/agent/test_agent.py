@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from iotlm.agent.config import load_settings
-from iotlm.agent.runtime import Runtime
 from iotlm.agent.session import Agent
+from iotlm.config import load_settings
 from iotlm.device_drivers.home import Home
 from iotlm.device_drivers.transport import Transport
 from iotlm.policies.config import PolicyConfig
+from iotlm.runtime import Runtime
 from tests.conftest import Stack, make_stack
 from tests.fakes import ScriptedModel
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from iotlm.agent.conditions import Bands, RoomConditions
-from iotlm.agent.config import ConfigError, load_settings
+from iotlm.config import ConfigError, load_settings
 from iotlm.device_drivers.model import Device
 from iotlm.memory.store import MemoryStore
 

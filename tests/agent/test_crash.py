@@ -3,7 +3,7 @@ mid-flood and while a put-back is pending, the broker restarted mid-run. Nothing
 
 from __future__ import annotations
 
-from iotlm.agent.bench import crash_bench
+from iotlm.bench import crash_bench
 
 
 def test_kill_9_and_a_broker_restart_lose_nothing_and_repeat_nothing() -> None:

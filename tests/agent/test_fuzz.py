@@ -16,9 +16,9 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from iotlm.agent.service import Service, parse_request
 from iotlm.agent.session import Agent
 from iotlm.automations.store import RuleStore
+from iotlm.service import Service, parse_request
 from tests.agent.test_agent import answer_with, runtime_for
 from tests.conftest import Stack
 from tests.device_drivers.test_fuzz import JSON, mutate

@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from iotlm.agent.config import load_settings
-from iotlm.agent.runtime import Runtime
 from iotlm.agent.session import Agent
+from iotlm.config import load_settings
 from iotlm.device_drivers.home import Home, load_home
 from iotlm.device_drivers.model import Attribute, Device
 from iotlm.memory.memory import Memory
 from iotlm.memory.store import MemoryStore
 from iotlm.policies.config import PolicyConfig
+from iotlm.runtime import Runtime
 from tests.conftest import EXAMPLE_HOME, Stack
 from tests.fakes import ScriptedModel, WordEmbedder
 

@@ -12,15 +12,15 @@ from typing import Any
 
 import pytest
 
-from iotlm.agent.config import load_settings
-from iotlm.agent.runtime import build_runtime
-from iotlm.agent.service import Service
 from iotlm.agent.session import Agent
 from iotlm.automations.store import RuleStore
+from iotlm.config import load_settings
 from iotlm.device_drivers.broker import EmbeddedBroker, free_port
 from iotlm.device_drivers.home import Home
 from iotlm.device_drivers.simulator import Simulator
 from iotlm.device_drivers.transport import Transport
+from iotlm.runtime import build_runtime
+from iotlm.service import Service
 from tests.conftest import ROOT, FakeClock, eventually
 from tests.fakes import ScriptedModel
 
@@ -56,7 +56,7 @@ def test_a_user_the_acl_does_not_let_read_the_devices_is_told_where_to_look(secu
     z2m = client(secured, "zigbee2mqtt")
     sim = Simulator(home, z2m, dialect="z2m").start()
     try:
-        result = subprocess.run([sys.executable, "-m", "iotlm.agent.cli", "devices", "--broker",
+        result = subprocess.run([sys.executable, "-m", "iotlm.cli", "devices", "--broker",
                                  f"mqtt://bob:{PASSWORDS['bob']}@127.0.0.1:{secured.port}", "--home-dir", str(tmp_path)],
                                 capture_output=True, text=True, timeout=60, cwd=ROOT)
     finally:

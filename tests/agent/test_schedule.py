@@ -426,7 +426,7 @@ def test_two_jobs_for_one_device_asked_at_once_are_both_kept(agent: Agent, tmp_p
 
 def test_iotlm_chat_runs_the_jobs_said_in_it(stack: Stack, agent: Agent) -> None:
     """`iotlm chat` has no rule service of its own: a JobRunner picks up the jobs said in it (and only jobs)."""
-    from iotlm.agent.service import JobRunner
+    from iotlm.service import JobRunner
 
     runner = JobRunner(agent).start()
     try:

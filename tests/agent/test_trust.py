@@ -15,13 +15,11 @@ from typing import Any
 
 import pytest
 
-from iotlm.agent.config import load_settings
-from iotlm.agent.runtime import build_runtime
-from iotlm.agent.service import Service
 from iotlm.agent.session import Agent, thread_key
 from iotlm.automations.engine import RuleEngine
 from iotlm.automations.model import Rule
 from iotlm.automations.store import RuleStore
+from iotlm.config import load_settings
 from iotlm.device_drivers.broker import EmbeddedBroker
 from iotlm.device_drivers.home import Home
 from iotlm.device_drivers.model import Attribute, Binding, Device
@@ -32,6 +30,8 @@ from iotlm.memory.store import MemoryStore
 from iotlm.policies.config import PolicyConfig, selector_matches
 from iotlm.policies.defaults import default_policies
 from iotlm.policies.users import UserStore
+from iotlm.runtime import build_runtime
+from iotlm.service import Service
 from tests.agent.test_agent import answer_with, runtime_for
 from tests.conftest import FakeClock, Stack, eventually, run_cli
 

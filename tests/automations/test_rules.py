@@ -375,10 +375,10 @@ def test_a_flood_is_counted_not_silently_dropped_and_memory_stays_bounded(stack:
 
 
 def test_service_answers_chat_over_mqtt(stack: Stack, tmp_path: Path, transport: Transport, broker: Any) -> None:
-    from iotlm.agent.config import load_settings
-    from iotlm.agent.runtime import Runtime
-    from iotlm.agent.service import Service
     from iotlm.agent.session import Agent
+    from iotlm.config import load_settings
+    from iotlm.runtime import Runtime
+    from iotlm.service import Service
     from tests.fakes import ScriptedModel
 
     runtime = Runtime(load_settings({"home": str(tmp_path)}, environ={}), stack.conn, stack.executor.tools, PolicyConfig(),

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from iotlm.agent.bench.harness import open_home
-from iotlm.agent.bench.suite import load_cases, run_suite, totals
+from iotlm.bench.harness import open_home
+from iotlm.bench.suite import load_cases, run_suite, totals
 from iotlm.device_drivers.broker import EmbeddedBroker
 from iotlm.device_drivers.home import load_home
 

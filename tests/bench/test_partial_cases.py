@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from iotlm.agent.bench.harness import open_home
-from iotlm.agent.bench.suite import MISTAKES, load_cases, run_suite, totals
 from iotlm.agent.llm.backend import LocalModel, default_model_path
+from iotlm.bench.harness import open_home
+from iotlm.bench.suite import MISTAKES, load_cases, run_suite, totals
 from iotlm.device_drivers.broker import EmbeddedBroker
 from iotlm.device_drivers.home import Home
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from iotlm.agent.bench import schedule
+from iotlm.bench import schedule
 from iotlm.device_drivers.broker import EmbeddedBroker
 
 HERE = Path(__file__).parent / "schedule"

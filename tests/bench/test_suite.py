@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from iotlm.agent.bench.harness import BenchHome, open_home
-from iotlm.agent.bench.homebench import split_calls
-from iotlm.agent.bench.suite import Case, load_cases, run_case, run_suite, totals
 from iotlm.agent.session import Agent, TurnResult
+from iotlm.bench.harness import BenchHome, open_home
+from iotlm.bench.homebench import split_calls
+from iotlm.bench.suite import Case, load_cases, run_case, run_suite, totals
 from iotlm.device_drivers.broker import EmbeddedBroker
 from iotlm.device_drivers.home import Home
 
@@ -114,7 +114,7 @@ def test_bench_writes_its_report_into_a_new_folder_and_leaves_no_temporary_folde
     scratch.mkdir()
     env = {**os.environ, "TMPDIR": str(scratch), "IOTLM_HOME": str(tmp_path / "home")}
     report = tmp_path / "new" / "folder" / "report.md"
-    run = subprocess.run([sys.executable, "-m", "iotlm.agent.cli", "bench", "suite", "--home", str(EXAMPLE_HOME), "--cases",
+    run = subprocess.run([sys.executable, "-m", "iotlm.cli", "bench", "suite", "--home", str(EXAMPLE_HOME), "--cases",
                           str(cases), "--no-llm", "--report", str(report)], capture_output=True, text=True, timeout=120,
                          cwd=ROOT, env=env)
     assert run.returncode == 0, run.stderr
@@ -123,7 +123,7 @@ def test_bench_writes_its_report_into_a_new_folder_and_leaves_no_temporary_folde
     # a folder that cannot be made fails at once, before any case runs
     blocked = tmp_path / "file"
     blocked.write_text("", encoding="utf-8")
-    bad = subprocess.run([sys.executable, "-m", "iotlm.agent.cli", "bench", "suite", "--home", str(EXAMPLE_HOME), "--cases",
+    bad = subprocess.run([sys.executable, "-m", "iotlm.cli", "bench", "suite", "--home", str(EXAMPLE_HOME), "--cases",
                           str(cases), "--no-llm", "--report", str(blocked / "r.md")], capture_output=True, text=True,
                          timeout=60, cwd=ROOT, env=env)
     assert bad.returncode == 2
@@ -145,7 +145,7 @@ def test_expect_any_needs_one_alternative_and_lets_the_devices_it_names_change(b
 
 
 def test_reply_all_needs_every_group_as_whole_words_and_numbers() -> None:
-    from iotlm.agent.bench.suite import check
+    from iotlm.bench.suite import check
 
     case = Case(id="r", category="QUERY", command="how warm is it", reply_all=[["26", "26.0"], ["utility room"]])
     assert check(case, {}, {}, reply="It is 26 °C in the Utility Room.", refused=False, needs_confirmation=False) == []

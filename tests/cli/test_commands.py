@@ -12,7 +12,7 @@ import pluggy
 import pytest
 
 from iotlm import hookimpl
-from iotlm.agent.cli import GROUPS, Commands, build_parser, main
+from iotlm.cli import GROUPS, Commands, build_parser, main
 from iotlm.errors import SetupError, UserError
 from iotlm.tools.plugins import PluginError, plugin_manager
 
@@ -46,7 +46,7 @@ def test_every_built_in_group_registers_through_the_hook() -> None:
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     assert list(sub.choices) == ["devices", "simulate", "tools", "call", "audit", "ask", "chat", "demo", "run", "rules",
                                  "memory", "users", "bench"]
-    assert [g.__name__.rsplit(".", 1)[-1] for g in GROUPS] == ["devices", "chat", "run", "rules", "memory", "users", "bench"]
+    assert [g.__name__ for g in GROUPS] == [*(f"iotlm.cli.{g}" for g in ("devices", "chat", "run", "rules", "memory", "users")), "iotlm.bench.cli"]
 
 
 def test_a_plugin_adds_a_command_with_the_shared_options(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

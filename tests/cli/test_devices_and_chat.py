@@ -17,7 +17,7 @@ from tests.conftest import ROOT, CliResult, homebench_homes, run_cli
 
 
 def _iotlm(*args: str, env: dict[str, str] | None = None, timeout: float = 90) -> CliResult:
-    """In process; the subprocess tests here (one per command group at least) run ``python -m iotlm.agent.cli``."""
+    """In process; the subprocess tests here (one per command group at least) run ``python -m iotlm.cli``."""
     return run_cli(*args, env=env)
 
 
@@ -51,7 +51,7 @@ def test_demo_lists_the_simulated_home_with_no_broker_configured(tmp_path: Path)
 
 def test_demo_chat_answers_and_asks_before_risky_actions(tmp_path: Path) -> None:
     lines = "dim the living room to 30% and unlock the front door\nyes\nis the front door locked?\nturn it off\nexit\n"
-    result = subprocess.run([sys.executable, "-m", "iotlm.agent.cli", "demo"], input=lines, capture_output=True, text=True,
+    result = subprocess.run([sys.executable, "-m", "iotlm.cli", "demo"], input=lines, capture_output=True, text=True,
                             timeout=90, cwd=ROOT, env={**os.environ, "IOTLM_HOME": str(tmp_path), "IOTLM_BROKER": ""})
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [
@@ -95,7 +95,7 @@ def test_ask_refuses_text_that_is_not_utf8_before_anything_acts(broker: Embedded
 
     sim = Simulator(home, sim_transport, dialect="z2m").start()
     try:
-        result = subprocess.run([sys.executable.encode(), b"-m", b"iotlm.agent.cli", b"ask", b"turn on the kitchen light \xff"],
+        result = subprocess.run([sys.executable.encode(), b"-m", b"iotlm.cli", b"ask", b"turn on the kitchen light \xff"],
                                 capture_output=True, timeout=90, cwd=ROOT,
                                 env={**os.environ, "IOTLM_HOME": str(tmp_path), "IOTLM_BROKER": broker.url})
     finally:
@@ -108,7 +108,7 @@ def test_ask_refuses_text_that_is_not_utf8_before_anything_acts(broker: Embedded
 
 def test_demo_answers_a_line_that_is_not_utf8_and_goes_on(tmp_path: Path) -> None:
     lines = b"turn on the kitchen light \xff\nis the kitchen light on?\nexit\n"
-    result = subprocess.run([sys.executable, "-m", "iotlm.agent.cli", "demo"], input=lines, capture_output=True, timeout=90,
+    result = subprocess.run([sys.executable, "-m", "iotlm.cli", "demo"], input=lines, capture_output=True, timeout=90,
                             cwd=ROOT, env={**os.environ, "IOTLM_HOME": str(tmp_path), "IOTLM_BROKER": ""})
     assert result.returncode == 0, result.stderr
     assert b"Traceback" not in result.stderr
@@ -143,7 +143,7 @@ def test_broken_home_file_names_the_problem(tmp_path: Path) -> None:
 def test_simulate_serves_a_homebench_home(broker: EmbeddedBroker, transport: Transport, tmp_path: Path) -> None:
     from iotlm.device_drivers.connection import Connection
 
-    proc = subprocess.Popen([sys.executable, "-m", "iotlm.agent.cli", "simulate", "--homebench", "3", "--homebench-file",
+    proc = subprocess.Popen([sys.executable, "-m", "iotlm.cli", "simulate", "--homebench", "3", "--homebench-file",
                              str(homebench_homes()), "--broker", broker.url, "--home-dir", str(tmp_path)],
                             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -192,7 +192,7 @@ def test_simulate_in_shelly_says_what_it_left_out_and_devices_lists_the_rest(bro
         f'z2m_base = "{prefix}/z2m"\nha_prefix = "{prefix}/ha"\ntasmota_discovery = "{prefix}/tasmota/discovery"\n'
         f'shelly_root = "{prefix}"\nesphome_root = "{prefix}"\n')
     env = {**os.environ, "IOTLM_HOME": str(tmp_path), "IOTLM_BROKER": broker.url}
-    with subprocess.Popen([sys.executable, "-m", "iotlm.agent.cli", "simulate", "--dialect", "shelly", "--speed", "0"],
+    with subprocess.Popen([sys.executable, "-m", "iotlm.cli", "simulate", "--dialect", "shelly", "--speed", "0"],
                           stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env) as sim:
         try:
             assert sim.stderr is not None
@@ -221,7 +221,7 @@ def test_a_home_file_with_an_unknown_dialect_is_refused_with_the_ones_there_are(
 def test_iotlm_version_says_the_installed_version(capsys: pytest.CaptureFixture[str]) -> None:
     from importlib.metadata import version
 
-    from iotlm.agent.cli import main
+    from iotlm.cli import main
 
     with pytest.raises(SystemExit) as stopped:
         main(["--version"])

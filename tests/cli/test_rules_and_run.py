@@ -77,7 +77,7 @@ def test_run_fires_rules_answers_over_mqtt_reports_bad_rules_and_stops_on_sigter
         "    do: [{device: hallway.light, set: {state: 'on'}}]\n", encoding="utf-8")
     sim = Simulator(home, sim_transport, dialect="z2m").start()  # the default base topic, as a user's bridge
     env = {**os.environ, "IOTLM_HOME": str(tmp_path), "IOTLM_BROKER": ""}
-    service = subprocess.Popen([sys.executable, "-m", "iotlm.agent.cli", "run", "--broker", broker.url, "--name", "cli-test",
+    service = subprocess.Popen([sys.executable, "-m", "iotlm.cli", "run", "--broker", broker.url, "--name", "cli-test",
                                 "--wait", "1", "--web", "127.0.0.1:0"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     client = Transport(broker.url).start()
     replies: list[dict[str, Any]] = []
@@ -156,7 +156,7 @@ def test_rules_add_asks_for_what_the_gate_would_ask_and_warns_of_what_it_would_r
 
 def _start_run(broker: EmbeddedBroker, home_dir: Path) -> subprocess.Popen[str]:
     env = {**os.environ, "IOTLM_HOME": str(home_dir), "IOTLM_BROKER": ""}
-    service = subprocess.Popen([sys.executable, "-m", "iotlm.agent.cli", "run", "--broker", broker.url, "--name", "job-test",
+    service = subprocess.Popen([sys.executable, "-m", "iotlm.cli", "run", "--broker", broker.url, "--name", "job-test",
                                 "--wait", "1", "--web", "127.0.0.1:0"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     started, deadline = "", time.monotonic() + 60
     while "rules running" not in started and time.monotonic() < deadline:

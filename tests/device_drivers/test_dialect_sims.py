@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from iotlm.agent.bench.harness import open_home
-from iotlm.agent.bench.suite import load_cases, run_suite
+from iotlm.bench.harness import open_home
+from iotlm.bench.suite import load_cases, run_suite
 from iotlm.device_drivers.broker import EmbeddedBroker
 from iotlm.device_drivers.connection import Connection
 from iotlm.device_drivers.home import Home, parse_home

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from iotlm.agent.bench.harness import BENCH_TIME, open_home
+from iotlm.bench.harness import BENCH_TIME, open_home
 from iotlm.device_drivers.broker import EmbeddedBroker
 from iotlm.device_drivers.home import load_home
 from iotlm.device_drivers.simulator import Environment, Outdoor, Simulator
@@ -65,7 +65,7 @@ def test_a_plan_is_checked_by_its_effect(broker: EmbeddedBroker, tmp_path: Path)
 
 
 def test_a_case_is_checked_by_its_effect_and_the_wrong_way_fails(broker: EmbeddedBroker, tmp_path: Path) -> None:
-    from iotlm.agent.bench.suite import Case, run_case
+    from iotlm.bench.suite import Case, run_case
 
     bench = open_home(load_home(CONTEXT / "home1.json"), broker.url, data_dir=tmp_path, clock=lambda: BENCH_TIME)
     env = Environment(bench.sim)

@@ -243,7 +243,7 @@ def test_a_sensor_device_reports_its_readings(transport: Transport, sim_transpor
 
 
 def test_iotlm_devices_says_which_dialect_each_device_speaks(capsys: pytest.CaptureFixture[str]) -> None:
-    from iotlm.agent.cli.shared import print_devices
+    from iotlm.cli.shared import print_devices
 
     [lamp] = codec.decode_config(config("desk_lamp", rl=[2], lt_st=1, fn=["Office / Desk lamp"])).devices
     print_devices([lamp], as_json=False)

@@ -100,7 +100,7 @@ def test_ask_and_run_refuse_to_start_on_an_emptied_store(broker: EmbeddedBroker,
     asked = run_cli("ask", "turn on the kitchen light", "--broker", broker.url, "--home-dir", str(home))
     assert asked.returncode == 2 and "iotlm.db held your users, memories, history and the audit log" in asked.stderr
     assert (home / "iotlm.db").stat().st_size == 0  # nothing was changed
-    run = subprocess.run([sys.executable, "-m", "iotlm.agent.cli", "run", "--broker", broker.url, "--home-dir", str(home),
+    run = subprocess.run([sys.executable, "-m", "iotlm.cli", "run", "--broker", broker.url, "--home-dir", str(home),
                           "--no-web", "--wait", "0.5"], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert run.returncode == 2 and "now is empty (0 bytes). iotlm did not start" in run.stderr and "Traceback" not in run.stderr
     fresh = run_cli("ask", "is the kitchen light on?", "--broker", broker.url, "--home-dir", str(home), "--fresh")

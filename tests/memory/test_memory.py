@@ -193,11 +193,11 @@ def test_memory_purge_from_the_command_line_deletes_old_history(tmp_path: Path) 
                          (now - 86400, "hallway.front_door", "state", "locked")])
     store.close()
     env = {**os.environ, "IOTLM_HOME": str(tmp_path)}
-    run = subprocess.run([sys.executable, "-m", "iotlm.agent.cli", "memory", "purge", "--days", "30", "--json"],
+    run = subprocess.run([sys.executable, "-m", "iotlm.cli", "memory", "purge", "--days", "30", "--json"],
                          capture_output=True, text=True, cwd=ROOT, env=env, timeout=60)
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout) == {"deleted": 1, "kept_days": 30}
-    bad = subprocess.run([sys.executable, "-m", "iotlm.agent.cli", "memory", "purge", "--days", "0"],
+    bad = subprocess.run([sys.executable, "-m", "iotlm.cli", "memory", "purge", "--days", "0"],
                          capture_output=True, text=True, cwd=ROOT, env=env, timeout=60)
     assert bad.returncode == 2 and "keep at least a fraction of a day" in bad.stderr
     assert b"unlocked" not in (tmp_path / "iotlm.db").read_bytes()  # gone from the file, not only unlinked

@@ -104,14 +104,14 @@ def test_a_broken_plugin_is_a_clear_start_up_error(tmp_path: Path, source: str |
         sys.modules.pop("brokenplug_mod", None)
     # and the command line refuses to start with the same message, exit status 2
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), str(ROOT)]), "IOTLM_HOME": str(tmp_path)}
-    result = subprocess.run([sys.executable, "-m", "iotlm.agent.cli", "tools"], capture_output=True, text=True, env=env,
+    result = subprocess.run([sys.executable, "-m", "iotlm.cli", "tools"], capture_output=True, text=True, env=env,
                             cwd=ROOT, timeout=60)
     assert result.returncode == 2
     assert result.stderr.startswith("iotlm: error: ") and message in result.stderr
 
 
 def test_iotlm_tools_json_lists_schema_and_origin(tmp_path: Path) -> None:
-    result = subprocess.run([sys.executable, "-m", "iotlm.agent.cli", "tools", "--json"], capture_output=True, text=True,
+    result = subprocess.run([sys.executable, "-m", "iotlm.cli", "tools", "--json"], capture_output=True, text=True,
                             cwd=ROOT, timeout=60, env={**os.environ, "IOTLM_HOME": str(tmp_path)})
     assert result.returncode == 0, result.stderr
     tools = {t["name"]: t for t in json.loads(result.stdout)}

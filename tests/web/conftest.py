@@ -10,10 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from iotlm.agent.config import load_settings
-from iotlm.agent.runtime import Runtime
 from iotlm.agent.session import Agent
-from iotlm.agent.web.server import WebServer
+from iotlm.config import load_settings
 from iotlm.device_drivers.home import Home
 from iotlm.device_drivers.model import Attribute, Device
 from iotlm.device_drivers.transport import Transport
@@ -22,6 +20,8 @@ from iotlm.memory.memory import Memory
 from iotlm.memory.store import MemoryStore
 from iotlm.policies.config import PolicyConfig
 from iotlm.policies.users import UserStore
+from iotlm.runtime import Runtime
+from iotlm.web.server import WebServer
 from tests.agent.test_agent import answer_with
 from tests.conftest import Stack, make_stack
 from tests.fakes import WordEmbedder

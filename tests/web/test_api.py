@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from iotlm.policies.users import check_password
-from tests.agent.web.conftest import PASSWORD, Web
 from tests.conftest import eventually
+from tests.web.conftest import PASSWORD, Web
 
 
 def test_no_token_and_a_wrong_token_get_401_and_change_nothing(web: Web) -> None:

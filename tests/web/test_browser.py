@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from iotlm.device_drivers.model import Attribute, Device
-from tests.agent.web.conftest import ODD_IDS, PASSWORD, Web
+from tests.web.conftest import ODD_IDS, PASSWORD, Web
 
 CHROMIUM, DRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 

@@ -9,10 +9,10 @@ import sys
 import httpx
 import pytest
 
-from iotlm.agent.web.server import WebServer, parse_bind
 from iotlm.errors import SetupError, UserError
 from iotlm.policies.users import UserStore
-from tests.agent.web.conftest import PASSWORD, Web
+from iotlm.web.server import WebServer, parse_bind
+from tests.web.conftest import PASSWORD, Web
 
 
 def sign_in(c: httpx.Client, name: str, password: str = PASSWORD) -> httpx.Client:

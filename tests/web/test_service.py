@@ -14,7 +14,7 @@ from iotlm.device_drivers.broker import EmbeddedBroker
 from iotlm.device_drivers.home import Home
 from iotlm.device_drivers.transport import Transport
 from iotlm.policies.audit import AuditLog
-from tests.agent.cli.test_rules_and_run import _start_run, _stop
+from tests.cli.test_rules_and_run import _start_run, _stop
 from tests.conftest import run_cli
 
 

@@ -18,17 +18,17 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from iotlm.agent.web.auth import LoginForms, SignInThrottle
 from iotlm.automations.model import Rule
 from iotlm.device_drivers.broker import EmbeddedBroker
 from iotlm.device_drivers.home import Home
 from iotlm.device_drivers.model import Device
 from iotlm.device_drivers.transport import Transport
 from iotlm.policies.users import UserStore
-from tests.agent.cli.test_rules_and_run import _start_run, _stop
-from tests.agent.web.conftest import ODD_IDS, PASSWORD, Web
-from tests.agent.web.test_pages import page_csrf, sign_in
+from iotlm.web.auth import LoginForms, SignInThrottle
+from tests.cli.test_rules_and_run import _start_run, _stop
 from tests.conftest import ROOT, FakeClock, Stack, eventually
+from tests.web.conftest import ODD_IDS, PASSWORD, Web
+from tests.web.test_pages import page_csrf, sign_in
 
 # ------------------------------------------------------------ 2. threads
 
@@ -245,7 +245,7 @@ def test_a_right_to_left_override_in_a_name_is_not_shown(stack: Stack) -> None:
 
 def test_simulate_never_prints_the_broker_password(broker: EmbeddedBroker, tmp_path: Path) -> None:
     url = broker.url.replace("mqtt://", "mqtt://sim:s3cret-pass@")
-    sim = subprocess.Popen([sys.executable, "-m", "iotlm.agent.cli", "simulate", "--broker", url, "--home-dir", str(tmp_path),
+    sim = subprocess.Popen([sys.executable, "-m", "iotlm.cli", "simulate", "--broker", url, "--home-dir", str(tmp_path),
                             "--speed", "0"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     said = ""
     try:
