@@ -228,6 +228,10 @@ def load_homebench(path: str | Path, home_id: int) -> Home:
     raise HomeFileError(f"{path}: no home with home_id {home_id}; the homes in this file are numbered {numbered}")
 
 
+EXAMPLE_HOME = Path(__file__).resolve().parent / "homes" / "flat.json"
+"""The example flat (package data, so an installed wheel runs the demo; ``examples/homes/flat.json`` links to it)."""
+
+
 def default_homebench_path() -> Path:
     """``../shared/benchmarks/homebench/home_status_method.jsonl`` from the project or cwd."""
     for base in (Path.cwd(), Path(__file__).resolve().parents[1]):

@@ -15,13 +15,12 @@ from iotlm.agent.session import Agent
 from iotlm.bench.harness import models_dir, scratch
 from iotlm.config import load_settings
 from iotlm.device_drivers.broker import EmbeddedBroker
-from iotlm.device_drivers.home import load_home
+from iotlm.device_drivers.home import EXAMPLE_HOME, load_home
 from iotlm.device_drivers.simulator import Simulator
 from iotlm.device_drivers.transport import Transport
 from iotlm.runtime import build_runtime
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE_HOME = ROOT / "examples" / "homes" / "flat.json"
 
 FAST = [
     "turn on the kitchen light", "turn off the kitchen light", "set the bedroom light to 40%", "set the bedroom light to 60%",

@@ -16,10 +16,10 @@ from typing import Any
 
 from iotlm.agent.session import Agent
 from iotlm.bench.harness import scratch
-from iotlm.bench.latency import EXAMPLE_HOME, summary
+from iotlm.bench.latency import summary
 from iotlm.config import load_settings
 from iotlm.device_drivers.broker import EmbeddedBroker
-from iotlm.device_drivers.home import Home, load_home
+from iotlm.device_drivers.home import EXAMPLE_HOME, Home, load_home
 from iotlm.device_drivers.model import Attribute, Device
 from iotlm.device_drivers.simulator import Simulator
 from iotlm.device_drivers.transport import Transport

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
+import threading
 from collections.abc import Sequence
+from typing import Any
 
 import pluggy
 
@@ -72,6 +75,7 @@ def main(argv: Sequence[str] | None = None, pm: pluggy.PluginManager | None = No
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    previous = _stop_on_sigterm()
     try:
         return int(args.func(args) or 0)
     except IotlmError as exc:  # the user's input, or a setup to fix: one line; anything else is a bug (traceback)
@@ -82,3 +86,19 @@ def main(argv: Sequence[str] | None = None, pm: pluggy.PluginManager | None = No
         return 2
     except KeyboardInterrupt:
         return 130
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _stop_on_sigterm() -> Any:
+    """SIGTERM (a service manager, ``kill``) ends the command as Ctrl-C does: every ``with`` and ``finally`` on the way
+    out runs, so the demo's embedded Mosquitto and web server stop with it (the default action left the broker running).
+    Returns the handler it replaced, None where none was set (not the main thread). Exit status 143, as for SIGTERM."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def stop(signum: int, frame: Any) -> None:
+        raise SystemExit(128 + signum)
+
+    return signal.signal(signal.SIGTERM, stop)

@@ -13,7 +13,6 @@ from typing import Any
 from iotlm.agent.session import Agent
 from iotlm.cli.run import start_web, web_options
 from iotlm.cli.shared import (
-    EXAMPLE_HOME,
     NEEDS_CONFIRMATION,
     CLIError,
     Commands,
@@ -26,7 +25,7 @@ from iotlm.cli.shared import (
 )
 from iotlm.config import load_settings
 from iotlm.device_drivers.broker import EmbeddedBroker
-from iotlm.device_drivers.home import load_home
+from iotlm.device_drivers.home import EXAMPLE_HOME, load_home
 from iotlm.device_drivers.simulator import Environment, Simulator
 from iotlm.device_drivers.simulator.appliances import Programmes
 from iotlm.device_drivers.transport import Transport, redact_url

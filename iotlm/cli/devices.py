@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from iotlm.cli.shared import (
-    EXAMPLE_HOME,
     CLIError,
     Commands,
     broker_url,
@@ -23,7 +22,7 @@ from iotlm.cli.shared import (
     transport_for,
 )
 from iotlm.device_drivers.clock import SimClock
-from iotlm.device_drivers.home import Home, default_homebench_path, load_home, load_homebench
+from iotlm.device_drivers.home import EXAMPLE_HOME, Home, default_homebench_path, load_home, load_homebench
 from iotlm.device_drivers.overrides import set_override
 from iotlm.device_drivers.simulator import Environment, Simulator
 from iotlm.device_drivers.simulator.appliances import Programmes

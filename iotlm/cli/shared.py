@@ -95,7 +95,6 @@ def talk(p: argparse.ArgumentParser) -> None:
     p.add_argument("--thread", help="conversation thread (default: one per user and command)")
 
 
-EXAMPLE_HOME = Path(__file__).resolve().parents[2] / "examples" / "homes" / "flat.json"
 
 
 class CLIError(UserError):

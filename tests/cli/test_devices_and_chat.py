@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
+import signal
+import socket
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -116,6 +121,48 @@ def test_demo_answers_a_line_that_is_not_utf8_and_goes_on(tmp_path: Path) -> Non
         "iotlm> Sorry, that line is not valid UTF-8 text (byte 'ff' at character 26); check your terminal's encoding "
         "(e.g. LANG=C.UTF-8). Nothing was changed.",
         "iotlm> The kitchen light is off."]
+
+
+def test_sigterm_stops_the_demo_and_its_broker(tmp_path: Path) -> None:
+    """A service manager's SIGTERM ends the demo as Ctrl-C does: its embedded Mosquitto stops with it."""
+    demo = subprocess.Popen([sys.executable, "-m", "iotlm.cli", "demo", "--web", "127.0.0.1:0"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+                            env={**os.environ, "IOTLM_HOME": str(tmp_path), "IOTLM_BROKER": ""})
+    said = ""
+    try:
+        while demo.stderr is not None and "Try:" not in said:  # the chat loop is waiting for a line
+            line = demo.stderr.readline()
+            assert line, f"the demo ended before it was ready: {said}"
+            said += line
+        port = int(re.search(r"broker on mqtt://127\.0\.0\.1:(\d+)", said).group(1))  # type: ignore[union-attr]
+        demo.send_signal(signal.SIGTERM)
+        demo.communicate(timeout=30)
+    finally:
+        if demo.poll() is None:
+            demo.kill()
+            demo.communicate()
+    assert demo.returncode == 143
+    with socket.socket() as probe:  # nothing listens on the broker's port any more
+        assert probe.connect_ex(("127.0.0.1", port)) != 0
+
+
+def test_a_wheel_runs_the_demo_on_its_own_default_home(tmp_path: Path) -> None:
+    """The default home is package data: iotlm installed from a wheel, with no source tree beside it, lists the example
+    flat with `iotlm demo --list`."""
+    source = tmp_path / "source"
+    shutil.copytree(ROOT, source, symlinks=True,
+                    ignore=shutil.ignore_patterns(".venv", ".git", "build", "dist", "*.egg-info", "__pycache__", "tests", "docs"))
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(tmp_path / "wheels"),
+                    str(source)], check=True, capture_output=True, timeout=180)
+    site = tmp_path / "site"
+    with zipfile.ZipFile(next((tmp_path / "wheels").glob("iotlm-*.whl"))) as wheel:
+        wheel.extractall(site)
+    code = "import sys, iotlm.cli; print(iotlm.cli.__file__, file=sys.stderr); sys.exit(iotlm.cli.main(['demo', '--list', '--json']))"
+    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "PYTHONPATH": str(site), "IOTLM_HOME": str(tmp_path / "data"), "IOTLM_BROKER": ""})
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.startswith(str(site / "iotlm" / "cli"))  # the wheel's code ran, not the source tree's
+    assert len(json.loads(result.stdout)) == len(json.loads((ROOT / "examples/homes/flat.json").read_text())["devices"])
 
 
 def test_bad_broker_url_is_a_clear_error(tmp_path: Path) -> None:
