@@ -1,4 +1,4 @@
-"""Home files (DESIGN.md's JSON format) and HomeBench homes, loaded into :class:`Home`."""
+"""Home files (the JSON format in docs/design.md) and HomeBench homes, loaded into :class:`Home`."""
 
 from __future__ import annotations
 
@@ -107,7 +107,7 @@ def load_home(path: str | Path) -> Home:
 
 def parse_home(data: Any, *, source: str = "home") -> Home:
     if not isinstance(data, dict) or "devices" not in data:
-        raise HomeFileError(f"{source}: expected an object with 'name' and 'devices', see DESIGN.md 'Home file'")
+        raise HomeFileError(f"{source}: expected an object with 'name' and 'devices', see docs/design.md, 'File formats'")
     data = {"name": Path(source).stem, **data}
     for index, device in enumerate(data["devices"] if isinstance(data["devices"], list) else []):
         dialect = device.get("dialect", DIALECTS[0]) if isinstance(device, dict) else DIALECTS[0]

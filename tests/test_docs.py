@@ -1,4 +1,5 @@
-"""docs/plugins.md shows the example plugins as they are, and its command plugin runs."""
+"""docs/plugins.md shows the example plugins as they are, and its command plugin runs; docs/design.md names modules that
+exist."""
 
 from __future__ import annotations
 
@@ -38,3 +39,13 @@ def test_the_command_plugin_on_the_page_runs(broker: EmbeddedBroker, home: Home,
     finally:
         sim.clear_discovery()
     assert capsys.readouterr().out.splitlines() == sorted({d.room for d in home.devices if d.room})
+
+
+def test_the_design_page_names_modules_that_exist_and_every_package() -> None:
+    text = (ROOT / "docs" / "design.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"(?<![\w./])((?:iotlm|agent|automations|tools|policies|memory|device_drivers|tests)/(?:[\w/]*(?:\.py|\.json|/))?)", text))
+    assert len(named) >= 60
+    assert sorted(p for p in named if not (ROOT / p).exists()) == []
+    packages = {str(p.parent.relative_to(ROOT)) + "/" for p in ROOT.glob("*/**/__init__.py")
+                if p.parts[len(ROOT.parts)] not in ("tests", "examples", "build") and ".venv" not in p.parts}
+    assert sorted(packages - named) == []

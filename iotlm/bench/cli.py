@@ -27,7 +27,7 @@ def register_commands(commands: Commands) -> None:
     bench = commands.add("bench", help="benchmarks: your own cases, HomeBench, latency and memory")
     kinds = bench.add_subparsers(title="benchmarks", dest="bench")
 
-    p = kinds.add_parser("suite", help="state-based cases (DESIGN.md format) against a simulated home")
+    p = kinds.add_parser("suite", help="state-based cases (the format in docs/design.md) against a simulated home")
     p.add_argument("--home", type=Path, required=True, help="home file")
     p.add_argument("--cases", type=Path, required=True, help="cases, one JSON object per line")
     p.add_argument("--json", type=Path, help="write per-case results and totals here")

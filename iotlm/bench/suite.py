@@ -1,4 +1,4 @@
-"""State-based evaluation cases (DESIGN.md, "Evaluation cases") and their runner."""
+"""State-based evaluation cases (docs/design.md, "File formats") and their runner."""
 
 from __future__ import annotations
 

@@ -37,7 +37,7 @@ from iotlm.web.client import ServiceAgent
 
 @hookimpl
 def register_commands(commands: Commands) -> None:
-    p = commands.add("ask", help="one request; prints the reply (--json: the DESIGN.md result object)")
+    p = commands.add("ask", help="one request; prints the reply (--json: the result object of docs/design.md)")
     commands.common(p)
     commands.talk(p)
     p.add_argument("utterance")

@@ -67,7 +67,7 @@ def register_commands(commands: Commands) -> None:
     p = commands.add("simulate", help="run a simulated home on the broker until interrupted")
     commands.common(p)
     src = p.add_mutually_exclusive_group()
-    src.add_argument("--home", type=Path, help="home file (JSON, see DESIGN.md); default: the example flat")
+    src.add_argument("--home", type=Path, help="home file (JSON, see docs/design.md); default: the example flat")
     src.add_argument("--homebench", type=int, metavar="HOME_ID", help="a HomeBench home (0-99)")
     p.add_argument("--homebench-file", dest="homebench_file", type=Path,
                    help="HomeBench's home_status_method.jsonl (default: ../shared/benchmarks/homebench/)")

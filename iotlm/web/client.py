@@ -18,7 +18,7 @@ from iotlm.errors import SetupError, UserError
 
 SERVICE_FILE = "service.json"
 RESULT_KEYS = ("reply", "actions", "refused", "needs_confirmation", "tier", "latency_ms", "scheduled", "reading")
-"""The ``iotlm ask --json`` object (DESIGN.md); the API's answer adds the thread and more."""
+"""The ``iotlm ask --json`` object (docs/design.md); the API's answer adds the thread and more."""
 
 
 def running_service(home: Path) -> dict[str, str] | None:
