@@ -8,15 +8,15 @@ from typing import Any, Literal
 
 from langgraph.types import interrupt
 
-from iotlm.agent import recall
-from iotlm.agent.complaints import conditions_and_goals, guard, ranked_goal, said_goals
-from iotlm.agent.conditions import Bands, RoomConditions
-from iotlm.agent.effects import DEFAULT_EFFECTS, Effect
+from iotlm.agent import memory_requests
+from iotlm.agent.context.complaints import conditions_and_goals, guard, ranked_goal, said_goals
+from iotlm.agent.context.conditions import Bands, RoomConditions
+from iotlm.agent.context.effects import DEFAULT_EFFECTS, Effect
+from iotlm.agent.context.situations import Situations, taught
 from iotlm.agent.later import later as later_turn
 from iotlm.agent.later import later_words
 from iotlm.agent.llm.planner import LLMPlanner
 from iotlm.agent.reply import compose, label
-from iotlm.agent.situations import Situations, taught
 from iotlm.agent.state import AgentState, origin_of
 from iotlm.agent.talk import Talk
 from iotlm.agent.taught import ARROW, situation_turn, teach_turn
@@ -87,11 +87,11 @@ def understand(state: AgentState, deps: Deps) -> dict[str, Any]:
     if isinstance(early, dict):
         return early
     text, fresh["preface"] = early
-    note = recall.memo(text)
+    note = memory_requests.memo(text)
     if note is not None:
         return {**fresh, "memo": {"kind": note[0], "text": note[1]}}
-    answer = (recall.when_question(text, deps.parser(), deps.store(), state.get("room"))
-              or recall.how_question(text, deps.parser(), deps.store(), state.get("room")))
+    answer = (memory_requests.when_question(text, deps.parser(), deps.store(), state.get("room"))
+              or memory_requests.how_question(text, deps.parser(), deps.store(), state.get("room")))
     if answer is not None:
         return {**fresh, "answers": [answer]}
     parse = deps.parser().parse(text, room=state.get("room"), recent=state.get("recent") or [])
@@ -129,13 +129,13 @@ def _take(clause: Any, fresh: dict[str, Any], state: AgentState, deps: Deps, sev
         # a question never reaches the planner or a preference: nothing may change because of it; what the person
         # told iotlm to remember may answer it ("where are my keys?")
         memory = deps.memory()
-        told = recall.from_memory(clause.text, memory, state.get("user") or "owner") if memory is not None else None
+        told = memory_requests.from_memory(clause.text, memory, state.get("user") or "owner") if memory is not None else None
         fresh["clarify" if told is None else "answers"].append(
             told or f"I couldn't tell what \"{clause.text}\" asks about; name the device or the room")
         return
     if not clause.understood and (memory := deps.memory()) is not None:
         # "make the bedroom comfortable for sleeping": what this person told us they like, if it fits
-        found = recall.apply_preferences(clause.text, memory, deps.parser(), state.get("user") or "owner", state.get("room"))
+        found = memory_requests.apply_preferences(clause.text, memory, deps.parser(), state.get("user") or "owner", state.get("room"))
         if found is not None:
             fresh["steps"] += [s.model_copy(update={"clause": clause.text}).model_dump() for s in found[0]]
             fresh["answers"].append(found[1])
@@ -255,7 +255,7 @@ def plan(state: AgentState, deps: Deps) -> dict[str, Any]:
 
 def validate(state: AgentState, deps: Deps) -> dict[str, Any]:
     """Drop repeated steps, refuse steps for devices that are offline (they could not confirm), and keep a complaint's
-    steps to its room and its way (:func:`iotlm.agent.complaints.guard`), whichever tier planned them."""
+    steps to its room and its way (:func:`iotlm.agent.context.complaints.guard`), whichever tier planned them."""
     seen: set[tuple[Any, ...]] = set()
     steps, refused = [], list(state.get("refused", []))
     planned, dropped = guard(list(state.get("steps", [])), list(state.get("goals") or []), deps)

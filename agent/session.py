@@ -16,14 +16,14 @@ from typing import Any, Generic, Protocol, TypeVar, get_args
 from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.types import Command
 
-from iotlm.agent.conditions import Bands
-from iotlm.agent.effects import Effect, load_effects
+from iotlm.agent.context.conditions import Bands
+from iotlm.agent.context.effects import Effect, load_effects
+from iotlm.agent.context.situations import load_situations
 from iotlm.agent.graph import build_graph
 from iotlm.agent.llm.backend import Model, ModelUnavailable
 from iotlm.agent.llm.goal_head import GoalHead
 from iotlm.agent.llm.planner import LLMPlanner
 from iotlm.agent.nodes import YES, Deps
-from iotlm.agent.situations import load_situations
 from iotlm.agent.talk import load_talk
 from iotlm.agent.understand.parser import Parser
 from iotlm.automations.model import ScheduleSettings

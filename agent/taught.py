@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from iotlm.agent.situations import Situations
+from iotlm.agent.context.situations import Situations
 from iotlm.agent.state import AgentState, origin_of
 from iotlm.agent.understand.parser import Parser
 from iotlm.policies.model import Step

@@ -32,7 +32,7 @@ _CANONICAL_WORDS: dict[str, str] = {
 }
 
 
-class AttributeError_(UserError):
+class InvalidValue(UserError):
     """A value does not fit an attribute (wrong type, out of range, not an option)."""
 
 
@@ -87,15 +87,15 @@ class Attribute(BaseModel):
             for option in self.options:
                 if _same(option, value):
                     return option  # type: ignore[no-any-return]
-            raise AttributeError_(
+            raise InvalidValue(
                 f"{name}: {value!r} is not one of the options {', '.join(map(str, self.options))}"
             )
         if kind == "numeric":
             number = _to_number(value)
             if number is None:
-                raise AttributeError_(f"{name}: expected a number, got {value!r}")
+                raise InvalidValue(f"{name}: expected a number, got {value!r}")
             if (self.min is not None and number < self.min) or (self.max is not None and number > self.max):
-                raise AttributeError_(f"{name}: {_fmt(number)} is out of range {self.range_text()}")
+                raise InvalidValue(f"{name}: {_fmt(number)} is out of range {self.range_text()}")
             return _tidy(number)
         if kind == "color":
             if (
@@ -103,9 +103,9 @@ class Attribute(BaseModel):
                 and all(isinstance(c, int) and not isinstance(c, bool) and 0 <= c <= 255 for c in value)
             ):
                 return list(value)
-            raise AttributeError_(f"{name}: expected an RGB triple of integers 0-255, got {value!r}")
+            raise InvalidValue(f"{name}: expected an RGB triple of integers 0-255, got {value!r}")
         if not isinstance(value, str):
-            raise AttributeError_(f"{name}: expected text, got {value!r}")
+            raise InvalidValue(f"{name}: expected text, got {value!r}")
         return value
 
     def range_text(self) -> str:
@@ -278,21 +278,21 @@ def to_bool(value: Any) -> bool | None:
 def percent_to_scale(percent: float, scale_max: float = 254) -> int:
     """50 (%) on a 0-254 brightness -> 127."""
     if not 0 <= percent <= 100:
-        raise AttributeError_(f"percent must be 0-100, got {_fmt(percent)}")
+        raise InvalidValue(f"percent must be 0-100, got {_fmt(percent)}")
     return math.floor(percent * scale_max / 100 + 0.5) if percent < 100 else int(scale_max)
 
 
 def scale_to_percent(raw: float, scale_max: float = 254) -> int:
     """127 on a 0-254 brightness -> 50 (%)."""
     if scale_max <= 0:
-        raise AttributeError_(f"scale maximum must be positive, got {_fmt(scale_max)}")
+        raise InvalidValue(f"scale maximum must be positive, got {_fmt(scale_max)}")
     return math.floor(raw * 100 / scale_max + 0.5)
 
 
 def kelvin_to_mired(kelvin: float) -> int:
     """2700 K -> 370 mired."""
     if kelvin <= 0:
-        raise AttributeError_(f"colour temperature must be a positive number of kelvin, got {_fmt(kelvin)}")
+        raise InvalidValue(f"colour temperature must be a positive number of kelvin, got {_fmt(kelvin)}")
     return round(1_000_000 / kelvin)
 
 
@@ -300,7 +300,7 @@ def mired_to_kelvin(mired: float) -> int:
     """370 mired -> 2700 K: the roundest Kelvin (a multiple of 100, else of 50, else of 10) that is ``mired`` when
     rounded back, so a colour temperature set in Kelvin and reported in mired comes back as it was set."""
     if mired <= 0:
-        raise AttributeError_(f"colour temperature must be a positive number of mireds, got {_fmt(mired)}")
+        raise InvalidValue(f"colour temperature must be a positive number of mireds, got {_fmt(mired)}")
     low, high = 1_000_000 / (mired + 0.5), 1_000_000 / (mired - 0.5) if mired > 0.5 else math.inf
     for step in (100, 50, 10):
         candidate = math.ceil(low / step) * step

@@ -69,7 +69,7 @@ class Settings(BaseModel):
     comfort: dict[str, list[float | None]] = Field(default_factory=dict)
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
     """Comfort bands of the room conditions, [low, high] by condition (``temperature = [19, 23]``), or by condition and
-    room or activity (``"illuminance.work" = [400, 800]``); the defaults are in :mod:`iotlm.agent.conditions`."""
+    room or activity (``"illuminance.work" = [400, 800]``); the defaults are in :mod:`iotlm.agent.context.conditions`."""
 
     @field_validator("broker")
     @classmethod
@@ -84,7 +84,7 @@ class Settings(BaseModel):
     @field_validator("comfort")
     @classmethod
     def _comfort(cls, v: dict[str, list[float | None]]) -> dict[str, list[float | None]]:
-        from iotlm.agent.conditions import CONDITIONS, Bands
+        from iotlm.agent.context.conditions import CONDITIONS, Bands
 
         for key in v:
             if key.split(".", 1)[0] not in CONDITIONS:

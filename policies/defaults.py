@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from iotlm.device_drivers.model import AttributeError_
+from iotlm.device_drivers.model import InvalidValue
 from iotlm.policies.config import PolicyConfig, selector_matches
 from iotlm.policies.model import Decision, Policy, PolicyContext, Step
 
@@ -41,7 +41,7 @@ def value_range(step: Step, ctx: PolicyContext) -> Decision | None:
         return None
     try:
         device.attributes[step.attribute].check(step.value, name=f"{device.name} {step.attribute}")
-    except AttributeError_ as exc:
+    except InvalidValue as exc:
         return Decision(verdict="deny", policy="value_range", code="out_of_range", reason=str(exc))
     return None
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from iotlm.device_drivers.model import Attribute, AttributeError_, Device, Value
+from iotlm.device_drivers.model import Attribute, Device, InvalidValue, Value
 from iotlm.policies.model import Step
 from iotlm.tools.registry import ToolInputError
 
@@ -63,7 +63,7 @@ class DeviceOperation:
             attr = device.attributes[self.attribute or ""]
             try:
                 value = attr.check(args["value"], name="value")
-            except AttributeError_ as exc:
+            except InvalidValue as exc:
                 raise ToolInputError(self.name, "value", args["value"], _allowed(attr)) from exc
         return Step(tool=self.name, device_id=self.device_id, operation=self.operation, attribute=self.attribute,
                     value=value)

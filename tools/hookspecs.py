@@ -34,10 +34,10 @@ def register_commands(commands: Any) -> None:
 @hookspec
 def register_effects(register: Callable[[Any], None]) -> None:
     """Add to the effect model: ``register(Effect(...))`` for each way a device of yours moves a room condition
-    (see :class:`iotlm.agent.effects.Effect`; ``kinds`` may name your device type)."""
+    (see :class:`iotlm.agent.context.effects.Effect`; ``kinds`` may name your device type)."""
 
 
 @hookspec
 def register_situations(register: Callable[[str, dict[str, Any]], None]) -> None:
     """Add situations ("movie time", "I'm leaving"): ``register(name, data)`` with the fields of
-    ``agent/situations.yaml`` (``say``, ``needs``, ``do``, ``report``, ``reply``)."""
+    ``agent/context/situations.yaml`` (``say``, ``needs``, ``do``, ``report``, ``reply``)."""

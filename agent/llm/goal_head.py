@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from iotlm.agent.llm.ranker import GOAL_CHOICES, Ranked
+from iotlm.agent.llm.goal_choices import GOAL_CHOICES, Ranked
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from iotlm.agent.understand import Parser, normalise
 from iotlm.agent.understand import lexicon as lx
 from iotlm.agent.understand.frame import Frame
 from iotlm.agent.understand.text import has, option_words
-from iotlm.device_drivers.model import AttributeError_, Device, describe_device
+from iotlm.device_drivers.model import Device, InvalidValue, describe_device
 from iotlm.policies.model import Step
 from iotlm.tools.device_tools import device_operations
 
@@ -258,4 +258,4 @@ def _grounded(device: Device, frame: object, parser: Parser) -> bool:
 
 _GENERIC_WORDS = {"light", "lights", "lamp", "sensor", "switch", "door", "smart", "main", "front", "back", "room"}
 
-__all__ = ["STATIC_PREFIX", "AttributeError_", "LLMPlanner", "PlanResult"]
+__all__ = ["STATIC_PREFIX", "InvalidValue", "LLMPlanner", "PlanResult"]

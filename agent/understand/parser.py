@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from iotlm.agent.understand import lexicon as lx
+from iotlm.agent.understand.complaint import Goal, read_goal
 from iotlm.agent.understand.coverage import cover
 from iotlm.agent.understand.frame import Frame, read_frame, share_frames
-from iotlm.agent.understand.goal import Goal, read_goal
 from iotlm.agent.understand.index import HomeIndex, Targets
 from iotlm.agent.understand.lexicon import Act
-from iotlm.agent.understand.steps import options_said, set_step, step_for
+from iotlm.agent.understand.steps import options_said, set_step, step_from_frame
 from iotlm.agent.understand.text import blank, has, join, negated, normalise, option_words
 from iotlm.device_drivers.model import Attribute, Device, Value, describe_device
 from iotlm.policies.model import Step
@@ -62,7 +62,7 @@ class Clause:
     act: Act = "command"
     """A question or context never has steps (see :func:`iotlm.agent.understand.frame.speech_act`)."""
     goals: list[Goal] = field(default_factory=list)
-    """For a complaint about a room: what to move, which way (planned from the readings, see :mod:`iotlm.agent.goals`)."""
+    """For a complaint about a room: what to move, which way (planned from the readings, see :mod:`iotlm.agent.context.goals`)."""
     conditions: list[tuple[str, list[str]]] = field(default_factory=list)
     """For a question about a room's conditions: (room, conditions asked), answered from its readings."""
     used: tuple[str, ...] = ()
@@ -353,7 +353,7 @@ class Parser:
                 return clause
             devices = lit
         for device in devices:
-            step = step_for(frame, device, self.index, several=len(devices) > 1)
+            step = step_from_frame(frame, device, self.index, several=len(devices) > 1)
             if isinstance(step, str):
                 if len(devices) == 1:
                     clause.refusal, clause.code = step, "unsupported_attribute"

@@ -14,7 +14,7 @@ from iotlm.policies.model import Step
 from iotlm.tools.device_tools import STATE_VERBS
 
 
-def step_for(frame: Frame, device: Device, home: HomeIndex, *, several: bool) -> Step | str | None:
+def step_from_frame(frame: Frame, device: Device, home: HomeIndex, *, several: bool) -> Step | str | None:
     """The step that does what ``frame`` asks of ``device``; a refusal (str) when the device cannot; None when the
     frame asks nothing of it (``several``: one of several devices, where one that lacks the attribute is skipped)."""
     if frame.mute is not None:

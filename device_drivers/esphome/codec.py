@@ -27,9 +27,9 @@ from typing import Any
 from iotlm.device_drivers.base import CodecError
 from iotlm.device_drivers.model import (
     Attribute,
-    AttributeError_,
     Binding,
     Device,
+    InvalidValue,
     PropertyBinding,
     Value,
     kelvin_to_mired,
@@ -216,7 +216,7 @@ def encode_command(device: Device, values: dict[str, Value]) -> list[tuple[str, 
             raise CodecError(f"the {device.name} has no {name!r} that can be set")
     try:
         checked = {name: device.attributes[name].check(value) for name, value in values.items()}
-    except AttributeError_ as exc:
+    except InvalidValue as exc:
         raise CodecError(str(exc)) from exc
     base = device.binding.address
     if device.type == "cover":

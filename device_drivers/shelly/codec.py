@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from iotlm.device_drivers.base import CodecError, identity
-from iotlm.device_drivers.model import Attribute, AttributeError_, Binding, Device, PropertyBinding, Value
+from iotlm.device_drivers.model import Attribute, Binding, Device, InvalidValue, PropertyBinding, Value
 from iotlm.device_drivers.tasmota.codec import relay_type, split_name
 
 DRIVER = "shelly"
@@ -209,7 +209,7 @@ def encode_command(device: Device, values: dict[str, Value], request_id: int, sr
     """Canonical values -> the RPC frames that set them (one per component)."""
     try:
         return _encode(device, values, request_id, src)
-    except AttributeError_ as exc:
+    except InvalidValue as exc:
         raise CodecError(str(exc)) from exc
 
 

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any, Literal, get_args
 
 from iotlm.device_drivers.home import Home
-from iotlm.device_drivers.model import AttributeError_, Device, Value
+from iotlm.device_drivers.model import Device, InvalidValue, Value
 from iotlm.device_drivers.simulator import esphome_face, ha_config, shelly_face, tasmota_face, z2m_exposes
 from iotlm.device_drivers.transport import Transport
 from iotlm.device_drivers.zigbee2mqtt import codec as z2m_codec
@@ -274,7 +274,7 @@ class Simulator:
                     continue
                 try:
                     attr.value = attr.check(value, name=f"{device_id}.{name}")
-                except AttributeError_ as exc:
+                except InvalidValue as exc:
                     rec.rejected[name] = str(exc)
                     continue
                 rec.applied[name] = attr.value

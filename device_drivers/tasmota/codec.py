@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from iotlm.device_drivers.base import CodecError, identity, parse_json
-from iotlm.device_drivers.model import Attribute, AttributeError_, Binding, Device, PropertyBinding, Value
+from iotlm.device_drivers.model import Attribute, Binding, Device, InvalidValue, PropertyBinding, Value
 
 DRIVER = "tasmota"
 DISCOVERY = "tasmota/discovery"
@@ -277,7 +277,7 @@ def encode_command(device: Device, values: dict[str, Value]) -> list[tuple[str, 
     power before its dimmer)."""
     try:
         return _encode(device, values)
-    except AttributeError_ as exc:
+    except InvalidValue as exc:
         raise CodecError(str(exc)) from exc
 
 

@@ -13,7 +13,7 @@ A plan is right when its first step acts on a device of the expected kind in the
 in the expected direction. A question back ("which device do you mean?") counts as not right.
 
 The ``agent`` line is what the agent does now (issue 14): the fast path reads complaints it knows as goals; for the
-rest, the model ranks the goals a room can have (:mod:`iotlm.agent.llm.ranker`, cached prefix, grammar of goal
+rest, the model ranks the goals a room can have (:mod:`iotlm.agent.llm.goal_choices`, cached prefix, grammar of goal
 names) and the goal planner makes the plan from the effect model; only a request about no goal reaches the device
 planner. Its latency is the model's ranking plus planning, per request left to the model.
 """
@@ -27,9 +27,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from iotlm.agent.conditions import RoomConditions
-from iotlm.agent.effects import DEFAULT_EFFECTS
-from iotlm.agent.goals import Goal, plan_goal
+from iotlm.agent.context.conditions import RoomConditions
+from iotlm.agent.context.effects import DEFAULT_EFFECTS
+from iotlm.agent.context.goals import Goal, plan_goal
 from iotlm.agent.llm.backend import Model
 from iotlm.agent.llm.planner import LLMPlanner, PlanResult
 from iotlm.agent.understand.parser import Parser

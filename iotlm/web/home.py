@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from iotlm.agent.conditions import CONDITIONS, Bands, RoomConditions
+from iotlm.agent.context.conditions import CONDITIONS, Bands, RoomConditions
 from iotlm.agent.session import Agent, TurnResult, thread_key
 from iotlm.automations.store import RuleStore
 from iotlm.device_drivers.model import Device, describe_device

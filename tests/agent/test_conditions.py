@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from iotlm.agent.conditions import Bands, RoomConditions
+from iotlm.agent.context.conditions import Bands, RoomConditions
 from iotlm.config import ConfigError, load_settings
 from iotlm.device_drivers.model import Device
 from iotlm.memory.store import MemoryStore

@@ -7,9 +7,9 @@ from typing import Any
 import pluggy
 import pytest
 
-from iotlm.agent.conditions import RoomConditions
-from iotlm.agent.effects import DEFAULT_EFFECTS, Effect, load_effects, working_steps
-from iotlm.agent.goals import Goal, plan_goal, read_goal
+from iotlm.agent.context.conditions import RoomConditions
+from iotlm.agent.context.effects import DEFAULT_EFFECTS, Effect, load_effects, working_steps
+from iotlm.agent.context.goals import Goal, plan_goal, read_goal
 from iotlm.agent.understand.index import HomeIndex
 from iotlm.device_drivers.model import Device
 from iotlm.tools import hookspecs

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from iotlm.agent.effects import DEFAULT_EFFECTS, push
+from iotlm.agent.context.effects import DEFAULT_EFFECTS, push
 from iotlm.agent.session import Agent
 from iotlm.agent.understand.acts import is_statement, unread_time
 from iotlm.agent.understand.coverage import cover

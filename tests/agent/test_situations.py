@@ -9,9 +9,9 @@ from typing import Any
 import pluggy
 import pytest
 
-from iotlm.agent.conditions import RoomConditions
+from iotlm.agent.context.conditions import RoomConditions
+from iotlm.agent.context.situations import builtin, load_file, load_situations, taught
 from iotlm.agent.session import Agent
-from iotlm.agent.situations import builtin, load_file, load_situations, taught
 from iotlm.agent.understand.index import HomeIndex
 from iotlm.device_drivers.home import load_home
 from iotlm.errors import SetupError

@@ -6,8 +6,8 @@ import pytest
 
 from iotlm.device_drivers.model import (
     Attribute,
-    AttributeError_,
     Device,
+    InvalidValue,
     canonical,
     kelvin_to_mired,
     mired_to_kelvin,
@@ -31,7 +31,7 @@ def test_kelvin_mired(kelvin: int, mired: int) -> None:
 
 @pytest.mark.parametrize("bad", [-1, 101])
 def test_percent_out_of_range_is_an_error(bad: float) -> None:
-    with pytest.raises(AttributeError_, match="percent must be 0-100"):
+    with pytest.raises(InvalidValue, match="percent must be 0-100"):
         percent_to_scale(bad)
 
 
@@ -68,7 +68,7 @@ def test_check_accepts(attr: Attribute, given: Any, expected: Any) -> None:
     (FLAGS, 1, "is not one of the options"), (COLOR, [256, 0, 0], "RGB triple"),
 ])
 def test_check_rejects_with_what_is_allowed(attr: Attribute, given: Any, message: str) -> None:
-    with pytest.raises(AttributeError_, match=message.replace("(", r"\(").replace(".", r"\.")):
+    with pytest.raises(InvalidValue, match=message.replace("(", r"\(").replace(".", r"\.")):
         attr.check(given, name="value")
 
 

@@ -138,7 +138,7 @@ def test_a_stored_preference_is_used_when_the_request_is_vague(stack: Stack, run
 
 
 def test_how_warm_was_the_bedroom_last_night_comes_from_the_history(runtime: Runtime) -> None:
-    from iotlm.agent.recall import period
+    from iotlm.agent.memory_requests import period
 
     agent = Agent(runtime, model=ScriptedModel(lambda p: ("none", 0.9)))
     start, end, _ = period("last night", None, None)

@@ -158,7 +158,7 @@ def test_device_retrieval_with_the_real_embedder(tmp_path: Path, minilm: MiniLME
 
 
 def test_a_preference_is_applied_to_a_vague_request_with_the_real_embedder(tmp_path: Path, minilm: MiniLMEmbedder) -> None:
-    from iotlm.agent.recall import apply_preferences
+    from iotlm.agent.memory_requests import apply_preferences
     from iotlm.agent.understand.parser import Parser
     from iotlm.device_drivers.home import load_home
     from tests.conftest import EXAMPLE_HOME

@@ -2,7 +2,7 @@
 
 Ranking them with the 270M base model itself (log-likelihood of each goal name after a few-shot prefix, with and
 without contextual calibration) was tried and measured: 1-2 of 14 sentences right, so the model is left to requests
-about devices. The plan itself comes from the goal, the room's readings and the effect model (:mod:`iotlm.agent.goals`).
+about devices. The plan itself comes from the goal, the room's readings and the effect model (:mod:`iotlm.agent.context.goals`).
 """
 
 from __future__ import annotations

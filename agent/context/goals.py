@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from iotlm.agent.conditions import CONDITIONS, Reading, RoomConditions
-from iotlm.agent.effects import AIR_GOALS, Effect, effects_for, serves, working_steps
-from iotlm.agent.understand.goal import Goal, read_goal
+from iotlm.agent.context.conditions import CONDITIONS, Reading, RoomConditions
+from iotlm.agent.context.effects import AIR_GOALS, Effect, effects_for, serves, working_steps
+from iotlm.agent.understand.complaint import Goal, read_goal
 from iotlm.agent.understand.index import HomeIndex
 from iotlm.agent.understand.text import has, join
 from iotlm.device_drivers.model import Device, describe_device

@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from iotlm.agent.conditions import RoomConditions
-from iotlm.agent.effects import push
-from iotlm.agent.goals import Goal, plan_goal
+from iotlm.agent.context.conditions import RoomConditions
+from iotlm.agent.context.effects import push
+from iotlm.agent.context.goals import Goal, plan_goal
 from iotlm.agent.state import AgentState
-from iotlm.agent.understand.goal import read_goal
+from iotlm.agent.understand.complaint import read_goal
 from iotlm.agent.understand.text import normalise
 from iotlm.device_drivers.model import describe_device
 from iotlm.tools.device_tools import implied_values

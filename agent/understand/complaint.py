@@ -1,7 +1,7 @@
 """What a complaint about a room wants: (room, condition, direction), read from its words.
 
 "The utility room must be too warm" is (utility room, temperature, down); "it's not bright enough" is
-(illuminance, up). Planning it is :mod:`iotlm.agent.goals`'s work.
+(illuminance, up). Planning it is :mod:`iotlm.agent.context.goals`'s work.
 """
 
 from __future__ import annotations

@@ -18,8 +18,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from iotlm.agent.conditions import RoomConditions
-from iotlm.agent.goals import change_step
+from iotlm.agent.context.conditions import RoomConditions
+from iotlm.agent.context.goals import change_step
 from iotlm.agent.understand import lexicon as lx
 from iotlm.agent.understand.index import HomeIndex
 from iotlm.agent.understand.text import join, normalise
@@ -74,7 +74,7 @@ def load_file(path: Path | str, text: str | None = None) -> dict[str, Situation]
 
 
 def builtin() -> dict[str, Situation]:
-    text = resources.files("iotlm.agent").joinpath("situations.yaml").read_text(encoding="utf-8")
+    text = resources.files("iotlm.agent.context").joinpath("situations.yaml").read_text(encoding="utf-8")
     return load_file("situations.yaml (built in)", text)
 
 
