@@ -423,3 +423,7 @@ def _action(step: Step, deps: Deps) -> str:
         unit = f" {attr.unit}" if attr is not None and attr.unit else ""
         return f"set {what}'s {step.attribute.replace('_', ' ')} to {step.value}{unit}"
     return f"{(step.operation or 'change').replace('_', ' ')} {what}"
+
+
+__all__ = ["MAX_CHARS", "YES", "Deps", "confirm", "execute", "is_yes", "plan", "remember", "respond", "retrieve",
+    "route_confirmed", "route_understood", "understand", "validate"]

@@ -344,3 +344,5 @@ class Agent(Generic[R]):
         self._db.close()
         if self._jobs is not None:
             self._jobs.close()
+
+__all__ = ["NO", "Agent", "AgentRuntime", "AgentSettings", "TurnResult", "Waiting", "answer_to", "thread_key"]

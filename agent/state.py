@@ -51,3 +51,5 @@ class AgentState(TurnInput, total=False):
 def origin_of(state: AgentState) -> Any:
     """Where the turn came from, as the gate and the audit log name it (chat unless said)."""
     return state.get("origin") or "chat"
+
+__all__ = ["AgentState", "TurnInput", "origin_of"]

@@ -419,3 +419,7 @@ def _slug(sentence: str) -> str:
     words = [w for w in re.findall(r"[a-z0-9]+", sentence.lower()) if w not in
              {"when", "the", "a", "an", "if", "then", "to", "at", "on", "for", "is", "and", "of", "in", "it", "someone"}]
     return "-".join(words[:6])[:60] or "rule"
+
+
+__all__ = ["TRIGGER_PREFIX", "Compiled", "RulePlanner", "RuleSyntaxError", "Understanding", "compile_rule",
+    "trigger_grammar"]

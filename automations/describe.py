@@ -96,3 +96,5 @@ def _duration(s: float) -> str:
     if s >= 60 and s % 60 == 0:
         return f"{s / 60:g} minute{'s' if s != 60 else ''}"
     return f"{s:g} seconds"
+
+__all__ = ["as_json", "describe"]

@@ -388,3 +388,7 @@ class ScheduleSettings(BaseModel):
     latitude: float | None = Field(default=None, ge=-90, le=90)
     longitude: float | None = Field(default=None, ge=-180, le=180)
     """Where the home is, for "at sunset" and "at sunrise" (degrees; east and north positive)."""
+
+
+__all__ = ["DAYS", "Action", "Clock", "Condition", "Days", "Rule", "ScheduleSettings", "Seconds", "Trigger",
+    "approvable", "approval_key", "clock", "days", "gate_view", "problems", "seconds", "step_for"]

@@ -232,3 +232,5 @@ def load_yaml(path: Path) -> tuple[list[tuple[Rule, int]], list[LoadProblem]]:
 def dump_yaml(rules: list[Rule]) -> str:
     data = [r.model_dump(by_alias=True, exclude_defaults=True) | {"id": r.id} for r in rules]
     return yaml.safe_dump({"rules": data}, sort_keys=False, allow_unicode=True)
+
+__all__ = ["MIGRATIONS", "LoadProblem", "RuleStore", "dump_yaml", "load_yaml"]

@@ -53,3 +53,5 @@ class Driver(Protocol):
     def command(self, device: Device, values: dict[str, Value]) -> dict[str, Any]:
         """Send canonical ``values`` to ``device``; return what was published (topic -> payload)."""
         ...
+
+__all__ = ["CodecError", "CommandError", "Driver", "identity", "parse_json"]

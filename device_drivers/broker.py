@@ -154,3 +154,5 @@ class EmbeddedBroker:
             with contextlib.suppress(OSError):
                 self._dir.cleanup()
             self._dir = None
+
+__all__ = ["BrokerUnavailable", "EmbeddedBroker", "find_mosquitto", "free_port"]

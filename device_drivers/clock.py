@@ -92,3 +92,5 @@ def real_seconds(clock: Clock, simulated: float) -> float:
 def timestamp(clock: Clock) -> float:
     """The clock's time as seconds since the epoch."""
     return clock().timestamp()
+
+__all__ = ["Clock", "SimClock", "WallClock", "real_seconds", "speed_of", "timestamp"]

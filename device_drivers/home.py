@@ -239,3 +239,7 @@ def default_homebench_path() -> Path:
         if candidate.exists():
             return candidate
     return Path.cwd().parent / "shared" / "benchmarks" / "homebench" / "home_status_method.jsonl"
+
+
+__all__ = ["DIALECTS", "EXAMPLE_HOME", "HOMEBENCH_TYPES", "Area", "DeviceDialect", "Home", "HomeFileError",
+    "default_homebench_path", "homebench_home", "load_home", "load_homebench", "parse_home"]

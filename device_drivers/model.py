@@ -382,3 +382,9 @@ def duration_min(device: Device, programme: Value = None) -> float | None:
         if attr is not None and isinstance(attr.value, (int, float)) and not isinstance(attr.value, bool):
             return float(attr.value)
     return None
+
+
+__all__ = ["DEVICE_TYPES", "GENERIC_NAMES", "WIRE_WORDS", "Attribute", "Binding", "Device", "InvalidValue",
+    "PropertyBinding", "Value", "canonical", "canonical_option", "describe_device", "duration_min", "first_error",
+    "is_appliance", "kelvin_to_mired", "mired_to_kelvin", "percent_to_scale", "scale_to_percent", "shown_text",
+    "to_bool"]

@@ -124,3 +124,5 @@ def set_override(path: Path, device_id: str, changes: dict[str, Any], *, clear: 
     partial.write_text(dump_overrides(overrides), encoding="utf-8")
     os.replace(partial, path)
     return overrides.get(device_id)
+
+__all__ = ["DeviceOverride", "OverrideFileError", "dump_overrides", "load_overrides", "set_override"]

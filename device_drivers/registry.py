@@ -351,3 +351,5 @@ def _snapshot(device: Device) -> Device:
     """A copy whose attributes are the caller's own (a deep copy was ~4x slower and this is on every command)."""
     return device.model_copy(update={"attributes": {n: a.model_copy() for n, a in device.attributes.items()},
                                      "aliases": list(device.aliases)})
+
+__all__ = ["PREFERENCE", "DeviceRegistry", "Listener", "is_value"]

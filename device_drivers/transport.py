@@ -391,3 +391,7 @@ def topic_matches(topic_filter: str, topic: str) -> bool:
         if i == 0 and part == "+" and topic.startswith("$"):
             return False
     return len(levels) == len(parts)
+
+
+__all__ = ["HANDLED_MEMORY", "BrokerAddress", "BrokerURLError", "Handler", "Transport", "Will", "parse_broker_url",
+    "redact_url", "topic_matches"]

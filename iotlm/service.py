@@ -366,3 +366,5 @@ class JobRunner:
         self._stop.set()
         self.engine.stop()
         self.store.close()
+
+__all__ = ["MAX_QUESTION", "JobRunner", "Service", "parse_request"]

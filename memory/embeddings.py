@@ -88,3 +88,5 @@ class CachedEmbedder:
         for i, h in enumerate(hashes):
             out[i] = np.frombuffer(cached[h], dtype=np.float32)
         return out
+
+__all__ = ["CachedEmbedder", "Embedder", "MiniLMEmbedder"]

@@ -77,3 +77,5 @@ class HistoryRecorder:
     def stop(self) -> None:
         self._queue.put(None)
         self._thread.join(timeout=10)
+
+__all__ = ["HistoryRecorder"]

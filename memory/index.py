@@ -79,3 +79,5 @@ class VectorIndex:
             return False
         self.index = index
         return True
+
+__all__ = ["VectorIndex"]

@@ -108,3 +108,5 @@ class Memory:
         vectors = self.embedder.encode([e["utterance"] for e in episodes])
         scores = vectors @ self.embedder.encode([text])[0]
         return [episodes[int(i)] for i in np.argsort(-scores)[:k]]
+
+__all__ = ["Memory", "describe_device"]

@@ -101,3 +101,5 @@ class AuditLog:
 
     def close(self) -> None:
         self.db.conn.close()
+
+__all__ = ["MIGRATIONS", "AuditLog"]

@@ -248,3 +248,7 @@ def load_policy_config(path: str | Path | None) -> PolicyConfig:
     except ValidationError as exc:
         where, what = first_error(exc)
         raise PolicyConfigError(f"policy file {path}: {where or '(top level)'}: {what}") from exc
+
+
+__all__ = ["ANONYMOUS", "SELECTOR_KINDS", "MqttAccess", "PolicyConfig", "PolicyConfigError", "QuietHours", "RateLimit",
+    "ReadAccess", "Role", "Rule", "check_selector", "device_types", "load_policy_config", "selector_matches"]

@@ -44,3 +44,5 @@ class Gate:
         decision = compose(self.policies, step, ctx)
         self.audit.record(step, ctx, decision)
         return decision
+
+__all__ = ["Gate", "compose", "preview"]

@@ -202,3 +202,6 @@ def _check_password(password: str) -> None:
         raise UsersError(f"the password has {len(password)} characters; use at least {MIN_PASSWORD}")
     if password != password.strip() or "\n" in password:
         raise UsersError("the password starts or ends with a space or holds a line break; leave those out")
+
+__all__ = ["MIGRATIONS", "MIN_PASSWORD", "NAME", "SESSION_DAYS", "UserStore", "UsersError", "check_name",
+    "check_password", "hash_password", "person"]

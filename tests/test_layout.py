@@ -141,6 +141,27 @@ def test_no_package_holds_too_much_of_the_library() -> None:
     assert {p: round(n / total, 2) for p, n in lines.items() if n / total > MAX_SHARE} == {}
 
 
+def test_every_public_module_says_what_it_exports() -> None:
+    """``__all__`` on every module a caller may import from (not ``_private`` ones, ``__main__``, or a package's
+    ``__init__`` that only describes it), and each name in it exists."""
+    lacking, missing = [], []
+    for module, path in modules().items():
+        leaf = path.name
+        if (leaf.startswith("_") and leaf != "__init__.py") or leaf == "__main__.py":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        declared = [n for n in tree.body if isinstance(n, ast.Assign) and any(getattr(t, "id", "") == "__all__" for t in n.targets)]
+        defines = any(isinstance(n, ast.FunctionDef | ast.ClassDef | ast.Assign | ast.AnnAssign) for n in tree.body)
+        if not declared:
+            if leaf != "__init__.py" or defines:
+                lacking.append(module)
+            continue
+        names = ast.literal_eval(declared[-1].value)
+        loaded = importlib.import_module(module)
+        missing += [f"{module}.{n}" for n in names if not hasattr(loaded, n)]
+    assert lacking == [] and missing == []
+
+
 def test_no_module_is_too_long() -> None:
     long = {m: n for m, p in modules().items() if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
     assert set(long) <= set(LONG_MODULES), long

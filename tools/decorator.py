@@ -53,3 +53,5 @@ def tool(func: F | None = None, /, *, name: str | None = None, description: str 
 def options_of(func: Callable[..., Any]) -> ToolOptions:
     found = getattr(func, MARK, None)
     return found if isinstance(found, ToolOptions) else ToolOptions()
+
+__all__ = ["MARK", "RISKS", "Risk", "ToolOptions", "options_of", "tool"]

@@ -155,3 +155,5 @@ def implied_values(device: Device, attribute: str, value: Value) -> dict[str, Va
         if position.value != wanted and not (value == "open" and isinstance(position.value, int | float) and position.value > 0):
             return {"position": wanted}
     return {}
+
+__all__ = ["STATE_VERBS", "DeviceOperation", "device_operations", "implied_state", "implied_values"]

@@ -91,3 +91,5 @@ def _checked(origin: str, name: str, factory: DriverFactory) -> DriverFactory:
                               "lacks name, start() or command(device, values) (see iotlm.Driver)")
         return driver
     return build
+
+__all__ = ["GROUP", "PluginError", "build_drivers", "build_tools", "plugin_manager"]

@@ -273,3 +273,7 @@ class RoomConditions:
             said.append(f"nothing in the {room} measures its {what}" + (f"; it measures: {', '.join(has)}" if has else
                                                                         "; it has no sensors"))
         return "; ".join(said)
+
+
+__all__ = ["AIR", "CONDITIONS", "DEFAULT_BANDS", "OCCUPANCY", "OPENINGS", "Bands", "Condition", "Judgement", "Reading",
+    "RoomConditions", "activity"]

@@ -334,3 +334,7 @@ def _output(effect: Effect, device: Device, before: dict[str, Any], after: dict[
             higher = not higher  # a cooler works harder with a lower setpoint
         return 1 if higher else -1
     return 0
+
+
+__all__ = ["AIR_GOALS", "DEFAULT_EFFECTS", "Change", "Direction", "Effect", "effects_for", "load_effects", "push",
+    "serves", "working_steps"]

@@ -232,3 +232,7 @@ class HTTPModel:
             return Completion(str(data["choices"][0]["text"]), None)
         except (KeyError, IndexError, TypeError) as exc:
             raise ModelUnavailable(f"the model server at {self.base_url} answered in an unexpected shape") from exc
+
+
+__all__ = ["WORKER", "Completion", "HTTPModel", "LocalModel", "Model", "ModelUnavailable", "cpu_reports_amx",
+    "default_model_file", "default_model_path"]

@@ -23,3 +23,5 @@ class Ranked:
     choice: str
     goal: tuple[str, str] | None
     confidence: float | None
+
+__all__ = ["GOAL_CHOICES", "Ranked"]

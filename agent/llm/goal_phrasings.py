@@ -132,3 +132,5 @@ def sentences() -> list[tuple[str, str]]:
             else:
                 out.append((core, goal))
     return out
+
+__all__ = ["CORES", "ROOMS", "sentences"]

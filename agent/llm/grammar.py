@@ -92,3 +92,5 @@ def parse_calls(text: str) -> list[tuple[str, str, str | None]]:
         value = match.group("value").strip()
         out.append((match.group("device"), match.group("op"), value or None))
     return out
+
+__all__ = ["calls_for", "grammar_for", "parse_calls"]

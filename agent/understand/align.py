@@ -109,3 +109,5 @@ class Aligning:
         if len(running) > 1:
             return f"which should it finish with: {join([describe_device(d) for d in running], 'or')}?"
         return running[0]
+
+__all__ = ["Aligning"]

@@ -62,3 +62,5 @@ def problem(parse: Any) -> Draft | None:
         if clause.act == "question":
             return Draft(clarify="a question can't be scheduled; ask it when you want to know")
     return None
+
+__all__ = ["Anchor", "Draft", "Part", "Unclear", "problem"]

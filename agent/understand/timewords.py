@@ -202,3 +202,7 @@ def by_time(piece: str) -> list[str]:
     if len(chunks) < 2:
         return [piece]
     return chunks if any(ANCHORED.search(c) for c in chunks) else [piece]
+
+
+__all__ = ["ANCHORED", "CLOCK", "COMMAND_VERB", "FINISH", "NOW", "NUM", "NUMBER", "SPAN", "SUN", "UNIT",
+    "LocationMissing", "by_time", "clock_of", "number_of", "readable", "say_job", "seconds_of", "spoken", "sun_time"]

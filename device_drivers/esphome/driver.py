@@ -118,3 +118,5 @@ class ESPHomeDriver:
         for topic, payload in commands:
             self.transport.publish(topic, payload, qos=1)
         return dict(commands)
+
+__all__ = ["ESPHomeDriver"]

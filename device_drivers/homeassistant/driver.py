@@ -162,3 +162,5 @@ class HomeAssistantDriver:
         for topic, payload in messages.items():
             self.transport.publish(topic, payload, qos=1)
         return dict(messages)
+
+__all__ = ["HomeAssistantDriver"]

@@ -244,3 +244,7 @@ def _encode(device: Device, values: dict[str, Value], request_id: int, src: str)
     if "color_temp" in values:
         params["ct"] = round(float(device.attributes["color_temp"].check(values["color_temp"])))  # type: ignore[arg-type]
     return [request(SET_METHOD[kind], request_id, src, params)]
+
+
+__all__ = ["CT_RANGE", "DRIVER", "LIGHTS", "SET_METHOD", "Decoded", "decode_device", "decode_message", "decode_status",
+    "encode_command", "request"]

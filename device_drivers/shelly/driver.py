@@ -152,3 +152,5 @@ class ShellyDriver:
                 self._asked[frame["id"]] = (device.binding.address, frame["method"])
             self.transport.publish(device.binding.command_topic, frame, qos=1)
         return {device.binding.command_topic: frames[0] if len(frames) == 1 else frames}
+
+__all__ = ["ShellyDriver"]

@@ -111,3 +111,5 @@ class Programmes:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(2.0)
+
+__all__ = ["Programmes"]

@@ -274,3 +274,5 @@ def _setpoint(device: Device) -> float | None:
         if attr is not None and attr.writable and isinstance(attr.value, int | float):
             return float(attr.value)
     return None
+
+__all__ = ["DEFAULTS", "READINGS", "Environment", "Outdoor", "Rates", "Room"]

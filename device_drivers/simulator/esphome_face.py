@@ -172,3 +172,7 @@ def _light_command(device: Device, body: Any) -> dict[str, Value]:
     if isinstance(body.get("color"), dict) and "color" in device.attributes:
         values["color"] = [int(body["color"][c]) for c in "rgb"]
     return values
+
+
+__all__ = ["LIGHT", "NOT_ESPHOME", "READING_WORD", "Component", "components", "decode_command", "left_out", "node_of",
+    "slug", "states"]

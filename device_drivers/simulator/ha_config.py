@@ -168,3 +168,5 @@ def decode_command(device: Device, attr: str, text: str) -> dict[str, Value]:
             return {name: text.strip().lower() == "true"}
         return {name: canonical_option(text)}
     return {name: text}
+
+__all__ = ["BRIGHTNESS_SCALE", "LIGHT", "MAIN", "decode_command", "entity_configs", "state_payload", "state_topic"]

@@ -37,3 +37,4 @@ class SensorLoad:
             self.sent += 1
         return time.perf_counter() - start
 
+__all__ = ["SensorLoad"]

@@ -156,3 +156,5 @@ def _set(device: Device, kind: str, params: dict[str, Any]) -> dict[str, Any]:
     if not values:
         raise ValueError("nothing to set: give on or brightness")
     return values
+
+__all__ = ["NOT_SHELLY", "RELAYS", "component", "config", "decode_call", "friendly", "left_out", "statuses"]

@@ -464,3 +464,5 @@ class Simulator:
     def device(self, device_id: str) -> Device:
         with self._lock:
             return self._devices[device_id].model_copy(deep=True)
+
+__all__ = ["CONTROL", "DIALECTS", "FACES", "MIXED", "Dialect", "Received", "Simulator"]

@@ -313,3 +313,7 @@ def _encode(device: Device, values: dict[str, Value]) -> list[tuple[str, str]]:
             checked = prop.to_wire(attr.check(value))
             out.append((prop.key, str(int(checked) if isinstance(checked, float) and checked.is_integer() else checked)))
     return out
+
+
+__all__ = ["DISCOVERY", "DRIVER", "SENSOR_FIELDS", "Decoded", "decode_config", "decode_sensor_fields", "decode_state",
+    "encode_command", "full_topic", "relay_type", "split_name"]

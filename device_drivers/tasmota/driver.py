@@ -155,3 +155,5 @@ class TasmotaDriver:
             self.transport.publish(topic, payload, qos=1)
             sent[topic] = payload
         return sent
+
+__all__ = ["TasmotaDriver"]

@@ -300,3 +300,7 @@ def get_request(device: Device) -> dict[str, str]:
     """The ``/get`` payload asking for every gettable property (state is not retained)."""
     assert device.binding is not None
     return {p.key: "" for p in device.binding.properties.values() if p.gettable}
+
+
+__all__ = ["DRIVER", "NO_MATCH", "Decoded", "canonical_name", "decode_device", "decode_devices", "decode_state",
+    "encode_command", "format_description", "from_wire", "get_request", "parse_description"]

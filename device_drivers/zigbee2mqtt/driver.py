@@ -176,3 +176,5 @@ class Zigbee2MQTTDriver:
         request = codec.get_request(device)
         if request:
             self.transport.publish(f"{self.base}/{device.id}/get", request, qos=0)
+
+__all__ = ["MAX_PENDING", "Zigbee2MQTTDriver"]

@@ -133,3 +133,5 @@ def models_dir() -> Path:
     """Where the packaged model is assembled: the user's own models folder, so a benchmark never copies it."""
     settings = load_settings()
     return settings.models_dir or settings.home / "models"
+
+__all__ = ["BENCH_POLICIES", "BENCH_TIME", "BenchHome", "Turns", "models_dir", "open_home", "scratch"]

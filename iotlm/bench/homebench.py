@@ -237,3 +237,8 @@ def score(results: list[HBResult]) -> dict[str, dict[str, Any]]:
     out["gold_refuses_supported"] = {"cases": len(disputed),
                                      "succ_without_them": block([r for r in clean if not r.gold_refuses_supported])["succ"]}
     return out
+
+
+__all__ = ["CATEGORY_NAMES", "CATEGORY_OF", "PUBLISHED", "HBResult", "call_for", "category", "format_value",
+    "load_cases", "load_homes", "normalise_call", "out_of_declared_range", "refuses_supported", "run", "run_case",
+    "score", "split_calls", "without_implied"]

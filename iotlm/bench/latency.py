@@ -178,3 +178,5 @@ def run(rounds: int = 3) -> dict[str, Any]:
                                        "total": round((peak_chat + peak_model) / 1024, 1)}
         sim_t.stop()
     return results
+
+__all__ = ["FAST", "LLM", "ROOT", "broker_round_trip", "children", "pct", "run", "summary", "vm_hwm_kb"]

@@ -235,3 +235,5 @@ def run(model: Model, retriever: Callable[[str, list[Device]], list[Device]] | N
             "devices_in_prompt": round(statistics.mean(prompt_devices), 1) if prompt_devices else 0,
         }
     return results
+
+__all__ = ["ROOMS", "WANTS", "Want", "WholeHome", "agent_plan", "big_home", "requests", "right", "run"]

@@ -287,3 +287,7 @@ def totals(results: list[CaseResult]) -> dict[str, dict[str, Any]]:
                       "actions_on_devices_not_pointed_at": sum(len(r.untargeted) for r in results),
                       "mistakes": {kind: sum(kind in r.mistakes for r in results) for kind in MISTAKES}}
     return out
+
+
+__all__ = ["CATEGORIES", "MINUTES", "MISTAKES", "Bound", "Case", "CaseFileError", "CaseResult", "Moves", "Trap",
+    "changes", "check", "in_canonical", "load_cases", "mistakes", "run_case", "run_suite", "says", "totals"]

@@ -229,3 +229,5 @@ def _in_browser(browser: Any, web: Any, sim: Simulator, loads: int, reports: int
     shown = browser.find_element(By.CSS_SELECTOR, f'li.condition[data-source="{sensor}/temperature"] .reading-value').text
     return {"home_page_load_ms": summary(load_ms[2:]), "cards": cards,
             "report_to_card_ms": summary(delays), "last_shown": shown}
+
+__all__ = ["home_of", "run", "signin_flood"]

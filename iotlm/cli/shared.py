@@ -267,3 +267,8 @@ def device_json(device: Device) -> dict[str, Any]:
             name: {k: v for k, v in attr.model_dump().items() if v is not None} for name, attr in device.attributes.items()
         },
     }
+
+
+__all__ = ["NEEDS_CONFIRMATION", "CLIError", "Command", "Commands", "agent_session", "broker_url", "common",
+    "device_json", "discover", "home_only", "make_agent", "model_factory", "model_ready", "print_devices",
+    "settings_for", "settle", "talk", "transport_for", "usage", "valid_text"]

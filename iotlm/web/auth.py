@@ -172,3 +172,7 @@ class LoginForms:
 
 def cookie_args(request: Request) -> dict[str, Any]:
     return {"httponly": True, "samesite": "strict", "secure": request.url.scheme == "https", "path": "/"}
+
+
+__all__ = ["CSRF_HEADER", "LOCAL_USER", "LOGIN_COOKIE", "SESSION_COOKIE", "Auth", "LoginForms", "SignInThrottle",
+    "cookie_args", "is_loopback", "request_is_local"]

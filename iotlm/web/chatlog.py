@@ -42,3 +42,5 @@ class ChatLog(SqliteStore):
         rows = self._exec("SELECT thread, max(time), count(*) FROM web_chat WHERE user = ? GROUP BY thread ORDER BY max(time) DESC",
                           [user])
         return [{"thread": t, "last": last, "count": n} for t, last, n in rows]
+
+__all__ = ["MIGRATIONS", "ChatLog"]

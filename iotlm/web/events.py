@@ -93,3 +93,5 @@ class EventHub:
                 loop.call_soon_threadsafe(q.put_nowait, None)
             except RuntimeError:
                 pass
+
+__all__ = ["EventHub"]

@@ -325,3 +325,5 @@ class WebHome:
         """Whether a live event is for ``person``: device state is for everyone; decisions and rule firings are their
         own, or everyone's for the roles [read] events allows."""
         return kind == "state" or data.get("user") == person.name or self.may(person, "events")
+
+__all__ = ["SHOWN", "NotFound", "Person", "WebHome"]

@@ -116,3 +116,5 @@ class WebServer:
         self.chat.close()
         if self._own_rules:
             self.rules.close()
+
+__all__ = ["WebServer", "parse_bind"]
