@@ -34,4 +34,5 @@ def build_graph(deps: Deps, checkpointer: Any = None) -> Any:
     graph.add_edge("remember", END)
     return graph.compile(checkpointer=checkpointer)
 
+
 __all__ = ["build_graph"]

@@ -207,5 +207,6 @@ def from_memory(text: str, memory: Any, user: str, threshold: float = 0.45) -> s
     whose = "You told me" if best.get("user") == user else f"{best.get('user')} told me"
     return f"{whose}{f' on {said}' if said else ''}: {best['text']}."
 
+
 __all__ = ["apply_preferences", "from_memory", "how_question", "memo", "period", "preference_steps", "summarise",
     "when_question"]

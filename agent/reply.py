@@ -116,4 +116,5 @@ def _summary(device: Device) -> str:
     bits = [say_value(n, a.value, device) for n, a in device.attributes.items() if a.value is not None]
     return ", ".join(bits) or "nothing yet"
 
+
 __all__ = ["compose", "label", "repeated_names", "say_value", "sentence"]

@@ -345,4 +345,5 @@ class Agent(Generic[R]):
         if self._jobs is not None:
             self._jobs.close()
 
+
 __all__ = ["NO", "Agent", "AgentRuntime", "AgentSettings", "TurnResult", "Waiting", "answer_to", "thread_key"]

@@ -52,4 +52,5 @@ def origin_of(state: AgentState) -> Any:
     """Where the turn came from, as the gate and the audit log name it (chat unless said)."""
     return state.get("origin") or "chat"
 
+
 __all__ = ["AgentState", "TurnInput", "origin_of"]

@@ -97,4 +97,5 @@ def _duration(s: float) -> str:
         return f"{s / 60:g} minute{'s' if s != 60 else ''}"
     return f"{s:g} seconds"
 
+
 __all__ = ["as_json", "describe"]

@@ -461,4 +461,5 @@ class RuleEngine:
 def _orphan(rule_id: str) -> Rule:
     return Rule.model_validate({"id": rule_id, "when": {"at": "00:00"}, "do": [{"device": "-", "set": {"state": "off"}}]})
 
+
 __all__ = ["UNKNOWN_DEVICE_GRACE_S", "Firing", "RuleEngine", "Stats"]

@@ -233,4 +233,5 @@ def dump_yaml(rules: list[Rule]) -> str:
     data = [r.model_dump(by_alias=True, exclude_defaults=True) | {"id": r.id} for r in rules]
     return yaml.safe_dump({"rules": data}, sort_keys=False, allow_unicode=True)
 
+
 __all__ = ["MIGRATIONS", "LoadProblem", "RuleStore", "dump_yaml", "load_yaml"]

@@ -54,4 +54,5 @@ class Driver(Protocol):
         """Send canonical ``values`` to ``device``; return what was published (topic -> payload)."""
         ...
 
+
 __all__ = ["CodecError", "CommandError", "Driver", "identity", "parse_json"]

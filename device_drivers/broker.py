@@ -155,4 +155,5 @@ class EmbeddedBroker:
                 self._dir.cleanup()
             self._dir = None
 
+
 __all__ = ["BrokerUnavailable", "EmbeddedBroker", "find_mosquitto", "free_port"]

@@ -93,4 +93,5 @@ def timestamp(clock: Clock) -> float:
     """The clock's time as seconds since the epoch."""
     return clock().timestamp()
 
+
 __all__ = ["Clock", "SimClock", "WallClock", "real_seconds", "speed_of", "timestamp"]

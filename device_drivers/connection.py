@@ -100,4 +100,5 @@ class Connection:
         self.transport.drain(timeout=max(0.1, deadline - time.monotonic()))
         return len(self.registry)
 
+
 __all__ = ["BUILTIN_DRIVERS", "Connection", "DriverFactory"]

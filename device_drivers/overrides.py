@@ -125,4 +125,5 @@ def set_override(path: Path, device_id: str, changes: dict[str, Any], *, clear: 
     os.replace(partial, path)
     return overrides.get(device_id)
 
+
 __all__ = ["DeviceOverride", "OverrideFileError", "dump_overrides", "load_overrides", "set_override"]

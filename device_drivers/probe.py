@@ -42,4 +42,5 @@ def _reporting(device_id: str, attribute: str, value: Any) -> Any:
         return device is not None and device.attributes[attribute].value == value
     return check
 
+
 __all__ = ["round_trip_ms"]

@@ -352,4 +352,5 @@ def _snapshot(device: Device) -> Device:
     return device.model_copy(update={"attributes": {n: a.model_copy() for n, a in device.attributes.items()},
                                      "aliases": list(device.aliases)})
 
+
 __all__ = ["PREFERENCE", "DeviceRegistry", "Listener", "is_value"]

@@ -124,4 +124,5 @@ def load_settings(flags: dict[str, Any] | None = None, *, config_file: Path | No
         where, what = first_error(exc)
         raise ConfigError(f"setting {where!r}: {what} (from {source.get(where, 'the defaults')})") from exc
 
+
 __all__ = ["ENV", "ConfigError", "Settings", "default_home", "load_settings"]

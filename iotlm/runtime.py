@@ -131,4 +131,5 @@ def build_runtime(settings: Settings, broker_url: str, *, share_group: str | Non
     mark_stores(settings.home)
     return runtime
 
+
 __all__ = ["Runtime", "build_runtime", "database_path", "device_overrides", "policy_file", "service_session"]

@@ -367,4 +367,5 @@ class JobRunner:
         self.engine.stop()
         self.store.close()
 
+
 __all__ = ["MAX_QUESTION", "JobRunner", "Service", "parse_request"]

@@ -89,4 +89,5 @@ class CachedEmbedder:
             out[i] = np.frombuffer(cached[h], dtype=np.float32)
         return out
 
+
 __all__ = ["CachedEmbedder", "Embedder", "MiniLMEmbedder"]

@@ -78,4 +78,5 @@ class HistoryRecorder:
         self._queue.put(None)
         self._thread.join(timeout=10)
 
+
 __all__ = ["HistoryRecorder"]

@@ -80,4 +80,5 @@ class VectorIndex:
         self.index = index
         return True
 
+
 __all__ = ["VectorIndex"]

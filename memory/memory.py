@@ -109,4 +109,5 @@ class Memory:
         scores = vectors @ self.embedder.encode([text])[0]
         return [episodes[int(i)] for i in np.argsort(-scores)[:k]]
 
+
 __all__ = ["Memory", "describe_device"]

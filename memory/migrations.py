@@ -100,4 +100,5 @@ class SqliteStore:
     def close(self) -> None:
         self.db.conn.close()
 
+
 __all__ = ["DatabaseError", "Migration", "SqliteStore", "migrate", "open_database", "transaction"]

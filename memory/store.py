@@ -243,4 +243,5 @@ def _memory_row(row: Any) -> dict[str, Any]:
     memory_id, stamp, user, kind, text, shared = row
     return {"id": memory_id, "time": stamp, "user": user, "kind": kind, "text": text, "shared": bool(shared)}
 
+
 __all__ = ["KINDS", "MIGRATIONS", "MemoryStore", "content_hash"]

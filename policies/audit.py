@@ -102,4 +102,5 @@ class AuditLog:
     def close(self) -> None:
         self.db.conn.close()
 
+
 __all__ = ["MIGRATIONS", "AuditLog"]

@@ -113,5 +113,6 @@ def default_policies(config: PolicyConfig | None = None) -> list[Policy]:
     return [capability, read_only, value_range, permissions(config), quiet_hours(config), rate_limit(config),
             confirmation(config)]
 
+
 __all__ = ["capability", "confirmation", "default_policies", "permissions", "quiet_hours", "rate_limit", "read_only",
     "value_range"]

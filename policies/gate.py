@@ -45,4 +45,5 @@ class Gate:
         self.audit.record(step, ctx, decision)
         return decision
 
+
 __all__ = ["Gate", "compose", "preview"]

@@ -78,4 +78,5 @@ class Decision(BaseModel):
 Policy = Callable[[Step, PolicyContext], Decision | None]
 """A pure function: a decision, or None when the policy has nothing to say about the step."""
 
+
 __all__ = ["Decision", "Origin", "Policy", "PolicyContext", "Step", "User", "Verdict"]

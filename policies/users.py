@@ -203,5 +203,6 @@ def _check_password(password: str) -> None:
     if password != password.strip() or "\n" in password:
         raise UsersError("the password starts or ends with a space or holds a line break; leave those out")
 
+
 __all__ = ["MIGRATIONS", "MIN_PASSWORD", "NAME", "SESSION_DAYS", "UserStore", "UsersError", "check_name",
     "check_password", "hash_password", "person"]

@@ -45,4 +45,5 @@ def register_drivers(register: Callable[[str, DriverFactory], None]) -> None:
     for name, factory in BUILTIN_DRIVERS.items():
         register(name, factory)
 
+
 __all__ = ["current_time", "get_device_state", "list_devices", "register_drivers", "register_tools"]

@@ -51,4 +51,5 @@ class ToolContext:
     def now(self) -> datetime:
         return self.executor.now()
 
+
 __all__ = ["PUBLISH_PREFIXES", "PublishNotAllowed", "ToolContext"]

@@ -54,4 +54,5 @@ def options_of(func: Callable[..., Any]) -> ToolOptions:
     found = getattr(func, MARK, None)
     return found if isinstance(found, ToolOptions) else ToolOptions()
 
+
 __all__ = ["MARK", "RISKS", "Risk", "ToolOptions", "options_of", "tool"]

@@ -156,4 +156,5 @@ def implied_values(device: Device, attribute: str, value: Value) -> dict[str, Va
             return {"position": wanted}
     return {}
 
+
 __all__ = ["STATE_VERBS", "DeviceOperation", "device_operations", "implied_state", "implied_values"]

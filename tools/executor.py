@@ -265,4 +265,5 @@ class Executor:
 def _say(attribute: str, value: Value) -> str:
     return str(value) if attribute == "state" else f"at {attribute} {value}"
 
+
 __all__ = ["Executor", "Outcome", "Status"]

@@ -42,5 +42,6 @@ def register_situations(register: Callable[[str, dict[str, Any]], None]) -> None
     """Add situations ("movie time", "I'm leaving"): ``register(name, data)`` with the fields of
     ``agent/context/situations.yaml`` (``say``, ``needs``, ``do``, ``report``, ``reply``)."""
 
+
 __all__ = ["hookimpl", "hookspec", "register_commands", "register_drivers", "register_effects",
     "register_situations", "register_tools"]

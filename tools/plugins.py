@@ -92,4 +92,5 @@ def _checked(origin: str, name: str, factory: DriverFactory) -> DriverFactory:
         return driver
     return build
 
+
 __all__ = ["GROUP", "PluginError", "build_drivers", "build_tools", "plugin_manager"]

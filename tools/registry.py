@@ -150,5 +150,6 @@ class ToolRegistry:
     def __len__(self) -> int:
         return len(self._tools)
 
+
 __all__ = ["RegistrationError", "Tool", "ToolInputError", "ToolRegistry", "UnknownToolError", "build_tool",
     "input_error"]

@@ -263,4 +263,5 @@ def load_situations(home: Path | None = None, pm: Any = None) -> Situations:
         found.update(load_file(home / "situations.yaml"))
     return Situations(found)
 
+
 __all__ = ["Action", "Situation", "SituationPlan", "Situations", "builtin", "load_file", "load_situations", "taught"]

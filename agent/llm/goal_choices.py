@@ -24,4 +24,5 @@ class Ranked:
     goal: tuple[str, str] | None
     confidence: float | None
 
+
 __all__ = ["GOAL_CHOICES", "Ranked"]

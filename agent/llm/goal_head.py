@@ -91,4 +91,5 @@ def softmax_regression(x: np.ndarray, y: np.ndarray, classes: int, *, l2: float 
         b -= rate * grad.sum(axis=0)
     return w.astype(np.float32), b.astype(np.float32)
 
+
 __all__ = ["WEIGHTS", "GoalHead", "mask_rooms", "softmax_regression"]

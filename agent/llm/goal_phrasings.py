@@ -133,4 +133,5 @@ def sentences() -> list[tuple[str, str]]:
                 out.append((core, goal))
     return out
 
+
 __all__ = ["CORES", "ROOMS", "sentences"]

@@ -93,4 +93,5 @@ def parse_calls(text: str) -> list[tuple[str, str, str | None]]:
         out.append((match.group("device"), match.group("op"), value or None))
     return out
 
+
 __all__ = ["calls_for", "grammar_for", "parse_calls"]

@@ -258,4 +258,5 @@ def _grounded(device: Device, frame: object, parser: Parser) -> bool:
 
 _GENERIC_WORDS = {"light", "lights", "lamp", "sensor", "switch", "door", "smart", "main", "front", "back", "room"}
 
+
 __all__ = ["STATIC_PREFIX", "InvalidValue", "LLMPlanner", "PlanResult"]

@@ -61,4 +61,5 @@ def _same_core(core: str, text: str) -> bool:
 if __name__ == "__main__":
     raise SystemExit(main())
 
+
 __all__ = ["SETTINGS", "main"]

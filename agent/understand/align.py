@@ -110,4 +110,5 @@ class Aligning:
             return f"which should it finish with: {join([describe_device(d) for d in running], 'or')}?"
         return running[0]
 
+
 __all__ = ["Aligning"]

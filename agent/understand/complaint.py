@@ -49,4 +49,5 @@ def read_goal(text: str) -> tuple[str, Direction] | None:
             return condition, _FLIP[direction] if flip and condition not in AIR_GOALS else direction
     return None
 
+
 __all__ = ["AIR_GOALS", "Direction", "Goal", "read_goal"]

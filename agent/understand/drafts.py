@@ -63,4 +63,5 @@ def problem(parse: Any) -> Draft | None:
             return Draft(clarify="a question can't be scheduled; ask it when you want to know")
     return None
 
+
 __all__ = ["Anchor", "Draft", "Part", "Unclear", "problem"]

@@ -348,4 +348,5 @@ def _target_from_previous(frame: Frame, prev: Frame) -> None:
         if not prev.rooms and frame.rooms:
             prev.rooms = list(frame.rooms)  # "... in the master bedroom" covers both
 
+
 __all__ = ["Frame", "Vocabulary", "read_frame", "share_frames", "speech_act"]

@@ -304,4 +304,5 @@ def _risky_twins(devices: list[Device]) -> list[Device]:
     shared = [group for group in names.values() if len(group) > 1 and any(d.risky or d.type == "lock" for d in group)]
     return sorted({d.id: d for group in shared for d in group}.values(), key=lambda d: d.id)
 
+
 __all__ = ["HomeIndex", "Targets"]

@@ -492,4 +492,5 @@ def _first_of(name: str, device: Device) -> bool:
     names = " ".join([device.name, *device.aliases]).lower()
     return number in ("1", "one") and bool(word) and has(names, word.split()[-1])
 
+
 __all__ = ["Clause", "Parse", "Parser", "Query", "english_words"]

@@ -177,4 +177,5 @@ def _mute(device: Device, mute: bool, home: HomeIndex) -> Step | str | None:
         return Step(tool=f"{device.id}.set_volume", device_id=device.id, operation="set_volume", attribute=volume, value=0)
     return f"the {device.name} has no mute to undo; say the volume you want, e.g. \"set the volume to 30%\""
 
+
 __all__ = ["options_said", "set_step", "state_step", "step_from_frame", "value_for"]

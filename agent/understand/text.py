@@ -65,4 +65,5 @@ def join(words: list[str], last: str) -> str:
     """"a, b or c"."""
     return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} {last} {words[-1]}"
 
+
 __all__ = ["blank", "has", "join", "negated", "normalise", "option_words", "tidy"]

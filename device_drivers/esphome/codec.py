@@ -242,5 +242,6 @@ def encode_command(device: Device, values: dict[str, Value]) -> list[tuple[str, 
         return [(f"{base}/command", json.dumps(body, separators=(",", ":")))]
     return [(f"{base}/command", "ON" if checked.get("state") == "on" else "OFF")]
 
+
 __all__ = ["BINARY", "COMPONENTS", "DRIVER", "READINGS", "decode_component", "decode_state", "device_id",
     "encode_command", "parse_topic", "room_of", "with_position"]

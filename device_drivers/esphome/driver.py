@@ -119,4 +119,5 @@ class ESPHomeDriver:
             self.transport.publish(topic, payload, qos=1)
         return dict(commands)
 
+
 __all__ = ["ESPHomeDriver"]

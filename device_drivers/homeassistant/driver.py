@@ -163,4 +163,5 @@ class HomeAssistantDriver:
             self.transport.publish(topic, payload, qos=1)
         return dict(messages)
 
+
 __all__ = ["HomeAssistantDriver"]

@@ -153,4 +153,5 @@ class ShellyDriver:
             self.transport.publish(device.binding.command_topic, frame, qos=1)
         return {device.binding.command_topic: frames[0] if len(frames) == 1 else frames}
 
+
 __all__ = ["ShellyDriver"]

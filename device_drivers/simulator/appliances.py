@@ -112,4 +112,5 @@ class Programmes:
         if self._thread is not None:
             self._thread.join(2.0)
 
+
 __all__ = ["Programmes"]

@@ -275,4 +275,5 @@ def _setpoint(device: Device) -> float | None:
             return float(attr.value)
     return None
 
+
 __all__ = ["DEFAULTS", "READINGS", "Environment", "Outdoor", "Rates", "Room"]

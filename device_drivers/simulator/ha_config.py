@@ -169,4 +169,5 @@ def decode_command(device: Device, attr: str, text: str) -> dict[str, Value]:
         return {name: canonical_option(text)}
     return {name: text}
 
+
 __all__ = ["BRIGHTNESS_SCALE", "LIGHT", "MAIN", "decode_command", "entity_configs", "state_payload", "state_topic"]

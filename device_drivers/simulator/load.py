@@ -37,4 +37,5 @@ class SensorLoad:
             self.sent += 1
         return time.perf_counter() - start
 
+
 __all__ = ["SensorLoad"]

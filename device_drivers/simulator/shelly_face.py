@@ -157,4 +157,5 @@ def _set(device: Device, kind: str, params: dict[str, Any]) -> dict[str, Any]:
         raise ValueError("nothing to set: give on or brightness")
     return values
 
+
 __all__ = ["NOT_SHELLY", "RELAYS", "component", "config", "decode_call", "friendly", "left_out", "statuses"]

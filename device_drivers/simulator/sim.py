@@ -465,4 +465,5 @@ class Simulator:
         with self._lock:
             return self._devices[device_id].model_copy(deep=True)
 
+
 __all__ = ["CONTROL", "DIALECTS", "FACES", "MIXED", "Dialect", "Received", "Simulator"]

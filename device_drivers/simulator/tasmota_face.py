@@ -173,5 +173,6 @@ def _has(device: Device, values: dict[str, Any]) -> dict[str, Any]:
     """The values of attributes the device has (a position-only cover has no open/closed of its own)."""
     return {k: v for k, v in values.items() if k in device.attributes}
 
+
 __all__ = ["A_KIND", "LIGHT_ATTRIBUTES", "NOT_TASMOTA", "SENSORS", "brightness_top", "decode_command", "discovery",
     "left_out", "light_type", "mac_of", "result_payload", "sensor_payload"]

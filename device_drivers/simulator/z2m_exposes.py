@@ -74,4 +74,5 @@ def coordinator_entry() -> dict[str, Any]:
     return {"ieee_address": "0x00124b0000000000", "friendly_name": "Coordinator", "type": "Coordinator",
             "supported": True, "disabled": False, "definition": None}
 
+
 __all__ = ["BRIGHTNESS_TOP", "attribute_expose", "bridge_entry", "coordinator_entry", "property_name", "wire"]

@@ -156,4 +156,5 @@ class TasmotaDriver:
             sent[topic] = payload
         return sent
 
+
 __all__ = ["TasmotaDriver"]

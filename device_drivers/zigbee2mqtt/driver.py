@@ -177,4 +177,5 @@ class Zigbee2MQTTDriver:
         if request:
             self.transport.publish(f"{self.base}/{device.id}/get", request, qos=0)
 
+
 __all__ = ["MAX_PENDING", "Zigbee2MQTTDriver"]

@@ -362,5 +362,6 @@ def cmd_rules(args: argparse.Namespace) -> int:
     results = rules_bench.run(args.slow_events, args.fast_events, args.flood)
     return _emit(results, args.json)
 
+
 __all__ = ["cmd_context", "cmd_crash", "cmd_homebench", "cmd_latency", "cmd_memory", "cmd_planning", "cmd_rules",
     "cmd_schedule", "cmd_suite", "cmd_web", "outputs_first", "print_mistakes", "register_commands"]

@@ -237,4 +237,5 @@ def run(events: int = 1000, rate: float = 500.0, kill_at: float = 0.4, restart_e
         broker.stop()
     return results
 
+
 __all__ = ["HOME", "Probe", "Service", "run"]

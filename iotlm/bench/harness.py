@@ -134,4 +134,5 @@ def models_dir() -> Path:
     settings = load_settings()
     return settings.models_dir or settings.home / "models"
 
+
 __all__ = ["BENCH_POLICIES", "BENCH_TIME", "BenchHome", "Turns", "models_dir", "open_home", "scratch"]

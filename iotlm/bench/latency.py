@@ -179,4 +179,5 @@ def run(rounds: int = 3) -> dict[str, Any]:
         sim_t.stop()
     return results
 
+
 __all__ = ["FAST", "LLM", "ROOT", "broker_round_trip", "children", "pct", "run", "summary", "vm_hwm_kb"]

@@ -236,4 +236,5 @@ def run(model: Model, retriever: Callable[[str, list[Device]], list[Device]] | N
         }
     return results
 
+
 __all__ = ["ROOMS", "WANTS", "Want", "WholeHome", "agent_plan", "big_home", "requests", "right", "run"]

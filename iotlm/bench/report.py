@@ -114,4 +114,5 @@ def homebench_chart(path: Path, scores: dict[str, dict[str, Any]], latencies: di
 def now() -> str:
     return datetime.now().strftime("%Y-%m-%d %H:%M")
 
+
 __all__ = ["can_chart", "homebench_chart", "homebench_markdown", "machine", "now", "suite_markdown", "write_json"]

@@ -209,4 +209,5 @@ def run(slow_events: int = 20, fast_events: int = 5000, flood_events: int = 10_0
         finally:
             building.close()
 
+
 __all__ = ["Building", "run"]

@@ -232,4 +232,5 @@ def run(cases: list[dict[str, Any]], home_file: Path, broker_url: str, *, speed:
             "turn_p50_ms": round(statistics.median(turns), 1) if turns else None, "totals": totals,
             "cases": [r.to_json() for r in results]}
 
+
 __all__ = ["GROUPS", "LOCATION", "POLICIES", "START", "Result", "ScheduleBench", "load_cases", "run"]

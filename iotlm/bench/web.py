@@ -230,4 +230,5 @@ def _in_browser(browser: Any, web: Any, sim: Simulator, loads: int, reports: int
     return {"home_page_load_ms": summary(load_ms[2:]), "cards": cards,
             "report_to_card_ms": summary(delays), "last_shown": shown}
 
+
 __all__ = ["home_of", "run", "signin_flood"]

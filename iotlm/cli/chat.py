@@ -226,4 +226,5 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 programmes.stop()
             transport.stop()
 
+
 __all__ = ["chat_loop", "cmd_ask", "cmd_chat", "cmd_demo", "in_process", "register_commands", "service_for"]

@@ -276,5 +276,6 @@ def cmd_audit(args: argparse.Namespace) -> int:
         print(f"{e['time']}  {e['verdict']:5}  {e['user']}({e['origin']})  {what}{value}  [{e['policy']}] {e['reason']}")
     return 0
 
+
 __all__ = ["cmd_audit", "cmd_call", "cmd_devices", "cmd_devices_accept", "cmd_devices_set", "cmd_simulate",
     "cmd_tools", "register_commands"]

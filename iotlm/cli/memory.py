@@ -134,4 +134,5 @@ def cmd_memory(args: argparse.Namespace) -> int:
     print(json.dumps(out, indent=2, ensure_ascii=False) if args.json else text)
     return 0
 
+
 __all__ = ["cmd_memory", "open_memory", "register_commands"]

@@ -273,4 +273,5 @@ def _has_broker(args: argparse.Namespace) -> bool:
 
     return bool(settings_for(args).broker)
 
+
 __all__ = ["RulesError", "cmd_add", "cmd_simple", "cmd_test", "register_commands"]

@@ -80,4 +80,5 @@ def cmd_run(args: argparse.Namespace) -> int:
         finally:
             runtime.stop()
 
+
 __all__ = ["cmd_run", "register_commands", "start_web", "web_options"]

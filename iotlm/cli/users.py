@@ -134,4 +134,5 @@ def cmd_users(args: argparse.Namespace) -> int:
     print(json.dumps(out) if args.json else text)
     return 0
 
+
 __all__ = ["cmd_users", "read_password", "register_commands"]

@@ -5,4 +5,5 @@ Nothing heavy is imported here, so the CLI can name the defaults without loading
 
 DEFAULT_BIND = "127.0.0.1:8321"
 
+
 __all__ = ["DEFAULT_BIND"]

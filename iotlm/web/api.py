@@ -170,6 +170,7 @@ def events(home: Home, who: Who) -> StreamingResponse:
                              media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
+
 __all__ = ["AskBody", "Changer", "ConfirmBody", "ControlBody", "Home", "RuleBody", "RulePatch", "Strict", "Who",
     "add_rule", "api", "ask", "audit", "changer", "confirm", "control", "device", "devices", "events", "export",
     "forget", "health", "memory", "patch_rule", "person", "preview", "remove_rule", "rooms", "rule", "rules",

@@ -153,4 +153,5 @@ def create_app(home: WebHome, auth: Auth) -> FastAPI:
     app.add_middleware(BodyLimit)
     return app
 
+
 __all__ = ["HTMX_VERSION", "MAX_BODY", "STATIC", "BodyLimit", "create_app", "validation_message"]

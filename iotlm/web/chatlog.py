@@ -43,4 +43,5 @@ class ChatLog(SqliteStore):
                           [user])
         return [{"thread": t, "last": last, "count": n} for t, last, n in rows]
 
+
 __all__ = ["MIGRATIONS", "ChatLog"]

@@ -82,4 +82,5 @@ class ServiceAgent:
     def close(self) -> None:
         self._conn.close()
 
+
 __all__ = ["RESULT_KEYS", "SERVICE_FILE", "Answer", "ServiceAgent", "running_service"]

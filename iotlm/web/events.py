@@ -94,4 +94,5 @@ class EventHub:
             except RuntimeError:
                 pass
 
+
 __all__ = ["EventHub"]

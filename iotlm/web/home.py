@@ -326,4 +326,5 @@ class WebHome:
         own, or everyone's for the roles [read] events allows."""
         return kind == "state" or data.get("user") == person.name or self.may(person, "events")
 
+
 __all__ = ["SHOWN", "NotFound", "Person", "WebHome"]

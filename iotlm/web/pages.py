@@ -293,6 +293,7 @@ async def _sign_in(request: Request, exc: Exception) -> Response:
 def install(app: FastAPI) -> None:
     app.add_exception_handler(_SignIn, _sign_in)
 
+
 __all__ = ["PAGES", "TEMPLATES", "audit_page", "changer", "chat_ask", "chat_confirm", "chat_page", "control", "docs",
     "environment", "home_page", "install", "login", "login_page", "logout", "memory_forget", "memory_page", "pages",
     "render", "rule_change", "rule_preview", "rule_save", "rules_page", "sparkline", "viewer"]

@@ -117,4 +117,5 @@ class WebServer:
         if self._own_rules:
             self.rules.close()
 
+
 __all__ = ["WebServer", "parse_bind"]
