@@ -28,6 +28,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
+from iotlm.device_drivers.clock import TimeOfDay, Window, clock_of
 from iotlm.device_drivers.model import Device, Value
 from iotlm.errors import UserError
 from iotlm.policies.model import Decision, Step
@@ -55,18 +56,8 @@ def seconds(value: Any) -> float | None:
 
 
 def clock(value: Any) -> str:
-    """``"22:00"``, ``"7:05"``, ``"10 pm"`` -> ``"HH:MM"``."""
-    text = str(value).strip().lower()
-    match = re.fullmatch(r"(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?", text)
-    if match is None:
-        raise ValueError(f"{value!r} is not a time of day; write e.g. 07:00 or 22:30")
-    hour, minute = int(match.group(1)), int(match.group(2) or 0)
-    if match.group(3):
-        if not 1 <= hour <= 12:
-            raise ValueError(f"{value!r}: with am/pm the hour is 1-12")
-        hour = hour % 12 + (12 if match.group(3).startswith("p") else 0)
-    if hour > 23 or minute > 59:
-        raise ValueError(f"{value!r} is not a time of day (00:00-23:59)")
+    """``"22:00"``, ``"7:05"``, ``"10 pm"``, ``"noon"`` -> ``"HH:MM"`` (read as chat reads a time: :func:`clock_of`)."""
+    hour, minute, _ = clock_of(str(value))
     return f"{hour:02d}:{minute:02d}"
 
 
@@ -171,10 +162,11 @@ class Condition(BaseModel):
         if self.days and DAYS[now.weekday()] not in self.days:
             return False
         if self.after or self.before:
-            minute = now.hour * 60 + now.minute
-            start = _minutes(self.after) if self.after else 0
-            end = _minutes(self.before) if self.before else 24 * 60
-            inside = start <= minute < end if start <= end else (minute >= start or minute < end)  # wraps midnight
+            start = _time(self.after) if self.after else TimeOfDay(0, 0)
+            if self.before:
+                inside = Window(start, _time(self.before)).contains(now.time())
+            else:
+                inside = now.time() >= start  # until midnight
             if not inside:
                 return False
         if self.device is not None:
@@ -185,9 +177,9 @@ class Condition(BaseModel):
         return True
 
 
-def _minutes(hhmm: str) -> int:
+def _time(hhmm: str) -> TimeOfDay:
     hour, minute = hhmm.split(":")
-    return int(hour) * 60 + int(minute)
+    return TimeOfDay(int(hour), int(minute))
 
 
 class Action(BaseModel):

@@ -1,4 +1,6 @@
-"""One clock for the agent, the rule engine and the simulator, so tests and benchmarks can run time faster.
+"""One clock for the agent, the rule engine and the simulator, so tests and benchmarks can run time faster; and the
+time-of-day vocabulary every layer shares: :func:`clock_of` reads "7 pm", "07:30", "noon" (chat, rules, the policy
+file), :class:`Window` is a span of the day that may wrap midnight (quiet hours, a rule's after/before).
 
 A clock is called for the time now (an aware ``datetime`` in local time): ``clock()``. The wall clock is
 :class:`WallClock`; :class:`SimClock` starts at a given moment and runs ``speed`` times faster than real time, and can
@@ -8,10 +10,13 @@ with :func:`real_seconds`, so a 90-minute programme at ``speed=600`` takes 9 rea
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from datetime import time as TimeOfDay
+from typing import NamedTuple
 
 Clock = Callable[[], datetime]
 """The time now, timezone-aware."""
@@ -94,4 +99,40 @@ def timestamp(clock: Clock) -> float:
     return clock().timestamp()
 
 
-__all__ = ["Clock", "SimClock", "WallClock", "real_seconds", "speed_of", "timestamp"]
+def clock_of(text: str) -> tuple[int, int, bool]:
+    """"7:30", "7.30", "7 pm", "noon" -> (hour, minute, whether am/pm or a 24-hour clock fixed which half of the day:
+    "7" alone could be morning or evening, "19:00" and "07:00" could not)."""
+    text = text.strip().lower()
+    text = text.replace(".", ":") if re.fullmatch(r"\d{1,2}\.\d{2}", text) else text
+    if text in ("noon", "midday"):
+        return 12, 0, True
+    if text == "midnight":
+        return 0, 0, True
+    m = re.fullmatch(r"(\d{1,2})(?::(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?", text)
+    if m is None:
+        raise ValueError(f"{text!r} is not a time of day; write e.g. 07:00, 22:30 or 7 pm")
+    hour, minute = int(m.group(1)), int(m.group(2) or 0)
+    if hour > 23 or minute > 59:
+        raise ValueError(f"{text!r} is not a time of day (00:00-23:59)")
+    if m.group(3):
+        if not 1 <= hour <= 12:
+            raise ValueError(f"{text!r}: with am/pm the hour is 1-12")
+        return hour % 12 + (12 if m.group(3).startswith("p") else 0), minute, True
+    return hour, minute, hour == 0 or hour > 12 or (m.group(2) is not None and m.group(1).startswith("0"))
+
+
+class Window(NamedTuple):
+    """A span of the day from ``start`` (included) to ``end`` (not); one that ends before it starts wraps midnight
+    (22:00-07:00). Equal ends are an empty window."""
+
+    start: TimeOfDay
+    end: TimeOfDay
+
+    def contains(self, moment: TimeOfDay) -> bool:
+        moment = moment.replace(tzinfo=None)
+        if self.start <= self.end:
+            return self.start <= moment < self.end
+        return moment >= self.start or moment < self.end
+
+
+__all__ = ["Clock", "SimClock", "TimeOfDay", "WallClock", "Window", "clock_of", "real_seconds", "speed_of", "timestamp"]

@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from iotlm.device_drivers.clock import Window
 from iotlm.device_drivers.model import Device, first_error
 from iotlm.errors import SetupError
 from iotlm.policies.model import User
@@ -120,9 +121,7 @@ class QuietHours(BaseModel):
         return check_selector(v)
 
     def active(self, now: time) -> bool:
-        if self.start <= self.end:
-            return self.start <= now < self.end
-        return now >= self.start or now < self.end
+        return Window(self.start, self.end).contains(now)
 
 
 class RateLimit(BaseModel):

@@ -28,7 +28,6 @@ from iotlm.agent.understand.timewords import (
     SUN,
     LocationMissing,
     by_time,
-    clock_of,
     readable,
     say_job,
     seconds_of,
@@ -36,6 +35,7 @@ from iotlm.agent.understand.timewords import (
     sun_time,
 )
 from iotlm.automations.model import DAYS, days
+from iotlm.device_drivers.clock import clock_of
 from iotlm.device_drivers.model import describe_device
 
 __all__ = ["CANCEL", "LIST", "Draft", "ScheduleReader", "say_job", "seconds_of", "sun_time"]

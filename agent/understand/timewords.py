@@ -95,26 +95,6 @@ def seconds_of(span: str) -> float:
     return total
 
 
-def clock_of(text: str) -> tuple[int, int, bool]:
-    """"7:30", "7 pm", "noon" -> (hour, minute, whether am/pm or a 24-hour clock fixed which half of the day)."""
-    text = text.strip().replace(".", ":") if re.fullmatch(r"\d{1,2}\.\d{2}", text.strip()) else text.strip()
-    if text in ("noon", "midday"):
-        return 12, 0, True
-    if text == "midnight":
-        return 0, 0, True
-    m = re.fullmatch(r"(\d{1,2})(?::(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?", text)
-    if m is None:
-        raise ValueError(f"{text!r} is not a time of day")
-    hour, minute = int(m.group(1)), int(m.group(2) or 0)
-    if hour > 23 or minute > 59:
-        raise ValueError(f"{text!r} is not a time of day (00:00-23:59)")
-    if m.group(3):
-        if not 1 <= hour <= 12:
-            raise ValueError(f"{text!r}: with am/pm the hour is 1-12")
-        return hour % 12 + (12 if m.group(3).startswith("p") else 0), minute, True
-    return hour, minute, hour == 0 or hour > 12 or (m.group(2) is not None and m.group(1).startswith("0"))
-
-
 def sun_time(day: date, latitude: float, longitude: float, event: str, tz: Any) -> datetime | None:
     """Sunrise or sunset (``event`` "rise" or "set") on ``day`` at the place, by the NOAA approximation (about a
     minute); None where the sun does not rise or set that day."""
@@ -205,4 +185,4 @@ def by_time(piece: str) -> list[str]:
 
 
 __all__ = ["ANCHORED", "CLOCK", "COMMAND_VERB", "FINISH", "NOW", "NUM", "NUMBER", "SPAN", "SUN", "UNIT",
-    "LocationMissing", "by_time", "clock_of", "number_of", "readable", "say_job", "seconds_of", "spoken", "sun_time"]
+    "LocationMissing", "by_time", "number_of", "readable", "say_job", "seconds_of", "spoken", "sun_time"]
