@@ -10,13 +10,14 @@ with :func:`real_seconds`, so a 90-minute programme at ``speed=600`` takes 9 rea
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from datetime import time as TimeOfDay
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 Clock = Callable[[], datetime]
 """The time now, timezone-aware."""
@@ -135,4 +136,42 @@ class Window(NamedTuple):
         return moment >= self.start or moment < self.end
 
 
-__all__ = ["Clock", "SimClock", "TimeOfDay", "WallClock", "Window", "clock_of", "real_seconds", "speed_of", "timestamp"]
+def _solar(day_of_year: float) -> tuple[float, float]:
+    """The equation of time (minutes) and the sun's declination (radians) on a day of the year (NOAA's fit)."""
+    gamma = 2 * math.pi / 365 * (day_of_year - 1)
+    eqtime = 229.18 * (0.000075 + 0.001868 * math.cos(gamma) - 0.032077 * math.sin(gamma)
+                       - 0.014615 * math.cos(2 * gamma) - 0.040849 * math.sin(2 * gamma))
+    decl = (0.006918 - 0.399912 * math.cos(gamma) + 0.070257 * math.sin(gamma) - 0.006758 * math.cos(2 * gamma)
+            + 0.000907 * math.sin(2 * gamma) - 0.002697 * math.cos(3 * gamma) + 0.00148 * math.sin(3 * gamma))
+    return eqtime, decl
+
+
+_HORIZON = math.cos(math.radians(90.833))  # the sun's centre at the horizon, with refraction and its own radius
+
+
+def sun_time(day: date, latitude: float, longitude: float, event: str, tz: Any) -> datetime | None:
+    """Sunrise or sunset (``event`` "rise" or "set") on ``day`` at the place, by the NOAA approximation (about a
+    minute); None where the sun does not rise or set that day."""
+    eqtime, decl = _solar(day.timetuple().tm_yday)
+    lat = math.radians(latitude)
+    cos_ha = _HORIZON / (math.cos(lat) * math.cos(decl)) - math.tan(lat) * math.tan(decl)
+    if not -1 <= cos_ha <= 1:
+        return None
+    ha = math.degrees(math.acos(cos_ha)) * (1 if event == "rise" else -1)
+    minutes = 720 - 4 * (longitude + ha) - eqtime
+    moment = datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(minutes=minutes)
+    return moment.astimezone(tz)
+
+
+def sun_up(moment: datetime, latitude: float, longitude: float) -> bool:
+    """Whether the sun is above the horizon at ``moment`` (a naive one is local time) at the place; right through a
+    polar day or night, where there is no sunrise to compare with."""
+    utc = moment.astimezone(UTC)
+    minutes = utc.hour * 60 + utc.minute + utc.second / 60
+    eqtime, decl = _solar(utc.timetuple().tm_yday + (minutes / 60 - 12) / 24)
+    hour_angle = math.radians((minutes + eqtime + 4 * longitude) / 4 - 180)
+    lat = math.radians(latitude)
+    return math.sin(lat) * math.sin(decl) + math.cos(lat) * math.cos(decl) * math.cos(hour_angle) > _HORIZON
+
+
+__all__ = ["Clock", "SimClock", "TimeOfDay", "WallClock", "Window", "clock_of", "real_seconds", "speed_of", "sun_time", "sun_up", "timestamp"]

@@ -12,6 +12,7 @@ from iotlm.agent.context.goals import Goal, plan_goal
 from iotlm.agent.state import AgentState
 from iotlm.agent.understand.complaint import read_goal
 from iotlm.agent.understand.text import normalise
+from iotlm.device_drivers.clock import TimeOfDay, Window, sun_up
 from iotlm.device_drivers.model import describe_device
 from iotlm.tools.device_tools import implied_values
 
@@ -21,14 +22,17 @@ if TYPE_CHECKING:
 __all__ = ["conditions_and_goals", "daylight", "guard", "plan_goals", "ranked_goal", "said_goals"]
 
 
-def daylight(conditions: RoomConditions, now: datetime) -> bool:
-    """Whether there is daylight to let in: an outdoor light sensor says so, else the time of day (07:00-19:00)."""
+def daylight(conditions: RoomConditions, now: datetime, latitude: float | None = None, longitude: float | None = None) -> bool:
+    """Whether there is daylight to let in: an outdoor light sensor says so; else the sun, where the home's place is
+    set ([schedule] latitude and longitude); else the time of day (07:00-19:00)."""
     for room in conditions.rooms():
         if any(w in room for w in ("outdoor", "outside", "garden", "yard", "exterior")):
             reading = conditions.read(room, "illuminance")
             if reading is not None:
                 return reading.value >= 1000
-    return 7 <= now.hour < 19
+    if latitude is not None and longitude is not None:
+        return sun_up(now, latitude, longitude)
+    return Window(TimeOfDay(7), TimeOfDay(19)).contains(now.time())
 
 
 def conditions_and_goals(clause: Any, fresh: dict[str, Any], deps: Deps, several: bool) -> None:
@@ -45,7 +49,7 @@ def plan_goals(goals: list[Goal], text: str, words: str, into: dict[str, Any], d
                 several: bool = False) -> None:
     """Plan each goal from the readings and the effect model into the turn's state: the reading it acted on first in
     the reply, the steps (for ``text``, the clause), or why nothing can; ``words``: the clause as normalised."""
-    light = daylight(conditions, deps.executor.now())
+    light = daylight(conditions, deps.executor.now(), deps.schedule.latitude, deps.schedule.longitude)
     for goal in goals:
         plan = plan_goal(goal, deps.parser().index, conditions, deps.effects, daylight=light, text=words)
         if plan.reading:

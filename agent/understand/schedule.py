@@ -32,10 +32,9 @@ from iotlm.agent.understand.timewords import (
     say_job,
     seconds_of,
     spoken,
-    sun_time,
 )
 from iotlm.automations.model import DAYS, days
-from iotlm.device_drivers.clock import clock_of
+from iotlm.device_drivers.clock import clock_of, sun_time
 from iotlm.device_drivers.model import describe_device
 
 __all__ = ["CANCEL", "LIST", "Draft", "ScheduleReader", "say_job", "seconds_of", "sun_time"]

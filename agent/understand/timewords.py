@@ -3,9 +3,8 @@ and saying a job back in plain words. Pure functions; :mod:`.schedule` reads the
 
 from __future__ import annotations
 
-import math
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from iotlm.device_drivers.model import Device, describe_device
@@ -95,25 +94,6 @@ def seconds_of(span: str) -> float:
     return total
 
 
-def sun_time(day: date, latitude: float, longitude: float, event: str, tz: Any) -> datetime | None:
-    """Sunrise or sunset (``event`` "rise" or "set") on ``day`` at the place, by the NOAA approximation (about a
-    minute); None where the sun does not rise or set that day."""
-    n = day.timetuple().tm_yday
-    gamma = 2 * math.pi / 365 * (n - 1)
-    eqtime = 229.18 * (0.000075 + 0.001868 * math.cos(gamma) - 0.032077 * math.sin(gamma)
-                       - 0.014615 * math.cos(2 * gamma) - 0.040849 * math.sin(2 * gamma))
-    decl = (0.006918 - 0.399912 * math.cos(gamma) + 0.070257 * math.sin(gamma) - 0.006758 * math.cos(2 * gamma)
-            + 0.000907 * math.sin(2 * gamma) - 0.002697 * math.cos(3 * gamma) + 0.00148 * math.sin(3 * gamma))
-    lat = math.radians(latitude)
-    cos_ha = math.cos(math.radians(90.833)) / (math.cos(lat) * math.cos(decl)) - math.tan(lat) * math.tan(decl)
-    if not -1 <= cos_ha <= 1:
-        return None
-    ha = math.degrees(math.acos(cos_ha)) * (1 if event == "rise" else -1)
-    minutes = 720 - 4 * (longitude + ha) - eqtime
-    moment = datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(minutes=minutes)
-    return moment.astimezone(tz)
-
-
 class LocationMissing(UserError):
     def __init__(self) -> None:
         super().__init__("I don't know where the home is, so I can't tell when the sun sets or rises; set [schedule] "
@@ -185,4 +165,4 @@ def by_time(piece: str) -> list[str]:
 
 
 __all__ = ["ANCHORED", "CLOCK", "COMMAND_VERB", "FINISH", "NOW", "NUM", "NUMBER", "SPAN", "SUN", "UNIT",
-    "LocationMissing", "by_time", "number_of", "readable", "say_job", "seconds_of", "spoken", "sun_time"]
+    "LocationMissing", "by_time", "number_of", "readable", "say_job", "seconds_of", "spoken"]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pluggy
 import pytest
 
+from iotlm.agent.context.complaints import daylight
 from iotlm.agent.context.conditions import RoomConditions
 from iotlm.agent.context.effects import DEFAULT_EFFECTS, Effect, load_effects, working_steps
 from iotlm.agent.context.goals import Goal, plan_goal, read_goal
@@ -78,6 +80,17 @@ def test_what_cannot_serve_a_goal_is_never_touched_and_the_room_is_named() -> No
     plan = _plan([SENSOR, light, dryer], Goal("utility room", "humidity", "up"))
     assert plan.steps == []
     assert plan.refusal == "nothing in the utility room can raise its humidity; it has: Climate Sensor, Dryer 1, Light 1"
+
+
+def test_daylight_is_the_sun_where_the_home_is_set_and_the_day_clock_otherwise() -> None:
+    lamp = _dev("office.lamp", "light", "Lamp", state={"value": "off", **ON_OFF}, brightness={"value": 50, "min": 0, "max": 100})
+    conditions = RoomConditions([lamp])
+    december_five_pm = datetime(2026, 12, 21, 17, 0, tzinfo=UTC)  # London: the sun set at 15:53
+    june_eight_pm = datetime(2026, 6, 21, 19, 0, tzinfo=UTC)  # 20:00 BST; the sun sets at 21:21
+    assert daylight(conditions, december_five_pm.replace(tzinfo=None)) is True  # no place: 07:00-19:00
+    assert daylight(conditions, december_five_pm, 51.5, -0.13) is False
+    assert daylight(conditions, june_eight_pm.replace(tzinfo=None), None, None) is False
+    assert daylight(conditions, june_eight_pm, 51.5, -0.13) is True
 
 
 def test_blinds_let_daylight_in_only_by_day_and_the_words_choose_them() -> None:

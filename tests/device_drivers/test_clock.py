@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
 from iotlm.automations.model import Condition, clock
-from iotlm.device_drivers.clock import Window, clock_of
+from iotlm.device_drivers.clock import Window, clock_of, sun_time, sun_up
 from iotlm.policies.config import QuietHours
 
 
@@ -41,3 +41,29 @@ def test_a_window_wraps_midnight_and_quiet_hours_and_rules_use_it() -> None:
         assert quiet.active(moment.time()) == rule.holds(moment) == night.contains(moment.time()), hour
     assert Condition.model_validate({"after": "20:00"}).holds(datetime(2026, 1, 14, 23, 59))
     assert not Condition.model_validate({"before": "06:00"}).holds(datetime(2026, 1, 14, 6, 0))
+
+
+LONDON = (51.5, -0.13)
+TROMSO = (69.65, 18.96)
+
+
+@pytest.mark.parametrize(("moment", "place", "up"), [
+    (datetime(2026, 6, 21, 20, 0, tzinfo=UTC), LONDON, True),     # 21:00 BST, before the 21:21 sunset
+    (datetime(2026, 6, 21, 20, 45, tzinfo=UTC), LONDON, False),   # 21:45 BST
+    (datetime(2026, 12, 21, 16, 30, tzinfo=UTC), LONDON, False),  # after the 15:53 sunset
+    (datetime(2026, 12, 21, 8, 30, tzinfo=UTC), LONDON, True),    # after the 08:04 sunrise
+    (datetime(2026, 12, 21, 11, 0, tzinfo=UTC), TROMSO, False),   # polar night, at noon
+    (datetime(2026, 6, 21, 23, 0, tzinfo=UTC), TROMSO, True),     # midnight sun
+])
+def test_the_sun_is_up_by_the_place_and_the_day(moment: datetime, place: tuple[float, float], up: bool) -> None:
+    assert sun_up(moment, *place) is up
+
+
+def test_sun_up_agrees_with_sunrise_and_sunset_over_a_day() -> None:
+    day = datetime(2026, 3, 2, tzinfo=UTC)
+    rise, down = (sun_time(day.date(), *LONDON, event, UTC) for event in ("rise", "set"))
+    assert rise is not None and down is not None
+    for minute in range(0, 24 * 60, 10):
+        moment = day + timedelta(minutes=minute)
+        if abs((moment - rise).total_seconds()) > 120 and abs((moment - down).total_seconds()) > 120:
+            assert sun_up(moment, *LONDON) == (rise < moment < down), moment
