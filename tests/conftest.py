@@ -141,6 +141,16 @@ class Stack:
     clock: FakeClock
 
 
+def settle(conn: Connection, home: Home, timeout: float = 20) -> None:
+    """Wait until iotlm's registry holds every simulated device with its state (the answers to the drivers' state
+    requests are in), so nothing the test sends next can be overtaken by them."""
+    wanted = {d.id for d in home.devices}
+    settled = conn.registry.wait_for(
+        lambda r: wanted <= set(r.ids()) and all(r.get(i).state() == home.device(i).state() for i in wanted),  # type: ignore[union-attr]
+        timeout=timeout)
+    assert settled, f"the simulated home did not settle in {timeout:g} s: {unsettled(conn, home)}"
+
+
 def unsettled(conn: Connection, home: Home) -> str:
     """What the registry still lacks of the simulated home: the devices missing, and those whose state differs."""
     missing = sorted(d.id for d in home.devices if conn.registry.get(d.id) is None)
@@ -153,11 +163,7 @@ def make_stack(home: Home, transport: Transport, sim_transport: Transport, prefi
                config: PolicyConfig | None = None, clock: Any = None) -> Stack:
     sim = start_sim(home, sim_transport, prefix)
     conn = connect(transport, prefix)
-    wanted = {d.id for d in home.devices}
-    settled = conn.registry.wait_for(
-        lambda r: wanted <= set(r.ids()) and all(r.get(i).state() == home.device(i).state() for i in wanted),  # type: ignore[union-attr]
-        timeout=20)
-    assert settled, f"the simulated home did not settle in 20 s: {unsettled(conn, home)}"
+    settle(conn, home)
     config = config or PolicyConfig()
     audit = AuditLog(db)
     tools = build_tools(plugin_manager())
