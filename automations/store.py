@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +20,7 @@ from pydantic import ValidationError
 
 from iotlm.automations.model import Rule
 from iotlm.device_drivers.model import first_error
-from iotlm.memory.migrations import DatabaseError, migrate, open_database
+from iotlm.memory.migrations import DatabaseError, SqliteStore
 
 
 def _v1(db: sqlite_utils.Database) -> None:
@@ -49,14 +48,12 @@ class _Result:
         return self.rows[0] if self.rows else None
 
 
-class RuleStore:
-    def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        self.db = open_database(self.path)
-        migrate(self.db, "rules", MIGRATIONS)
-        self._lock = threading.Lock()
+class RuleStore(SqliteStore):
+    component = "rules"
+    migrations = MIGRATIONS
+    what = "the rules database"
 
-    def _exec(self, sql: str, params: list[Any] | tuple[Any, ...] = ()) -> _Result:
+    def _run(self, sql: str, params: list[Any] | tuple[Any, ...] = ()) -> _Result:
         """Run one statement to completion (a half-read cursor would keep a read transaction open, and the next
         write from this connection would then fail at once with 'database is locked' when another worker wrote)."""
         try:
@@ -70,21 +67,21 @@ class RuleStore:
     # ------------------------------------------------------------ rules
 
     def save(self, rule: Rule, source: str = "cli") -> None:
-        self._exec("INSERT INTO rules (id, rule, enabled, owner, created, source) VALUES (?, ?, ?, ?, ?, ?) "
+        self._run("INSERT INTO rules (id, rule, enabled, owner, created, source) VALUES (?, ?, ?, ?, ?, ?) "
                    "ON CONFLICT(id) DO UPDATE SET rule = excluded.rule, enabled = excluded.enabled, owner = excluded.owner, "
                    "source = excluded.source",
                    [rule.id, rule.model_dump_json(by_alias=True), int(rule.enabled), rule.owner, time.time(), source])
 
     def rules(self) -> list[Rule]:
-        rows = self._exec("SELECT rule, enabled FROM rules ORDER BY id").fetchall()
+        rows = self._run("SELECT rule, enabled FROM rules ORDER BY id").fetchall()
         return [Rule.model_validate({**json.loads(r), "enabled": bool(e)}) for r, e in rows]
 
     def get(self, rule_id: str) -> Rule | None:
-        row = self._exec("SELECT rule, enabled FROM rules WHERE id = ?", [rule_id]).fetchone()
+        row = self._run("SELECT rule, enabled FROM rules WHERE id = ?", [rule_id]).fetchone()
         return None if row is None else Rule.model_validate({**json.loads(row[0]), "enabled": bool(row[1])})
 
     def set_enabled(self, rule_id: str, enabled: bool) -> bool:
-        return self._exec("UPDATE rules SET enabled = ? WHERE id = ?", [int(enabled), rule_id]).rowcount > 0
+        return self._run("UPDATE rules SET enabled = ? WHERE id = ?", [int(enabled), rule_id]).rowcount > 0
 
     def finish(self, rule_id: str, note: str) -> None:
         """A job has run (or was dropped): it stays listed, disabled, with ``note`` saying what became of it; its
@@ -93,7 +90,7 @@ class RuleStore:
         if rule is None:
             return
         done = rule.model_copy(update={"enabled": False, "note": note})
-        self._exec("UPDATE rules SET rule = ?, enabled = 0 WHERE id = ?", [done.model_dump_json(by_alias=True), rule_id])
+        self._run("UPDATE rules SET rule = ?, enabled = 0 WHERE id = ?", [done.model_dump_json(by_alias=True), rule_id])
 
     def disable_owner(self, owner: str, note: str) -> list[Rule]:
         """Stop every rule and job of ``owner`` (a person removed): disabled, with ``note`` saying why, and their
@@ -104,71 +101,67 @@ class RuleStore:
             if rule.owner != owner or not rule.enabled:
                 continue
             done = rule.model_copy(update={"enabled": False, "note": note})
-            self._exec("UPDATE rules SET rule = ?, enabled = 0 WHERE id = ?", [done.model_dump_json(by_alias=True), rule.id])
+            self._run("UPDATE rules SET rule = ?, enabled = 0 WHERE id = ?", [done.model_dump_json(by_alias=True), rule.id])
             self.cancel(rule.id, "action")
             stopped.append(rule)
         return stopped
 
     def remove(self, rule_id: str) -> bool:
-        gone = self._exec("DELETE FROM rules WHERE id = ?", [rule_id]).rowcount > 0
-        self._exec("DELETE FROM rule_state WHERE rule_id = ?", [rule_id])
-        self._exec("DELETE FROM rule_timers WHERE rule_id = ?", [rule_id])
+        gone = self._run("DELETE FROM rules WHERE id = ?", [rule_id]).rowcount > 0
+        self._run("DELETE FROM rule_state WHERE rule_id = ?", [rule_id])
+        self._run("DELETE FROM rule_timers WHERE rule_id = ?", [rule_id])
         return gone
 
     def version(self) -> int:
         """Changes whenever rules are added, edited or removed (for a running service to reload)."""
-        row = self._exec("SELECT count(*), coalesce(sum(length(rule) * enabled), 0), coalesce(max(created), 0) FROM rules").fetchone()
+        row = self._run("SELECT count(*), coalesce(sum(length(rule) * enabled), 0), coalesce(max(created), 0) FROM rules").fetchone()
         return hash(tuple(row))
 
     # ------------------------------------------------------------ state: arming, cooldown
 
     def arm(self, rule_id: str, armed: bool) -> None:
-        self._exec("INSERT INTO rule_state (rule_id, armed, last_fired, fired) VALUES (?, ?, 0, 0) "
+        self._run("INSERT INTO rule_state (rule_id, armed, last_fired, fired) VALUES (?, ?, 0, 0) "
                    "ON CONFLICT(rule_id) DO UPDATE SET armed = excluded.armed", [rule_id, int(armed)])
 
     def try_fire(self, rule_id: str, now: float, cooldown: float, *, each: bool = False) -> bool:
         """Fire if armed (or ``each``) and out of cooldown; one caller wins, across processes."""
-        self._exec("INSERT OR IGNORE INTO rule_state (rule_id, armed, last_fired, fired) VALUES (?, 1, 0, 0)", [rule_id])
-        cur = self._exec("UPDATE rule_state SET armed = 0, last_fired = max(last_fired, ?), fired = fired + 1 "
+        self._run("INSERT OR IGNORE INTO rule_state (rule_id, armed, last_fired, fired) VALUES (?, 1, 0, 0)", [rule_id])
+        cur = self._run("UPDATE rule_state SET armed = 0, last_fired = max(last_fired, ?), fired = fired + 1 "
                          "WHERE rule_id = ? AND (armed = 1 OR ?) AND (? <= 0 OR last_fired <= ?)",
                          [now, rule_id, int(each), cooldown, now - cooldown])
         return cur.rowcount == 1
 
     def state(self, rule_id: str) -> dict[str, Any]:
-        row = self._exec("SELECT armed, last_fired, fired FROM rule_state WHERE rule_id = ?", [rule_id]).fetchone()
+        row = self._run("SELECT armed, last_fired, fired FROM rule_state WHERE rule_id = ?", [rule_id]).fetchone()
         return {"armed": True, "last_fired": None, "fired": 0} if row is None else {
             "armed": bool(row[0]), "last_fired": row[1] or None, "fired": row[2]}
 
     # ------------------------------------------------------------ timers: delayed actions, reverts, "for" checks
 
     def add_timer(self, rule_id: str, due: float, kind: str, payload: dict[str, Any]) -> int:
-        cur = self._exec("INSERT INTO rule_timers (rule_id, due, kind, payload) VALUES (?, ?, ?, ?)",
+        cur = self._run("INSERT INTO rule_timers (rule_id, due, kind, payload) VALUES (?, ?, ?, ?)",
                          [rule_id, due, kind, json.dumps(payload)])
         return int(cur.lastrowid or 0)
 
     def take_due(self, now: float) -> list[dict[str, Any]]:
         """Timers that are due, removed as they are taken (a timer runs once, whichever worker takes it)."""
         out = []
-        for tid, rule_id, due, kind, payload in self._exec(
+        for tid, rule_id, due, kind, payload in self._run(
                 "SELECT id, rule_id, due, kind, payload FROM rule_timers WHERE due <= ? ORDER BY due", [now]).fetchall():
-            if self._exec("DELETE FROM rule_timers WHERE id = ?", [tid]).rowcount == 1:
+            if self._run("DELETE FROM rule_timers WHERE id = ?", [tid]).rowcount == 1:
                 out.append({"id": tid, "rule_id": rule_id, "due": due, "kind": kind, "payload": json.loads(payload)})
         return out
 
     def cancel(self, rule_id: str, kind: str) -> int:
-        return self._exec("DELETE FROM rule_timers WHERE rule_id = ? AND kind = ?", [rule_id, kind]).rowcount
+        return self._run("DELETE FROM rule_timers WHERE rule_id = ? AND kind = ?", [rule_id, kind]).rowcount
 
     def next_due(self) -> float | None:
-        row = self._exec("SELECT min(due) FROM rule_timers").fetchone()
+        row = self._run("SELECT min(due) FROM rule_timers").fetchone()
         return None if row is None or row[0] is None else float(row[0])
 
     def timers(self) -> list[dict[str, Any]]:
-        rows = self._exec("SELECT id, rule_id, due, kind, payload FROM rule_timers ORDER BY due").fetchall()
+        rows = self._run("SELECT id, rule_id, due, kind, payload FROM rule_timers ORDER BY due").fetchall()
         return [{"id": i, "rule_id": r, "due": d, "kind": k, "payload": json.loads(p)} for i, r, d, k, p in rows]
-
-    def close(self) -> None:
-        self.db.conn.close()
-
 
 # ---------------------------------------------------------------- YAML
 

@@ -83,9 +83,9 @@ class SqliteStore:
     migrations: ClassVar[Sequence[Migration]]
     what: ClassVar[str]
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, busy_timeout: float = 10.0) -> None:
         self.path = Path(path)
-        self.db = open_database(self.path)
+        self.db = open_database(self.path, busy_timeout=busy_timeout)
         migrate(self.db, self.component, self.migrations)
         self._lock = threading.Lock()
 

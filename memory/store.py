@@ -10,16 +10,14 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-import threading
 import time
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
-from iotlm.memory.migrations import DatabaseError, migrate, open_database, transaction
+from iotlm.memory.migrations import DatabaseError, SqliteStore, transaction
 
 KINDS = ("fact", "preference", "note", "situation")
 """A "situation" is a taught phrase and what it does: "movie night => dim the lounge lights to 10%"."""
@@ -52,12 +50,10 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(text.strip().encode("utf-8")).hexdigest()
 
 
-class MemoryStore:
-    def __init__(self, path: str | Path, *, busy_timeout: float = 10.0) -> None:
-        self.path = Path(path)
-        self.db = open_database(self.path, busy_timeout=busy_timeout)
-        migrate(self.db, "memory", MIGRATIONS)
-        self._lock = threading.Lock()
+class MemoryStore(SqliteStore):
+    component = "memory"
+    migrations = MIGRATIONS
+    what = "the memory database"
 
     def _write(self, table: str, row: dict[str, Any]) -> int:
         try:
@@ -234,10 +230,6 @@ class MemoryStore:
         if vacuum and deleted:
             self.vacuum()
         return int(deleted)
-
-    def close(self) -> None:
-        self.db.conn.close()
-
 
 def _memory_row(row: Any) -> dict[str, Any]:
     memory_id, stamp, user, kind, text, shared = row

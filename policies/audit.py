@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-import threading
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -13,7 +12,7 @@ from typing import Any
 
 import sqlite_utils
 
-from iotlm.memory.migrations import DatabaseError, migrate, open_database
+from iotlm.memory.migrations import DatabaseError, SqliteStore
 from iotlm.policies.model import Decision, PolicyContext, Step
 
 log = logging.getLogger(__name__)
@@ -36,12 +35,13 @@ def _v2(db: sqlite_utils.Database) -> None:
 MIGRATIONS = [_v1, _v2]
 
 
-class AuditLog:
+class AuditLog(SqliteStore):
+    component = "audit"
+    migrations = MIGRATIONS
+    what = "the audit log"
+
     def __init__(self, path: str | Path, *, busy_timeout: float = 10.0) -> None:
-        self.path = Path(path)
-        self.db = open_database(self.path, busy_timeout=busy_timeout)
-        migrate(self.db, "audit", MIGRATIONS)
-        self._lock = threading.Lock()
+        super().__init__(path, busy_timeout=busy_timeout)
         self.listeners: list[Callable[[dict[str, Any]], None]] = []
         """Called with each decision as it is recorded (the web app's live events); a listener that fails is logged."""
 
@@ -98,9 +98,5 @@ class AuditLog:
             if verdict is None:
                 return int(self.db.execute("SELECT count(*) FROM audit").fetchone()[0])
             return int(self.db.execute("SELECT count(*) FROM audit WHERE verdict = ?", [verdict]).fetchone()[0])
-
-    def close(self) -> None:
-        self.db.conn.close()
-
 
 __all__ = ["MIGRATIONS", "AuditLog"]
