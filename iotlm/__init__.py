@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from iotlm.errors import DeviceError, IotlmError, SetupError, UserError
 
 if TYPE_CHECKING:
-    from iotlm.device_drivers.base import CommandError, Driver
+    from iotlm.device_drivers.base import CodecError, CommandError, Driver, MqttDriver
     from iotlm.device_drivers.model import Attribute, Binding, Device, PropertyBinding, Value
     from iotlm.device_drivers.registry import DeviceRegistry
     from iotlm.device_drivers.transport import Transport
@@ -35,12 +35,13 @@ _LAZY = {
     "Binding": "iotlm.device_drivers.model", "PropertyBinding": "iotlm.device_drivers.model",
     "Value": "iotlm.device_drivers.model", "DeviceRegistry": "iotlm.device_drivers.registry",
     "Transport": "iotlm.device_drivers.transport", "Driver": "iotlm.device_drivers.base",
+    "MqttDriver": "iotlm.device_drivers.base", "CodecError": "iotlm.device_drivers.base",
     "CommandError": "iotlm.device_drivers.base", "Decision": "iotlm.policies.model", "User": "iotlm.policies.model",
 }
 
 __all__ = [
-    "Attribute", "Binding", "CommandError", "Decision", "Device", "DeviceError", "DeviceRegistry", "Driver",
-    "IotlmError", "PropertyBinding", "SetupError", "Tool", "ToolContext", "ToolRegistry", "Transport", "User",
+    "Attribute", "Binding", "CodecError", "CommandError", "Decision", "Device", "DeviceError", "DeviceRegistry", "Driver",
+    "IotlmError", "MqttDriver", "PropertyBinding", "SetupError", "Tool", "ToolContext", "ToolRegistry", "Transport", "User",
     "UserError", "Value", "__version__", "hookimpl", "tool",
 ]
 

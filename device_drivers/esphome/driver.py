@@ -5,11 +5,9 @@ the same node also announces through Home Assistant discovery is left to that dr
 from __future__ import annotations
 
 import logging
-import threading
 from typing import Any
 
-from iotlm.device_drivers._logonce import OnceLogger
-from iotlm.device_drivers.base import CodecError, CommandError
+from iotlm.device_drivers.base import CodecError, MqttDriver
 from iotlm.device_drivers.esphome import codec
 from iotlm.device_drivers.model import Device, Value
 from iotlm.device_drivers.registry import DeviceRegistry
@@ -18,21 +16,18 @@ from iotlm.device_drivers.transport import Transport
 log = logging.getLogger(__name__)
 
 
-class ESPHomeDriver:
+class ESPHomeDriver(MqttDriver):
     name = codec.DRIVER
+    kind = "an ESPHome device"
 
     def __init__(self, transport: Transport, registry: DeviceRegistry, root: str = "", *,
                  share_group: str | None = None) -> None:
-        self.transport = transport
-        self.registry = registry
+        super().__init__(transport, registry, share_group=share_group)
         self.root = f"{root.strip('/')}/" if root.strip("/") else ""
-        self.share_group = share_group
         self._mine: dict[str, str] = {}  # state topic base -> device id
         self._elsewhere: set[str] = set()  # state topics another driver (Home Assistant discovery) already reads
         self._status: dict[str, str] = {}  # prefix -> online/offline
         self._checked = -1
-        self._lock = threading.Lock()
-        self._problems = OnceLogger(log)
 
     def start(self) -> None:
         self.transport.subscribe(f"{self.root}+/status", self._on_status)
@@ -108,16 +103,8 @@ class ESPHomeDriver:
         if values:
             self.registry.report(device_id, values)
 
-    def command(self, device: Device, values: dict[str, Value]) -> dict[str, Any]:
-        if device.binding is None or device.binding.driver != self.name:
-            raise CommandError(f"{device.id} is not an ESPHome device")
-        try:
-            commands = codec.encode_command(device, values)
-        except CodecError as exc:
-            raise CommandError(str(exc)) from exc
-        for topic, payload in commands:
-            self.transport.publish(topic, payload, qos=1)
-        return dict(commands)
+    def encode(self, device: Device, values: dict[str, Value]) -> list[tuple[str, Any]]:
+        return list(codec.encode_command(device, values))
 
 
 __all__ = ["ESPHomeDriver"]

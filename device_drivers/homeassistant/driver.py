@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from typing import Any
 
-from iotlm.device_drivers._logonce import OnceLogger
-from iotlm.device_drivers.base import CodecError, CommandError
+from iotlm.device_drivers.base import CodecError, MqttDriver
 from iotlm.device_drivers.homeassistant import codec
 from iotlm.device_drivers.model import Binding, Device, Value
 from iotlm.device_drivers.registry import DeviceRegistry
@@ -18,20 +16,17 @@ log = logging.getLogger(__name__)
 _TYPE_ORDER = ("lock", "climate", "cover", "fan", "light", "switch")
 
 
-class HomeAssistantDriver:
+class HomeAssistantDriver(MqttDriver):
     name = codec.DRIVER
+    kind = "a Home Assistant discovery device"
 
     def __init__(self, transport: Transport, registry: DeviceRegistry, prefix: str = "homeassistant", *,
                  share_group: str | None = None) -> None:
-        self.share_group = share_group
-        self.transport = transport
-        self.registry = registry
+        super().__init__(transport, registry, share_group=share_group)
         self.prefix = prefix.rstrip("/")
         self._entities: dict[str, dict[str, codec.Entity]] = {}  # device key -> config topic -> entity
         self._routes: dict[str, list[tuple[str, str]]] = {}  # state topic -> [(device id, attribute)]
         self._availability: dict[str, str] = {}  # availability topic -> device id
-        self._lock = threading.Lock()
-        self._problems = OnceLogger(log)
 
     def start(self) -> None:
         self.transport.subscribe(f"{self.prefix}/+/+/config", self._on_config)
@@ -123,8 +118,8 @@ class HomeAssistantDriver:
         for state_topic in dict.fromkeys(new_topics):
             # shared mode: readings go to one worker of the group; what can be commanded reports to all of them
             readings = all(not attributes[n].writable for n, b in bindings.items() if b.state_topic == state_topic)
-            share = f"$share/{self.share_group}/" if self.share_group and readings and state_topic != availability else ""
-            self.transport.subscribe(f"{share}{state_topic}", self._on_state)
+            self.transport.subscribe(self.shared(state_topic) if readings and state_topic != availability else state_topic,
+                                     self._on_state)
 
     def _on_state(self, topic: str, payload: bytes) -> None:
         with self._lock:
@@ -152,16 +147,12 @@ class HomeAssistantDriver:
             if avail_device is None and (dev := self.registry.peek(device_id)) and dev.availability == "unknown":
                 self.registry.set_availability(device_id, "online")
 
-    def command(self, device: Device, values: dict[str, Value]) -> dict[str, Any]:
-        if device.binding is None or device.binding.driver != self.name:
-            raise CommandError(f"{device.id} is not a Home Assistant discovery device")
+    def encode(self, device: Device, values: dict[str, Value]) -> list[tuple[str, Any]]:
+        assert device.binding is not None  # command() checked it
         try:
-            messages = codec.encode_commands(device.binding.properties, values)
+            return list(codec.encode_commands(device.binding.properties, values).items())
         except CodecError as exc:
-            raise CommandError(f"{device.id}: {exc}") from exc
-        for topic, payload in messages.items():
-            self.transport.publish(topic, payload, qos=1)
-        return dict(messages)
+            raise CodecError(f"{device.id}: {exc}") from exc
 
 
 __all__ = ["HomeAssistantDriver"]

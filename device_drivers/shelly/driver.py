@@ -5,39 +5,32 @@ and commanded by RPC frames on ``<prefix>/rpc``."""
 from __future__ import annotations
 
 import itertools
-import logging
-import threading
 import uuid
 from typing import Any
 
-from iotlm.device_drivers._logonce import OnceLogger
-from iotlm.device_drivers.base import CodecError, CommandError, parse_json
+from iotlm.device_drivers.base import CodecError, MqttDriver, parse_json
 from iotlm.device_drivers.model import Device, Value
 from iotlm.device_drivers.registry import DeviceRegistry
 from iotlm.device_drivers.shelly import codec
 from iotlm.device_drivers.transport import Transport
 
-log = logging.getLogger(__name__)
 
-
-class ShellyDriver:
+class ShellyDriver(MqttDriver):
     """``root``: a topic level the devices' prefixes live under ("" for the usual ``<shelly-id>/...``)."""
 
     name = codec.DRIVER
+    kind = "a Shelly device"
+    needs_command_topic = True
 
     def __init__(self, transport: Transport, registry: DeviceRegistry, root: str = "", *,
                  share_group: str | None = None) -> None:
-        self.transport = transport
-        self.registry = registry
+        super().__init__(transport, registry, share_group=share_group)
         self.root = f"{root.strip('/')}/" if root.strip("/") else ""
-        self.share_group = share_group
         self.src = f"iotlm-{uuid.uuid4().hex[:8]}"
         self._ids = itertools.count(1)
         self._asked: dict[int, tuple[str, str]] = {}  # request id -> (prefix, method)
         self._answers: dict[str, dict[str, Any]] = {}  # prefix -> method -> result
         self._devices: dict[str, list[str]] = {}  # prefix -> device ids
-        self._lock = threading.Lock()
-        self._problems = OnceLogger(log)
 
     def start(self) -> None:
         self.transport.subscribe(f"{self.src}/rpc", self._on_answer)
@@ -140,18 +133,14 @@ class ShellyDriver:
 
     # ------------------------------------------------------------ commands
 
-    def command(self, device: Device, values: dict[str, Value]) -> dict[str, Any]:
-        if device.binding is None or device.binding.driver != self.name or not device.binding.command_topic:
-            raise CommandError(f"{device.id} is not a Shelly device")
-        try:
-            frames = codec.encode_command(device, values, next(self._ids), self.src)
-        except CodecError as exc:
-            raise CommandError(str(exc)) from exc
-        for frame in frames:
-            with self._lock:
+    def encode(self, device: Device, values: dict[str, Value]) -> list[tuple[str, Any]]:
+        """One RPC frame a method; each is remembered, so its answer (or error) is matched to the device."""
+        assert device.binding is not None and device.binding.command_topic  # command() checked it
+        frames = codec.encode_command(device, values, next(self._ids), self.src)
+        with self._lock:
+            for frame in frames:
                 self._asked[frame["id"]] = (device.binding.address, frame["method"])
-            self.transport.publish(device.binding.command_topic, frame, qos=1)
-        return {device.binding.command_topic: frames[0] if len(frames) == 1 else frames}
+        return [(device.binding.command_topic, frame) for frame in frames]
 
 
 __all__ = ["ShellyDriver"]

@@ -4,11 +4,9 @@
 from __future__ import annotations
 
 import logging
-import threading
 from typing import Any
 
-from iotlm.device_drivers._logonce import OnceLogger
-from iotlm.device_drivers.base import CodecError, CommandError, parse_json
+from iotlm.device_drivers.base import CodecError, MqttDriver, parse_json
 from iotlm.device_drivers.model import Device, Value
 from iotlm.device_drivers.registry import DeviceRegistry
 from iotlm.device_drivers.tasmota import codec
@@ -17,24 +15,22 @@ from iotlm.device_drivers.transport import Transport
 log = logging.getLogger(__name__)
 
 
-class TasmotaDriver:
+class TasmotaDriver(MqttDriver):
     """Keeps the registry in step with the Tasmota devices that announce themselves under ``discovery``."""
 
     name = codec.DRIVER
+    kind = "a Tasmota device"
+    needs_command_topic = True
 
     def __init__(self, transport: Transport, registry: DeviceRegistry, discovery: str = codec.DISCOVERY, *,
                  share_group: str | None = None) -> None:
-        self.transport = transport
-        self.registry = registry
+        super().__init__(transport, registry, share_group=share_group)
         self.discovery = discovery.rstrip("/")
-        self.share_group = share_group
         self._configs: dict[str, dict[str, Any]] = {}  # MAC -> config
         self._sensors: dict[str, Any] = {}  # MAC -> sensors message
         self._devices: dict[str, list[str]] = {}  # MAC -> device ids
         self._routes: dict[str, list[str]] = {}  # a stat/tele prefix ("stat/kitchen/") -> device ids
         self._watched: set[str] = set()
-        self._lock = threading.Lock()
-        self._problems = OnceLogger(log)
 
     def start(self) -> None:
         self.transport.subscribe(f"{self.discovery}/+/config", self._on_config)
@@ -142,19 +138,9 @@ class TasmotaDriver:
 
     # ------------------------------------------------------------ commands
 
-    def command(self, device: Device, values: dict[str, Value]) -> dict[str, Any]:
-        if device.binding is None or device.binding.driver != self.name or not device.binding.command_topic:
-            raise CommandError(f"{device.id} is not a Tasmota device")
-        try:
-            commands = codec.encode_command(device, values)
-        except CodecError as exc:
-            raise CommandError(str(exc)) from exc
-        sent: dict[str, Any] = {}
-        for command, payload in commands:
-            topic = f"{device.binding.command_topic}{command}"
-            self.transport.publish(topic, payload, qos=1)
-            sent[topic] = payload
-        return sent
+    def encode(self, device: Device, values: dict[str, Value]) -> list[tuple[str, Any]]:
+        assert device.binding is not None and device.binding.command_topic  # command() checked it
+        return [(f"{device.binding.command_topic}{command}", payload) for command, payload in codec.encode_command(device, values)]
 
 
 __all__ = ["TasmotaDriver"]

@@ -6,8 +6,7 @@ import logging
 import threading
 from typing import Any
 
-from iotlm.device_drivers._logonce import OnceLogger
-from iotlm.device_drivers.base import CodecError, CommandError, parse_json
+from iotlm.device_drivers.base import CodecError, MqttDriver, parse_json
 from iotlm.device_drivers.model import Device, Value
 from iotlm.device_drivers.registry import DeviceRegistry
 from iotlm.device_drivers.transport import Transport
@@ -20,25 +19,21 @@ MAX_PENDING = 100_000
 """Reports kept, in all, until the device list arrives."""
 
 
-class Zigbee2MQTTDriver:
+class Zigbee2MQTTDriver(MqttDriver):
     """Keeps the registry in step with one Zigbee2MQTT bridge (``base`` topic)."""
 
     name = codec.DRIVER
+    kind = "a Zigbee2MQTT device"
 
     def __init__(self, transport: Transport, registry: DeviceRegistry, base: str = "zigbee2mqtt", *,
                  share_group: str | None = None) -> None:
-        self.share_group = share_group
-        """With a group, device state is a shared subscription: each report reaches one of the group's workers."""
-        self.transport = transport
-        self.registry = registry
+        super().__init__(transport, registry, share_group=share_group)
         self.base = base.rstrip("/")
         self._names: set[str] = set()
         self._pending: dict[str, list[Any]] = {}
         """Reports that came before the device list (a service back from a crash gets the ones kept for it first),
         replayed in order once the list arrives."""
         self._pending_count = 0
-        self._lock = threading.Lock()
-        self._problems = OnceLogger(log)
         self.discovered = threading.Event()
 
     def start(self) -> None:
@@ -93,8 +88,8 @@ class Zigbee2MQTTDriver:
             if device.id not in fresh:
                 continue
             writable = any(a.writable for a in device.attributes.values())
-            share = "" if writable else f"$share/{self.share_group}/"
-            self.transport.subscribe(f"{share}{self.base}/{device.id}", self._on_message)
+            reports = f"{self.base}/{device.id}"
+            self.transport.subscribe(reports if writable else self.shared(reports), self._on_message)
             self.transport.subscribe(f"{self.base}/{device.id}/availability", self._on_message)
 
     def _on_message(self, topic: str, payload: bytes) -> None:
@@ -160,16 +155,9 @@ class Zigbee2MQTTDriver:
 
     # ------------------------------------------------------------ outgoing
 
-    def command(self, device: Device, values: dict[str, Value]) -> dict[str, Any]:
-        if device.binding is None or device.binding.driver != self.name:
-            raise CommandError(f"{device.id} is not a Zigbee2MQTT device")
-        try:
-            payload = codec.encode_command(device, values)
-        except CodecError as exc:
-            raise CommandError(str(exc)) from exc
-        topic = device.binding.command_topic or f"{self.base}/{device.id}/set"
-        self.transport.publish(topic, payload, qos=1)
-        return {topic: payload}
+    def encode(self, device: Device, values: dict[str, Value]) -> list[tuple[str, Any]]:
+        assert device.binding is not None  # command() checked it
+        return [(device.binding.command_topic or f"{self.base}/{device.id}/set", codec.encode_command(device, values))]
 
     def refresh(self, device: Device) -> None:
         """Ask the device to publish its state (Zigbee2MQTT does not retain it)."""

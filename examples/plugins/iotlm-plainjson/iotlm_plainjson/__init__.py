@@ -9,20 +9,21 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from iotlm import Binding, CommandError, Device, DeviceRegistry, Transport, Value, hookimpl
+from iotlm import Binding, CodecError, Device, DeviceRegistry, MqttDriver, Transport, Value, hookimpl
 
 log = logging.getLogger(__name__)
 NAME = "plainjson"
 
 
-class PlainJSONDriver:
-    """``<base>/<id>/config`` describes a device, ``<base>/<id>/state`` reports, ``<base>/<id>/set`` commands."""
+class PlainJSONDriver(MqttDriver):
+    """``<base>/<id>/config`` describes a device, ``<base>/<id>/state`` reports, ``<base>/<id>/set`` commands.
+    MqttDriver sends a command (checked to be this driver's device) from what ``encode`` returns."""
 
     name = NAME
+    kind = "a plain-JSON device"
 
     def __init__(self, transport: Transport, registry: DeviceRegistry, base: str = NAME) -> None:
-        self.transport = transport
-        self.registry = registry
+        super().__init__(transport, registry)
         self.base = base
 
     def start(self) -> None:
@@ -55,13 +56,11 @@ class PlainJSONDriver:
         if isinstance(values, dict):
             self.registry.report(topic.split("/")[-2], values)
 
-    def command(self, device: Device, values: dict[str, Value]) -> dict[str, Any]:
+    def encode(self, device: Device, values: dict[str, Value]) -> list[tuple[str, Any]]:
         unknown = sorted(set(values) - set(device.attributes))
         if unknown:
-            raise CommandError(f"{device.id} has no {', '.join(unknown)}")
-        topic = f"{self.base}/{device.id}/set"
-        self.transport.publish(topic, dict(values), qos=1)
-        return {topic: dict(values)}
+            raise CodecError(f"{device.id} has no {', '.join(unknown)}")
+        return [(f"{self.base}/{device.id}/set", dict(values))]
 
 
 @hookimpl
