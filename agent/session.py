@@ -154,6 +154,7 @@ class Agent(Generic[R]):
         self._planner: LLMPlanner | None = None
         self._parser: Parser | None = None
         self._parser_version = -1
+        self._states_version = -1
         self._ranker = ranker
         self._embedder: Any = None
         self._jobs: Any = None
@@ -181,12 +182,16 @@ class Agent(Generic[R]):
     # ------------------------------------------------------------ parts, built lazily
 
     def parser(self) -> Parser:
+        """The reader over the devices as they are now: rebuilt when a device comes, goes or is redescribed, given the
+        latest states when one reported, and as it was otherwise (a turn asks for it many times)."""
         registry = self.runtime.connection.registry
+        version = registry.version  # read before the states: a report meanwhile only makes the next call refresh again
         if self._parser is None or self._parser_version != registry.structure_version:
             self._parser_version = registry.structure_version
             self._parser = Parser(registry.all(), self.floors)
-        else:
+        elif self._states_version != version:
             self._parser.refresh(registry.states())
+        self._states_version = version
         return self._parser
 
     def jobs(self) -> Any:

@@ -73,6 +73,11 @@ class DeviceRegistry:
         self.structure_version = 0
         """Changes when a device is added, removed or redescribed (not on state reports)."""
 
+    @property
+    def version(self) -> int:
+        """Changes on every change, a state report included: a reader whose copy is of this version is current."""
+        return self._version
+
     # ------------------------------------------------------------ writers (drivers)
 
     def upsert(self, device: Device) -> bool:
