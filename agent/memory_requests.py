@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -28,7 +27,8 @@ def memo(text: str) -> tuple[str, str] | None:
     return ("preference" if _PREFERENCE.search(what) else "fact"), what
 
 
-def when_question(text: str, parser: Parser, store: MemoryStore | None, room: str | None) -> str | None:
+def when_question(text: str, parser: Parser, store: MemoryStore | None, room: str | None,
+                  now: datetime | None = None) -> str | None:
     """An answer from the state history, or None when the sentence is not such a question."""
     match = _WHEN.match(normalise(text).rstrip("?"))
     if match is None:
@@ -48,7 +48,7 @@ def when_question(text: str, parser: Parser, store: MemoryStore | None, room: st
         if when is None:
             answers.append(f"I have no record of {name} being {state}")
         else:
-            answers.append(f"{name} was last {state} {_ago(when)}")
+            answers.append(f"{name} was last {state} {_ago(when, now or datetime.now())}")
     return "; ".join(answers)
 
 
@@ -178,9 +178,10 @@ def apply_preferences(text: str, memory: Any, parser: Parser, user: str, room: s
     return None
 
 
-def _ago(when: float) -> str:
-    moment = datetime.fromtimestamp(when)
-    seconds = time.time() - when
+def _ago(when: float, now: datetime) -> str:
+    """When ``when`` (epoch seconds) was, as of ``now``: "today at 18:02 (40 minutes ago)"."""
+    moment = datetime.fromtimestamp(when, now.tzinfo)
+    seconds = now.timestamp() - when
     if seconds < 90:
         span = f"{int(seconds)} seconds ago"
     elif seconds < 5400:
@@ -189,7 +190,7 @@ def _ago(when: float) -> str:
         span = f"{seconds / 3600:.0f} hours ago"
     else:
         span = f"{seconds / 86400:.0f} days ago"
-    day = "today" if moment.date() == datetime.now().date() else moment.strftime("%A %d %B")
+    day = "today" if moment.date() == now.date() else moment.strftime("%A %d %B")
     return f"{day} at {moment:%H:%M} ({span})"
 
 

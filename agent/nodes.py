@@ -90,8 +90,9 @@ def understand(state: AgentState, deps: Deps) -> dict[str, Any]:
     note = memory_requests.memo(text)
     if note is not None:
         return {**fresh, "memo": {"kind": note[0], "text": note[1]}}
-    answer = (memory_requests.when_question(text, deps.parser(), deps.store(), state.get("room"))
-              or memory_requests.how_question(text, deps.parser(), deps.store(), state.get("room")))
+    now = deps.executor.now()  # the agent's clock: "40 minutes ago" and "last night" as the history was stamped
+    answer = (memory_requests.when_question(text, deps.parser(), deps.store(), state.get("room"), now)
+              or memory_requests.how_question(text, deps.parser(), deps.store(), state.get("room"), now))
     if answer is not None:
         return {**fresh, "answers": [answer]}
     parse = deps.parser().parse(text, room=state.get("room"), recent=state.get("recent") or [])

@@ -126,7 +126,7 @@ def build_runtime(settings: Settings, broker_url: str, *, share_group: str | Non
     if purged:
         log.info("state history: %d rows older than %g days deleted", purged, settings.keep_history_days)
     # a worker sharing the reports records every one it gets, so the history holds the latest value of each device
-    history = HistoryRecorder(store).attach(connection.registry, every_report=share_group is not None)
+    history = HistoryRecorder(store, clock=clock).attach(connection.registry, every_report=share_group is not None)
     runtime = Runtime(settings, connection, tools, config, audit, executor, store, history, UserStore(database_path(settings)))
     mark_stores(settings.home)
     return runtime

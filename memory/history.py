@@ -8,6 +8,7 @@ import threading
 import time
 from typing import Any
 
+from iotlm.device_drivers.clock import Clock
 from iotlm.device_drivers.registry import DeviceRegistry
 from iotlm.memory.store import MemoryStore
 
@@ -17,8 +18,12 @@ log = logging.getLogger(__name__)
 class HistoryRecorder:
     """Listens to the registry; a writer thread stores changes in batches (bounded queue, drops counted)."""
 
-    def __init__(self, store: MemoryStore, *, max_pending: int = 100_000, batch: int = 2000, interval: float = 0.2) -> None:
+    def __init__(self, store: MemoryStore, *, max_pending: int = 100_000, batch: int = 2000, interval: float = 0.2,
+                 clock: Clock | None = None) -> None:
+        """``clock``: what stamps each change (the agent's, so trends and "when was ..." read the same time; default: the
+        wall clock)."""
         self.store = store
+        self.clock = clock
         self.batch = batch
         self.interval = interval
         self.dropped = 0
@@ -34,7 +39,7 @@ class HistoryRecorder:
         return self
 
     def on_change(self, device_id: str, changed: dict[str, Any]) -> None:
-        now = time.time()
+        now = self.clock().timestamp() if self.clock is not None else time.time()
         for attribute, value in changed.items():
             try:
                 self._queue.put_nowait((now, device_id, attribute, value))

@@ -24,7 +24,7 @@ from tests.fakes import ScriptedModel, WordEmbedder
 @pytest.fixture
 def runtime(stack: Stack, tmp_path: Path) -> Iterator[Runtime]:
     store = MemoryStore(tmp_path / "iotlm.db")
-    history = HistoryRecorder(store, interval=0.05).attach(stack.conn.registry)
+    history = HistoryRecorder(store, interval=0.05, clock=stack.clock).attach(stack.conn.registry)  # the agent's clock
     rt = Runtime(load_settings({"home": str(tmp_path)}, environ={}), stack.conn, stack.executor.tools, PolicyConfig(),
                  stack.audit, stack.executor, store, history)
     rt._memory = Memory(store, WordEmbedder(), tmp_path)
@@ -137,11 +137,11 @@ def test_a_stored_preference_is_used_when_the_request_is_vague(stack: Stack, run
     agent.close()
 
 
-def test_how_warm_was_the_bedroom_last_night_comes_from_the_history(runtime: Runtime) -> None:
+def test_how_warm_was_the_bedroom_last_night_comes_from_the_history(stack: Stack, runtime: Runtime) -> None:
     from iotlm.agent.memory_requests import period
 
     agent = Agent(runtime, model=ScriptedModel(lambda p: ("none", 0.9)))
-    start, end, _ = period("last night", None, None)
+    start, end, _ = period("last night", None, None, stack.clock())  # the agent's clock, never the machine's
     s, e = start.timestamp(), end.timestamp()
     runtime.store.record_states([  # type: ignore[union-attr]
         (s - 3600, "bedroom.climate", "temperature", 21.0),           # in force when the night began

@@ -58,7 +58,7 @@ class Web:
 def make_web(stack: Stack, home_dir: Path) -> Web:
     settings = load_settings({"home": str(home_dir)}, environ={})
     store = MemoryStore(home_dir / "iotlm.db")
-    history = HistoryRecorder(store).attach(stack.conn.registry)
+    history = HistoryRecorder(store, clock=stack.clock).attach(stack.conn.registry)
     runtime = Runtime(settings, stack.conn, stack.executor.tools, PolicyConfig(), stack.audit, stack.executor, store, history,
                       UserStore(home_dir / "iotlm.db"))
     runtime._memory = Memory(store, WordEmbedder(), home_dir)
