@@ -17,7 +17,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from iotlm.automations.model import Action, Condition, Rule, Trigger, clock, days, seconds
+from iotlm.automations.model import Action, Condition, Rule, Trigger, clock, days
+from iotlm.automations.timewords import CLOCK, SPAN, seconds_of, spoken
 from iotlm.device_drivers.model import Device, describe_device
 from iotlm.errors import UserError
 
@@ -54,20 +55,18 @@ class RuleSyntaxError(UserError):
     """The sentence could not be made into a rule; the message says which part and why."""
 
 
-_TIME = r"(?:\d{1,2}(?:[:.]\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)?|noon|midnight)"
 _DAYS_WORDS = r"(?:weekdays|weekends|every day|daily|(?:mondays?|tuesdays?|wednesdays?|thursdays?|fridays?|saturdays?|sundays?)" \
               r"(?:(?:,| and| or) (?:mondays?|tuesdays?|wednesdays?|thursdays?|fridays?|saturdays?|sundays?))*)"
 _SCHEDULE = [
-    re.compile(rf"^(?:every day |each day |daily )?at (?P<time>{_TIME})(?: (?:on|every) (?P<days>{_DAYS_WORDS}))?,? (?P<act>.+)$"),
-    re.compile(rf"^(?:on |every )(?P<days>{_DAYS_WORDS}) at (?P<time>{_TIME}),? (?P<act>.+)$"),
+    re.compile(rf"^(?:every day |each day |daily )?at (?P<time>{CLOCK})(?: (?:on|every) (?P<days>{_DAYS_WORDS}))?,? (?P<act>.+)$"),
+    re.compile(rf"^(?:on |every )(?P<days>{_DAYS_WORDS}) at (?P<time>{CLOCK}),? (?P<act>.+)$"),
 ]
 _WHEN_FIRST = re.compile(r"^(?:when|whenever|if|once|as soon as|each time|every time)\s+(?P<trig>.+?)"
                          r"(?:,\s*(?:then\s+)?|\s+then\s+)(?P<act>.+)$")
 _VERBS = r"(?:turn|switch|set|open|close|shut|lock|unlock|dim|brighten|start|stop|play|pause|raise|lower|make|put)"
 _WHEN_BARE = re.compile(rf"^(?:when|whenever|if|once|as soon as|each time|every time)\s+(?P<trig>.+?)\s+(?P<act>{_VERBS}\b.+)$")
 _WHEN_LAST = re.compile(r"^(?P<act>.+?)\s+(?:when|whenever|if|as soon as|each time|every time)\s+(?P<trig>.+)$")
-_DURATION = r"(?P<n>\d+(?:\.\d+)?|a|an|one|two|three|five|ten|fifteen|twenty|thirty)\s*(?P<unit>seconds?|secs?|minutes?|mins?|hours?|hrs?)"
-_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "five": 5, "ten": 10, "fifteen": 15, "twenty": 20, "thirty": 30}
+_DURATION = rf"(?P<span>{SPAN})"  # the time vocabulary chat and jobs read: "20 minutes", "an hour and a half"
 
 _EVENTS: list[tuple[re.Pattern[str], str, Any]] = [
     (re.compile(r"\b(?:sees|detects|spots|notices|senses) (?:someone|somebody|anyone|anybody|motion|movement|a person|people)\b|"
@@ -97,14 +96,15 @@ class Compiled:
 
 def compile_rule(sentence: str, parser: Understanding, *, rule_id: str | None = None, owner: str = "owner",
                  planner: RulePlanner | None = None) -> Compiled:
-    text = re.sub(r"\s+", " ", sentence.lower().replace("\u2019", "'")).strip().rstrip(".!")
+    # times in words as chat reads them: "every day at half past seven" is at 7:30, "for ten minutes" 10 minutes
+    text = spoken(re.sub(r"\s+", " ", sentence.lower().replace("\u2019", "'")).strip().rstrip(".!"))
     if not text:
         raise RuleSyntaxError("the rule is empty; say it like \"when the hallway motion sensor sees someone, turn on the hallway light\"")
     notes: list[str] = []
     for pattern in _SCHEDULE:
         match = pattern.match(text)
         if match:
-            trigger = Trigger(at=clock(_noon(match.group("time"))), days=_day_list(match.group("days")))
+            trigger = Trigger(at=clock(match.group("time")), days=_day_list(match.group("days")))
             actions = _actions(match.group("act"), parser, None, planner, notes)
             return _finish(sentence, trigger, [], actions, parser, rule_id, owner, notes)
     match = _WHEN_FIRST.match(text) or _WHEN_BARE.match(text) or _WHEN_LAST.match(text)
@@ -145,15 +145,15 @@ def _time_conditions(text: str, notes: list[str]) -> tuple[list[Condition], str]
     if days:
         conditions.append(Condition(days=_day_list(days.group("days"))))
         text = text.replace(days.group(0), " ")
-    between = re.search(rf"\bbetween (?P<a>{_TIME}) and (?P<b>{_TIME})\b", text)
-    after = re.search(rf"\b(?:after|from) (?P<a>{_TIME})\b(?!\s*(?:seconds?|secs?|minutes?|mins?|hours?|hrs?)\b)", text)
-    before = re.search(rf"\b(?:before|until|till) (?P<b>{_TIME})\b", text)
+    between = re.search(rf"\bbetween (?P<a>{CLOCK}) and (?P<b>{CLOCK})\b", text)
+    after = re.search(rf"\b(?:after|from) (?P<a>{CLOCK})\b(?!\s*(?:seconds?|secs?|minutes?|mins?|hours?|hrs?)\b)", text)
+    before = re.search(rf"\b(?:before|until|till) (?P<b>{CLOCK})\b", text)
     if between:
-        conditions.append(Condition(after=clock(_noon(between.group("a"))), before=clock(_noon(between.group("b")))))
+        conditions.append(Condition(after=clock(between.group("a")), before=clock(between.group("b"))))
         text = text.replace(between.group(0), " ")
     elif after or before:
-        start = clock(_noon(after.group("a"))) if after else None
-        end = clock(_noon(before.group("b"))) if before else None
+        start = clock(after.group("a")) if after else None
+        end = clock(before.group("b")) if before else None
         if start and not end and int(start[:2]) >= 18:
             end = "06:00"
             notes.append(f"\"after {after.group('a') if after else ''}\" is read as {start}-06:00 (the night)")
@@ -330,7 +330,7 @@ def _say_trigger(t: Trigger) -> str:
 
 def _actions(text: str, parser: Understanding, room: str | None, planner: RulePlanner | None, notes: list[str]) -> list[Action]:
     """Actions in order; "and after 2 minutes turn it off" starts a delayed part."""
-    unnamed = _DURATION.replace("?P<n>", "").replace("?P<unit>", "")
+    unnamed = _DURATION.replace("(?P<span>", "(?:")  # no group: re.split would return what it captured as pieces
     pieces = re.split(rf"(?:,\s*|\s+)(?:and |then |and then )?(?:after|wait|in) (?={unnamed})", " " + text)
     actions: list[Action] = []
     delay = 0.0
@@ -402,13 +402,7 @@ def _part(text: str, parser: Understanding, room: str | None, planner: RulePlann
 
 
 def _seconds(match: re.Match[str]) -> float:
-    raw = match.group("n")
-    number = float(_WORDS.get(raw, raw) if raw in _WORDS else raw)
-    return seconds(f"{number:g} {match.group('unit')}") or 0.0
-
-
-def _noon(text: str) -> str:
-    return {"noon": "12:00", "midnight": "00:00"}.get(text.strip(), text.replace("a.m.", "am").replace("p.m.", "pm"))
+    return seconds_of(match.group("span"))
 
 
 def _day_list(text: str | None) -> list[str]:

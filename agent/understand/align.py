@@ -10,7 +10,7 @@ from typing import Any
 
 from iotlm.agent.understand.drafts import Anchor, Draft, problem
 from iotlm.agent.understand.text import join
-from iotlm.agent.understand.timewords import CLOCK, FINISH
+from iotlm.automations.timewords import CLOCK, FINISH
 from iotlm.device_drivers.model import Device, describe_device, duration_min
 
 

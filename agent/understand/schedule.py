@@ -19,7 +19,8 @@ from iotlm.agent.understand.align import Aligning
 from iotlm.agent.understand.anchors import Anchoring
 from iotlm.agent.understand.drafts import Anchor, Draft, Part, Unclear, problem
 from iotlm.agent.understand.text import join
-from iotlm.agent.understand.timewords import (
+from iotlm.automations.model import DAYS, days
+from iotlm.automations.timewords import (
     ANCHORED,
     CLOCK,
     COMMAND_VERB,
@@ -33,7 +34,6 @@ from iotlm.agent.understand.timewords import (
     seconds_of,
     spoken,
 )
-from iotlm.automations.model import DAYS, days
 from iotlm.device_drivers.clock import clock_of, sun_time
 from iotlm.device_drivers.model import describe_device
 

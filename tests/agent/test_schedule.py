@@ -14,10 +14,10 @@ import pytest
 from iotlm.agent.session import Agent
 from iotlm.agent.understand.parser import Parser
 from iotlm.agent.understand.schedule import ScheduleReader, sun_time
-from iotlm.agent.understand.timewords import spoken
 from iotlm.automations.engine import RuleEngine
 from iotlm.automations.model import Rule
 from iotlm.automations.store import RuleStore
+from iotlm.automations.timewords import spoken
 from iotlm.device_drivers.clock import SimClock
 from iotlm.device_drivers.home import Home, load_home
 from iotlm.device_drivers.simulator.appliances import Programmes

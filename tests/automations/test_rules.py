@@ -362,6 +362,22 @@ def test_sentences_compile_to_rules_shown_back_in_plain_words(home: Home, senten
     assert describe(compiled.rule, devices) == words
 
 
+@pytest.mark.parametrize(("sentence", "words"), [
+    ("every day at half past seven open the bedroom curtains", "At 07:30 every day: set the bedroom curtains to state open."),
+    ("at quarter to eight on weekdays open the bedroom curtains",
+     "At 07:45 on mon, tue, wed, thu, fri: set the bedroom curtains to state open."),
+    ("at noon open the bedroom curtains", "At 12:00 every day: set the bedroom curtains to state open."),
+    ("if the garage door is open for forty five minutes, close the garage door",
+     "When the garage door's state becomes open and stays so for 45 minutes: set the garage door to state closed."),
+    ("when the hallway motion sensor sees someone, turn on the hallway light and after an hour and a half turn it off",
+     "When the hallway motion sensor's occupancy becomes true: set the hallway light to state on; "
+     "after 90 minutes, set the hallway light to state off."),
+])
+def test_rules_read_times_as_chat_does(home: Home, sentence: str, words: str) -> None:
+    """One time vocabulary (automations.timewords) for chat, jobs and rules: words the rule compiler alone used to miss."""
+    assert describe(compile_rule(sentence, Parser(home.devices)).rule, {d.id: d for d in home.devices}) == words
+
+
 def test_a_flood_is_counted_not_silently_dropped_and_memory_stays_bounded(stack: Stack, tmp_path: Path) -> None:
     each = {**NIGHT_LIGHT, "id": "flood", "when": {**NIGHT_LIGHT["when"], "each": True}}
     engine = RuleEngine(stack.conn.registry, stack.executor, RuleStore(tmp_path / "rules.db"), clock=lambda: NIGHT,
