@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 from iotlm.agent.state import AgentState
 from iotlm.agent.understand import lexicon as lx
 from iotlm.agent.understand.acts import unread_time
-from iotlm.agent.understand.schedule import CANCEL, LIST, ScheduleReader, say_job
 from iotlm.agent.understand.text import has
+from iotlm.automations.jobs.reader import CANCEL, LIST, ScheduleReader, say_job
 from iotlm.automations.model import Rule
 
 if TYPE_CHECKING:

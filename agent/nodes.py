@@ -21,8 +21,7 @@ from iotlm.agent.state import AgentState, origin_of
 from iotlm.agent.talk import Talk
 from iotlm.agent.taught import ARROW, situation_turn, teach_turn
 from iotlm.agent.understand.parser import Parser
-from iotlm.agent.understand.text import join
-from iotlm.automations.describe import describe
+from iotlm.automations.describe import describe, join
 from iotlm.automations.model import Rule, ScheduleSettings, approval_key, problems, step_for
 from iotlm.policies.config import ReadAccess
 from iotlm.policies.model import Step, User

@@ -14,7 +14,8 @@ import yaml
 from iotlm.agent.understand import lexicon as lx
 from iotlm.agent.understand.coverage import WAKE_WORDS
 from iotlm.agent.understand.index import HomeIndex
-from iotlm.agent.understand.text import blank, join, normalise
+from iotlm.agent.understand.text import blank, normalise
+from iotlm.automations.describe import join
 from iotlm.device_drivers.model import Device, describe_device
 from iotlm.errors import SetupError
 

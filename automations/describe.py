@@ -8,6 +8,11 @@ from iotlm.automations.model import Rule
 from iotlm.device_drivers.model import Device, Value, describe_device
 
 
+def join(words: list[str], last: str) -> str:
+    """"a, b or c": how every reply and description lists things."""
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} {last} {words[-1]}"
+
+
 def describe(rule: Rule, devices: dict[str, Device] | None = None) -> str:
     """The rule in plain words, as it is shown back before it is saved."""
     def name(device_id: str | None) -> str:
@@ -98,4 +103,4 @@ def _duration(s: float) -> str:
     return f"{s:g} seconds"
 
 
-__all__ = ["as_json", "describe"]
+__all__ = ["as_json", "describe", "join"]

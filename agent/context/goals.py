@@ -14,7 +14,8 @@ from iotlm.agent.context.conditions import CONDITIONS, Reading, RoomConditions
 from iotlm.agent.context.effects import AIR_GOALS, Effect, effects_for, serves, working_steps
 from iotlm.agent.understand.complaint import Goal, read_goal
 from iotlm.agent.understand.index import HomeIndex
-from iotlm.agent.understand.text import has, join
+from iotlm.agent.understand.text import has
+from iotlm.automations.describe import join
 from iotlm.device_drivers.model import Device, describe_device
 from iotlm.policies.model import Step
 from iotlm.tools.device_tools import STATE_VERBS

@@ -22,7 +22,8 @@ from iotlm.agent.context.conditions import RoomConditions
 from iotlm.agent.context.goals import change_step
 from iotlm.agent.understand import lexicon as lx
 from iotlm.agent.understand.index import HomeIndex
-from iotlm.agent.understand.text import join, normalise
+from iotlm.agent.understand.text import normalise
+from iotlm.automations.describe import join
 from iotlm.device_drivers.model import Device, describe_device, first_error
 from iotlm.errors import SetupError
 from iotlm.policies.model import Step

@@ -12,7 +12,8 @@ import re
 from iotlm.agent.reply import repeated_names
 from iotlm.agent.understand import lexicon as lx
 from iotlm.agent.understand.frame import Frame, read_frame
-from iotlm.agent.understand.text import has, join, normalise
+from iotlm.agent.understand.text import has, normalise
+from iotlm.automations.describe import join
 from iotlm.device_drivers.model import Attribute, Device, Value
 
 Targets = tuple[list[Device], str | None, str | None]

@@ -25,7 +25,8 @@ from iotlm.agent.understand.frame import Frame, read_frame, share_frames
 from iotlm.agent.understand.index import HomeIndex, Targets
 from iotlm.agent.understand.lexicon import Act
 from iotlm.agent.understand.steps import options_said, set_step, step_from_frame
-from iotlm.agent.understand.text import blank, has, join, negated, normalise, option_words
+from iotlm.agent.understand.text import blank, has, negated, normalise, option_words
+from iotlm.automations.describe import join
 from iotlm.device_drivers.model import Attribute, Device, Value, describe_device
 from iotlm.policies.model import Step
 

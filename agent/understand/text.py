@@ -61,9 +61,4 @@ def tidy(number: float) -> int | float:
     return int(number) if float(number).is_integer() else round(number, 2)
 
 
-def join(words: list[str], last: str) -> str:
-    """"a, b or c"."""
-    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} {last} {words[-1]}"
-
-
-__all__ = ["blank", "has", "join", "negated", "normalise", "option_words", "tidy"]
+__all__ = ["blank", "has", "negated", "normalise", "option_words", "tidy"]

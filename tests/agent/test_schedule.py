@@ -13,8 +13,8 @@ import pytest
 
 from iotlm.agent.session import Agent
 from iotlm.agent.understand.parser import Parser
-from iotlm.agent.understand.schedule import ScheduleReader, sun_time
 from iotlm.automations.engine import RuleEngine
+from iotlm.automations.jobs.reader import ScheduleReader, sun_time
 from iotlm.automations.model import Rule
 from iotlm.automations.store import RuleStore
 from iotlm.automations.timewords import spoken

@@ -8,8 +8,8 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
-from iotlm.agent.understand.drafts import Anchor, Unclear
-from iotlm.agent.understand.text import join
+from iotlm.automations.describe import join
+from iotlm.automations.jobs.drafts import Anchor, Unclear
 from iotlm.automations.timewords import CLOCK, FINISH, SPAN, seconds_of
 from iotlm.device_drivers.model import Device, describe_device
 
@@ -17,7 +17,7 @@ __all__ = ["Anchoring"]
 
 
 class Anchoring:
-    """The part of :class:`~iotlm.agent.understand.schedule.ScheduleReader` that reads what a request waits for."""
+    """The part of :class:`~iotlm.automations.jobs.reader.ScheduleReader` that reads what a request waits for."""
 
     parser: Any
     now: datetime

@@ -8,14 +8,14 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
-from iotlm.agent.understand.drafts import Anchor, Draft, problem
-from iotlm.agent.understand.text import join
+from iotlm.automations.describe import join
+from iotlm.automations.jobs.drafts import Anchor, Draft, problem
 from iotlm.automations.timewords import CLOCK, FINISH
 from iotlm.device_drivers.model import Device, describe_device, duration_min
 
 
 class Aligning:
-    """The part of :class:`~iotlm.agent.understand.schedule.ScheduleReader` that times an appliance to finish."""
+    """The part of :class:`~iotlm.automations.jobs.reader.ScheduleReader` that times an appliance to finish."""
 
     parser: Any
     now: datetime

@@ -15,10 +15,10 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from iotlm.agent.understand.align import Aligning
-from iotlm.agent.understand.anchors import Anchoring
-from iotlm.agent.understand.drafts import Anchor, Draft, Part, Unclear, problem
-from iotlm.agent.understand.text import join
+from iotlm.automations.describe import join
+from iotlm.automations.jobs.align import Aligning
+from iotlm.automations.jobs.anchors import Anchoring
+from iotlm.automations.jobs.drafts import Anchor, Draft, Part, Unclear, problem
 from iotlm.automations.model import DAYS, days
 from iotlm.automations.timewords import (
     ANCHORED,
