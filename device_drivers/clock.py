@@ -20,7 +20,10 @@ from datetime import time as TimeOfDay
 from typing import Any, NamedTuple
 
 Clock = Callable[[], datetime]
-"""The time now, timezone-aware."""
+"""The time now. The executor's and the rule engine's default is the machine's local time without an offset
+(``datetime.now``): "the next 07:00" worked out on it keeps 07:00 across a change to or from summer time, which a
+fixed offset (``datetime.now().astimezone()``) would move by an hour. The simulator's clocks are aware; code that
+mixes the two converts (``automations.model``'s due times, the job reader)."""
 
 
 class WallClock:
