@@ -8,12 +8,13 @@ or a refusal that says why nothing in the room can (and names what the room has)
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from iotlm.agent.context.conditions import CONDITIONS, Reading, RoomConditions
 from iotlm.agent.context.effects import AIR_GOALS, Effect, effects_for, serves, working_steps
 from iotlm.agent.understand.complaint import Goal, read_goal
 from iotlm.agent.understand.index import HomeIndex
+from iotlm.agent.understand.result import ReadResult
 from iotlm.agent.understand.text import has
 from iotlm.automations.describe import join
 from iotlm.device_drivers.model import Device, describe_device
@@ -27,11 +28,9 @@ _VERBS = {("temperature", "down"): "cool {it}", ("temperature", "up"): "warm {it
 
 
 @dataclass
-class GoalPlan:
-    steps: list[Step] = field(default_factory=list)
+class GoalPlan(ReadResult):
     reading: str | None = None
     """The reading it acted on, in words ("the utility room is 29.5 °C, too warm ...")."""
-    refusal: str | None = None
     note: str | None = None
 
 
@@ -72,7 +71,7 @@ def plan_goal(goal: Goal, index: HomeIndex, conditions: RoomConditions, effects:
             changes = working_steps(effect, device, reading=reading, band=band)
             if changes:
                 steps = [change_step(device, c.attribute, c.value) for c in changes]
-                return GoalPlan(steps, said, note=effect.note or None)
+                return GoalPlan(steps=steps, reading=said, note=effect.note or None)
             could.append(device)
     template = _VERBS.get((goal.condition, goal.direction), "change {it}")
     verb = template.format(it=f"the {goal.room}", its=f"the {goal.room}'s")

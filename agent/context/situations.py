@@ -22,6 +22,7 @@ from iotlm.agent.context.conditions import RoomConditions
 from iotlm.agent.context.goals import change_step
 from iotlm.agent.understand import lexicon as lx
 from iotlm.agent.understand.index import HomeIndex
+from iotlm.agent.understand.result import ReadResult
 from iotlm.agent.understand.text import normalise
 from iotlm.automations.describe import join
 from iotlm.device_drivers.model import Device, describe_device, first_error
@@ -104,11 +105,9 @@ def taught(text: str) -> tuple[str, str] | None:
 
 
 @dataclass
-class SituationPlan:
+class SituationPlan(ReadResult):
     name: str
-    steps: list[Step] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    refusal: str | None = None
     run: str | None = None
     ask: str | None = None
     """The question to put first: it would change more devices than the situation's ``confirm_over``."""

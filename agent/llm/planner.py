@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from iotlm.agent.llm.backend import Model, ModelUnavailable
@@ -20,6 +20,7 @@ from iotlm.agent.llm.grammar import calls_for, grammar_for, parse_calls
 from iotlm.agent.understand import Parser, normalise
 from iotlm.agent.understand import lexicon as lx
 from iotlm.agent.understand.frame import Frame
+from iotlm.agent.understand.result import ReadResult
 from iotlm.agent.understand.text import has, option_words
 from iotlm.device_drivers.model import Device, InvalidValue, describe_device
 from iotlm.policies.model import Step
@@ -45,9 +46,7 @@ Calls: none
 
 
 @dataclass
-class PlanResult:
-    steps: list[Step] = field(default_factory=list)
-    clarify: str | None = None
+class PlanResult(ReadResult):
     confidence: float | None = None
     raw: str = ""
     error: str | None = None

@@ -24,6 +24,7 @@ from iotlm.agent.understand.coverage import cover
 from iotlm.agent.understand.frame import Frame, read_frame, share_frames
 from iotlm.agent.understand.index import HomeIndex, Targets
 from iotlm.agent.understand.lexicon import Act
+from iotlm.agent.understand.result import ReadResult
 from iotlm.agent.understand.steps import options_said, set_step, step_from_frame
 from iotlm.agent.understand.text import blank, has, negated, normalise, option_words
 from iotlm.automations.describe import join
@@ -52,13 +53,10 @@ class Query:
 
 
 @dataclass
-class Clause:
+class Clause(ReadResult):
     text: str
-    steps: list[Step] = field(default_factory=list)
     queries: list[Query] = field(default_factory=list)
-    refusal: str | None = None
     code: str | None = None
-    clarify: str | None = None
     understood: bool = True
     act: Act = "command"
     """A question or context never has steps (see :func:`iotlm.agent.understand.frame.speech_act`)."""
@@ -68,8 +66,6 @@ class Clause:
     """For a question about a room's conditions: (room, conditions asked), answered from its readings."""
     used: tuple[str, ...] = ()
     """The words its reading used (a device, room, operation, value...)."""
-    left: tuple[str, ...] = ()
-    """The words it could not account for: with any, the fast path does not act on it."""
     note: str | None = None
     """What the reply says of a clause that does nothing on purpose (a statement: what it heard, and what it could do)."""
     named: list[str] = field(default_factory=list)
