@@ -17,7 +17,7 @@ from iotlm.agent.later import later as later_turn
 from iotlm.agent.later import later_words
 from iotlm.agent.llm.planner import LLMPlanner
 from iotlm.agent.reply import compose, label
-from iotlm.agent.state import AgentState, origin_of
+from iotlm.agent.state import AgentState, origin_of, steps_of
 from iotlm.agent.talk import Talk
 from iotlm.agent.taught import ARROW, situation_turn, teach_turn
 from iotlm.agent.understand.parser import Parser
@@ -178,7 +178,7 @@ def _confirm_job(state: AgentState, deps: Deps) -> dict[str, Any]:
     if found:
         reason = f"{'; '.join(found)}. Nothing was scheduled"
         return {"job": {}, "steps": [], "refused": [*refused, {"text": rule.text, "code": "infeasible", "reason": reason}]}
-    now = [Step(**s) for s in state.get("steps", [])]
+    now = steps_of(state)
     steps = [step_for(devices[a.device], k, v) for a in rule.actions for k, v in a.set.items()] + now
     user = deps.user(state.get("user") or "owner")
     decisions = deps.executor.preview(steps, user=user, origin=origin_of(state))
@@ -287,7 +287,7 @@ def confirm(state: AgentState, deps: Deps) -> dict[str, Any]:
         if not is_yes(answer):
             return {"memo": {}, "answers": [*state.get("answers", []), f"OK, I didn't learn \"{say}\"."]}
         return {"memo": {"kind": memo["kind"], "text": memo["text"]}}
-    steps = [Step(**s) for s in state.get("steps", [])]
+    steps = steps_of(state)
     if not steps or state.get("yes"):
         return {"confirmed": bool(state.get("yes"))}
     if state.get("ask_first"):  # many devices at once ("turn off everything"): asked first, all or nothing
@@ -317,7 +317,7 @@ def route_confirmed(state: AgentState) -> Literal["execute", "respond"]:
 
 def execute(state: AgentState, deps: Deps) -> dict[str, Any]:
     saved = _save_job(state, deps) if state.get("job") else {}
-    steps = [Step(**s) for s in state.get("steps", [])]
+    steps = steps_of(state)
     if not steps:
         return saved
     user = deps.user(state.get("user") or "owner")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, TypedDict
 
+from iotlm.policies.model import Step
+
 
 class TurnInput(TypedDict, total=False):
     utterance: str
@@ -48,9 +50,15 @@ class AgentState(TurnInput, total=False):
     """Devices a statement was about ("the kids left the bedroom light on"): "it" in the next turn."""
 
 
+def steps_of(state: AgentState) -> list[Step]:
+    """The turn's steps as :class:`Step` objects (the checkpointed state keeps them as plain dicts, which threads saved
+    by earlier versions hold too)."""
+    return [Step(**s) for s in state.get("steps", [])]
+
+
 def origin_of(state: AgentState) -> Any:
     """Where the turn came from, as the gate and the audit log name it (chat unless said)."""
     return state.get("origin") or "chat"
 
 
-__all__ = ["AgentState", "TurnInput", "origin_of"]
+__all__ = ["AgentState", "TurnInput", "origin_of", "steps_of"]
