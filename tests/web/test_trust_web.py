@@ -230,6 +230,10 @@ def test_audit_hours_that_overflow_are_the_whole_log_not_a_500(web: Web) -> None
             assert c.get("/audit", params={"hours": hours}).status_code == 200, hours
 
 
+# the 5000-deep body ends in a RecursionError inside the server's JSON parser (answered as a 400); when the collector
+# happens to free those deep tracebacks during this test, formatting them recurses too deep to report (seen once in
+# pytest -n 2): that says nothing about the answer, which is what this test checks
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_a_deeply_nested_body_gets_the_documented_error_shape(web: Web) -> None:
     with web.client(web.token("alice", "admin")) as c:
         r = c.post("/api/ask", content="[" * 5000 + "]" * 5000, headers={"content-type": "application/json"})
