@@ -13,6 +13,7 @@ from iotlm.agent.understand.acts import unread_time
 from iotlm.agent.understand.text import has
 from iotlm.automations.jobs.reader import CANCEL, LIST, ScheduleReader, say_job
 from iotlm.automations.model import Rule
+from iotlm.device_drivers.clock import aware
 
 if TYPE_CHECKING:
     from iotlm.agent.nodes import Deps
@@ -65,7 +66,7 @@ def scheduled(store: Any, deps: Deps, name: str) -> str:
     if not running:
         return "Nothing is scheduled."
     devices = deps.parser().devices
-    now = deps.executor.now().astimezone()
+    now = aware(deps.executor.now())
     lines = [f"{i}. {say_job(job, devices, now)}" for i, job in enumerate(running, 1)]
     return f"Scheduled ({len(running)}): " + " ".join(lines)
 
@@ -88,7 +89,7 @@ def cancel(what: str, everything: bool, store: Any, deps: Deps, state: AgentStat
                              "reason": f"no scheduled job of yours is about '{what}' ({listed})"}]}
     for job in chosen:
         store.remove(job.id)
-    said = "; ".join(say_job(j, devices, deps.executor.now().astimezone()) for j in chosen)
+    said = "; ".join(say_job(j, devices, aware(deps.executor.now())) for j in chosen)
     return {"answers": [f"Cancelled {len(chosen)} scheduled job{'s' if len(chosen) > 1 else ''}: {said}."]}
 
 

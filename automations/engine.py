@@ -19,7 +19,7 @@ from typing import Any
 
 from iotlm.automations.model import DAYS, Action, Rule, gate_view, problems, step_for
 from iotlm.automations.store import RuleStore
-from iotlm.device_drivers.clock import real_seconds
+from iotlm.device_drivers.clock import WALL, real_seconds
 from iotlm.device_drivers.model import Device, Value
 from iotlm.device_drivers.registry import DeviceRegistry
 from iotlm.policies.model import User
@@ -62,7 +62,7 @@ class Firing:
 
 class RuleEngine:
     def __init__(self, registry: DeviceRegistry, executor: Executor, store: RuleStore, *,
-                 user_for: Callable[[str], User], clock: Callable[[], datetime] = datetime.now, max_pending: int = 10_000,
+                 user_for: Callable[[str], User], clock: Callable[[], datetime] = WALL, max_pending: int = 10_000,
                  on_fired: Callable[[Firing, list[Outcome]], None] | None = None,
                  state: Callable[[str, str], Value] | None = None, workers: int = 4, inline: bool = False,
                  late_grace_s: float = 1800.0) -> None:

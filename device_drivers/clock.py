@@ -10,27 +10,56 @@ with :func:`real_seconds`, so a 90-minute programme at ``speed=600`` takes 9 rea
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import math
+import os
 import re
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from datetime import time as TimeOfDay
 from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 Clock = Callable[[], datetime]
-"""The time now. The executor's and the rule engine's default is the machine's local time without an offset
-(``datetime.now``): "the next 07:00" worked out on it keeps 07:00 across a change to or from summer time, which a
-fixed offset (``datetime.now().astimezone()``) would move by an hour. The simulator's clocks are aware; code that
-mixes the two converts (``automations.model``'s due times, the job reader)."""
+"""The time now, timezone-aware. The wall clock is in the machine's zone with its rules (:func:`local_zone`), not a
+fixed offset: "tomorrow at 07:00" worked out as today's 07:00 plus a day stays 07:00 across a change to or from
+summer time, where ``datetime.now().astimezone()`` (one instant's offset) would move it by an hour."""
+
+
+@functools.lru_cache(maxsize=4)
+def _zone(tz_env: str | None) -> tzinfo:
+    if tz_env:
+        with contextlib.suppress(ValueError, ZoneInfoNotFoundError):
+            return ZoneInfo(tz_env.removeprefix(":"))
+    with contextlib.suppress(OSError, ValueError):
+        with open("/etc/localtime", "rb") as data:  # Linux and macOS: the zone the machine is set to
+            return ZoneInfo.from_file(data, key="localtime")
+    return datetime.now().astimezone().tzinfo or UTC  # elsewhere: this instant's offset
+
+
+def local_zone() -> tzinfo:
+    """The machine's time zone, with its summer-time rules: ``$TZ`` when it names a zone, else ``/etc/localtime``,
+    else the current offset."""
+    return _zone(os.environ.get("TZ"))
+
+
+def aware(moment: datetime) -> datetime:
+    """``moment`` with a zone: a naive one is the machine's local time, so it gets the local zone (its rules)."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=local_zone())
 
 
 class WallClock:
     speed = 1.0
 
     def __call__(self) -> datetime:
-        return datetime.now().astimezone()
+        return datetime.now(local_zone())
+
+
+WALL = WallClock()
+"""The wall clock: what the executor, the rule engine and the runtime read unless given another."""
 
 
 class SimClock:
@@ -39,7 +68,7 @@ class SimClock:
     def __init__(self, start: datetime, speed: float = 1.0) -> None:
         if speed <= 0:
             raise ValueError(f"speed {speed}: a clock runs forward (speed > 0)")
-        self.start = start if start.tzinfo is not None else start.astimezone()
+        self.start = aware(start)
         self.speed = float(speed)
         self._real0 = time.monotonic()
         self._offset = 0.0
@@ -70,7 +99,7 @@ class SimClock:
     def reset(self, start: datetime) -> None:
         """Start again at ``start`` (paused or running, as it was)."""
         with self._lock:
-            self.start = start if start.tzinfo is not None else start.astimezone()
+            self.start = aware(start)
             self._real0, self._offset = time.monotonic(), 0.0
             if self._paused is not None:
                 self._paused = 0.0
@@ -177,4 +206,5 @@ def sun_up(moment: datetime, latitude: float, longitude: float) -> bool:
     return math.sin(lat) * math.sin(decl) + math.cos(lat) * math.cos(decl) * math.cos(hour_angle) > _HORIZON
 
 
-__all__ = ["Clock", "SimClock", "TimeOfDay", "WallClock", "Window", "clock_of", "real_seconds", "speed_of", "sun_time", "sun_up", "timestamp"]
+__all__ = ["WALL", "Clock", "SimClock", "TimeOfDay", "WallClock", "Window", "aware", "clock_of", "local_zone", "real_seconds", "speed_of",
+           "sun_time", "sun_up", "timestamp"]

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from iotlm.config import Settings
+from iotlm.device_drivers.clock import WALL
 from iotlm.device_drivers.connection import Connection
 from iotlm.device_drivers.overrides import DeviceOverride, OverrideFileError, load_overrides
 from iotlm.device_drivers.transport import Transport
@@ -103,7 +104,7 @@ class Runtime:
 
 
 def build_runtime(settings: Settings, broker_url: str, *, share_group: str | None = None,
-                  clock: Callable[[], datetime] = datetime.now, session: str | None = None) -> Runtime:
+                  clock: Callable[[], datetime] = WALL, session: str | None = None) -> Runtime:
     """Load plugins and policies (start-up errors surface here), connect, and wire the gate."""
     secure_data_dir(settings.home)
     for note in check_data_dir(settings.home, fresh=settings.fresh):  # before anything opens a store

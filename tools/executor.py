@@ -19,6 +19,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from iotlm.device_drivers.base import CommandError
+from iotlm.device_drivers.clock import WALL
 from iotlm.device_drivers.connection import Connection
 from iotlm.device_drivers.model import Device, Value
 from iotlm.policies.config import PolicyConfig
@@ -52,7 +53,7 @@ class Outcome(BaseModel):
 
 class Executor:
     def __init__(self, connection: Connection, gate: Gate, tools: ToolRegistry, *,
-                 policy_config: PolicyConfig | None = None, clock: Callable[[], datetime] = datetime.now,
+                 policy_config: PolicyConfig | None = None, clock: Callable[[], datetime] = WALL,
                  verify_timeout: float = 2.0) -> None:
         self._connection = connection
         self.gate = gate

@@ -34,7 +34,7 @@ from iotlm.automations.timewords import (
     seconds_of,
     spoken,
 )
-from iotlm.device_drivers.clock import clock_of, sun_time
+from iotlm.device_drivers.clock import aware, clock_of, sun_time
 from iotlm.device_drivers.model import describe_device
 
 __all__ = ["CANCEL", "LIST", "Draft", "ScheduleReader", "say_job", "seconds_of", "sun_time"]
@@ -61,7 +61,7 @@ class ScheduleReader(Anchoring, Aligning):
         self.plan = plan
         """The model's reading of a step the words alone do not give ("make coffee"), with the planner's own checks
         (the device grounded in the words, no value they do not say): its steps go into the job, never run now."""
-        self.now = now if now.tzinfo is not None else now.astimezone()
+        self.now = aware(now)  # the zone's rules: "tomorrow at 7" stays 7 across summer time
         self.latitude = latitude
         self.longitude = longitude
 

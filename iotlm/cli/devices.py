@@ -7,7 +7,6 @@ import json
 import signal
 import sys
 import threading
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,7 @@ from iotlm.cli.shared import (
     settle,
     transport_for,
 )
-from iotlm.device_drivers.clock import SimClock
+from iotlm.device_drivers.clock import SimClock, WallClock
 from iotlm.device_drivers.home import EXAMPLE_HOME, Home, default_homebench_path, load_home, load_homebench
 from iotlm.device_drivers.overrides import set_override
 from iotlm.device_drivers.simulator import Environment, Simulator
@@ -158,7 +157,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
                         esphome_root=settings.esphome_root).start()
         environment = Environment(sim).start(speed=args.speed) if args.speed > 0 else None
         # washers, dryers and dishwashers run their programmes, as fast as the rooms change (real time without --speed)
-        programmes = Programmes(sim, SimClock(datetime.now().astimezone(), speed=args.speed or 1.0)).start()
+        programmes = Programmes(sim, SimClock(WallClock()(), speed=args.speed or 1.0)).start()
         for device_id, reason in sim.left_out.items():
             print(f"left out {device_id}: {reason}", file=sys.stderr)
         spoken = sorted({d for dialects in sim.speaks.values() for d in dialects})

@@ -4,6 +4,8 @@ the rule engine runs on the same (accelerated) clock as the agent and the simula
 from __future__ import annotations
 
 import json
+import os
+import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -18,7 +20,7 @@ from iotlm.automations.jobs.reader import ScheduleReader, sun_time
 from iotlm.automations.model import Rule
 from iotlm.automations.store import RuleStore
 from iotlm.automations.timewords import spoken
-from iotlm.device_drivers.clock import SimClock
+from iotlm.device_drivers.clock import WALL, SimClock, local_zone
 from iotlm.device_drivers.home import Home, load_home
 from iotlm.device_drivers.simulator.appliances import Programmes
 from iotlm.device_drivers.transport import Transport
@@ -435,3 +437,39 @@ def test_iotlm_chat_runs_the_jobs_said_in_it(stack: Stack, agent: Agent) -> None
         assert all(r.kind == "job" for r in runner.engine.rules())
     finally:
         runner.stop()
+
+
+@pytest.fixture
+def in_london() -> Iterator[None]:
+    """The process in London's zone (the clocks go forward at 01:00 UTC on 29 March 2026), then back as it was."""
+    saved = os.environ.get("TZ")
+    os.environ["TZ"] = "Europe/London"
+    time.tzset()
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("TZ", None)
+        else:
+            os.environ["TZ"] = saved
+        time.tzset()
+
+
+def test_tomorrow_at_seven_stays_seven_across_summer_time(in_london: None) -> None:
+    assert getattr(WALL().tzinfo, "key", None) == "Europe/London"  # the wall clock keeps the zone's rules
+    reader = ScheduleReader(Parser(load_home(HOME_FILE).devices), datetime(2026, 3, 28, 20, 0))  # naive: local time
+    draft = reader.read("tomorrow at 7 am turn on the kitchen light")
+    assert draft is not None and draft.job is not None
+    # 07:00 BST; one instant's offset (+00:00 on the 28th) made it 07:00 GMT, which is 08:00 on the clocks
+    assert datetime.fromisoformat(draft.job["when"]["due"]) == datetime(2026, 3, 29, 6, 0, tzinfo=UTC)
+
+
+def test_a_daily_rule_stays_at_its_time_across_summer_time(in_london: None, stack: Stack, tmp_path: Path) -> None:
+    evening = datetime(2026, 3, 28, 20, 0, tzinfo=local_zone())
+    e = engine(stack, tmp_path, SimClock(evening))
+    try:
+        e.load([Rule.model_validate({"id": "morning", "when": {"at": "07:00"},
+                                     "do": [{"device": "kitchen.light", "set": {"state": "on"}}]})])
+        assert e._schedule["morning"] == datetime(2026, 3, 29, 6, 0, tzinfo=UTC).timestamp()
+    finally:
+        e.stop()
