@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from langgraph.types import interrupt
 
@@ -20,12 +20,18 @@ from iotlm.agent.reply import compose, label
 from iotlm.agent.state import AgentState, origin_of, steps_of
 from iotlm.agent.talk import Talk
 from iotlm.agent.taught import ARROW, situation_turn, teach_turn
-from iotlm.agent.understand.parser import Parser
+from iotlm.agent.understand.parser import Clause, Parser
 from iotlm.automations.describe import describe, join
 from iotlm.automations.model import Rule, ScheduleSettings, approval_key, problems, step_for
 from iotlm.policies.config import ReadAccess
 from iotlm.policies.model import Step, User
 from iotlm.tools.executor import Executor
+
+if TYPE_CHECKING:  # the heavy parts (numpy, the embedder) load when first used, not with the graph
+    from iotlm.agent.llm.goal_head import GoalHead
+    from iotlm.automations.store import RuleStore
+    from iotlm.memory.memory import Memory
+    from iotlm.memory.store import MemoryStore
 
 MAX_CHARS = 2000
 YES = {"yes", "y", "yeah", "yep", "sure", "ok", "okay", "do it", "go ahead", "confirm", "please do", "yes please", "affirmative"}
@@ -37,9 +43,9 @@ class Deps:
     parser: Callable[[], Parser]
     planner: Callable[[], LLMPlanner | None]
     user: Callable[[str], User]
-    store: Callable[[], Any] = lambda: None
+    store: Callable[[], MemoryStore | None] = lambda: None
     """The memory store (history, turns, episodes, memories), or None."""
-    memory: Callable[[], Any] = lambda: None
+    memory: Callable[[], Memory | None] = lambda: None
     """The embedding memory, or None."""
     bands: Bands = field(default_factory=Bands)
     """Comfort bands of the room conditions."""
@@ -49,9 +55,9 @@ class Deps:
     """"I'm leaving", "movie time", ...: the built-in, plugin and user situations."""
     talk: Talk | None = None
     """"help", "thanks", "never mind": the conversation around the requests."""
-    ranker: Callable[[], Any] = lambda: None
+    ranker: Callable[[], GoalHead | None] = lambda: None
     """Chooses the goal a request about a room means when the fast path cannot read it (the goal head), or None."""
-    jobs: Callable[[], Any] = lambda: None
+    jobs: Callable[[], RuleStore | None] = lambda: None
     """The rules store, where jobs said in chat ("in 10 minutes ...") are kept for the rule engine, or None."""
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     read: ReadAccess = field(default_factory=ReadAccess)
@@ -107,7 +113,7 @@ def understand(state: AgentState, deps: Deps) -> dict[str, Any]:
     return fresh
 
 
-def _held_back(clause: Any, fresh: dict[str, Any]) -> bool:
+def _held_back(clause: Clause, fresh: dict[str, Any]) -> bool:
     """A clause that never acts whatever else reads it: a statement (heard, nothing done) or a command about later in
     words the schedule reader could not read (asked when, never done now)."""
     if clause.note:
@@ -122,7 +128,7 @@ def _held_back(clause: Any, fresh: dict[str, Any]) -> bool:
     return False
 
 
-def _take(clause: Any, fresh: dict[str, Any], state: AgentState, deps: Deps, several: bool) -> None:
+def _take(clause: Clause, fresh: dict[str, Any], state: AgentState, deps: Deps, several: bool) -> None:
     """What the fast path made of one clause, into the turn's state: steps, queries, answers, refusals, questions, or
     the clause left for the model."""
     if not clause.understood and clause.act == "question":
