@@ -28,7 +28,7 @@ def memo(text: str) -> tuple[str, str] | None:
 
 
 def when_question(text: str, parser: Parser, store: MemoryStore | None, room: str | None,
-                  now: datetime | None = None) -> str | None:
+                  now: datetime) -> str | None:
     """An answer from the state history, or None when the sentence is not such a question."""
     match = _WHEN.match(normalise(text).rstrip("?"))
     if match is None:
@@ -48,7 +48,7 @@ def when_question(text: str, parser: Parser, store: MemoryStore | None, room: st
         if when is None:
             answers.append(f"I have no record of {name} being {state}")
         else:
-            answers.append(f"{name} was last {state} {_ago(when, now or datetime.now())}")
+            answers.append(f"{name} was last {state} {_ago(when, now)}")
     return "; ".join(answers)
 
 
@@ -60,9 +60,8 @@ _ADJ = {"warm": "temperature", "cold": "temperature", "hot": "temperature", "chi
         "humid": "humidity", "damp": "humidity", "dry": "humidity"}
 
 
-def period(when: str, n: str | None, unit: str | None, now: datetime | None = None) -> tuple[datetime, datetime, str]:
+def period(when: str, n: str | None, unit: str | None, now: datetime) -> tuple[datetime, datetime, str]:
     """(start, end, words) for "last night", "yesterday", "in the last 3 hours", ..."""
-    now = now or datetime.now()
     today = now.replace(hour=0, minute=0, second=0, microsecond=0)
     if when in ("last night", "overnight"):
         # the night that ended this morning; before 07:00 it is the night still going on
@@ -82,7 +81,7 @@ def period(when: str, n: str | None, unit: str | None, now: datetime | None = No
 
 
 def how_question(text: str, parser: Parser, store: MemoryStore | None, room: str | None,
-                 now: datetime | None = None) -> str | None:
+                 now: datetime) -> str | None:
     """"how warm was the bedroom last night?": lowest, highest and time-weighted average from the state history."""
     match = _HOW.match(normalise(text).rstrip("?"))
     if match is None:

@@ -28,7 +28,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
-from iotlm.device_drivers.clock import TimeOfDay, Window, clock_of
+from iotlm.device_drivers.clock import TimeOfDay, Window, aware, clock_of
 from iotlm.device_drivers.model import Device, Value
 from iotlm.errors import UserError
 from iotlm.policies.model import Decision, Step
@@ -112,7 +112,7 @@ class Trigger(BaseModel):
     @field_validator("due")
     @classmethod
     def _aware(cls, value: datetime | None) -> datetime | None:
-        return None if value is None else value if value.tzinfo is not None else value.astimezone()
+        return None if value is None else aware(value)
 
     @model_validator(mode="after")
     def _shape(self) -> Trigger:

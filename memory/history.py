@@ -8,7 +8,7 @@ import threading
 import time
 from typing import Any
 
-from iotlm.device_drivers.clock import Clock
+from iotlm.device_drivers.clock import WALL, Clock
 from iotlm.device_drivers.registry import DeviceRegistry
 from iotlm.memory.store import MemoryStore
 
@@ -19,7 +19,7 @@ class HistoryRecorder:
     """Listens to the registry; a writer thread stores changes in batches (bounded queue, drops counted)."""
 
     def __init__(self, store: MemoryStore, *, max_pending: int = 100_000, batch: int = 2000, interval: float = 0.2,
-                 clock: Clock | None = None) -> None:
+                 clock: Clock = WALL) -> None:
         """``clock``: what stamps each change (the agent's, so trends and "when was ..." read the same time; default: the
         wall clock)."""
         self.store = store
@@ -39,7 +39,7 @@ class HistoryRecorder:
         return self
 
     def on_change(self, device_id: str, changed: dict[str, Any]) -> None:
-        now = self.clock().timestamp() if self.clock is not None else time.time()
+        now = self.clock().timestamp()
         for attribute, value in changed.items():
             try:
                 self._queue.put_nowait((now, device_id, attribute, value))
