@@ -50,6 +50,9 @@ def device_types(device: Device) -> set[str]:
     options = {str(o).lower() for o in (state.options or [])} if state is not None else set()
     if {"locked", "unlocked"} & options:
         found.add("lock")
+    opens = bool({"open", "closed"} & options) or "position" in device.attributes
+    if opens and any("garage" in n.lower() for n in (device.name, *device.aliases)):
+        found.add("garage_door")  # the garage door, however it was announced; not the garage's light or plug
     return found
 
 
@@ -137,7 +140,7 @@ def _default_roles() -> dict[str, Role]:
         "member": Role(),
         "guest": Role(deny=[
             Rule(devices="type:lock", operations=["unlock"]),
-            Rule(devices="name:*garage*", operations=["open", "set_position", "turn_on"]),
+            Rule(devices="type:garage_door", operations=["open", "set_position", "turn_on"]),
             Rule(devices="name:*oven*"),
         ]),
     }
@@ -179,7 +182,7 @@ class ReadAccess(BaseModel):
 class PolicyConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    confirm: list[str] = Field(default_factory=lambda: ["risky", "type:lock", "name:*garage*", "name:*oven*"])
+    confirm: list[str] = Field(default_factory=lambda: ["risky", "type:lock", "type:garage_door", "name:*oven*"])
     """Devices whose changes need the person's confirmation."""
     users: dict[str, str] = Field(default_factory=lambda: {"owner": "admin"})
     default_role: str = "guest"

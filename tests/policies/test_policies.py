@@ -153,6 +153,12 @@ CONFIRM = confirmation(PolicyConfig())
     (step(None, tool="unlock_everything"), ctx(tool_confirm=True), ("ask", "needs_confirmation")),
     (step("office.desk_lamp", "state", "on", "turn_on"),
      ctx(device=HOME["office.desk_lamp"].model_copy(update={"risky": True})), ("ask", "needs_confirmation")),
+    # the garage door by what it is, even announced as a plain cover; the garage's light is only a light
+    (step("garage.door", "state", "open", "open"),
+     ctx(device=HOME["garage.door"].model_copy(update={"risky": False, "type": "cover"})), ("ask", "needs_confirmation")),
+    (step("garage.light", "state", "on", "turn_on"),
+     ctx(device=HOME["kitchen.light"].model_copy(update={"id": "garage.light", "name": "garage light", "room": "garage"})),
+     None),
 ])
 def test_confirmation(s: Step, c: PolicyContext, expected: tuple[str, str] | None) -> None:
     assert verdict(CONFIRM(s, c)) == expected
