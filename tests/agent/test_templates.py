@@ -1,0 +1,74 @@
+"""Home Assistant's templates as a tier of the parser: exact matches over the home's own names, grounded by the home."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from iotlm.agent.understand.parser import Parser
+from iotlm.bench import ha_sentences
+from iotlm.device_drivers.home import load_home
+from tests.conftest import EXAMPLE_HOME
+
+HA_HOME = Path(__file__).resolve().parents[1] / "bench" / "devicemodel" / "ha_home.json"
+
+
+@pytest.fixture(scope="module")
+def flat() -> Parser:
+    return Parser(load_home(EXAMPLE_HOME).devices)
+
+
+@pytest.fixture(scope="module")
+def ha() -> Parser:
+    return Parser(load_home(HA_HOME).devices)
+
+
+def acts(parser: Parser, text: str, room: str | None = None) -> list[tuple[str | None, object]]:
+    return [(s.device_id, s.value) for c in parser.parse(text, room=room).clauses for s in c.steps]
+
+
+def test_a_template_reads_what_the_rules_misread(ha: Parser) -> None:
+    # "light out" is Home Assistant's "off"; the rules alone read "light" as a verb of switching on
+    assert acts(ha, "light out on the bathroom") == [("bathroom.light", "off")]
+    ha_rules = Parser(load_home(HA_HOME).devices)
+    ha_rules.readers = []
+    assert acts(ha_rules, "light out on the bathroom") == [("bathroom.light", "on")]
+
+
+def test_the_template_reading_says_what_it_used(ha: Parser) -> None:
+    clause = ha.parse("light out on the bathroom").clauses[0]
+    assert clause.steps[0].reading["by"] == ["templates"]
+    assert clause.used == ("HassTurnOff", "bathroom")
+
+
+def test_where_rules_and_template_agree_the_rules_reading_stays(flat: Parser) -> None:
+    clause = flat.parse("turn on the kitchen light").clauses[0]
+    assert [(s.device_id, s.value) for s in clause.steps] == [("kitchen.light", "on")]
+    assert "by" not in clause.steps[0].reading and clause.used == ("turn on", "kitchen", "light")
+
+
+@pytest.mark.parametrize("text", [
+    "turn on the jacuzzi",  # no such device: no template matches a name the home lacks
+    "turn on the lights in the attic",  # no such room
+    "don't turn on the kitchen light",  # a negation is no template's
+    "set a timer for 5 minutes",  # an intent iotlm has no equivalent of is not read
+])
+def test_templates_never_make_up_what_the_home_lacks(flat: Parser, text: str) -> None:
+    assert acts(flat, text) == []
+    assert flat.readers[0].read(text, None) is None
+
+
+def test_a_relative_volume_step_is_a_change_by_that_many_points(flat: Parser) -> None:
+    before = flat.devices["living_room.tv"].attributes["volume"].value
+    assert acts(flat, "increase the tv volume by 15") == [("living_room.tv", float(before) + 15)]  # type: ignore[arg-type]
+
+
+def test_ha_sentences_bench_measures_the_gain(ha: Parser) -> None:
+    results = ha_sentences.run(ha, per_template=1, seed=0)
+    assert results["total"] >= 100
+    assert results["with_readers"] > results["rules"]
+    assert results["with_readers"] / results["total"] >= 0.9
+    # the expected outcomes come from the intents' meaning, not from the reader: an unmatched sentence fails
+    case = ha_sentences.Case("HassTurnOn", "turn on the bathroom light", "bathroom", {"bathroom.light": "off"})
+    assert not ha_sentences.judge(ha, case)
