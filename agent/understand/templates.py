@@ -22,6 +22,7 @@ from iotlm.agent.understand import lexicon as lx
 from iotlm.agent.understand.frame import Frame
 from iotlm.agent.understand.index import HomeIndex
 from iotlm.agent.understand.lexicon import Intent
+from iotlm.device_drivers.homeassistant.intent_slots import SLOT_OF
 from iotlm.device_drivers.model import Device
 
 # Home Assistant's domain of each device type of the registry (where the names differ)
@@ -41,7 +42,7 @@ _SETS: dict[str, dict[str, tuple[str, str | None]]] = {
          "HassClimateSetTemperature": {"temperature": ("temperature", "deg")},
          "HassSetPosition": {"position": ("position", "%")},
          "HassFanSetSpeed": {"percentage": ("fan_speed", "%")},
-         "HassSetVolume": {"volume_level": ("volume", "%")}}
+         "HassSetVolume": {SLOT_OF["volume"]: ("volume", "%")}}
 # the domain an intent acts on where its template names none ("pause the music in the study")
 _INTENT_DOMAIN = {"HassMediaPause": "media_player", "HassMediaUnpause": "media_player", "HassSetVolume": "media_player",
                   "HassSetVolumeRelative": "media_player", "HassMediaPlayerMute": "media_player",

@@ -22,6 +22,7 @@ from home_assistant_intents import get_intents
 
 from iotlm.agent.understand.parser import Parser
 from iotlm.agent.understand.templates import domain_of
+from iotlm.device_drivers.homeassistant.intent_slots import SLOT_OF, VALUE_SLOTS
 from iotlm.device_drivers.model import Device
 
 # the intents measured, and the devices' domains they act on
@@ -29,14 +30,14 @@ _ON = {"light": "on", "fan": "on", "switch": "on", "media_player": "on", "cover"
        "lock": "locked", "vacuum": "cleaning", "climate": "on"}
 _OFF = {"light": "off", "fan": "off", "switch": "off", "media_player": "off", "cover": "closed", "valve": "closed",
         "lock": "unlocked", "vacuum": "docked", "climate": "off"}
-_VALUE = {"brightness": 40, "position": 30, "temperature": 21, "volume_level": 35, "percentage": 60}
-_CONCEPT = {"brightness": "brightness", "position": "position", "temperature": "temperature", "volume_level": "volume",
-            "percentage": "fan_speed"}
+_VALUE = dict(zip(VALUE_SLOTS, (40, 21, 30, 60, 35), strict=True))
+"""The value each slot is given (brightness 40, temperature 21, position 30, fan speed 60, volume 35)."""
+_CONCEPT = VALUE_SLOTS
 _DOMAINS = {"HassLightSet": ("light",), "HassSetPosition": ("cover", "valve"), "HassClimateSetTemperature": ("climate",),
             "HassVacuumStart": ("vacuum",), "HassMediaPause": ("media_player",), "HassMediaUnpause": ("media_player",),
             "HassSetVolume": ("media_player",), "HassFanSetSpeed": ("fan",)}
-_LIST_VALUE = {"brightness": "brightness", "position": "position", "temperature": "temperature", "volume": "volume_level",
-               "fan_speed": "percentage"}
+_LIST_VALUE = {"brightness": "brightness", "position": "position", "temperature": "temperature", "volume": SLOT_OF["volume"],
+               "fan_speed": SLOT_OF["fan_speed"]}
 _SAME = {("on", "playing"), ("open", 100), ("closed", 0)}
 """A step that ends where Home Assistant's intent would by another road: a media player on plays; a cover all the way."""
 INTENTS = ("HassTurnOn", "HassTurnOff", "HassLightSet", "HassSetPosition", "HassClimateSetTemperature",
