@@ -25,6 +25,7 @@ from iotlm.agent.llm.goal_head import GoalHead
 from iotlm.agent.llm.planner import LLMPlanner
 from iotlm.agent.nodes import YES, Deps
 from iotlm.agent.talk import load_talk
+from iotlm.agent.understand.learned import LearnedReader
 from iotlm.agent.understand.parser import Parser
 from iotlm.automations.model import ScheduleSettings
 from iotlm.device_drivers.connection import Connection
@@ -142,9 +143,11 @@ class Agent(Generic[R]):
 
     def __init__(self, runtime: R, *, model: Model | None = None, model_factory: Any = None,
                  threads_db: Path | None = None, floors: dict[str, str] | None = None,
-                 effects: tuple[Effect, ...] | None = None, ranker: Any = None) -> None:
+                 effects: tuple[Effect, ...] | None = None, ranker: Any = None,
+                 reader: bool = True) -> None:
         """``ranker``: what chooses the goal of a request about a room the fast path cannot read (default: the goal
-        head over the memory's embedder; False: none)."""
+        head over the memory's embedder; False: none). ``reader``: whether the learned reader reads what the rules and
+        the templates could not, before the model (:mod:`iotlm.agent.understand.learned`)."""
         self.runtime = runtime
         self.floors = floors or {}
         self._model = model
@@ -156,6 +159,7 @@ class Agent(Generic[R]):
         self._parser_version = -1
         self._states_version = -1
         self._ranker = ranker
+        self._reader = reader
         self._embedder: Any = None
         self._jobs: Any = None
         self._lock = threading.Lock()
@@ -189,6 +193,8 @@ class Agent(Generic[R]):
         if self._parser is None or self._parser_version != registry.structure_version:
             self._parser_version = registry.structure_version
             self._parser = Parser(registry.all(), self.floors)
+            if self._reader:
+                self._parser.readers.append(LearnedReader(self._parser.index, self.embedder))
         elif self._states_version != version:
             self._parser.refresh(registry.states())
         self._states_version = version

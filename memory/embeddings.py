@@ -60,6 +60,33 @@ class MiniLMEmbedder:
         return np.asarray(vectors, dtype=np.float32)
 
 
+    def words(self, sentences: list[list[str]]) -> tuple[list[np.ndarray], np.ndarray]:
+        """For each sentence (its words): one vector per word (the mean of its word pieces' last-layer vectors) and
+        the sentence's vector (the mean of all its pieces, unit length), from one pass of the model."""
+        import torch
+
+        model = self._load()
+        tokenizer, encoder = model.tokenizer, model[0].auto_model
+        batch = tokenizer(sentences, is_split_into_words=True, padding=True, truncation=True, max_length=64,
+                          return_tensors="pt")
+        with torch.inference_mode():
+            hidden = encoder(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).last_hidden_state.numpy()
+        mask = batch["attention_mask"].numpy()[..., None]
+        pooled = (hidden * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1)
+        pooled /= np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-9)
+        words: list[np.ndarray] = []
+        for i, sentence in enumerate(sentences):
+            ids = batch.word_ids(i)
+            vectors = np.zeros((len(sentence), hidden.shape[2]), dtype=np.float32)
+            counts = np.zeros(len(sentence))
+            for t, w in enumerate(ids):
+                if w is not None:
+                    vectors[w] += hidden[i, t]
+                    counts[w] += 1
+            words.append(vectors / np.maximum(counts, 1)[:, None])
+        return words, pooled.astype(np.float32)
+
+
 class CachedEmbedder:
     """An embedder in front of the SQLite cache: only text never seen before is embedded."""
 
@@ -73,6 +100,12 @@ class CachedEmbedder:
     @property
     def loaded(self) -> bool:
         return bool(getattr(self.embedder, "loaded", True))
+
+    @property
+    def words(self) -> Any:
+        """The embedder's word and sentence vectors (see :meth:`MiniLMEmbedder.words`), never cached: they are the
+        reader's; None where the embedder has none (another model behind the same interface)."""
+        return getattr(self.embedder, "words", None)
 
     def encode(self, texts: list[str]) -> np.ndarray:
         hashes = [content_hash(t) for t in texts]
