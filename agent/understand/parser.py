@@ -33,6 +33,9 @@ from iotlm.policies.model import Step
 _SPLIT = re.compile(r"(?<=\?)\s*|\s*(?:,|;|\bthen\b|\band then\b|\band also\b|\balso\b|\bplus\b|\bas well as\b|\band\b|\bbut\b)\s*")
 
 
+_OPENER = re.compile(r"^(\S+ \S+ \S+.*?) (" + "|".join(re.escape(f) for f in sorted(lx.FILLER, key=len, reverse=True)
+                                                      if f.split()[-1] == "you" and f != "thank you") + r")\b")
+"""A polite opening that asks ("can you", "would you") after three words or more begins a request of its own."""
 _AIR = re.compile(r"\bthe air\b(?! (?:purifier|conditioner|conditioning|con|cleaner))|\bair quality\b")
 _HOW_MUCH_LIGHT = re.compile(r"\bhow (?:much|little) (?:day)?light\b")
 _WHICH_STATE = re.compile(r"^(?:which|what|are any|is any|any)\b.*\b(on|off|open|closed|locked|unlocked|playing)\??$")
@@ -142,14 +145,14 @@ class Parser:
         exact = self._reread(text, room, list(recent or []), exact=True) if self.readers else None
         if exact is not None and _acts(exact) != _acts(found):
             return exact  # a template that accounts for every word, over this home's own names, is read as it says
-        if any(not c.understood or c.code == "unknown_device" for c in found.clauses):
+        if any(not c.understood for c in found.clauses):  # a refusal stands: only a template overrides one
             return self._reread(text, room, list(recent or [])) or found
         return found
 
     def _rules(self, text: str, room: str | None, recent: list[str]) -> Parse:
         said = normalise(text)
-        clean = fix_typos(said, self.vocab_words)
-        corrected = [(a, b) for a, b in zip(said.split(), clean.split(), strict=False) if a != b]
+        clean, corrected = fix_typos(said, self.vocab_words)
+        clean = _OPENER.sub(r"\1, \2", clean)  # "it's too bright in here can you turn a light off": two clauses
         for filler in sorted(lx.FILLER, key=len, reverse=True):
             clean = blank(clean, filler)
         clean = re.sub(r"\s+", " ", clean).strip(" ,;")

@@ -25,11 +25,14 @@ def english_words() -> frozenset[str]:
     return frozenset(w for w in lines if w.isalpha() and w.islower())
 
 
-def fix_typos(text: str, vocab_words: list[str]) -> str:
+def fix_typos(text: str, vocab_words: list[str]) -> tuple[str, list[tuple[str, str]]]:
     """``text`` with each word that is not a word of this home or of English read as the home's word it most likely
-    mistypes ("trun" -> "turn", "lihgt" -> "light"); words of four letters only by a swapped or changed letter."""
-    words = text.split()
+    mistypes ("trun" -> "turn", "lihgt" -> "light"); words of four letters only by a swapped or changed letter; and two
+    words that together make one of this home's words, that word ("bed room" -> "bedroom"). With the text: each
+    (said, read) pair, to say back."""
     known = set(vocab_words)
+    corrected: list[tuple[str, str]] = []
+    words = _joined(text.split(), known, corrected)
     for i, word in enumerate(words):
         if len(word) < 4 or not word.isalpha() or word in known or word in lx.COMMON_WORDS:
             continue
@@ -48,12 +51,28 @@ def fix_typos(text: str, vocab_words: list[str]) -> str:
                 # phrase with the next word ("turn on"), else the first
                 after = words[i + 1] if i + 1 < len(words) else ""
                 words[i] = next((v for v in sorted(same) if f"{v} {after}" in _PHRASES), sorted(same)[0])
+                corrected.append((word, words[i]))
             continue
         swapped = [v for v in vocab_words if len(v) == len(word) and _one_swap(word, v)]
         match = swapped[:1] if len(swapped) == 1 else difflib.get_close_matches(word, vocab_words, n=1, cutoff=0.84)
         if match:
             words[i] = match[0]
-    return " ".join(words)
+            corrected.append((word, words[i]))
+    return " ".join(words), corrected
+
+
+def _joined(words: list[str], known: set[str], corrected: list[tuple[str, str]]) -> list[str]:
+    """Each pair of neighbouring words (of three letters or more, not both ``known``: "living room" is two of the
+    home's words) whose joining is one of ``known``, joined."""
+    out: list[str] = []
+    for word in words:
+        if (out and len(out[-1]) >= 3 and len(word) >= 3 and out[-1] + word in known and out[-1].isalpha()
+                and word.isalpha() and not (out[-1] in known and word in known)):
+            corrected.append((f"{out[-1]} {word}", out[-1] + word))
+            out[-1] += word
+        else:
+            out.append(word)
+    return out
 
 
 def _one_swap(word: str, other: str) -> bool:

@@ -189,3 +189,17 @@ def test_joining_words_alone_are_not_a_request(text: str) -> None:
 ])
 def test_typo_correction_never_turns_a_common_word_into_a_device_word(text: str, expected: list[Any]) -> None:
     assert run(text) == expected
+
+
+def test_a_home_word_typed_as_two_words_is_that_word_and_said_back() -> None:
+    parse = PARSER.parse("turn off the light of my bed room")
+    assert [(s.device_id, s.value) for c in parse.clauses for s in c.steps] == [("bedroom.light", "off")]
+    assert parse.corrected == [("bed room", "bedroom")]
+    assert PARSER.parse("turn on the living room light").corrected == []  # two of the home's words stay two
+
+
+def test_a_polite_opening_after_a_complaint_begins_the_request() -> None:
+    # the command is the remedy; the complaint before it only explains it
+    assert run("it's too bright in here can you turn the floor lamp off", room="living room") == [
+        ("living_room.floor_lamp", "state", "off")]
+    assert run("can you turn the floor lamp off") == [("living_room.floor_lamp", "state", "off")]
