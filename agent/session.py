@@ -194,7 +194,7 @@ class Agent(Generic[R]):
             self._parser_version = registry.structure_version
             self._parser = Parser(registry.all(), self.floors)
             if self._reader:
-                self._parser.readers.append(LearnedReader(self._parser.index, self.embedder))
+                self._parser.readers.append(LearnedReader(self._parser.index))
         elif self._states_version != version:
             self._parser.refresh(registry.states())
         self._states_version = version

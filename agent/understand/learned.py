@@ -77,17 +77,19 @@ class Reading:
 
 
 class LearnedReader:
-    """Built once (weights from the package); ``embedder`` returns the sentence model (loaded on first use)."""
+    """Built once per home (the heads come from the package once per process)."""
 
     name = "learned"
     exact = False
 
-    def __init__(self, index: HomeIndex, embedder: Callable[[], Any], *, heads: dict[str, np.ndarray] | None = None,
-                 min_confidence: float | None = None) -> None:
+    def __init__(self, index: HomeIndex, embedder: Callable[[], Any] | None = None, *,
+                 heads: dict[str, np.ndarray] | None = None, min_confidence: float | None = None) -> None:
         """``min_confidence``: the op head's least probability to act on (default: the one training chose, where
         the head was right 97 % of the times it would act on templates it never saw)."""
         self.index = index
-        self.embedder = embedder
+        self.embedder = embedder or _numpy_words
+        """What gives word and sentence vectors (``words``): by default the NumPy MiniLM (:mod:`iotlm.memory.minilm`),
+        which needs no PyTorch; the PyTorch embedder gives the same vectors (training uses it)."""
         self.heads = heads if heads is not None else load_heads()
         self.min_confidence = float(self.heads["min_confidence"]) if min_confidence is None else min_confidence
         self.evidence = frozenset(str(x) for x in self.heads.get("evidence", ()))
@@ -156,6 +158,12 @@ def whole_home() -> frozenset[str]:
     rule = str(data.get("expansion_rules", {}).get("home", ""))
     words = rule.replace("(", " ").replace(")", " ").replace("|", " ").split()
     return frozenset(words) | {"the", "my", "our", "whole", "entire"}
+
+
+def _numpy_words() -> Any:
+    from iotlm.memory.minilm import NumpyWords
+
+    return NumpyWords()
 
 
 def _intent(op: str) -> Intent:

@@ -13,6 +13,7 @@ from iotlm.agent.understand.parser import Parser
 from iotlm.agent.understand.train_reader import evidence, fit, score, threshold
 from iotlm.device_drivers.home import load_home
 from iotlm.memory.embeddings import MiniLMEmbedder
+from iotlm.memory.minilm import NumpyWords
 from tests.conftest import EXAMPLE_HOME
 
 
@@ -22,10 +23,18 @@ def embedder() -> MiniLMEmbedder:
 
 
 @pytest.fixture(scope="module")
-def parser(embedder: MiniLMEmbedder) -> Parser:
+def parser() -> Parser:
     found = Parser(load_home(EXAMPLE_HOME).devices)
-    found.readers.append(LearnedReader(found.index, lambda: embedder))
+    found.readers.append(LearnedReader(found.index))  # the NumPy MiniLM, as the agent runs it
     return found
+
+
+def test_the_numpy_minilm_gives_the_pytorch_models_vectors(embedder: MiniLMEmbedder) -> None:
+    sentences = [["could", "you", "bring", "the", "lights", "down", "a", "notch"], ["douse", "the", "lamp"]]
+    torch_words, torch_sentences = embedder.words(sentences)
+    numpy_words, numpy_sentences = NumpyWords().words(sentences)
+    assert np.abs(torch_sentences - numpy_sentences).max() < 1e-5
+    assert all(np.abs(a - b).max() < 1e-4 for a, b in zip(torch_words, numpy_words, strict=True))
 
 
 def acts(parser: Parser, text: str, room: str | None = "living room") -> list[tuple[str | None, object]]:
