@@ -104,7 +104,9 @@ class Parser:
         """This home's names, aliases, rooms and options: words a reading accounts for (:mod:`.coverage`)."""
         self.kind_words = tuple(p for p, _ in self.index.kind_phrases)
         self.readers: list[FrameReader] = [TemplateReader(self.index)]
-        """Readers of a whole sentence, tried in order where the rules leave one unsettled (:meth:`parse`)."""
+        """Readers of a whole sentence (:meth:`parse`): an exact one (the templates) is asked of every sentence and
+        wins where it reads otherwise than the rules; the others are asked, in order, where the rules could not read
+        a clause."""
 
     # ------------------------------------------------------------ public
 
