@@ -52,7 +52,10 @@ def main(argv: list[str] | None = None) -> int:
                 sentences[~held], seed=args.seed)
     report["held_out_accuracy"] = score(heads, [e for e, h in zip(data, held, strict=True) if h],
                                         [v for v, h in zip(vectors, held, strict=True) if h], sentences[held])
-    report["min_confidence"] = threshold(heads, [e for e, h in zip(data, held, strict=True) if h], sentences[held])
+    train = [e for e, h in zip(data, held, strict=True) if not h]
+    report["min_confidence"] = threshold(heads, [e for e, h in zip(data, held, strict=True) if h],
+                                         [v for v, h in zip(vectors, held, strict=True) if h], sentences[held],
+                                         said=frozenset(evidence(train)))
     heads = fit(data, vectors, sentences, seed=args.seed)
     heads["min_confidence"] = np.array(report["min_confidence"])
     heads["evidence"] = np.array(evidence(data))
@@ -125,15 +128,22 @@ def evidence(data: list[Example], *, least: int = 5, share: float = 0.6) -> list
     return sorted(found)
 
 
-def threshold(heads: dict[str, np.ndarray], data: list[Example], sentences: np.ndarray, *, precision: float = 0.97) -> float:
-    """The least confidence at which the op head, on held-out templates, is right at least ``precision`` of the times
-    it would act (an operation, not a question or nothing)."""
+def threshold(heads: dict[str, np.ndarray], data: list[Example], vectors: list[np.ndarray], sentences: np.ndarray, *,
+              said: frozenset[str] = frozenset(), precision: float = 0.97) -> float:
+    """The least confidence at which the reader, on held-out templates, is right at least ``precision`` of the times
+    it would act: an operation (not a question or nothing) that one of the sentence's untagged words said in
+    training (``said``: :func:`evidence` of the training sentences; empty: no such guard)."""
     p = softmax(sentences @ heads["op_w"] + heads["op_b"])
     best, sure = p.argmax(axis=1), p.max(axis=1)
-    acting = np.array([OPS[int(b)] not in ("none", "query") for b in best])
+    acting = []
+    for b, e, v, s in zip(best, data, vectors, sentences, strict=True):
+        op = OPS[int(b)]
+        tags = [TAGS[int(t)] for t in (features(v, s) @ heads["tag_w"] + heads["tag_b"]).argmax(axis=1)]
+        untagged = [w for w, t in zip(e.words, tags, strict=True) if t == "O"]
+        acting.append(op not in ("none", "query") and (not said or any(f"{op} {w}" in said for w in untagged)))
     right = np.array([OPS[int(b)] == e.op for b, e in zip(best, data, strict=True)])
     for cut in np.arange(0.3, 0.96, 0.05):
-        chosen = acting & (sure >= cut)
+        chosen = np.array(acting) & (sure >= cut)
         if chosen.any() and right[chosen].mean() >= precision:
             return round(float(cut), 2)
     return 0.95

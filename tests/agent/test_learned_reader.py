@@ -111,7 +111,8 @@ def test_fit_learns_and_the_threshold_is_chosen_on_held_out_data(embedder: MiniL
     heads = fit(data, vectors, sentences, seed=0)
     measured = score(heads, data, vectors, sentences)
     assert measured["op"] > 80 and measured["room"] > 80
-    assert 0.3 <= threshold(heads, data, sentences) <= 0.95
+    assert 0.3 <= threshold(heads, data, vectors, sentences) <= 0.95
+    assert 0.3 <= threshold(heads, data, vectors, sentences, said=frozenset(evidence(data))) <= 0.95
     chance = {k: np.zeros_like(v) for k, v in heads.items()}
     assert score(chance, data, vectors, sentences)["op"] < measured["op"]
 
