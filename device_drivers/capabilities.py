@@ -231,7 +231,10 @@ def _convert(spec: dict[str, Any], conversion: Conversion) -> tuple[dict[str, An
         return spec, 1.0, False
     if conversion == "mired":
         return _kelvin(spec)
-    top = 1.0 if conversion == "fraction" else float(spec.get("max") or 100)
+    given = spec.get("max")
+    if conversion != "fraction" and given is not None and (not isinstance(given, int | float) or isinstance(given, bool)):
+        return spec, 1.0, False  # not a number: the attribute's own check names the field and what it should be
+    top = 1.0 if conversion == "fraction" else float(given or 100)
     if conversion == "scale" and top <= 100:
         return spec, 1.0, False  # already a percentage
     value = spec.get("value")

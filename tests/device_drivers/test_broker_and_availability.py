@@ -89,6 +89,9 @@ def test_unknown_homebench_home_is_a_clear_error() -> None:
     ([], "expected an object with 'name' and 'devices'"),
     ({"devices": [{"id": "a", "name": "a"}, {"id": "a", "name": "b"}]}, "device id 'a' is used twice"),
     ({"devices": [{"id": "a", "name": "a", "colour": "red"}]}, "devices.0.colour: Extra inputs are not permitted"),
+    # found by the fuzzer: a 0-254 brightness whose max is not a number was a TypeError in the unit conversion
+    ({"devices": [{"id": "a", "name": "a", "type": "light", "attributes": {"brightness": {"value": 1, "max": [1, 2]}}}]},
+     r"devices.0.attributes.brightness.max: Input should be a valid number"),
 ])
 def test_bad_home_files(data: object, message: str) -> None:
     with pytest.raises(HomeFileError, match=message):
