@@ -44,8 +44,14 @@ def _sim(home: Home, sim_transport: Transport, prefix: str, dialect: str) -> Sim
 def _discovered(sim: Simulator, conn: Connection, home: Home) -> None:
     """Every device the dialect kept is in the registry, with its room, name, kind and attributes, and online."""
     wanted = {w for d in home.devices for w in sim.wire_ids(d.id)}
-    assert conn.registry.wait_for(lambda r: wanted <= set(r.ids()) and all(
-        v is not None for w in wanted for v in r.get(w).state().values()), 20)  # type: ignore[union-attr]
+    kept = [d for d in home.devices if d.id not in sim.left_out]
+
+    def settled(r: Any) -> bool:
+        # a node announces each entity on its own topic (an ESPHome cover's position after its state): wait for all
+        return wanted <= set(r.ids()) and all(v is not None for w in wanted for v in r.get(w).state().values()) and all(
+            {n for w in sim.wire_ids(d.id) for n in r.get(w).attributes} >= set(d.attributes) for d in kept)
+
+    assert conn.registry.wait_for(settled, 20)
     for device in home.devices:
         if device.id in sim.left_out:
             continue
