@@ -104,7 +104,9 @@ def understand(state: AgentState, deps: Deps) -> dict[str, Any]:
     if parse.corrected and any(c.steps for c in parse.clauses):  # a corrected reading that acts is said back
         fresh["preface"].append("(I read " + join([f'"{a}" as "{b}"' for a, b in parse.corrected], "and") + ".)")
     several = len(parse.clauses) > 1  # then each refusal and question back says which part of the sentence it answers
-    fresh["reading"] = [{"clause": c.text, "act": c.act, "used": list(c.used), "left": list(c.left)} for c in parse.clauses]
+    fresh["reading"] = [{"clause": c.text, "act": c.act, "used": list(c.used), "left": list(c.left),
+                         **({"by": c.steps[0].reading["by"][0]} if c.steps and c.steps[0].reading.get("by") else {})}
+                        for c in parse.clauses]  # "by": the reader other than the rules that read it
     if parse.corrected:
         fresh["reading"][0]["corrected"] = [f"{a} -> {b}" for a, b in parse.corrected]
     for clause in parse.clauses:

@@ -48,6 +48,16 @@ def test_single_command_reports_what_the_device_reported(agent: Agent, stack: St
     assert received(stack) == [("kitchen.light", {"state": "ON"})]
 
 
+def test_the_reading_says_which_reader_read_it(agent: Agent, stack: Stack) -> None:
+    # Home Assistant's template reads "light out" as off, where the rules alone read "light" as switching on
+    result = agent.turn("light out on the bathroom")
+    assert result.to_json()["reading"] == [{"clause": "light out on the bathroom", "act": "command", "left": [],
+                                            "used": ["HassTurnOff", "bathroom"], "by": "templates"}]
+    assert result.to_json()["actions"] == [{"device_id": "bathroom.light", "attribute": "state", "value": "off",
+                                            "status": "already"}]
+    assert received(stack) == []
+
+
 def test_multi_device_and_relative(agent: Agent, stack: Stack) -> None:
     result = agent.turn("dim the living room to 30% and turn the tv volume up by 10")
     # dimming changes the lights that are on: the floor lamp, off, stays off (issue 26)
