@@ -197,8 +197,10 @@ class Parser:
         said = normalise(text)
         for reader in (r for r in self.readers if r.exact == exact):
             read = reader.read(said, room)
-            clause = None if read is None else self.ground(read[0], room, recent)
-            if read is not None and clause is not None and (clause.steps or clause.queries) and not (clause.refusal or clause.clarify):
+            if read is None:
+                continue
+            clause = self.ground(read[0], room, recent)
+            if (clause.steps or clause.queries) and not (clause.refusal or clause.clarify):
                 clause.used = read[1]
                 reading = {"used": list(clause.used), "left": [], "by": [reader.name]}
                 clause.steps = [s.model_copy(update={"clause": said, "reading": reading}) for s in clause.steps]

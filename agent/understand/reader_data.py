@@ -26,6 +26,7 @@ from hassil.sample import sample_sentence
 from home_assistant_intents import get_intents
 
 from iotlm.agent.understand import lexicon as lx
+from iotlm.agent.understand.templates import INTENT_DOMAIN, READ, operation, set_concept
 from iotlm.agent.understand.text import normalise
 
 OPS = ("none", "on", "off", "up", "down", "set", "open", "close", "lock", "unlock", "start", "dock", "pause", "play", "query")
@@ -99,16 +100,8 @@ OWN = [
     ("dock", "none", "vacuum", "(send|return) [the] {name} [back] (home|to [its] (base|dock|charger))"),
 ]
 
-_ON = {"cover": "open", "valve": "open", "lock": "lock", "vacuum": "start"}
-_OFF = {"cover": "close", "valve": "close", "lock": "unlock", "vacuum": "dock"}
-_SIMPLE = {"HassVacuumStart": "start", "HassVacuumCleanArea": "start", "HassVacuumReturnToBase": "dock", "HassMediaPause": "pause",
-           "HassMediaUnpause": "play", "HassGetState": "query", "HassClimateGetTemperature": "query"}
-_SETS = {"HassLightSet": "brightness", "HassClimateSetTemperature": "temperature", "HassSetPosition": "position",
-         "HassFanSetSpeed": "fan_speed", "HassSetVolume": "volume"}
-_INTENT_DOMAIN = {"HassMediaPause": "media_player", "HassMediaUnpause": "media_player", "HassSetVolume": "media_player",
-                  "HassSetVolumeRelative": "media_player", "HassFanSetSpeed": "fan", "HassLightSet": "light",
-                  "HassClimateSetTemperature": "climate", "HassVacuumStart": "vacuum", "HassVacuumReturnToBase": "vacuum",
-                  "HassVacuumCleanArea": "vacuum", "HassClimateGetTemperature": "climate"}
+_DOMAIN = {**INTENT_DOMAIN, "HassVacuumCleanArea": "vacuum", "HassClimateGetTemperature": "climate"}
+"""The domain a template without one is about, for drawing its device's name."""
 _NONE = ("HassGetWeather", "HassStartTimer", "HassCancelTimer", "HassCancelAllTimers", "HassTimerStatus", "HassPauseTimer",
          "HassUnpauseTimer", "HassIncreaseTimer", "HassDecreaseTimer", "HassGetCurrentTime", "HassGetCurrentDate",
          "HassNevermind", "HassShoppingListAddItem", "HassListAddItem", "HassListCompleteItem", "HassRespond",
@@ -149,7 +142,7 @@ def examples(seed: int = 0, *, per_template: int = 10) -> list[Example]:
 def _from_ha(rng: random.Random, per_template: int) -> Iterator[Example]:
     data = get_intents("en")
     assert data is not None
-    wanted = {*_SIMPLE, *_SETS, *_NONE, "HassTurnOn", "HassTurnOff", "HassSetVolumeRelative"}
+    wanted = (READ - {"HassMediaPlayerMute", "HassMediaPlayerUnmute"}) | set(_NONE)
     intents = Intents.from_dict({**data, "intents": {k: v for k, v in data["intents"].items() if k in wanted}})
     for name, intent in intents.intents.items():
         for b, block in enumerate(intent.data):
@@ -169,14 +162,14 @@ def _sample(intent: str, block: object, sentence: Sentence, lists: set[str], int
             rng: random.Random) -> Example | None:
     required = getattr(block, "requires_context", None) or {}
     fixed = getattr(block, "slots", None) or {}
-    domains = required.get("domain") or fixed.get("domain") or _INTENT_DOMAIN.get(intent)
+    domains = required.get("domain") or fixed.get("domain") or _DOMAIN.get(intent)
     domain = rng.choice([domains] if isinstance(domains, str) else list(domains)) if domains else rng.choice(list(NAMES))
     domain = domain if domain in NAMES else rng.choice(list(NAMES))
     values: dict[str, tuple[str, str]] = {}  # list name -> (text said, tag)
     values["name"] = (rng.choice(NAMES[domain]), "target")
     values["area"] = (rng.choice(AREAS), "room")
     values["floor"] = (rng.choice(FLOORS), "room")
-    concept = _SETS.get(intent, "none")
+    concept = set_concept(intent) or "none"
     for list_name in lists:
         if list_name in _VALUE_LISTS:
             low, high = _VALUE_LISTS[list_name]
@@ -199,25 +192,11 @@ def _sample(intent: str, block: object, sentence: Sentence, lists: set[str], int
     words = normalise(rng.choice(texts)).split()
     if "volume_step_up" in lists or "volume_step_down" in lists:  # "turn up the volume by 10"
         way = "up" if "volume_step_up" in lists else "down"
-    op = way if intent == "HassSetVolumeRelative" else _op(intent, domain)
+    op = way if intent == "HassSetVolumeRelative" else operation(intent, domain) or "none"
     if intent == "HassSetVolumeRelative":
         concept = "volume"
-    if intent == "HassLightSet" and concept == "none":
-        concept = "brightness"
     used = {k: v for k, v in values.items() if k in lists}
     return Example(words, _tags(words, used), op, concept if op in ("set", "up", "down") else "none", "")
-
-
-def _op(intent: str, domain: str) -> str:
-    if intent == "HassTurnOn":
-        return _ON.get(domain, "on")
-    if intent == "HassTurnOff":
-        return _OFF.get(domain, "off")
-    if intent in _SIMPLE:
-        return _SIMPLE[intent]
-    if intent in _SETS:
-        return "set"
-    return "none"
 
 
 def _tags(words: list[str], values: dict[str, tuple[str, str]]) -> list[str]:

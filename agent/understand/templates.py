@@ -39,12 +39,12 @@ _SIMPLE: dict[str, Intent] = {"HassVacuumStart": "start", "HassVacuumCleanArea":
 # a set intent -> (the slot holding its value, the attribute concept, the unit)
 _SETS: dict[str, dict[str, tuple[str, str | None]]] = {
     "HassLightSet": {"brightness": ("brightness", "%"), "color": ("color", None), "temperature": ("color_temp", "k")},
-         "HassClimateSetTemperature": {"temperature": ("temperature", "deg")},
-         "HassSetPosition": {"position": ("position", "%")},
-         "HassFanSetSpeed": {"percentage": ("fan_speed", "%")},
-         "HassSetVolume": {SLOT_OF["volume"]: ("volume", "%")}}
+    "HassClimateSetTemperature": {"temperature": ("temperature", "deg")},
+    "HassSetPosition": {"position": ("position", "%")},
+    "HassFanSetSpeed": {"percentage": ("fan_speed", "%")},
+    "HassSetVolume": {SLOT_OF["volume"]: ("volume", "%")}}
 # the domain an intent acts on where its template names none ("pause the music in the study")
-_INTENT_DOMAIN = {"HassMediaPause": "media_player", "HassMediaUnpause": "media_player", "HassSetVolume": "media_player",
+INTENT_DOMAIN = {"HassMediaPause": "media_player", "HassMediaUnpause": "media_player", "HassSetVolume": "media_player",
                   "HassSetVolumeRelative": "media_player", "HassMediaPlayerMute": "media_player",
                   "HassMediaPlayerUnmute": "media_player", "HassFanSetSpeed": "fan", "HassLightSet": "light",
                   "HassClimateSetTemperature": "climate", "HassVacuumStart": "vacuum", "HassVacuumReturnToBase": "vacuum"}
@@ -62,6 +62,23 @@ def _templates() -> tuple[Intents, list[str]]:
     return Intents.from_dict(data), list(data.get("skip_words", []))
 
 
+def operation(intent: str, domain: str) -> Intent | None:
+    """What Home Assistant's ``intent`` asks of a device of ``domain`` (HassTurnOn opens a cover, locks a lock, starts
+    a vacuum); None for an intent that is not one operation (a relative volume step, mute, or none of :data:`READ`)."""
+    if intent == "HassTurnOn":
+        return _ON.get(domain, "on")
+    if intent == "HassTurnOff":
+        return _OFF.get(domain, "off")
+    if intent in _SIMPLE:
+        return _SIMPLE[intent]
+    return "set" if intent in _SETS else None
+
+
+def set_concept(intent: str) -> str | None:
+    """The attribute a set intent sets unless its template says another (HassLightSet: brightness, unless a colour)."""
+    return next(iter(_SETS[intent].values()))[0] if intent in _SETS else None
+
+
 def domain_of(device: Device) -> str:
     """The Home Assistant domain a device of the registry belongs to."""
     return _DOMAIN.get(device.type, device.type)
@@ -72,7 +89,8 @@ class FrameReader(Protocol):
 
     name: str
     exact: bool
-    """Whether a reading accounts for every word (a template match): such a reader is asked before the rules."""
+    """Whether a reading accounts for every word (a template match): such a reader is asked of every sentence and
+    wins where it reads otherwise than the rules (:meth:`.parser.Parser.parse`)."""
 
     def read(self, text: str, room: str | None) -> tuple[Frame, tuple[str, ...]] | None:
         """The frame and the words it was read from (said back in the reading); None where it cannot read ``text``."""
@@ -85,7 +103,6 @@ class Match:
 
     intent: str
     frame: Frame
-    slots: dict[str, Any]
     said: tuple[str, ...]
     """The words each slot was matched from."""
 
@@ -122,7 +139,7 @@ class TemplateReader:
             frame = self._frame(text, result)
             if frame is not None:
                 said = tuple(e.text.strip() for e in result.entities.values() if e.text and e.text.strip())
-                return Match(result.intent.name, frame, {k: e.value for k, e in result.entities.items()}, said)
+                return Match(result.intent.name, frame, said)
         return None
 
     def _frame(self, text: str, result: RecognizeResult) -> Frame | None:
@@ -130,7 +147,7 @@ class TemplateReader:
         said = {k for k, e in result.entities.items() if not e.is_wildcard and e.text}
         name = result.intent.name
         frame = Frame(text=text)
-        domain = str(slots.get("domain") or _INTENT_DOMAIN.get(name, ""))
+        domain = str(slots.get("domain") or INTENT_DOMAIN.get(name, ""))
         if "name" in slots:
             frame.named = sorted(self.index.names.get(str(slots["name"]), ()))
             domains = {domain_of(self.index.devices[i]) for i in frame.named}
@@ -145,23 +162,7 @@ class TemplateReader:
                 return None  # "turn on the kitchen": a whole room's every device is not a template's to decide
             frame.kinds = [kind]
             frame.plural = True
-        if name == "HassTurnOn":
-            frame.intent = _ON.get(domain, "on")
-        elif name == "HassTurnOff":
-            frame.intent = _OFF.get(domain, "off")
-        elif name in _SIMPLE:
-            frame.intent = _SIMPLE[name]
-            if frame.intent == "query":
-                frame.act, frame.question = "question", True
-                frame.concept = "temperature" if name == "HassClimateGetTemperature" else None
-        elif name in ("HassMediaPlayerMute", "HassMediaPlayerUnmute"):
-            frame.mute = name == "HassMediaPlayerMute"
-        elif name == "HassSetVolumeRelative":
-            step = slots.get("volume_step")  # "up", "down", or a signed change in points ("by 15")
-            frame.intent, frame.concept = ("up" if step == "up" or (isinstance(step, int | float) and step > 0) else "down"), "volume"
-            if isinstance(step, int | float):
-                frame.number, frame.by = abs(float(step)), True
-        else:
+        if name in _SETS:
             found = [(slot, concept, unit) for slot, (concept, unit) in _SETS[name].items() if slot in slots]
             if not found:
                 return None
@@ -172,7 +173,19 @@ class TemplateReader:
                 frame.number = float(value)
             else:
                 frame.word_value = str(value)
+        elif (intent := operation(name, domain)) is not None:
+            frame.intent = intent
+            if intent == "query":
+                frame.act, frame.question = "question", True
+                frame.concept = "temperature" if name == "HassClimateGetTemperature" else None
+        elif name in ("HassMediaPlayerMute", "HassMediaPlayerUnmute"):
+            frame.mute = name == "HassMediaPlayerMute"
+        elif name == "HassSetVolumeRelative":
+            step = slots.get("volume_step")  # "up", "down", or a signed change in points ("by 15")
+            frame.intent, frame.concept = ("up" if step == "up" or (isinstance(step, int | float) and step > 0) else "down"), "volume"
+            if isinstance(step, int | float):
+                frame.number, frame.by = abs(float(step)), True
         return frame
 
 
-__all__ = ["READ", "FrameReader", "Match", "TemplateReader", "domain_of"]
+__all__ = ["INTENT_DOMAIN", "READ", "FrameReader", "Match", "TemplateReader", "domain_of", "operation", "set_concept"]

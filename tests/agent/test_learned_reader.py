@@ -4,11 +4,14 @@ These use the real sentence model and the shipped weights (a test about the mode
 
 from __future__ import annotations
 
+from typing import get_args
+
 import numpy as np
 import pytest
 
 from iotlm.agent.understand import reader_data
 from iotlm.agent.understand.learned import LearnedReader, load_heads, spans, whole_home
+from iotlm.agent.understand.lexicon import Intent
 from iotlm.agent.understand.parser import Parser
 from iotlm.agent.understand.train_reader import evidence, fit, score, threshold
 from iotlm.device_drivers.home import load_home
@@ -42,6 +45,7 @@ def acts(parser: Parser, text: str, room: str | None = "living room") -> list[tu
 
 
 def test_shipped_heads_match_the_labels_and_chose_their_confidence() -> None:
+    assert set(reader_data.OPS) - {"none", "query"} <= set(get_args(Intent))  # every operation it acts on is an intent
     heads = load_heads()
     assert heads["op_w"].shape == (384, len(reader_data.OPS))
     assert heads["tag_w"].shape == (4 * 384, len(reader_data.TAGS))
