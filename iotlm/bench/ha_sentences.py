@@ -89,6 +89,8 @@ def _case(intent: str, block: Any, lists: list[str], domains: list[str], devices
     if {"cover_classes", "floor", "state", "bs_open_states", "on_off_states"} & set(lists):
         return None  # device classes and floors: this home names none
     fits = [d for d in devices if not domains or domain_of(d) in domains]
+    concepts = [_CONCEPT[_LIST_VALUE[n]] for n in lists if n in _LIST_VALUE]
+    fits = [d for d in fits if all(parser.attribute_for(d, c, writable=True) for c in concepts)]  # it can be done
     if "name" in lists:
         fits = [d for d in fits if d.name.lower() in parser.index.names and len(parser.index.names[d.name.lower()]) == 1]
     if not fits:
@@ -130,9 +132,10 @@ def judge(parser: Parser, case: Case) -> bool:
         return False
     for step in steps:
         want = case.expect[step.device_id or ""]
-        if isinstance(want, tuple):
-            _, value = want
-            if not _number(step.value) or abs(float(str(step.value)) - value) >= 1:
+        if isinstance(want, tuple):  # the attribute the intent's slot means, to that value
+            concept, value = want
+            attribute = parser.attribute_for(parser.devices[step.device_id or ""], concept, writable=True)
+            if step.attribute != attribute or not _number(step.value) or abs(float(str(step.value)) - value) >= 1:
                 return False
         elif step.value != want and (want, step.value) not in _SAME:
             return False
