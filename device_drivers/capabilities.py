@@ -70,6 +70,10 @@ CAPABILITIES: dict[str, Capability] = {c.name: c for c in (
     Capability("power", "number", "power drawn", "W", reading=True),
     Capability("energy", "number", "energy used", "kWh", reading=True),
     Capability("battery", "number", "battery charge", "%", 0, 100, reading=True),
+    Capability("water_leak", "flag", "a leak sensor: true is water found", reading=True, said=("leak", "dry")),
+    Capability("smoke", "flag", "a smoke alarm: true is smoke", reading=True, said=("smoke", "clear")),
+    Capability("carbon_monoxide", "flag", "a CO alarm: true is carbon monoxide", reading=True,
+               said=("carbon monoxide", "clear")),
 )}
 
 
@@ -107,7 +111,7 @@ CLASSES: dict[str, DeviceClass] = {c.name: c for c in (
                 ("a temperature set on an oven turns it on", "its own temperature is never the room's")),
     DeviceClass("sensor", ("temperature", "humidity", "illuminance", "pm25", "pm10", "co2", "voc", "noise", "power",
                 "energy", "battery"), ()),
-    DeviceClass("binary_sensor", ("occupancy", "contact", "battery"), ()),
+    DeviceClass("binary_sensor", ("occupancy", "contact", "water_leak", "smoke", "carbon_monoxide", "battery"), ()),
 )}
 
 ROOM_READERS = frozenset({"sensor", "binary_sensor", "climate", "heater", "humidifier", "fan", "light", "cover", "switch",

@@ -95,6 +95,20 @@ class MemoryStore(SqliteStore):
             rows = self.db.execute(sql, [*params, limit]).fetchall()
         return [{"time": t, "device_id": d, "attribute": a, "value": json.loads(v)} for t, d, a, v in rows]
 
+    def changes(self, *, since: float | None = None, until: float | None = None,
+                attributes: Iterable[str] | None = None) -> list[tuple[float, str, str, Any]]:
+        """Every recorded change, oldest first, as (time, device id, attribute, value): what routine mining reads."""
+        where = ["time >= ?", "time <= ?"]
+        params: list[Any] = [since if since is not None else 0.0, until if until is not None else 1e18]
+        names = list(attributes or [])
+        if names:
+            where.append(f"attribute IN ({', '.join('?' * len(names))})")
+            params += names
+        sql = f"SELECT time, device_id, attribute, value FROM state_history WHERE {' AND '.join(where)} ORDER BY time, rowid"
+        with self._lock:
+            rows = self.db.execute(sql, params).fetchall()
+        return [(t, d, a, json.loads(v)) for t, d, a, v in rows]
+
     def latest(self, device_id: str, attribute: str) -> Any:
         """The latest recorded value of ``device_id.attribute`` (None when there is none)."""
         with self._lock:
