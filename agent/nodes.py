@@ -55,6 +55,9 @@ class Deps:
     """"I'm leaving", "movie time", ...: the built-in, plugin and user situations."""
     talk: Talk | None = None
     """"help", "thanks", "never mind": the conversation around the requests."""
+    news: Callable[[str, str], str] | None = None
+    """"What happened today?" / "anything I should know?" (the talk kinds ``today`` and ``news``) for a person: what
+    the watchers noticed (``news(user, kind)``), or None where nothing watches."""
     ranker: Callable[[], GoalHead | None] = lambda: None
     """Chooses the goal a request about a room means when the fast path cannot read it (the goal head), or None."""
     jobs: Callable[[], RuleStore | None] = lambda: None
@@ -86,6 +89,10 @@ def understand(state: AgentState, deps: Deps) -> dict[str, Any]:
         return {**fresh, "refused": [{"text": text[:60] + "...", "code": "too_long",
                                       "reason": f"that request is {len(text)} characters long; keep it under {MAX_CHARS}"}]}
     kind = deps.talk.kind(text) if deps.talk is not None else None
+    if kind in ("today", "news"):  # what the watchers noticed, for this person
+        said = deps.news(state.get("user") or "owner", kind) if deps.news is not None else \
+            "Nothing watches this home from here: the watchers run with `iotlm run`."
+        return {**fresh, "answers": [said]}
     if kind is not None:  # "help", "thanks", "never mind": answered, nothing acts
         return {**fresh, "answers": [deps.talk.answer(kind, deps.parser().index)]}  # type: ignore[union-attr]
     early = _taught_later_or_situation(text, state, deps, fresh)

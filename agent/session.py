@@ -180,10 +180,19 @@ class Agent(Generic[R]):
                     effects=effects if effects is not None else load_effects(),
                     situations=load_situations(runtime.settings.home, plugin_manager()), ranker=self.ranker,
                     jobs=self.jobs, schedule=runtime.settings.schedule, read=runtime.policy_config.read,
-                    talk=load_talk(runtime.settings.home))
+                    talk=load_talk(runtime.settings.home), news=self._news if getattr(runtime, "notices", None) is not None else None)
         self.graph = build_graph(deps, self.checkpointer)
 
     # ------------------------------------------------------------ parts, built lazily
+
+    def _news(self, user: str, kind: str) -> str:
+        """What the watchers noticed for ``user``: today's (``today``), or the last 12 hours' and whatever is still
+        going on (``news``: "anything I should know?")."""
+        notices = self.runtime.notices  # type: ignore[attr-defined]
+        now = self.runtime.executor.now()
+        if kind == "today":
+            return str(notices.digest(user, now.replace(hour=0, minute=0, second=0, microsecond=0).timestamp()))
+        return str(notices.digest(user, now.timestamp() - 12 * 3600, still_going=True))
 
     def parser(self) -> Parser:
         """The reader over the devices as they are now: rebuilt when a device comes, goes or is redescribed, given the

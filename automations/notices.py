@@ -115,8 +115,7 @@ class Notices(SqliteStore):
         self._exec("UPDATE notices SET ended = ?, status = CASE WHEN status = 'open' THEN 'over' ELSE status END, "
                    "outcome = CASE WHEN outcome = '' THEN ? ELSE outcome || '; ' || ? END WHERE id = ?",
                    [at, outcome, outcome, notice_id])
-        for listener in list(self.listeners):
-            listener({"id": notice_id, "ended": at, "status": "over"}, [])
+        self._updated({"id": notice_id, "ended": at, "status": "over", "outcome": outcome})
 
     # ------------------------------------------------------------ words
 
@@ -222,17 +221,29 @@ class Notices(SqliteStore):
         self._exec("UPDATE notices SET status = CASE WHEN ? THEN 'acted' ELSE status END, "
                    "outcome = CASE WHEN outcome = '' THEN ? ELSE outcome || '; ' || ? END WHERE id = ?",
                    [int(done), f"{user}: {outcome}", f"{user}: {outcome}", notice_id])
-        for listener in list(self.listeners):
-            listener({"id": notice_id, "status": "acted" if done else None, "outcome": f"{user}: {outcome}"}, [])
+        self._updated({"id": notice_id, "status": "acted" if done else "open", "outcome": f"{user}: {outcome}"})
 
-    def digest(self, user: str, since: float) -> str:
-        """"What happened today?": the notices since ``since`` meant for ``user``, in words."""
-        found = list(reversed(self.list(user, since=since, limit=20)))
+    def _updated(self, change: dict[str, Any]) -> None:
+        """Tell the listeners what became of a notice, for the people it was meant for (told or held)."""
+        rows = self._exec("SELECT told, held, status FROM notices WHERE id = ?", [change["id"]])
+        if not rows:
+            return
+        people = sorted({*json.loads(rows[0][0] or "[]"), *json.loads(rows[0][1] or "{}")})
+        for listener in list(self.listeners):
+            listener({**change, "status": rows[0][2]}, people)
+
+    def digest(self, user: str, since: float, *, still_going: bool = False) -> str:
+        """"What happened today?": the notices since ``since`` meant for ``user``, in words, oldest first; with
+        ``still_going``, also older ones whose condition still holds ("anything I should know?")."""
+        found = {n["id"]: n for n in self.list(user, since=since, limit=20)}
+        if still_going:
+            found.update({n["id"]: n for n in self.list(user, limit=200) if n["status"] == "open"})
         if not found:
-            return "Nothing to report: no notices since " + self._hhmm(since) + "."
-        lines = [f"{self._hhmm(n['at'])} {n['text']}" + (f" ({n['outcome']})" if n["outcome"] else "") for n in found]
-        still = [n for n in found if n["status"] == "open"]
-        head = f"{len(found)} notice{'s' * (len(found) != 1)}" + (f", {len(still)} still going" if still else "")
+            return f"Nothing to report since {self._hhmm(since)}."
+        ordered = sorted(found.values(), key=lambda n: n["at"])
+        lines = [f"{self._hhmm(n['at'])} {n['text']}" + (f" ({n['outcome']})" if n["outcome"] else "") for n in ordered]
+        still = [n for n in ordered if n["status"] == "open"]
+        head = f"{len(ordered)} notice{'s' * (len(ordered) != 1)}" + (f", {len(still)} still going" if still else "")
         return head + ":\n" + "\n".join(lines)
 
     @staticmethod

@@ -102,6 +102,25 @@ def find_routines(rows: Iterable[tuple[float, str, str, Any]], devices: dict[str
     return found
 
 
+def by_hand(rows: Iterable[tuple[float, str, str, Any]], audit: Iterable[dict[str, Any]], *, slack_s: float = 5.0
+            ) -> list[tuple[float, str, str, Any]]:
+    """The changes nobody asked iotlm for: those with no allowed action on the same device in the audit log within
+    ``slack_s`` seconds before (a rule, a chat request, a scheduled job already does them)."""
+    done: dict[str, list[float]] = {}
+    for entry in audit:
+        if entry.get("verdict") == "allow" and entry.get("device_id"):
+            done.setdefault(str(entry["device_id"]), []).append(_stamp(entry.get("time")))
+    return [r for r in rows if not any(-1.0 <= r[0] - t <= slack_s for t in done.get(r[1], ()))]
+
+
+def _stamp(value: Any) -> float:
+    if isinstance(value, datetime):
+        return value.timestamp()
+    if isinstance(value, str):
+        return datetime.fromisoformat(value).timestamp()
+    return float(value or 0.0)
+
+
 def _key(value: Any) -> str:
     return str(value).lower()
 
@@ -130,4 +149,4 @@ def _past(do: str) -> str:
     return f"{done.get(verb, verb)} {rest}"
 
 
-__all__ = ["DAY_KINDS", "KEYS", "MAX_SD_MIN", "MIN_DAYS", "MIN_SHARE", "WINDOW_MIN", "Routine", "find_routines"]
+__all__ = ["DAY_KINDS", "KEYS", "MAX_SD_MIN", "MIN_DAYS", "MIN_SHARE", "WINDOW_MIN", "Routine", "by_hand", "find_routines"]

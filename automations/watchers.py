@@ -14,7 +14,6 @@ drawing far more power than it usually does at this hour of the week), see :mod:
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeAlias
@@ -214,16 +213,21 @@ def builtin_watchers() -> dict[str, Watcher]:
     return {k: v for k, v in parse_watchers(yaml.safe_load(text), "watchers.yaml (built in)").items() if v is not None}
 
 
-def load_watchers(home: Path | None = None, plugins: Iterable[Callable[[Callable[[str, dict[str, Any]], None]], Any]] = ()
-                  ) -> list[Watcher]:
-    """The built-in watchers, then the plugins', then the user's ``$IOTLM_HOME/watchers.yaml`` (which wins by name)."""
+def load_watchers(home: Path | None = None, pm: Any = None) -> list[Watcher]:
+    """The built-in watchers, then the plugins' (``register_watchers``), then the user's ``$IOTLM_HOME/watchers.yaml``
+    (which wins by name). A plugin's broken watcher is logged and skipped; the user's file must be right."""
     found: dict[str, Watcher | None] = dict(builtin_watchers())
-
-    def register(name: str, data: dict[str, Any]) -> None:
-        found.update(parse_watchers({name: data}, f"plugin watcher {name!r}"))
-
-    for hook in plugins:
-        hook(register)
+    if pm is not None:
+        for impl in pm.hook.register_watchers.get_hookimpls():
+            def register(name: str, data: dict[str, Any], origin: str = impl.plugin_name) -> None:
+                try:
+                    found.update(parse_watchers({name: data}, f"plugin {origin}"))
+                except SetupError as exc:
+                    log.warning("%s; skipped", exc)
+            try:
+                impl.function(register=register)
+            except Exception:  # a plugin's bug must not stop the home being watched
+                log.exception("plugin %s failed to register its watchers", impl.plugin_name)
     path = home / "watchers.yaml" if home is not None else None
     if path is not None and path.exists():
         try:

@@ -10,8 +10,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from iotlm.automations.notices import Notices
 from iotlm.config import Settings
-from iotlm.device_drivers.clock import WALL
+from iotlm.device_drivers.clock import WALL, Window
 from iotlm.device_drivers.connection import Connection
 from iotlm.device_drivers.overrides import DeviceOverride, OverrideFileError, load_overrides
 from iotlm.device_drivers.transport import Transport
@@ -72,6 +73,8 @@ class Runtime:
     store: MemoryStore | None = None
     history: HistoryRecorder | None = None
     users: UserStore | None = None
+    notices: Notices | None = None
+    """What the watchers noticed, and who was told (``iotlm run`` watches; the web app and chat read them)."""
     _memory: Any = None
 
     def memory(self) -> Any:
@@ -101,6 +104,26 @@ class Runtime:
         self.audit.close()
         if self.users is not None:
             self.users.close()
+        if self.notices is not None:
+            self.notices.close()
+
+
+def people(config: PolicyConfig, users: UserStore | None) -> dict[str, str]:
+    """Everyone who may be told something, with their role: the users added with ``iotlm users add`` and the policy
+    file's [users] (whose role wins)."""
+    return {**(users.roles() if users is not None else {}), **config.users}
+
+
+def quiet_window(config: PolicyConfig) -> Window | None:
+    """The quiet hours, when notices other than safety wait to be read rather than pushed (the policy file's)."""
+    quiet = config.quiet_hours
+    return Window(quiet.start, quiet.end) if quiet.enabled else None
+
+
+def make_notices(settings: Settings, config: PolicyConfig, users: UserStore | None, connection: Connection,
+                 clock: Callable[[], datetime] = WALL) -> Notices:
+    return Notices(database_path(settings), people=lambda: people(config, users), clock=clock,
+                   quiet=lambda: quiet_window(config), devices=connection.registry.all)
 
 
 def build_runtime(settings: Settings, broker_url: str, *, share_group: str | None = None,
@@ -128,9 +151,12 @@ def build_runtime(settings: Settings, broker_url: str, *, share_group: str | Non
         log.info("state history: %d rows older than %g days deleted", purged, settings.keep_history_days)
     # a worker sharing the reports records every one it gets, so the history holds the latest value of each device
     history = HistoryRecorder(store, clock=clock).attach(connection.registry, every_report=share_group is not None)
-    runtime = Runtime(settings, connection, tools, config, audit, executor, store, history, UserStore(database_path(settings)))
+    users = UserStore(database_path(settings))
+    runtime = Runtime(settings, connection, tools, config, audit, executor, store, history, users,
+                      make_notices(settings, config, users, connection, clock))
     mark_stores(settings.home)
     return runtime
 
 
-__all__ = ["Runtime", "build_runtime", "database_path", "device_overrides", "policy_file", "service_session"]
+__all__ = ["Runtime", "build_runtime", "database_path", "device_overrides", "make_notices", "people", "policy_file",
+           "quiet_window", "service_session"]

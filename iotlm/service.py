@@ -32,13 +32,18 @@ from iotlm.agent.session import Agent, thread_key
 from iotlm.automations.engine import RuleEngine
 from iotlm.automations.model import Rule
 from iotlm.automations.store import RuleStore, load_yaml
+from iotlm.automations.watch import WatchEngine
+from iotlm.automations.watchers import load_watchers
 from iotlm.device_drivers.overrides import OverrideFileError, load_overrides
 from iotlm.policies.config import ANONYMOUS
 from iotlm.runtime import Runtime
+from iotlm.tools.plugins import plugin_manager
 
 log = logging.getLogger(__name__)
 
 MAX_QUESTION = 2000
+HABIT_DAYS = 28
+"""How much of the state history the watchers learn the devices' habits from at start."""
 
 
 class Service:
@@ -60,6 +65,14 @@ class Service:
         self.engine = RuleEngine(self.runtime.connection.registry, self.runtime.executor, rules, user_for=self.runtime.user,
                                  state=state, inline=share_group is None, clock=self.runtime.executor.clock,
                                  late_grace_s=self.runtime.settings.schedule.late_grace)
+        self.watch: WatchEngine | None = None
+        """What the home notices by itself (the watchers): one worker's job, so none with --share-group (each worker
+        sees only a share of the reports)."""
+        notices = self.runtime.notices
+        if notices is not None and share_group is None:
+            self.watch = WatchEngine(self.runtime.connection.registry, load_watchers(self.runtime.settings.home, plugin_manager()),
+                                     notices, clock=self.runtime.executor.clock)
+            notices.listeners.append(self._notify)
         self.problems: list[str] = []
         self.answered = 0
         self._questions: queue.Queue[tuple[str, dict[str, Any]] | None] = queue.Queue(maxsize=max_pending)
@@ -102,6 +115,13 @@ class Service:
         self.runtime.connection.transport.subscribe(f"{share}{self.ask_topic}", self._on_ask, qos=0, wait=5.0, retained=False)
         self.runtime.connection.transport.subscribe(f"{share}{self.ask_topic}/+", self._on_ask, qos=0, wait=5.0,
                                                     retained=False)
+        if self.watch is not None:
+            self.watch.index()
+            if self.runtime.store is not None:  # the devices' habits, from the history kept
+                since = self.runtime.executor.now().timestamp() - HABIT_DAYS * 86400
+                learned = self.watch.learn(self.runtime.store.changes(since=since, attributes=("state", "power")))
+                log.info("watching %d device conditions; habits from %d past changes", self.watch.watched(), learned)
+            self.watch.start()
         threading.Thread(target=self._answer_loop, name="iotlm-mqtt-chat", daemon=True).start()
         threading.Thread(target=self._watch_loop, name="iotlm-rule-reload", daemon=True).start()
         return self
@@ -109,6 +129,8 @@ class Service:
     def stop(self) -> None:
         self._stop.set()
         self.engine.stop()
+        if self.watch is not None:
+            self.watch.stop()
         try:
             self._questions.put_nowait(None)
         except queue.Full:
@@ -182,6 +204,8 @@ class Service:
                         (self.rules_file is not None and _mtime(self.rules_file) != self._file_mtime)):
                     last_structure = structure
                     self.reload()
+                    if self.watch is not None:
+                        self.watch.index()
             except Exception:
                 log.exception("reloading rules failed")
 
@@ -193,6 +217,17 @@ class Service:
             return
         changed = self.runtime.connection.registry.set_overrides(overrides)
         log.info("devices file %s: %d devices changed", path, len(changed))
+
+    def _notify(self, notice: dict[str, Any], told: list[str]) -> None:
+        """A new notice, on ``iotlm/<home>/notify/<user>`` for each person told (Node-RED, Home Assistant, a phone
+        push bridge)."""
+        if "text" not in notice:
+            return
+        body = {k: notice.get(k) for k in ("id", "watcher", "about", "level", "device_id", "room", "text", "since", "at",
+                                           "suggest")}
+        for user in told:
+            if _topic_safe(user) == user:
+                self.runtime.executor.notify(f"iotlm/{self.home_name}/notify/{user}", body)
 
     # ------------------------------------------------------------ chat over MQTT
 
@@ -368,4 +403,4 @@ class JobRunner:
         self.store.close()
 
 
-__all__ = ["MAX_QUESTION", "JobRunner", "Service", "parse_request"]
+__all__ = ["HABIT_DAYS", "MAX_QUESTION", "JobRunner", "Service", "parse_request"]

@@ -255,6 +255,12 @@ class Executor:
                                     f"not {topic!r}")
         self._connection.transport.publish(topic, payload, qos=1)
 
+    def notify(self, topic: str, payload: dict[str, Any]) -> None:
+        """Tell one person what the watchers noticed (``iotlm/<home>/notify/<user>``); nothing else goes this way."""
+        if not re.fullmatch(r"iotlm/[^/#+]+/notify/[^/#+]+", topic):
+            raise PublishNotAllowed(f"notices go to iotlm/<home>/notify/<user>, not {topic!r}")
+        self._connection.transport.publish(topic, payload, qos=1)
+
     def publish(self, topic: str, payload: dict[str, Any] | str) -> None:
         """Publish a non-device message (notifications, events); device topics are refused."""
         if not topic.startswith(PUBLISH_PREFIXES) or any(c in topic for c in "#+"):

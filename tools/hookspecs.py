@@ -43,5 +43,12 @@ def register_situations(register: Callable[[str, dict[str, Any]], None]) -> None
     ``agent/context/situations.yaml`` (``say``, ``needs``, ``do``, ``report``, ``reply``)."""
 
 
+@hookspec
+def register_watchers(register: Callable[[str, dict[str, Any]], None]) -> None:
+    """Add watchers (what the home notices by itself): ``register(name, data)`` with the fields of
+    ``automations/watchers.yaml`` (``about``, ``level``, ``devices``, ``is``, ``with``, ``between``, ``for``,
+    ``unchanged``, ``unusual``, ``say``, ``suggest``, ``to``, ``again``)."""
+
+
 __all__ = ["hookimpl", "hookspec", "register_commands", "register_drivers", "register_effects",
-    "register_situations", "register_tools"]
+    "register_situations", "register_tools", "register_watchers"]

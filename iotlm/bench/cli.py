@@ -110,6 +110,14 @@ def register_commands(commands: Commands) -> None:
     p.add_argument("--json", type=Path)
     p.set_defaults(func=outputs_first(cmd_web))
 
+    p = kinds.add_parser("watch", help="a simulated month of the watched flat with anomalies planted: found, missed, false "
+                                       "alarms, delay per watcher; routines mined; the watchers' cost per report")
+    p.add_argument("--days", type=int, default=30)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--no-cost", dest="no_cost", action="store_true", help="skip the live cost measurement (a broker)")
+    p.add_argument("--json", type=Path)
+    p.set_defaults(func=outputs_first(cmd_watch))
+
     p = kinds.add_parser("latency", help="fast and LLM path latency, cold start, peak memory, broker round trip")
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--json", type=Path)
@@ -391,6 +399,15 @@ def cmd_planning(args: argparse.Namespace) -> int:
     return _emit(results, args.json)
 
 
+def cmd_watch(args: argparse.Namespace) -> int:
+    from iotlm.bench import watch
+
+    if args.days < 20:
+        raise UserError(f"--days {args.days}: the month needs 20 days at least (two weeks of habits, then anomalies)")
+    results = {"date": report.now(), "machine": report.machine(), **watch.run(args.days, args.seed, cost=not args.no_cost)}
+    return _emit(results, args.json)
+
+
 def cmd_rules(args: argparse.Namespace) -> int:
     from iotlm.bench import rules_bench
 
@@ -399,4 +416,4 @@ def cmd_rules(args: argparse.Namespace) -> int:
 
 
 __all__ = ["cmd_context", "cmd_crash", "cmd_ha_sentences", "cmd_homebench", "cmd_latency", "cmd_memory", "cmd_planning",
-           "cmd_rules", "cmd_schedule", "cmd_suite", "cmd_web", "outputs_first", "print_mistakes", "register_commands"]
+           "cmd_rules", "cmd_schedule", "cmd_suite", "cmd_watch", "cmd_web", "outputs_first", "print_mistakes", "register_commands"]

@@ -17,12 +17,12 @@ from typing import Any
 import pluggy
 
 from iotlm.bench import cli as bench
-from iotlm.cli import chat, devices, memory, rules, run, users
+from iotlm.cli import chat, devices, memory, notices, rules, run, users
 from iotlm.cli.shared import NEEDS_CONFIRMATION, CLIError, Commands
 from iotlm.errors import IotlmError
 from iotlm.tools.plugins import PluginError, plugin_manager
 
-GROUPS = (devices, chat, run, rules, memory, users, bench)
+GROUPS = (devices, chat, run, rules, notices, memory, users, bench)
 
 __all__ = ["NEEDS_CONFIRMATION", "CLIError", "Commands", "build_parser", "main"]
 

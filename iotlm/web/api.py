@@ -164,6 +164,22 @@ def audit(home: Home, who: Who, user: str | None = None, device: str | None = No
           limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[dict[str, Any]]:
     return home.audit(who, user=user, device=device, verdict=verdict, since=since, limit=limit)
 
+@api.get("/notifications", summary="what the watchers noticed for you (told, or held: quiet hours, rate limit, muted)")
+def notifications(home: Home, who: Who, limit: Annotated[int, Query(ge=1, le=500)] = 50) -> list[dict[str, Any]]:
+    return home.notifications(who, limit)
+
+@api.post("/notifications/{notice_id}/act", summary="carry out a notification's offered action, as you, through the gate")
+def act_on(home: Home, notice_id: int, who: Changer) -> dict[str, Any]:
+    return home.act_on(who, notice_id)
+
+@api.post("/notifications/{notice_id}/mute", summary="stop being pushed this kind of notice about this device (or any)")
+def mute(home: Home, notice_id: int, who: Changer, everywhere: bool = False) -> dict[str, Any]:
+    return home.mute(who, notice_id, everywhere)
+
+@api.get("/routines", summary="what you do by hand at about the same time on most days, each with the rule it would be")
+def routines(home: Home, who: Who) -> list[dict[str, Any]]:
+    return home.routines(who)
+
 @api.get("/events", summary="server-sent events: state, and your decisions and rules' actions (everyone's for admins)")
 def events(home: Home, who: Who) -> StreamingResponse:
     return StreamingResponse(home.hub.stream(visible=lambda kind, data: home.sees_event(who, kind, data)),
@@ -172,6 +188,6 @@ def events(home: Home, who: Who) -> StreamingResponse:
 
 
 __all__ = ["AskBody", "Changer", "ConfirmBody", "ControlBody", "Home", "RuleBody", "RulePatch", "Strict", "Who",
-    "add_rule", "api", "ask", "audit", "changer", "confirm", "control", "device", "devices", "events", "export",
-    "forget", "health", "memory", "patch_rule", "person", "preview", "remove_rule", "rooms", "rule", "rules",
-    "share"]
+    "act_on", "add_rule", "api", "ask", "audit", "changer", "confirm", "control", "device", "devices", "events", "export",
+    "forget", "health", "memory", "mute", "notifications", "patch_rule", "person", "preview", "remove_rule", "rooms",
+    "routines", "rule", "rules", "share"]

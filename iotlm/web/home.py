@@ -7,7 +7,7 @@ import json
 import re
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from iotlm.agent.context.conditions import CONDITIONS, Bands, RoomConditions
@@ -270,6 +270,53 @@ class WebHome:
             self.rules.set_enabled(rule_id, enabled)
         return {"id": rule_id, "enabled": self.rule(rule_id, person).enabled}
 
+    # ------------------------------------------------------------ notices and routines
+
+    def _notices(self) -> Any:
+        notices = self.runtime.notices
+        if notices is None:
+            raise NotFound("this process keeps no notifications; `iotlm run` does")
+        return notices
+
+    def notifications(self, person: Person, limit: int = 50) -> list[dict[str, Any]]:
+        """The notices meant for ``person`` (told, or held for quiet hours, the rate limit or a mute), newest first."""
+        return list(self._notices().list(person.name, limit=limit)) if self.runtime.notices is not None else []
+
+    def act_on(self, person: Person, notice_id: int) -> dict[str, Any]:
+        """Carry out a notice's offered action as ``person``, through the gate: the tap is their confirmation, and
+        the gate still refuses what their role may not do (a guest's "unlock")."""
+        notices = self._notices()
+        notice = notices.get(notice_id, person.name)
+        offer = notice["suggest"]
+        if not offer:
+            raise UserError(f"notification {notice_id} offers no action")
+        try:
+            result = self.control(person, offer["device_id"], offer["attribute"], offer["value"], yes=True)
+        except UserError as exc:
+            result = {"device_id": offer["device_id"], "attribute": offer["attribute"], "status": "refused",
+                      "reason": str(exc), "reported": None, "needs_confirmation": False}
+        done = result["status"] in ("done", "already", "ok")
+        said = f"{offer['say']}: " + ("done" if done else f"{result['status']}" + (f" ({result['reason']})" if result["reason"] else ""))
+        notices.acted(notice_id, person.name, said, done)
+        return {**result, "id": notice_id, "said": said, "done": done}
+
+    def mute(self, person: Person, notice_id: int, everywhere: bool = False) -> dict[str, Any]:
+        return {"id": notice_id, "said": self._notices().mute(person.name, notice_id, everywhere=everywhere)}
+
+    def routines(self, person: Person, days: float = 28) -> list[dict[str, Any]]:
+        """Routines done by hand in the last ``days`` (not already done by iotlm), each with the rule it would be."""
+        from iotlm.automations.routines import by_hand, find_routines
+
+        store = self.runtime.store
+        if store is None:
+            return []
+        now = self.runtime.executor.now()
+        since = now.timestamp() - days * 86400
+        rows = by_hand(store.changes(since=since, attributes=("state", "mode")),
+                       self.runtime.audit.entries(limit=100_000, since=now - timedelta(days=days)))
+        devices = {d.id: d for d in self.devices()}
+        return [r.as_json() for r in find_routines(rows, devices, now.tzinfo or UTC, since=since, until=now.timestamp())]
+
     # ------------------------------------------------------------ memory and audit
 
     def may(self, person: Person, what: str) -> bool:
@@ -324,6 +371,8 @@ class WebHome:
     def sees_event(self, person: Person, kind: str, data: dict[str, Any]) -> bool:
         """Whether a live event is for ``person``: device state is for everyone; decisions and rule firings are their
         own, or everyone's for the roles [read] events allows."""
+        if kind == "notice":
+            return person.name in (data.get("to") or [])
         return kind == "state" or data.get("user") == person.name or self.may(person, "events")
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import jinja2
 from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from starlette.concurrency import run_in_threadpool
 
 from iotlm.device_drivers.capabilities import shown
@@ -26,7 +26,8 @@ from iotlm.web.auth import LOGIN_COOKIE, SESSION_COOKIE, Auth, cookie_args
 from iotlm.web.home import Person, WebHome
 
 TEMPLATES = Path(__file__).parent / "templates"
-PAGES = (("/", "Home"), ("/chat", "Chat"), ("/rules", "Rules"), ("/memory", "Memory"), ("/audit", "Audit"))
+PAGES = (("/", "Home"), ("/chat", "Chat"), ("/rules", "Rules"), ("/notifications", "Notices"), ("/memory", "Memory"),
+         ("/audit", "Audit"))
 
 
 def sparkline(points: list[tuple[float, float]], width: int = 120, height: int = 28) -> Markup:
@@ -72,6 +73,8 @@ def _parts(request: Request) -> tuple[WebHome, Auth]:
 
 def render(request: Request, name: str, person: Person | None, status: int = 200, **context: Any) -> HTMLResponse:
     auth = request.app.state.auth
+    if person is not None and "bell" not in context:  # the open notices meant for this person
+        context["bell"] = sum(1 for n in request.app.state.home.notifications(person) if n["status"] == "open")
     html = _env.get_template(name).render(request=request, person=person, pages=PAGES, path=request.url.path, **context)
     response = HTMLResponse(html, status_code=status)
     if person is not None and person.via == "local" and request.cookies.get(SESSION_COOKIE) != auth.local[0]:
@@ -242,6 +245,37 @@ async def rule_change(request: Request, rule_id: str, action: str) -> HTMLRespon
     home.change_rule(person, rule_id, enabled=action == "enable" if action != "remove" else None, remove=action == "remove")
     return render(request, "_rules.html", person, rules=home.rule_list(person), saved=False)
 
+# ------------------------------------------------------------ notices
+
+@pages.get("/notifications", response_class=HTMLResponse)
+def notices_page(request: Request) -> HTMLResponse:
+    home = _parts(request)[0]
+    person = viewer(request)
+    return render(request, "notices.html", person, notices=home.notifications(person, 100), routines=home.routines(person))
+
+@pages.post("/notifications/{notice_id}/{action}", response_class=HTMLResponse)
+async def notice_action(request: Request, notice_id: int, action: str) -> HTMLResponse:
+    home = _parts(request)[0]
+    person, _ = await changer(request)
+    if action not in ("act", "mute"):
+        raise HTTPException(404, f"no action {action!r}: act or mute")
+    try:
+        said = (home.act_on(person, notice_id) if action == "act" else home.mute(person, notice_id))["said"]
+    except UserError as exc:
+        said = str(exc)
+    return HTMLResponse(f'<p class="said" role="status">{escape(said)}</p>')
+
+@pages.post("/routines/accept", response_class=HTMLResponse)
+async def routine_accept(request: Request) -> HTMLResponse:
+    home = _parts(request)[0]
+    person, form = await changer(request)
+    try:
+        saved = home.save_rule(person, str(form.get("text") or ""))
+        said = f"Saved as rule {saved['rule']['id']}: {saved['description']}"
+    except UserError as exc:
+        said = str(exc)
+    return HTMLResponse(f'<p class="said" role="status">{escape(said)}</p>')
+
 # ------------------------------------------------------------ memory and audit
 
 @pages.get("/memory", response_class=HTMLResponse)
@@ -294,6 +328,33 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(_SignIn, _sign_in)
 
 
-__all__ = ["PAGES", "TEMPLATES", "audit_page", "changer", "chat_ask", "chat_confirm", "chat_page", "control", "docs",
-    "environment", "home_page", "install", "login", "login_page", "logout", "memory_forget", "memory_page", "pages",
-    "render", "rule_change", "rule_preview", "rule_save", "rules_page", "sparkline", "viewer"]
+__all__ = [
+    "PAGES",
+    "TEMPLATES",
+    "audit_page",
+    "changer",
+    "chat_ask",
+    "chat_confirm",
+    "chat_page",
+    "control",
+    "docs",
+    "environment",
+    "home_page",
+    "install",
+    "login",
+    "login_page",
+    "logout",
+    "memory_forget",
+    "memory_page",
+    "notice_action",
+    "notices_page",
+    "pages",
+    "render",
+    "routine_accept",
+    "rule_change",
+    "rule_preview",
+    "rule_save",
+    "rules_page",
+    "sparkline",
+    "viewer",
+]

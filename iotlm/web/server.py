@@ -43,6 +43,9 @@ class WebServer:
         self.host, self.port = parse_bind(bind)
         self.users = UserStore(settings.home / "iotlm.db")
         self.hub = EventHub().attach(agent.runtime)
+        self._notices = getattr(agent.runtime, "notices", None)
+        if self._notices is not None:  # a notice, live, for the people it is meant for
+            self._notices.listeners.append(self._on_notice)
         self._own_rules = rules is None
         self.rules = rules or RuleStore(settings.home / "rules.db")
         self.chat = ChatLog(settings.home / "iotlm.db")
@@ -53,6 +56,9 @@ class WebServer:
         self._service_file = settings.home / SERVICE_FILE if service_file else None
         self._server: Any = None
         self._thread: threading.Thread | None = None
+
+    def _on_notice(self, notice: dict[str, Any], to: list[str]) -> None:
+        self.hub.emit("notice", {**notice, "to": to})
 
     @property
     def url(self) -> str:
@@ -102,6 +108,8 @@ class WebServer:
         os.replace(tmp, self._service_file)
 
     def stop(self) -> None:
+        if self._notices is not None and self._on_notice in self._notices.listeners:
+            self._notices.listeners.remove(self._on_notice)
         self.hub.close()
         if self._server is not None:
             self._server.should_exit = True

@@ -1,7 +1,8 @@
 // iotlm's pages: live updates from /api/events (server-sent events) and small conveniences. No build step.
 (function () {
   "use strict";
-  window.iotlmUpdates = [];  // {device, attribute, value, received, shown}: the browser benchmark reads these
+  window.iotlmUpdates = [];
+  window.iotlmNotices = [];  // the notices received live (tests read these)  // {device, attribute, value, received, shown}: the browser benchmark reads these
 
   function cssEscape(s) { return window.CSS && CSS.escape ? CSS.escape(s) : String(s).replace(/["\\]/g, "\\$&"); }
 
@@ -41,16 +42,77 @@
     }
   }
 
+  function csrf() {
+    try { return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRF-Token"] || ""; } catch (err) { return ""; }
+  }
+
+  function act(id, button, out) {  // a notice's action, as the person signed in, through the gate
+    button.disabled = true;
+    fetch("/api/notifications/" + id + "/act", {method: "POST", credentials: "same-origin",
+      headers: {"X-CSRF-Token": csrf(), "Content-Type": "application/json"}})
+      .then(function (r) { return r.json(); })
+      .then(function (body) { out.textContent = body.said || body.error || "done"; out.dataset.done = body.done ? "yes" : "no"; })
+      .catch(function () { out.textContent = "The request failed."; button.disabled = false; });
+  }
+
+  function onNotice(data) {
+    window.iotlmNotices.push(data);
+    if (!data.text) {  // what became of one: over, acted on
+      document.querySelectorAll('[data-notice="' + data.id + '"]').forEach(function (el) {
+        el.className = el.className.replace(/status-\w+/, "status-" + data.status);
+        const status = el.querySelector(".status");
+        if (status) status.textContent = data.status;
+      });
+      return;
+    }
+    const count = document.getElementById("bell-count");
+    if (count) { count.textContent = String(Number(count.textContent || 0) + 1); count.hidden = false; }
+    const box = document.getElementById("toasts");
+    if (!box) return;
+    const toast = document.createElement("div");
+    toast.className = "toast level-" + data.level;
+    toast.dataset.notice = data.id;
+    toast.setAttribute("role", data.level === "safety" ? "alert" : "status");
+    const text = document.createElement("p");
+    text.textContent = data.text;
+    toast.appendChild(text);
+    const out = document.createElement("span");
+    out.className = "said";
+    if (data.suggest) {
+      const button = document.createElement("button");
+      button.className = "confirm";
+      button.textContent = data.suggest.say;
+      button.dataset.act = data.id;
+      button.addEventListener("click", function () { act(data.id, button, out); });
+      toast.appendChild(button);
+    }
+    const close = document.createElement("button");
+    close.textContent = "Dismiss";
+    close.addEventListener("click", function () { toast.remove(); });
+    toast.appendChild(close);
+    toast.appendChild(out);
+    box.appendChild(toast);
+    if (window.Notification && Notification.permission === "granted") {
+      try { new Notification("iotlm", {body: data.text, tag: "iotlm-" + data.id}); } catch (err) { /* not allowed here */ }
+    }
+  }
+
   function live() {
     if (!document.body || document.body.dataset.live !== "on" || !window.EventSource) return;
     const events = new EventSource("/api/events");
     events.addEventListener("state", function (e) { onState(JSON.parse(e.data), Date.now()); });
+    events.addEventListener("notice", function (e) { onNotice(JSON.parse(e.data)); });
     events.addEventListener("open", function () { document.body.dataset.connected = "yes"; });
     events.addEventListener("error", function () { document.body.dataset.connected = "no"; });
   }
 
   document.addEventListener("DOMContentLoaded", function () {
     live();
+    const allow = document.getElementById("allow-browser");
+    if (allow && window.Notification && Notification.permission === "default") {
+      allow.hidden = false;
+      allow.addEventListener("click", function () { Notification.requestPermission().then(function () { allow.hidden = true; }); });
+    }
     document.body.addEventListener("htmx:afterRequest", function (e) {
       const form = e.detail.elt;
       if (form && form.id === "ask" && e.detail.successful) {
