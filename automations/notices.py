@@ -123,7 +123,8 @@ class Notices(SqliteStore):
         device = alert.device
         value = alert.value
         attribute = next(iter(alert.watcher.is_), "power" if alert.watcher.unusual == "power" else "state")
-        fields = {"device": describe_device(device).removeprefix("the "), "room": device.room or "home",
+        # the room always: a notice is read later, out of context
+        fields = {"device": describe_device(device, room="always").removeprefix("the "), "room": device.room or "home",
                   "value": f"{shown(attribute, value)}{_unit(attribute)}" if value is not None else "?",
                   "for": duration(alert.at - alert.since), "since": self._hhmm(alert.since),
                   "usual": f"{alert.usual:.0f} W" if alert.usual is not None else "?"}
@@ -141,7 +142,7 @@ class Notices(SqliteStore):
         attribute, value = next(iter(watcher.suggest.set.items()))
         if attribute not in target.attributes or not target.attributes[attribute].writable:
             return None
-        said = watcher.suggest.say.format(device=describe_device(target).removeprefix("the "))
+        said = watcher.suggest.say.format(device=describe_device(target, room="always").removeprefix("the "))
         return {"say": said, "device_id": target.id, "attribute": attribute, "value": value}
 
     def _room_devices(self, device: Device) -> list[Device]:

@@ -22,7 +22,7 @@ from typing import Any
 from iotlm.device_drivers.model import Device, describe_device
 
 WINDOW_MIN = 40
-MIN_DAYS = 4
+MIN_DAYS = 5
 MIN_SHARE = 0.7
 MAX_SD_MIN = 10.0
 KEYS = ("state", "mode")

@@ -14,6 +14,7 @@ drawing far more power than it usually does at this hour of the week), see :mod:
 from __future__ import annotations
 
 import logging
+import string
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeAlias
@@ -33,6 +34,8 @@ Level = Literal["safety", "warning", "info"]
 LEVELS: tuple[Level, ...] = ("safety", "warning", "info")
 PSEUDO = {"available": "whether the device answers (false: unavailable)"}
 """Values a condition may test beyond the device's attributes."""
+SAY_FIELDS = frozenset({"device", "room", "value", "for", "since", "usual"})
+"""What a watcher's ``say`` may name."""
 Duration = Annotated[float, BeforeValidator(lambda v: seconds(v) or 0.0)]
 
 
@@ -172,6 +175,18 @@ class Watcher(BaseModel):
             raise ValueError(f"{v!r}: write a span of the day as \"23:00-06:00\"")
         return f"{clock(start.strip())}-{clock(end.strip())}"
 
+    @field_validator("say")
+    @classmethod
+    def _fields(cls, v: str) -> str:
+        try:
+            named = {name for _, name, _, _ in string.Formatter().parse(v) if name is not None}
+        except ValueError as exc:
+            raise ValueError(f"{v!r}: {exc}; write a field as {{device}}, and a brace as {{{{") from exc
+        unknown = named - SAY_FIELDS
+        if unknown:
+            raise ValueError(f"{', '.join(sorted(unknown))}: not a field of what is said; use {', '.join(sorted(SAY_FIELDS))}")
+        return v
+
     @model_validator(mode="after")
     def _says_something(self) -> Watcher:
         if not self.is_ and self.unchanged is None and self.unusual is None:
@@ -238,5 +253,5 @@ def load_watchers(home: Path | None = None, pm: Any = None) -> list[Watcher]:
     return [w for w in found.values() if w is not None]
 
 
-__all__ = ["LEVELS", "PSEUDO", "Level", "Select", "Suggest", "Test", "Watcher", "With", "builtin_watchers", "holds",
+__all__ = ["LEVELS", "PSEUDO", "SAY_FIELDS", "Level", "Select", "Suggest", "Test", "Watcher", "With", "builtin_watchers", "holds",
            "load_watchers", "parse_watchers"]

@@ -45,8 +45,9 @@ def test_every_built_in_group_registers_through_the_hook() -> None:
     parser = build_parser(_with())
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     assert list(sub.choices) == ["devices", "simulate", "tools", "call", "audit", "ask", "chat", "demo", "run", "rules",
-                                 "memory", "users", "bench"]
-    assert [g.__name__ for g in GROUPS] == [*(f"iotlm.cli.{g}" for g in ("devices", "chat", "run", "rules", "memory", "users")), "iotlm.bench.cli"]
+                                 "notifications", "routines", "memory", "users", "bench"]
+    assert [g.__name__ for g in GROUPS] == [*(f"iotlm.cli.{g}" for g in ("devices", "chat", "run", "rules", "notices", "memory",
+                                                                        "users")), "iotlm.bench.cli"]
 
 
 def test_a_plugin_adds_a_command_with_the_shared_options(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

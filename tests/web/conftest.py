@@ -20,7 +20,7 @@ from iotlm.memory.memory import Memory
 from iotlm.memory.store import MemoryStore
 from iotlm.policies.config import PolicyConfig
 from iotlm.policies.users import UserStore
-from iotlm.runtime import Runtime
+from iotlm.runtime import Runtime, make_notices
 from iotlm.web.server import WebServer
 from tests.agent.test_agent import answer_with
 from tests.conftest import Stack, make_stack
@@ -59,8 +59,9 @@ def make_web(stack: Stack, home_dir: Path) -> Web:
     settings = load_settings({"home": str(home_dir)}, environ={})
     store = MemoryStore(home_dir / "iotlm.db")
     history = HistoryRecorder(store, clock=stack.clock).attach(stack.conn.registry)
+    users = UserStore(home_dir / "iotlm.db")
     runtime = Runtime(settings, stack.conn, stack.executor.tools, PolicyConfig(), stack.audit, stack.executor, store, history,
-                      UserStore(home_dir / "iotlm.db"))
+                      users, make_notices(settings, PolicyConfig(), users, stack.conn, stack.clock))
     runtime._memory = Memory(store, WordEmbedder(), home_dir)
     agent = Agent(runtime, model=answer_with("none"), ranker=False)
     server = WebServer(agent, bind="127.0.0.1:0", service_file=False).start()
@@ -73,6 +74,7 @@ def close_web(w: Web) -> None:
     w.runtime.history.stop()  # type: ignore[union-attr]
     w.runtime.store.close()  # type: ignore[union-attr]
     w.runtime.users.close()  # type: ignore[union-attr]
+    w.runtime.notices.close()  # type: ignore[union-attr]
 
 
 @pytest.fixture

@@ -319,3 +319,65 @@ def test_the_home_page_shows_the_canonical_model_in_a_persons_words(page: webdri
     wait(page, lambda: web.stack.sim.state("living_room.thermostat")["mode"] == "auto")
     wait(page, lambda: Select(card(page, "living_room.thermostat").find_element(
         By.CSS_SELECTOR, "select[data-attr=mode]")).first_selected_option.text == "auto")
+
+
+DOORBELL = """
+at_the_door:
+  about: open too long
+  devices: {has: contact, name: [door]}
+  is: {contact: false}
+  say: "The {device} opened at {since}."
+  suggest: {say: "Unlock the {device}", set: {state: unlocked}, device: {type: lock}}
+  to: [admin, guest]
+"""
+
+
+@pytest.fixture
+def watching(web: Web) -> Iterator[Any]:
+    """The watch engine on the web's registry, with a person's own watcher: the door opens, unlocking is offered."""
+    import yaml
+
+    from iotlm.automations.watch import WatchEngine
+    from iotlm.automations.watchers import parse_watchers
+
+    watchers = [w for w in parse_watchers(yaml.safe_load(DOORBELL), "watchers.yaml").values() if w is not None]
+    engine = WatchEngine(web.stack.conn.registry, watchers, web.runtime.notices, clock=web.stack.clock).start(every=0.1)
+    yield engine
+    engine.stop()
+
+
+def _open_the_door(web: Web, contact: bool = False) -> None:
+    web.stack.sim.apply("hallway.door_contact", {"contact": contact}, from_device=True)
+    web.stack.sim.publish_state("hallway.door_contact")
+
+
+def test_a_notice_appears_live_and_its_action_goes_through_the_gate_as_whoever_taps_it(
+        page: webdriver.Chrome, web: Web, watching: Any, shots: Path) -> None:
+    web.token("alice", "admin")  # in the household before the door opens: told too
+    sign_in(page, web, "gus", "guest")
+    page.get(web.url + "/notifications")
+    wait(page, lambda: page.execute_script("return document.body.dataset.connected") == "yes")
+    _open_the_door(web)
+    toast = wait(page, lambda: page.find_element(By.CSS_SELECTOR, "#toasts .toast"))
+    assert toast.find_element(By.CSS_SELECTOR, "p").text == "The hallway front door sensor opened at 12:00."
+    assert page.find_element(By.ID, "bell-count").text == "1"
+    button = toast.find_element(By.CSS_SELECTOR, "button.confirm")
+    assert button.text == "Unlock the hallway front door lock"
+    page.save_screenshot(str(shots / "notice-live.png"))
+    button.click()  # a guest's tap: the gate refuses, as it would in chat
+    said = wait(page, lambda: toast.find_element(By.CSS_SELECTOR, ".said").text or None)
+    assert said.startswith("Unlock the hallway front door lock: denied") and "guest" in said
+    page.save_screenshot(str(shots / "notice-guest-refused.png"))
+    assert web.sent() == [] and web.stack.conn.registry.value("hallway.front_door", "state") == "locked"
+    # the admin finds it on the Notices page, with what became of it, and taps: done, through the gate, as them
+    sign_in(page, web, "alice", "admin")
+    page.get(web.url + "/notifications")
+    item = page.find_element(By.CSS_SELECTOR, "li.notice")
+    assert "gus: Unlock the hallway front door lock: denied" in item.find_element(By.CSS_SELECTOR, ".outcome").text
+    item.find_element(By.CSS_SELECTOR, "button.confirm").click()
+    wait(page, lambda: "done" in item.find_element(By.CSS_SELECTOR, ".result").text)
+    page.save_screenshot(str(shots / "notices.png"))
+    assert web.sent() == [("hallway.front_door", {"state": "UNLOCK"})]
+    assert web.stack.conn.registry.value("hallway.front_door", "state") == "unlocked"
+    decisions = [(e["user"], e["verdict"]) for e in web.stack.audit.entries() if e["device_id"] == "hallway.front_door"]
+    assert sorted(decisions) == [("alice", "allow"), ("gus", "deny")]

@@ -65,6 +65,25 @@
       });
       return;
     }
+    const list = document.getElementById("notices");  // the Notices page: the newest first
+    if (list) {
+      const item = document.createElement("li");
+      item.className = "notice level-" + data.level + " status-" + data.status;
+      item.dataset.notice = data.id;
+      const p = document.createElement("p");
+      p.textContent = data.text;
+      const small = document.createElement("small");
+      small.textContent = data.about + " · just now · ";
+      const status = document.createElement("span");
+      status.className = "status";
+      status.textContent = data.status;
+      small.appendChild(status);
+      item.appendChild(p);
+      item.appendChild(small);
+      list.prepend(item);
+      const empty = document.getElementById("no-notices");
+      if (empty) empty.remove();
+    }
     const count = document.getElementById("bell-count");
     if (count) { count.textContent = String(Number(count.textContent || 0) + 1); count.hidden = false; }
     const box = document.getElementById("toasts");
@@ -90,7 +109,7 @@
     close.textContent = "Dismiss";
     close.addEventListener("click", function () { toast.remove(); });
     toast.appendChild(close);
-    toast.appendChild(out);
+    toast.insertBefore(out, toast.children[1] || null);
     box.appendChild(toast);
     if (window.Notification && Notification.permission === "granted") {
       try { new Notification("iotlm", {body: data.text, tag: "iotlm-" + data.id}); } catch (err) { /* not allowed here */ }
