@@ -143,7 +143,10 @@ class Notices(SqliteStore):
         if attribute not in target.attributes or not target.attributes[attribute].writable:
             return None
         said = watcher.suggest.say.format(device=describe_device(target, room="always").removeprefix("the "))
-        return {"say": said, "device_id": target.id, "attribute": attribute, "value": value}
+        offer: dict[str, Any] = {"say": said, "device_id": target.id, "attribute": attribute, "value": value}
+        if watcher.suggest.for_:
+            offer["for_s"] = watcher.suggest.for_
+        return offer
 
     def _room_devices(self, device: Device) -> list[Device]:
         return [d for d in self.devices() if d.room and device.room and d.room.lower() == device.room.lower()]

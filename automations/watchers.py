@@ -117,7 +117,7 @@ class With(BaseModel):
 class Suggest(BaseModel):
     """The action a notification offers ("Close the garage door?"), carried out through the gate as whoever taps it."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     say: str
     """The button's words; ``{device}`` is the device acted on."""
@@ -125,6 +125,8 @@ class Suggest(BaseModel):
     """One attribute and its value, e.g. ``{state: closed}``."""
     device: Select | None = None
     """A device of the same room to act on instead (the extractor fan when the bathroom is humid); default: the one seen."""
+    for_: Duration | None = Field(default=None, alias="for")
+    """Put it back as it was after this long (the fan on for 20 minutes): a job, kept like any other."""
 
     @field_validator("set")
     @classmethod

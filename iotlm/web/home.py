@@ -290,8 +290,11 @@ class WebHome:
         offer = notice["suggest"]
         if not offer:
             raise UserError(f"notification {notice_id} offers no action")
+        before = self.runtime.connection.registry.value(offer["device_id"], offer["attribute"])
         try:
             result = self.control(person, offer["device_id"], offer["attribute"], offer["value"], yes=True)
+            if offer.get("for_s") and result["status"] == "done" and before is not None:
+                self._put_back(person, notice_id, offer, before)
         except UserError as exc:
             result = {"device_id": offer["device_id"], "attribute": offer["attribute"], "status": "refused",
                       "reason": str(exc), "reported": None, "needs_confirmation": False}
@@ -299,6 +302,16 @@ class WebHome:
         said = f"{offer['say']}: " + ("done" if done else f"{result['status']}" + (f" ({result['reason']})" if result["reason"] else ""))
         notices.acted(notice_id, person.name, said, done)
         return {**result, "id": notice_id, "said": said, "done": done}
+
+    def _put_back(self, person: Person, notice_id: int, offer: dict[str, Any], before: Any) -> None:
+        """"On for 20 minutes": a job that puts it back, run by the rules as ``person`` (listed, cancellable)."""
+        from iotlm.automations.model import Rule
+
+        due = self.runtime.executor.now() + timedelta(seconds=float(offer["for_s"]))
+        self.rules.save(Rule.model_validate({
+            "id": f"notice-{notice_id}-back-{int(due.timestamp())}", "kind": "job", "owner": person.name,
+            "text": f"put the {offer['device_id']} back ({offer['say']})", "when": {"due": due.isoformat()},
+            "do": [{"device": offer["device_id"], "set": {offer["attribute"]: before}}]}), source="web")
 
     def mute(self, person: Person, notice_id: int, everywhere: bool = False) -> dict[str, Any]:
         return {"id": notice_id, "said": self._notices().mute(person.name, notice_id, everywhere=everywhere)}
