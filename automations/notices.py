@@ -204,13 +204,12 @@ class Notices(SqliteStore):
     def list(self, user: str | None = None, *, since: float | None = None, limit: int = 50,
              everyone: bool = False) -> list[dict[str, Any]]:
         """The latest notices, newest first: those meant for ``user`` (told or held), or all with ``everyone``."""
-        rows = self._exec("SELECT * FROM notices WHERE at >= ? ORDER BY at DESC, id DESC LIMIT ?",
-                          [since or 0.0, limit if everyone or user is None else limit * 5])
+        mine = "" if everyone or user is None else \
+            " AND (EXISTS (SELECT 1 FROM json_each(told) WHERE value = ?) OR EXISTS (SELECT 1 FROM json_each(held) WHERE key = ?))"
+        rows = self._exec(f"SELECT * FROM notices WHERE at >= ?{mine} ORDER BY at DESC, id DESC LIMIT ?",
+                          [since or 0.0, *([] if not mine else [user, user]), limit])
         names = [c[1] for c in self._exec("PRAGMA table_info(notices)")]
-        out = [self._shape(dict(zip(names, r, strict=True))) for r in rows]
-        if not everyone and user is not None:
-            out = [n for n in out if user in n["told"] or user in n["held"]]
-        return out[:limit]
+        return [self._shape(dict(zip(names, r, strict=True))) for r in rows]
 
     def get(self, notice_id: int, user: str | None = None, *, everyone: bool = False) -> dict[str, Any]:
         rows = self._exec("SELECT * FROM notices WHERE id = ?", [notice_id])

@@ -214,9 +214,10 @@ class WatchEngine:
         moment = self.clock()
         now = moment.timestamp()
         with self._lock:
-            if self._last.get(device_id) != values:  # the registry has taken the values in already
-                self._changed[device_id] = now
-            self._last[device_id] = dict(values)
+            last = self._last.setdefault(device_id, {})
+            if any(name not in last or last[name] != value for name, value in values.items()):
+                self._changed[device_id] = now  # (the registry has taken the values in already: compare with ours)
+            last.update(values)
             for watcher in direct or ():
                 if watcher.unusual is not None:
                     self._judge_usual(watcher, device, values, moment)
