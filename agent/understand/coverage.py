@@ -54,6 +54,7 @@ def _general_phrases() -> tuple[str, ...]:
     phrases |= {w for names, words in lx.ATTRIBUTES.values() for w in (*names, *words)}
     phrases |= set(lx.OPTION_SYNONYMS) | {w for ws in lx.OPTION_SYNONYMS.values() for w in ws}
     phrases |= {w for ws in lx.DEVICE_KINDS.values() for w in ws} | {w for ws in lx.FLOOR_WORDS.values() for w in ws}
+    phrases |= {w for ws in lx.SIDE_WORDS.values() for w in ws}
     phrases |= {w for ws in lx.GOALS.values() for w in ws}
     phrases |= {"percent", "percentage", "degree", "degrees", "celsius", "fahrenheit", "kelvin", "minute", "minutes",
                 "hour", "hours", "second", "seconds", "mute", "unmute", "silence", "mode", "level", "setting"}

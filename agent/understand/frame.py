@@ -13,6 +13,7 @@ from typing import Literal, Protocol
 from iotlm.agent.understand import lexicon as lx
 from iotlm.agent.understand.acts import is_statement
 from iotlm.agent.understand.lexicon import Act, Intent
+from iotlm.agent.understand.sides import side_of
 from iotlm.agent.understand.text import blank, has
 
 _NUMBER = re.compile(r"(-?\d+(?:\.\d+)?)")
@@ -265,6 +266,7 @@ def _places(frame: Frame, text: str, home: Vocabulary, verb_phrase: str | None, 
         said = (floor, *next((ws for ws in lx.FLOOR_WORDS.values() if floor in ws), ()))
         if any(has(text, w) for w in said):
             frame.rooms += [r for r, f in home.floors.items() if f == floor and r not in frame.rooms]
+    _sides(frame, text, home)
     _kinds(frame, taken, home, several_words=False)
     frame.plural = frame.plural or any(has(text, w) for w in lx.ALL_WORDS)
     if not frame.rooms:
@@ -279,6 +281,20 @@ def _places(frame: Frame, text: str, home: Vocabulary, verb_phrase: str | None, 
                                + r")\b", text)
             if before and before.group(1) in lx.PLACE_WORDS:
                 frame.unknown_place = before.group(1)
+
+
+def _sides(frame: Frame, text: str, home: Vocabulary) -> None:
+    """"The outdoor lights": the rooms on that side of the house (:mod:`iotlm.agent.understand.sides`)."""
+    for side, words in lx.SIDE_WORDS.items():
+        for word in words:
+            beside = re.search(rf"\b{word} (?:of )?(?:the|my|our|your) [a-z]+(?: [a-z]+)?", text)
+            if beside:  # "the light outside the bedroom": somewhere we cannot place, never the bedroom itself
+                frame.unknown_place = beside.group(0)
+            elif has(text, word):
+                found = [r for r in sorted(set(home.rooms.values())) if side_of(r) == side]
+                frame.rooms += [r for r in found if r not in frame.rooms]
+                if not found:  # a home with nothing on that side: said so, never the whole home
+                    frame.unknown_place = word
 
 
 def _kinds(frame: Frame, taken: str, home: Vocabulary, *, several_words: bool) -> str:

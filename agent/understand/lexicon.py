@@ -277,6 +277,13 @@ FLOOR_WORDS: dict[str, tuple[str, ...]] = {
 }
 """What people call a floor -> the names a home file may give it ("the upstairs lights" on the "first floor")."""
 
+SIDE_WORDS: dict[str, tuple[str, ...]] = {
+    "outdoors": ("outdoor", "outdoors", "outside", "exterior"),
+    "indoors": ("indoor", "indoors", "interior"),
+}
+"""A side of the house ("the outdoor lights"); which rooms are on it is judged by the sentence model
+(:mod:`iotlm.agent.understand.sides`). "inside" is left out: it is mostly a preposition ("the light inside the shed")."""
+
 PLURALIA = frozenset({"blinds", "curtains", "drapes", "shades", "shutters"})
 """Nouns that are plural in form but name one device ("close the blinds" is one set of blinds, not every one)."""
 
@@ -306,9 +313,48 @@ QUESTION_ONLY_WORDS = frozenset({"dark"})
 """Attribute words that name the attribute only in a question."""
 
 
-__all__ = ["ALL_WORDS", "AMBIGUOUS", "APPLIANCES", "ATTRIBUTES", "BROAD_KINDS", "COLORS", "COLOR_TEMPS_K",
-    "COMMON_WORDS", "COMPARATIVES", "COMPLAINT", "CONTEXT", "DEVICE_KINDS", "DONE_WORDS", "EMBEDDED_QUESTION",
-    "FILLER", "FLOOR_WORDS", "GENERIC", "GOALS", "GOAL_KINDS", "HALF_WORDS", "IDIOMS", "KIND_TYPES", "MAX_WORDS",
-    "MIN_WORDS", "NEGATION", "NOT_NEGATION", "NOT_PLACES", "NOUN_VERBS", "NUMBER_WORDS", "OPTION_SYNONYMS",
-    "PLACE_WORDS", "PLURALIA", "PRONOUNS", "QUESTION_ONLY_WORDS", "QUESTION_STARTS", "RELATED", "ROOM_SYNONYMS",
-    "SMALL_WORDS", "STATE_TARGETS", "VERBS", "Act", "Intent"]
+__all__ = [
+    "ALL_WORDS",
+    "AMBIGUOUS",
+    "APPLIANCES",
+    "ATTRIBUTES",
+    "BROAD_KINDS",
+    "COLORS",
+    "COLOR_TEMPS_K",
+    "COMMON_WORDS",
+    "COMPARATIVES",
+    "COMPLAINT",
+    "CONTEXT",
+    "DEVICE_KINDS",
+    "DONE_WORDS",
+    "EMBEDDED_QUESTION",
+    "FILLER",
+    "FLOOR_WORDS",
+    "GENERIC",
+    "GOALS",
+    "GOAL_KINDS",
+    "HALF_WORDS",
+    "IDIOMS",
+    "KIND_TYPES",
+    "MAX_WORDS",
+    "MIN_WORDS",
+    "NEGATION",
+    "NOT_NEGATION",
+    "NOT_PLACES",
+    "NOUN_VERBS",
+    "NUMBER_WORDS",
+    "OPTION_SYNONYMS",
+    "PLACE_WORDS",
+    "PLURALIA",
+    "PRONOUNS",
+    "QUESTION_ONLY_WORDS",
+    "QUESTION_STARTS",
+    "RELATED",
+    "ROOM_SYNONYMS",
+    "SIDE_WORDS",
+    "SMALL_WORDS",
+    "STATE_TARGETS",
+    "VERBS",
+    "Act",
+    "Intent",
+]
