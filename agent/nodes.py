@@ -237,7 +237,7 @@ def retrieve(state: AgentState, deps: Deps) -> dict[str, Any]:
                                 "sure": ranker.sure(found), "rooms": frame.rooms}
                 continue
         if planner is not None:
-            candidates[text] = [d.id for d in planner.relevant(text, parser)]
+            candidates[text] = [d.id for d in planner.relevant(text, parser, state.get("room"))]
     return {"candidates": candidates, "ranked": ranked}
 
 
@@ -259,7 +259,7 @@ def plan(state: AgentState, deps: Deps) -> dict[str, Any]:
         if planner is None:
             understood = False
             continue
-        result = planner.plan(text, deps.parser())
+        result = planner.plan(text, deps.parser(), said_in)
         if result.error:
             clarify.append(f"I couldn't work that out ({result.error})")
         elif result.clarify:

@@ -9,6 +9,7 @@ agent asks instead.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from collections.abc import Callable
@@ -65,8 +66,12 @@ class LLMPlanner:
 
     # ------------------------------------------------------------ retrieval (lexical; embeddings come with memory)
 
-    def relevant(self, text: str, parser: Parser) -> list[Device]:
+    def relevant(self, text: str, parser: Parser, room: str | None = None) -> list[Device]:
+        """The devices the words point at, best first. ``room``: where the request comes from (a voice satellite's
+        room), which bounds the candidates when the words name no room, as it does on the fast path."""
         frame = parser.read(text)
+        if room and not frame.rooms and not frame.named:
+            frame = dataclasses.replace(frame, rooms=[room.lower()])
         words = set(re.findall(r"[a-z]+", normalise(text)))
         scored = []
         for device in parser.devices.values():
@@ -115,8 +120,8 @@ class LLMPlanner:
 
     # ------------------------------------------------------------ planning
 
-    def plan(self, text: str, parser: Parser) -> PlanResult:
-        devices = self.relevant(text, parser)
+    def plan(self, text: str, parser: Parser, room: str | None = None) -> PlanResult:
+        devices = self.relevant(text, parser, room)
         if not devices:
             frame = parser.read(text)
             if frame.act == "goal" and frame.goal:

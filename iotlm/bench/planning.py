@@ -169,7 +169,7 @@ def agent_plan(text: str, parser: Parser, conditions: RoomConditions, model: Mod
 class WholeHome(LLMPlanner):
     """The planner with every writable device offered: what it would be without retrieval."""
 
-    def relevant(self, text: str, parser: Parser) -> list[Device]:
+    def relevant(self, text: str, parser: Parser, room: str | None = None) -> list[Device]:
         return [d for d in parser.devices.values() if any(a.writable for a in d.attributes.values())]
 
 

@@ -72,6 +72,21 @@ def test_the_model_walks_the_calls_the_devices_allow(model_path: Path, text: str
         model.close()
 
 
+@pytest.mark.parametrize(("text", "room", "rooms"), [
+    ("brighten the lights a notch", "bedroom", {"bedroom"}),  # the words name no room: the one spoken from
+    ("brighten the kitchen lights a notch", "bedroom", {"kitchen"}),  # they name one: that one
+    ("brighten the lights a notch", None, {"living room", "kitchen", "bedroom", "bathroom", "hallway", "office"}),
+])
+def test_the_model_chooses_only_among_devices_of_the_room_a_request_comes_from(text: str, room: str | None,
+                                                                                rooms: set[str]) -> None:
+    """As on the fast path, the room a request is spoken from bounds the devices when the words name none: the model
+    once answered "lights down" said in the living room with the kitchen light."""
+    offered = LLMPlanner(None).relevant(text, Parser(HOME.devices), room)  # type: ignore[arg-type]
+    assert offered and {(d.room or "").lower() for d in offered} <= rooms
+    if room is not None:
+        assert {(d.room or "").lower() for d in offered} == rooms
+
+
 @pytest.mark.parametrize(("kind", "text", "allowed"), [
     ("num", "", set("0123456789-")), ("num", "-", set("0123456789")), ("num", "40", set("0123456789.)")),
     ("num", "1234", {".", ")"}), ("num", "2.", set("0123456789")), ("num", "2.5", {")"}),
