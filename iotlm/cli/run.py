@@ -67,6 +67,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             service.start()
             print(f"iotlm run: {len(runtime.connection.registry)} devices on {redact_url(url)}; {len(service.engine.rules())} rules running"
                   f"{f', {len(service.problems)} not (see above)' if service.problems else ''}; "
+                  + (f"watching {service.watch.watched()} device conditions; " if service.watch is not None else "") +
                   f"questions on {service.ask_topic}" + (f"; sharing as group {args.share_group}" if args.share_group else ""),
                   file=sys.stderr, flush=True)
             for problem in service.problems:
