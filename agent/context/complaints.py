@@ -11,6 +11,7 @@ from iotlm.agent.context.effects import push
 from iotlm.agent.context.goals import Goal, plan_goal
 from iotlm.agent.state import AgentState
 from iotlm.agent.understand.complaint import read_goal
+from iotlm.agent.understand.learned import asked_way
 from iotlm.agent.understand.text import normalise
 from iotlm.device_drivers.clock import TimeOfDay, Window, sun_up
 from iotlm.device_drivers.model import describe_device
@@ -75,9 +76,20 @@ def ranked_goal(text: str, state: AgentState, deps: Deps, found: dict[str, Any])
         return f"I'm not sure what you'd like. Do you want {where} {ranked['choice']}? Say it in other words if not"
     if not rooms:
         return f"Which room would you like {ranked['choice']}?"
-    goals = [Goal(room, ranked["goal"][0], ranked["goal"][1]) for room in rooms]
+    parser = deps.parser()
+    asked = asked_way(text, parser.read(text), parser.readers)
+    condition, direction = ranked["goal"][0], ranked["goal"][1]
+    if asked is not None and asked[1] == _MEASURED_BY.get(condition) and asked[0] != direction:
+        # "make a room darker" ranked as "too dark": the words ask the other way, so ask rather than brighten it
+        more = "more" if asked[0] == "up" else "less"
+        return f"I'm not sure which way you'd like the {rooms[0]}: {more} {asked[1]}? Say it with the level you want"
+    goals = [Goal(room, condition, direction) for room in rooms]
     plan_goals(goals, text, normalise(text), found, deps, deps.conditions())
     return ""
+
+
+_MEASURED_BY = {"illuminance": "brightness", "temperature": "temperature"}
+"""A goal's condition, and the level a request changes to move it (how the learned reader names it)."""
 
 
 def said_goals(text: str, rooms: list[str]) -> list[dict[str, str]]:

@@ -21,6 +21,7 @@ from iotlm.agent.llm.grammar import calls_for, grammar_for, parse_calls
 from iotlm.agent.understand import Parser, normalise
 from iotlm.agent.understand import lexicon as lx
 from iotlm.agent.understand.frame import Frame
+from iotlm.agent.understand.learned import asked_way
 from iotlm.agent.understand.result import ReadResult
 from iotlm.agent.understand.text import has, option_words
 from iotlm.device_drivers.model import Device, InvalidValue, describe_device
@@ -169,6 +170,11 @@ class LLMPlanner:
                                   "directly.")
                 result.steps = []
                 return result
+            wrong = wrong_way(step, device, text, frame, parser) if op.writes else None
+            if wrong:  # "make a room darker" planned as brightness 90: never the other way than asked
+                result.clarify = wrong
+                result.steps = []
+                return result
             if op.writes and not any(s.device_id == step.device_id and s.attribute == step.attribute for s in result.steps):
                 result.steps.append(step)  # a second call on the same attribute contradicts the first: dropped
         if completion.confidence is not None and completion.confidence < self.min_confidence:
@@ -186,6 +192,22 @@ class LLMPlanner:
         if walk is not None and calls is not None:
             return walk(prompt, calls, max_tokens=self.max_tokens)
         return self.model.complete(prompt, grammar=grammar_for(devices), max_tokens=self.max_tokens)
+
+
+def wrong_way(step: Step, device: Device, text: str, frame: Any, parser: Parser) -> str | None:
+    """Why a planned value goes the other way than the words ask (None when it does not, or no way was asked)."""
+    attribute = step.attribute or ""
+    before = device.attributes[attribute].value if attribute in device.attributes else None
+    if not isinstance(step.value, int | float) or not isinstance(before, int | float) or isinstance(before, bool):
+        return None
+    asked = asked_way(text, frame, parser.readers)
+    way = asked[0] if asked else None
+    goes = "up" if step.value > before else "down" if step.value < before else None
+    if way is None or goes is None or goes == way:
+        return None
+    return (f"That would set {describe_device(device, room='always')}'s {attribute.replace('_', ' ')} to {step.value} "
+            f"from {before}, {'up' if goes == 'up' else 'down'}, where you asked for {'more' if way == 'up' else 'less'}; "
+            "say the level you want.")
 
 
 def _call(step: dict[str, Any]) -> str:
@@ -263,4 +285,4 @@ def _grounded(device: Device, frame: object, parser: Parser) -> bool:
 _GENERIC_WORDS = {"light", "lights", "lamp", "sensor", "switch", "door", "smart", "main", "front", "back", "room"}
 
 
-__all__ = ["STATIC_PREFIX", "InvalidValue", "LLMPlanner", "PlanResult"]
+__all__ = ["STATIC_PREFIX", "InvalidValue", "LLMPlanner", "PlanResult", "wrong_way"]

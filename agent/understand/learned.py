@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from importlib import resources
 from typing import Any, cast
 
@@ -27,6 +27,7 @@ from iotlm.agent.understand.frame import Frame
 from iotlm.agent.understand.index import HomeIndex
 from iotlm.agent.understand.lexicon import Intent
 from iotlm.agent.understand.reader_data import CONCEPTS, OPS, TAGS
+from iotlm.agent.understand.text import normalise
 
 log = logging.getLogger(__name__)
 
@@ -182,6 +183,23 @@ class LearnedReader:
         return frame, (found.op, *used)
 
 
+WAY_SURE = 0.5
+"""How sure the operation head must be of "up" or "down" to judge which way a planned change goes."""
+
+
+def asked_way(text: str, frame: Frame, readers: Sequence[Any]) -> tuple[str, str | None] | None:
+    """Which way the words ask a level to go, and of what: ("down", "brightness") for "make a room darker". The
+    rules' reading first; else the learned reader's operation head when it is sure enough (:data:`WAY_SURE`), even
+    where it was not sure enough to act. For judging what the model or the goal ranker planned, never to act."""
+    if frame.intent in ("up", "down"):
+        return str(frame.intent), frame.concept
+    reader = next((r for r in readers if isinstance(r, LearnedReader)), None)
+    reading = reader.reading(normalise(text).split()) if reader is not None else None
+    if reading is not None and reading.op in ("up", "down") and reading.op_p >= WAY_SURE:
+        return reading.op, reading.concept if reading.concept != "none" else None
+    return None
+
+
 @functools.lru_cache(maxsize=1)
 def whole_home() -> frozenset[str]:
     """Words for the whole home, with the determiners said with them: Home Assistant's own ``<home>`` expansion
@@ -210,4 +228,5 @@ def load_heads() -> dict[str, np.ndarray]:
     return heads
 
 
-__all__ = ["EVIDENCE_SIMILARITY", "WEIGHTS", "LearnedReader", "Reading", "features", "load_heads", "softmax", "spans", "whole_home"]
+__all__ = ["EVIDENCE_SIMILARITY", "WAY_SURE", "WEIGHTS", "LearnedReader", "Reading", "asked_way", "features", "load_heads",
+           "softmax", "spans", "whole_home"]

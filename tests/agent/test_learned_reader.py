@@ -9,14 +9,16 @@ from typing import get_args
 import numpy as np
 import pytest
 
+from iotlm.agent.llm.planner import wrong_way
 from iotlm.agent.understand import reader_data
-from iotlm.agent.understand.learned import LearnedReader, load_heads, spans, whole_home
+from iotlm.agent.understand.learned import LearnedReader, asked_way, load_heads, spans, whole_home
 from iotlm.agent.understand.lexicon import Intent
 from iotlm.agent.understand.parser import Parser
 from iotlm.agent.understand.train_reader import evidence, fit, score, threshold
 from iotlm.device_drivers.home import load_home
 from iotlm.memory.embeddings import MiniLMEmbedder
 from iotlm.memory.minilm import NumpyWords
+from iotlm.tools.device_tools import device_operations
 from tests.conftest import EXAMPLE_HOME
 
 
@@ -132,3 +134,25 @@ def test_evidence_is_the_untagged_words_that_said_an_operation() -> None:
     assert "off off" in found and "on on" in found
     assert not {"off turn", "on turn", "off light", "off the"} & set(found)  # said both ways, or a device's word
     assert evidence([off] * 4) == []  # too few to count
+
+
+@pytest.mark.parametrize(("text", "way"), [
+    ("make a room darker", ("down", "brightness")),  # the head, unsure enough not to act, still says which way
+    ("dim the lights", ("down", "brightness")),  # the rules' own reading
+    ("turn the volume up", ("up", "volume")),
+    ("it's too dark in here", None),  # a complaint: the complaint reader knows its way
+    ("turn on the kitchen light", None),
+])
+def test_the_way_a_request_asks_a_level_to_go(parser: Parser, text: str, way: tuple[str, str] | None) -> None:
+    assert asked_way(text, parser.read(text), parser.readers) == way
+
+
+def test_a_planned_value_that_goes_the_other_way_is_asked_about_not_done(parser: Parser) -> None:
+    lamp = parser.devices["living_room.floor_lamp"]
+    brighter = next(o for o in device_operations(lamp) if o.operation == "set_brightness").step(lamp, {"value": 90})
+    before = lamp.attributes["brightness"].value
+    assert isinstance(before, int) and before < 90
+    said = wrong_way(brighter, lamp, "make a room darker", parser.read("make a room darker"), parser)
+    assert said == (f"That would set the living room floor lamp's brightness to 90 from {before}, up, where you asked "
+                    "for less; say the level you want.")
+    assert wrong_way(brighter, lamp, "make it brighter", parser.read("make it brighter"), parser) is None
