@@ -30,6 +30,8 @@ from iotlm.device_drivers.registry import DeviceRegistry
 
 log = logging.getLogger(__name__)
 
+ON = ("on", "playing", "open")
+"""The states in which a device is on (judged for an *unusual hour*)."""
 SETTLE_S = 120.0
 """How long a condition on a number ({">": 80}) must stop holding before its episode ends: a reading that wavers around
 its threshold is one episode, not many. A condition on a state (open, on, occupied) ends the moment it stops holding."""
@@ -132,6 +134,7 @@ class WatchEngine:
         self.notifier = notifier
         self.clock = clock
         self.watchers = [w for w in watchers if w.enabled]
+        self._by_id = {w.id: w for w in self.watchers}
         self.reports = 0
         self.episodes: dict[tuple[str, str], Episode] = {}
         self.usual: dict[str, Usual] = {}
@@ -234,7 +237,7 @@ class WatchEngine:
                 (device.attributes[name].value if name in device.attributes else None)
             if value is None or not holds(test, value):
                 return False
-        window = watcher.window()
+        window = watcher.window
         if window is not None and not window.contains(datetime.fromtimestamp(now, self.clock().tzinfo).time()):
             return False
         if watcher.with_ is not None:
@@ -257,13 +260,12 @@ class WatchEngine:
             holding = self._holds(watcher, device, now)
         if holding:
             if episode is None:
-                value = next((device.attributes[n].value for n in watcher.is_ if n in device.attributes), None)
-                episode = self.episodes[key] = Episode(since=now, value=value)
+                episode = self.episodes[key] = Episode(since=now, value=_value(watcher, device))
                 if watcher.for_ <= 0:
                     self._tell(watcher, device, episode, now)
             else:
                 episode.false_since = None
-                episode.value = next((device.attributes[n].value for n in watcher.is_ if n in device.attributes), episode.value)
+                episode.value = _value(watcher, device, episode.value)
         elif episode is not None and episode.false_since is None:
             episode.false_since = now
             if not self._settle(watcher):
@@ -279,7 +281,7 @@ class WatchEngine:
         now = moment.timestamp()
         if watcher.unusual == "hour" and "state" in values:
             key = (watcher.id, device.id)
-            if values["state"] in ("on", "playing", "open") and device.id not in self._on:
+            if values["state"] in ON and device.id not in self._on:
                 self._on.add(device.id)
                 if usual.odd_hour(moment):
                     if key not in self.episodes:
@@ -291,7 +293,7 @@ class WatchEngine:
                         usual.learn_on(moment)
                 else:
                     usual.learn_on(moment)
-            elif values["state"] not in ("on", "playing", "open"):
+            elif values["state"] not in ON:
                 self._on.discard(device.id)
                 if key in self.episodes and self.episodes[key].false_since is None:
                     self.episodes[key].false_since = now
@@ -317,7 +319,7 @@ class WatchEngine:
                     continue
                 usual = self.usual.setdefault(device_id, Usual())
                 moment = datetime.fromtimestamp(t, tz)
-                if attribute == "state" and value in ("on", "playing", "open"):
+                if attribute == "state" and value in ON:
                     usual.learn_on(moment)
                     n += 1
                 elif attribute == "power" and isinstance(value, int | float):
@@ -345,9 +347,8 @@ class WatchEngine:
                         self.episodes[key].false_since = self.episodes[key].false_since or now
                 else:
                     self._update(watcher, device, now)
-            watchers = {w.id: w for w in self.watchers}
             for key, episode in list(self.episodes.items()):
-                watcher = watchers[key[0]]
+                watcher = self._by_id[key[0]]
                 if episode.false_since is not None and now - episode.false_since >= self._settle(watcher):
                     self._end(key, episode)
                 elif not episode.told and now - episode.since >= watcher.for_:  # (a wavering reading, still settling, counts)
@@ -368,4 +369,9 @@ class WatchEngine:
             log.exception("telling about %s (%s) failed", watcher.id, device.id)
 
 
-__all__ = ["LEARN_DAYS", "POWER_DAYS", "SETTLE_S", "STRANGE_TIMES", "Alert", "Episode", "Notifier", "Usual", "WatchEngine"]
+def _value(watcher: Watcher, device: Device, default: Value = None) -> Value:
+    """The value a watcher's condition reads now (the first of its attributes the device has): what the notice says."""
+    return next((device.attributes[n].value for n in watcher.is_ if n in device.attributes), default)
+
+
+__all__ = ["LEARN_DAYS", "ON", "POWER_DAYS", "SETTLE_S", "STRANGE_TIMES", "Alert", "Episode", "Notifier", "Usual", "WatchEngine"]

@@ -13,6 +13,7 @@ drawing far more power than it usually does at this hour of the week), see :mod:
 
 from __future__ import annotations
 
+import functools
 import logging
 import string
 from importlib import resources
@@ -197,7 +198,9 @@ class Watcher(BaseModel):
             raise ValueError("unusual: power judges the power reading; add has: [power] to devices")
         return self
 
+    @functools.cached_property
     def window(self) -> Window | None:
+        """``between`` as a span of the day (read once: the engine asks on every report of the devices it watches)."""
         if self.between is None:
             return None
         start, end = self.between.split("-")
