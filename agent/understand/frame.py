@@ -287,10 +287,12 @@ def _sides(frame: Frame, text: str, home: Vocabulary) -> None:
     """"The outdoor lights": the rooms on that side of the house (:mod:`iotlm.agent.understand.sides`)."""
     for side, words in lx.SIDE_WORDS.items():
         for word in words:
+            if not has(text, word):  # (most requests name no side: no pattern is tried for them)
+                continue
             beside = re.search(rf"\b{word} (?:of )?(?:the|my|our|your) [a-z]+(?: [a-z]+)?", text)
             if beside:  # "the light outside the bedroom": somewhere we cannot place, never the bedroom itself
                 frame.unknown_place = beside.group(0)
-            elif has(text, word):
+            else:
                 found = [r for r in sorted(set(home.rooms.values())) if side_of(r) == side]
                 frame.rooms += [r for r in found if r not in frame.rooms]
                 if not found:  # a home with nothing on that side: said so, never the whole home
