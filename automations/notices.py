@@ -44,6 +44,8 @@ def _v1(db: sqlite_utils.Database) -> None:
 
 
 MIGRATIONS = [_v1]
+_ADD_OUTCOME = "outcome = CASE WHEN outcome = '' THEN ? ELSE outcome || '; ' || ? END"
+"""What became of a notice, added to what became of it before (the value twice)."""
 
 
 def duration(seconds: float) -> str:
@@ -81,6 +83,11 @@ class Notices(SqliteStore):
         self._pushed: dict[str, list[float]] = {}
         self._last_end: dict[tuple[str, str], float] = {}
         self._guard = threading.Lock()
+        self._columns = [c.name for c in self.db.table("notices").columns]
+
+    def _notices(self, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+        """Whole notices, as dicts with their JSON fields read."""
+        return [self._shape(dict(zip(self._columns, row, strict=True))) for row in self._exec(sql, params)]
 
     # ------------------------------------------------------------ the engine's side
 
@@ -112,9 +119,8 @@ class Notices(SqliteStore):
         with self._guard:
             self._last_end[(watcher, device_id)] = at
         outcome = f"over at {self._hhmm(at)}"
-        self._exec("UPDATE notices SET ended = ?, status = CASE WHEN status = 'open' THEN 'over' ELSE status END, "
-                   "outcome = CASE WHEN outcome = '' THEN ? ELSE outcome || '; ' || ? END WHERE id = ?",
-                   [at, outcome, outcome, notice_id])
+        self._exec(f"UPDATE notices SET ended = ?, status = CASE WHEN status = 'open' THEN 'over' ELSE status END, "
+                   f"{_ADD_OUTCOME} WHERE id = ?", [at, outcome, outcome, notice_id])
         self._updated({"id": notice_id, "ended": at, "status": "over", "outcome": outcome})
 
     # ------------------------------------------------------------ words
@@ -206,23 +212,19 @@ class Notices(SqliteStore):
         """The latest notices, newest first: those meant for ``user`` (told or held), or all with ``everyone``."""
         mine = "" if everyone or user is None else \
             " AND (EXISTS (SELECT 1 FROM json_each(told) WHERE value = ?) OR EXISTS (SELECT 1 FROM json_each(held) WHERE key = ?))"
-        rows = self._exec(f"SELECT * FROM notices WHERE at >= ?{mine} ORDER BY at DESC, id DESC LIMIT ?",
-                          [since or 0.0, *([] if not mine else [user, user]), limit])
-        names = [c[1] for c in self._exec("PRAGMA table_info(notices)")]
-        return [self._shape(dict(zip(names, r, strict=True))) for r in rows]
+        return self._notices(f"SELECT * FROM notices WHERE at >= ?{mine} ORDER BY at DESC, id DESC LIMIT ?",
+                             [since or 0.0, *([] if not mine else [user, user]), limit])
 
     def get(self, notice_id: int, user: str | None = None, *, everyone: bool = False) -> dict[str, Any]:
-        rows = self._exec("SELECT * FROM notices WHERE id = ?", [notice_id])
-        names = [c[1] for c in self._exec("PRAGMA table_info(notices)")]
-        notice = self._shape(dict(zip(names, rows[0], strict=True))) if rows else None
+        found = self._notices("SELECT * FROM notices WHERE id = ?", [notice_id])
+        notice = found[0] if found else None
         if notice is None or not (everyone or user is None or user in notice["told"] or user in notice["held"]):
             raise UserError(f"there is no notification {notice_id} for {user}; `iotlm notifications` lists them")
         return notice
 
     def acted(self, notice_id: int, user: str, outcome: str, done: bool) -> None:
         """Record what became of a notice's action, tapped by ``user``."""
-        self._exec("UPDATE notices SET status = CASE WHEN ? THEN 'acted' ELSE status END, "
-                   "outcome = CASE WHEN outcome = '' THEN ? ELSE outcome || '; ' || ? END WHERE id = ?",
+        self._exec(f"UPDATE notices SET status = CASE WHEN ? THEN 'acted' ELSE status END, {_ADD_OUTCOME} WHERE id = ?",
                    [int(done), f"{user}: {outcome}", f"{user}: {outcome}", notice_id])
         self._updated({"id": notice_id, "status": "acted" if done else "open", "outcome": f"{user}: {outcome}"})
 
