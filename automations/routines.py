@@ -16,7 +16,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
 from iotlm.device_drivers.model import Device, describe_device
@@ -102,6 +102,14 @@ def find_routines(rows: Iterable[tuple[float, str, str, Any]], devices: dict[str
     return found
 
 
+def recent_routines(store: Any, audit: Any, devices: dict[str, Device], now: datetime, days: float) -> list[Routine]:
+    """The routines done by hand in the ``days`` before ``now``: the state history (``MemoryStore.changes``) less what
+    the audit log (``AuditLog.entries``) says iotlm did, in ``now``'s time zone."""
+    since = now - timedelta(days=days)
+    rows = by_hand(store.changes(since=since.timestamp(), attributes=KEYS), audit.entries(limit=100_000, since=since))
+    return find_routines(rows, devices, now.tzinfo or UTC, since=since.timestamp(), until=now.timestamp())
+
+
 def by_hand(rows: Iterable[tuple[float, str, str, Any]], audit: Iterable[dict[str, Any]], *, slack_s: float = 5.0
             ) -> list[tuple[float, str, str, Any]]:
     """The changes nobody asked iotlm for: those with no allowed action on the same device in the audit log within
@@ -149,4 +157,4 @@ def _past(do: str) -> str:
     return f"{done.get(verb, verb)} {rest}"
 
 
-__all__ = ["DAY_KINDS", "KEYS", "MAX_SD_MIN", "MIN_DAYS", "MIN_SHARE", "WINDOW_MIN", "Routine", "by_hand", "find_routines"]
+__all__ = ["DAY_KINDS", "KEYS", "MAX_SD_MIN", "MIN_DAYS", "MIN_SHARE", "WINDOW_MIN", "Routine", "by_hand", "find_routines", "recent_routines"]

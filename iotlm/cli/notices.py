@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from iotlm.cli.shared import Commands, settings_for
@@ -74,8 +74,8 @@ def cmd_notifications(args: argparse.Namespace) -> int:
 
 
 def cmd_routines(args: argparse.Namespace) -> int:
-    from iotlm.automations.routines import by_hand, find_routines
-    from iotlm.cli.rules import _devices
+    from iotlm.automations.routines import recent_routines
+    from iotlm.cli.rules import devices_for
     from iotlm.device_drivers.clock import local_zone
     from iotlm.memory.store import MemoryStore
     from iotlm.policies.audit import AuditLog
@@ -83,17 +83,13 @@ def cmd_routines(args: argparse.Namespace) -> int:
     if args.days <= 0:
         raise UserError(f"--days {args.days}: give a number of days above 0")
     settings = settings_for(args)
-    now = datetime.now(local_zone())
-    since = now - timedelta(days=args.days)
-    devices = {d.id: d for d in _devices(args)}
+    devices = {d.id: d for d in devices_for(args)}
     store, audit = MemoryStore(settings.home / "iotlm.db"), AuditLog(settings.home / "iotlm.db")
     try:
-        rows = by_hand(store.changes(since=since.timestamp(), attributes=("state", "mode")),
-                       audit.entries(limit=100_000, since=since))
+        found = recent_routines(store, audit, devices, datetime.now(local_zone()), args.days)
     finally:
         store.close()
         audit.close()
-    found = find_routines(rows, devices, local_zone(), since=since.timestamp(), until=now.timestamp())
     if args.json:
         print(json.dumps([r.as_json() for r in found], ensure_ascii=False, indent=1))
         return 0

@@ -67,7 +67,8 @@ def _store(args: argparse.Namespace) -> Any:
     return RuleStore(settings_for(args).home / "rules.db")
 
 
-def _devices(args: argparse.Namespace) -> list[Any]:
+def devices_for(args: argparse.Namespace) -> list[Any]:
+    """The devices a command reads: from ``--devices-from HOME.json``, else discovered on the broker."""
     from iotlm.device_drivers.home import load_home
 
     if getattr(args, "devices_from", None):
@@ -89,7 +90,7 @@ def cmd_add(args: argparse.Namespace) -> int:
     from iotlm.automations.compile import RuleSyntaxError, compile_rule
     from iotlm.automations.describe import describe
 
-    devices = _devices(args)
+    devices = devices_for(args)
     parser = Parser(devices)
     planner = None
     model = None
@@ -217,7 +218,7 @@ def cmd_test(args: argparse.Namespace) -> int:
     candidate = Path(args.rule_id)
     if candidate.suffix in (".yaml", ".yml") and candidate.exists():
         loaded, bad = load_yaml(candidate)
-        devices = {d.id: d for d in _devices(args)} if (args.devices_from or _has_broker(args)) else {}
+        devices = {d.id: d for d in devices_for(args)} if (args.devices_from or _has_broker(args)) else {}
         report: dict[str, Any] = {"rules": [{"id": r.id, "line": line, "problems": problems(r, devices) if devices else []}
                                             for r, line in loaded],
                   "unreadable": [str(p) for p in bad]}
@@ -232,7 +233,7 @@ def cmd_test(args: argparse.Namespace) -> int:
     rule = _store(args).get(args.rule_id)
     if rule is None:
         raise RulesError(f"no rule {args.rule_id!r} (and no YAML file by that name)")
-    devices = {d.id: d for d in _devices(args)}
+    devices = {d.id: d for d in devices_for(args)}
     found = problems(rule, devices)
     result: dict[str, Any] = {"id": rule.id, "description": describe(rule, devices), "problems": found}
     now = datetime.now()
@@ -274,4 +275,4 @@ def _has_broker(args: argparse.Namespace) -> bool:
     return bool(settings_for(args).broker)
 
 
-__all__ = ["RulesError", "cmd_add", "cmd_simple", "cmd_test", "register_commands"]
+__all__ = ["RulesError", "cmd_add", "cmd_simple", "cmd_test", "devices_for", "register_commands"]

@@ -7,7 +7,7 @@ import json
 import re
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from iotlm.agent.context.conditions import CONDITIONS, Bands, RoomConditions
@@ -280,7 +280,8 @@ class WebHome:
 
     def notifications(self, person: Person, limit: int = 50) -> list[dict[str, Any]]:
         """The notices meant for ``person`` (told, or held for quiet hours, the rate limit or a mute), newest first."""
-        return list(self._notices().list(person.name, limit=limit)) if self.runtime.notices is not None else []
+        notices = self.runtime.notices
+        return list(notices.list(person.name, limit=limit)) if notices is not None else []
 
     def act_on(self, person: Person, notice_id: int) -> dict[str, Any]:
         """Carry out a notice's offered action as ``person``, through the gate: the tap is their confirmation, and
@@ -318,17 +319,13 @@ class WebHome:
 
     def routines(self, person: Person, days: float = 28) -> list[dict[str, Any]]:
         """Routines done by hand in the last ``days`` (not already done by iotlm), each with the rule it would be."""
-        from iotlm.automations.routines import by_hand, find_routines
+        from iotlm.automations.routines import recent_routines
 
         store = self.runtime.store
         if store is None:
             return []
-        now = self.runtime.executor.now()
-        since = now.timestamp() - days * 86400
-        rows = by_hand(store.changes(since=since, attributes=("state", "mode")),
-                       self.runtime.audit.entries(limit=100_000, since=now - timedelta(days=days)))
         devices = {d.id: d for d in self.devices()}
-        return [r.as_json() for r in find_routines(rows, devices, now.tzinfo or UTC, since=since, until=now.timestamp())]
+        return [r.as_json() for r in recent_routines(store, self.runtime.audit, devices, self.runtime.executor.now(), days)]
 
     # ------------------------------------------------------------ memory and audit
 
