@@ -17,6 +17,7 @@ second, the time each report spends in the watch engine and in the rule engine, 
 from __future__ import annotations
 
 import heapq
+import math
 import random
 import statistics
 import time
@@ -172,8 +173,6 @@ def _readings(env: Environment, sim: HomeSim) -> None:
 
 def _steam(env: Environment, showers: list[tuple[float, dict[str, Any]]], t: float) -> None:
     """A shower holds the bathroom's humidity at its peak for a while, then the fan (or the air) takes it back down."""
-    import math
-
     room = env.rooms.get("bathroom")
     if room is None:
         return

@@ -34,6 +34,10 @@ class Truth:
     kind: str = ""
 
 
+WORKDAYS = (0, 1, 2, 3, 4)
+WASH_DAYS = (1, 5)
+"""The washer runs on Tuesdays and Saturdays."""
+
 PLANTED = [
     ("hallway.light", "state", "on", "weekdays", "19:00"),
     ("kitchen.coffee_machine", "state", "on", "every day", "07:00"),
@@ -180,7 +184,7 @@ def _comings(s: Script, day: date, skip: set[str]) -> None:
 
 def _washer(s: Script, day: date, skip: set[str]) -> None:
     """The washer on Tuesdays and Saturdays; the laundry taken out soon after (or, planted, not)."""
-    if day.weekday() in (1, 5):
+    if day.weekday() in WASH_DAYS:
         t = s.at(day, s.u(9, 11))
         s.add(t, "utility.washer", state="on", operational_state="running", remaining_time=95)
         done = t + 95 * 60
@@ -228,6 +232,15 @@ def anomalies(s: Script) -> dict[int, set[str]]:
         s.add(start + minutes * 60, device, **off)
         s.truths.append(Truth(watcher, device, start, start + minutes * 60, kind))
 
+    def spell(watcher: str, device: str, start: float, seconds: float, begin: str, end: str, kind: str) -> None:
+        """A device goes unavailable (or silent) at ``start`` and comes back ``seconds`` later."""
+        s.add(start, device, begin)
+        s.add(start + seconds, device, end)
+        s.truths.append(Truth(watcher, device, start, start + seconds, kind))
+
+    def on(days: list[int], weekdays: tuple[int, ...]) -> list[int]:
+        return [n for n in days if (s.start.date() + timedelta(days=n)).weekday() in weekdays]
+
     for _ in range(4):
         n, d = pick("kitchen.fridge_door", anyday)
         skip.setdefault(n, set()).add("fridge")
@@ -238,7 +251,7 @@ def anomalies(s: Script) -> dict[int, set[str]]:
         skip.setdefault(n, set()).add("outing")
         held("door_open", "hallway.door_contact", s.at(d, s.u(12, 16)), s.u(20, 40), {"contact": False}, {"contact": True},
              "open too long")
-        n, d = pick("garage", [n for n in anyday if (s.start.date() + timedelta(days=n)).weekday() < 5])
+        n, d = pick("garage", on(anyday, WORKDAYS))
         skip.setdefault(n, set()).add("garage")
         held("garage_open", "garage.door", s.at(d, s.u(12, 16)), s.u(25, 60), {"state": "open"}, {"state": "closed"},
              "open too long")
@@ -285,21 +298,18 @@ def anomalies(s: Script) -> dict[int, set[str]]:
         s.add(s.at(d, 22.6) + s.u(45, 70) * 60, "hallway.light", state="off")
         _, d = pick("bedroom.climate", anyday)
         start = s.at(d, s.u(1, 20))
-        minutes = s.u(90, 150)
-        s.add(start, "bedroom.climate", "offline")
-        s.add(start + minutes * 60, "bedroom.climate", "online")
-        s.truths.append(Truth("unavailable", "bedroom.climate", start, start + minutes * 60, "device health"))
+        spell("unavailable", "bedroom.climate", start, s.u(90, 150) * 60, "offline", "online", "device health")
         device = s.rng.choice(["kitchen.fridge_door", "bathroom.leak_sensor", "bedroom.window"])
         _, d = pick(device + "-battery", anyday)
         start = s.at(d, s.u(1, 20))
         s.add(start, device, battery=int(s.u(4, 9)))
         s.truths.append(Truth("battery_low", device, start, start + 600, "device health"))
-        n, d = pick("utility.washer", [n for n in anyday if (s.start.date() + timedelta(days=n)).weekday() in (1, 5)])
+        n, d = pick("utility.washer", on(anyday, WASH_DAYS))
         skip.setdefault(n, set()).add("laundry")
         _, d = pick("office.desk_lamp", learned)
         held("on_at_odd_hour", "office.desk_lamp", s.at(d, s.u(2, 4)), s.u(10, 20), {"state": "on"}, {"state": "off"},
              "the unusual")
-        _, d = pick("office.plug", [n for n in learned if (s.start.date() + timedelta(days=n)).weekday() < 5])
+        _, d = pick("office.plug", on(learned, WORKDAYS))
         start = s.at(d, s.u(10, 15))
         minutes = s.u(30, 60)
         s.plug_busy.append((start, start + int(minutes) * 60 + 60))
@@ -309,10 +319,7 @@ def anomalies(s: Script) -> dict[int, set[str]]:
     for _ in range(2):
         _, d = pick("kitchen.temperature", anyday)
         start = s.at(d, s.u(1, 14))
-        hours = s.u(8, 10)
-        s.add(start, "kitchen.temperature", "silent")
-        s.add(start + hours * 3600, "kitchen.temperature", "speak")
-        s.truths.append(Truth("reading_stuck", "kitchen.temperature", start, start + hours * 3600, "device health"))
+        spell("reading_stuck", "kitchen.temperature", start, s.u(8, 10) * 3600, "silent", "speak", "device health")
     return skip
 
 
