@@ -20,20 +20,10 @@ from iotlm.device_drivers.registry import DeviceRegistry
 from iotlm.errors import SetupError, UserError
 from iotlm.tools import hookspecs
 from iotlm.tools.hookspecs import hookimpl
+from tests.conftest import FakeClock
 
 ZONE = ZoneInfo("Europe/Berlin")
 START = datetime(2026, 11, 2, 12, 0, tzinfo=ZONE)  # a Monday, noon
-
-
-class Clock:
-    def __init__(self, start: datetime = START) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
 
 
 def _ro(value: Any, **extra: Any) -> dict[str, Any]:
@@ -79,11 +69,11 @@ class Recorder:
         self.ends.append((notice_id, at))
 
 
-def _engine(watchers: list[Watcher] | None = None) -> tuple[WatchEngine, DeviceRegistry, Recorder, Clock]:
+def _engine(watchers: list[Watcher] | None = None) -> tuple[WatchEngine, DeviceRegistry, Recorder, FakeClock]:
     registry = DeviceRegistry()
     for device in parse_home(HOME).devices:
         registry.upsert(device)
-    clock = Clock()
+    clock = FakeClock(START)
     told = Recorder()
     engine = WatchEngine(registry, watchers if watchers is not None else list(builtin_watchers().values()), told,
                          clock=clock)
@@ -91,7 +81,7 @@ def _engine(watchers: list[Watcher] | None = None) -> tuple[WatchEngine, DeviceR
     return engine, registry, told, clock
 
 
-def _run(engine: WatchEngine, clock: Clock, seconds: float, step: float = 15.0) -> None:
+def _run(engine: WatchEngine, clock: FakeClock, seconds: float, step: float = 15.0) -> None:
     end = clock.now + timedelta(seconds=seconds)
     while clock.now < end:
         clock.advance(min(step, (end - clock.now).total_seconds()))
@@ -277,7 +267,7 @@ def test_a_report_of_a_device_no_watcher_looks_at_costs_no_evaluation() -> None:
 
 # ---------------------------------------------------------------- notices
 
-def _notices(tmp_path: Path, clock: Clock, people: dict[str, str] | None = None,
+def _notices(tmp_path: Path, clock: FakeClock, people: dict[str, str] | None = None,
              quiet: Window | None = None) -> Notices:
     return Notices(tmp_path / "iotlm.db", people=lambda: people or {"ann": "admin", "bob": "member", "gus": "guest"},
                    clock=clock, quiet=lambda: quiet)
@@ -293,7 +283,7 @@ def _alert(watcher: str, device_id: str, since: float, at: float, value: Any = N
 
 
 def test_a_notice_says_what_was_seen_and_since_when_and_goes_to_the_roles_named(tmp_path: Path) -> None:
-    clock = Clock(START.replace(hour=18, minute=13))
+    clock = FakeClock(START.replace(hour=18, minute=13))
     notices = _notices(tmp_path, clock)
     since = START.replace(hour=18, minute=2).timestamp()
     pushed: list[tuple[dict[str, Any], list[str]]] = []
@@ -311,7 +301,7 @@ def test_a_notice_says_what_was_seen_and_since_when_and_goes_to_the_roles_named(
 
 
 def test_quiet_hours_hold_all_but_safety_and_the_rate_limit_holds_the_seventh(tmp_path: Path) -> None:
-    clock = Clock(START.replace(hour=23, minute=30))
+    clock = FakeClock(START.replace(hour=23, minute=30))
     notices = _notices(tmp_path, clock, {"ann": "admin"}, Window(TimeOfDay(22), TimeOfDay(7)))
     now = clock().timestamp()
     quiet = notices.get(notices.raised(_alert("fridge_open", "kitchen.fridge_door", now - 300, now)) or 0, "ann")
@@ -322,7 +312,7 @@ def test_quiet_hours_hold_all_but_safety_and_the_rate_limit_holds_the_seventh(tm
 
 
 def test_past_six_notices_in_an_hour_a_person_is_not_pushed_more_but_still_finds_them(tmp_path: Path) -> None:
-    clock = Clock()
+    clock = FakeClock(START)
     notices = _notices(tmp_path, clock, {"ann": "admin"})
     t = clock().timestamp()
     found = [notices.get(notices.raised(_alert(w, d, t + i, t + i)) or 0) for i, (w, d) in enumerate([
@@ -336,7 +326,7 @@ def test_past_six_notices_in_an_hour_a_person_is_not_pushed_more_but_still_finds
 
 
 def test_the_same_thing_about_the_same_device_is_not_told_again_within_an_hour_of_its_end(tmp_path: Path) -> None:
-    clock = Clock()
+    clock = FakeClock(START)
     notices = _notices(tmp_path, clock)
     t = clock().timestamp()
     first = notices.raised(_alert("fridge_open", "kitchen.fridge_door", t, t + 300))
@@ -349,7 +339,7 @@ def test_the_same_thing_about_the_same_device_is_not_told_again_within_an_hour_o
 
 
 def test_a_person_mutes_a_kind_of_notice_about_a_device_but_not_safety(tmp_path: Path) -> None:
-    clock = Clock()
+    clock = FakeClock(START)
     notices = _notices(tmp_path, clock)
     t = clock().timestamp()
     first = notices.raised(_alert("fridge_open", "kitchen.fridge_door", t, t + 300)) or 0
@@ -365,7 +355,7 @@ def test_a_person_mutes_a_kind_of_notice_about_a_device_but_not_safety(tmp_path:
 
 
 def test_what_happened_today_lists_the_notices_for_that_person_with_what_became_of_them(tmp_path: Path) -> None:
-    clock = Clock(START.replace(hour=20))
+    clock = FakeClock(START.replace(hour=20))
     notices = _notices(tmp_path, clock)
     t = START.replace(hour=18, minute=2).timestamp()
     first = notices.raised(_alert("fridge_open", "kitchen.fridge_door", t, t + 660)) or 0
