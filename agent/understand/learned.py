@@ -36,6 +36,8 @@ EVIDENCE_SIMILARITY = 0.8
 """How near in meaning (cosine of the packaged model's vectors) a word must be to one that said an operation in
 training to say it too: inflections and close synonyms pass, unrelated verbs do not (measured on a few: 0.85 vs
 0.28-0.48, ``tests/agent/test_learned_reader.py``)."""
+WORD_CACHE = 4096
+"""How many words' vectors the reader keeps for judging evidence by meaning (1.5 KB each)."""
 _OWN_KIND = {"start": "vacuum", "dock": "vacuum"}
 """An operation only one kind of device has: starting and docking are a vacuum's, whatever it is called."""
 
@@ -114,6 +116,8 @@ class LearnedReader:
 
     def _word_vector(self, word: str) -> np.ndarray | None:
         if word not in self._vectors:
+            if len(self._vectors) >= WORD_CACHE:  # a long-running service hears ever more words: kept bounded
+                self._vectors.clear()
             embed = getattr(self.embedder(), "words", None)
             found = embed([[word]])[1][0] if embed is not None else None
             self._vectors[word] = None if found is None else found / (np.linalg.norm(found) or 1.0)
