@@ -158,6 +158,8 @@ def _take(clause: Clause, fresh: dict[str, Any], state: AgentState, deps: Deps, 
     if clause.conditions or clause.goals:
         conditions_and_goals(clause, fresh, deps, several)
     fresh["steps"] += [s.model_dump() for s in clause.steps]
+    if clause.aside and clause.steps:
+        fresh["answers"].append(clause.aside)
     fresh["queries"] += [{"device_id": q.device_id, "attribute": q.attribute} for q in clause.queries]
     if clause.refusal:
         fresh["refused"].append({"text": clause.text, "reason": clause.refusal, "code": clause.code or "refused",

@@ -239,6 +239,21 @@ class HomeIndex:
             return [], f"nothing in the {frame.rooms[0]} can change the {label}; it has: {has_names}", None
         return None
 
+    def area_to_clean(self, frame: Frame) -> list[str]:
+        """The rooms a vacuum is asked to clean, taken out of ``frame.rooms``: for starting a vacuum, a room said is
+        where to clean, not where the vacuum stands ("clean the kitchen with the roomba": Home Assistant's
+        HassVacuumCleanArea). Only where the home has exactly one such vacuum and it is in none of those rooms (a
+        room's own vacuum is still found by its room); [] and the frame unchanged otherwise. A clause whose operation
+        was not read ("get the roomba to clean the kitchen") is not refused for the room either: another reader may
+        read it."""
+        if frame.intent not in ("start", None) or not frame.rooms or not (frame.named or "vacuum" in frame.kinds):
+            return []
+        said = [self.devices[i] for i in frame.named] or [d for d in self.devices.values() if "vacuum" in self.device_kinds[d.id]]
+        if len(said) != 1 or said[0].type != "vacuum" or (said[0].room or "").lower() in frame.rooms:
+            return []
+        rooms, frame.rooms = frame.rooms, []
+        return rooms
+
     def no_room(self, place: str) -> str:
         """Why ``place`` cannot be acted on or asked about: no room has that name; the rooms there are."""
         rooms_known = sorted({d.room for d in self.devices.values() if d.room})

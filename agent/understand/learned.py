@@ -27,6 +27,7 @@ from iotlm.agent.understand.frame import Frame
 from iotlm.agent.understand.index import HomeIndex
 from iotlm.agent.understand.lexicon import Intent
 from iotlm.agent.understand.reader_data import CONCEPTS, OPS, TAGS
+from iotlm.agent.understand.templates import home_words
 from iotlm.agent.understand.text import normalise
 
 log = logging.getLogger(__name__)
@@ -208,12 +209,7 @@ def asked_way(text: str, frame: Frame, readers: Sequence[Any]) -> tuple[str, str
 def whole_home() -> frozenset[str]:
     """Words for the whole home, with the determiners said with them: Home Assistant's own ``<home>`` expansion
     ("home", "house", "apartment", "flat"), read from its package."""
-    from home_assistant_intents import get_intents
-
-    data = get_intents("en") or {}
-    rule = str(data.get("expansion_rules", {}).get("home", ""))
-    words = rule.replace("(", " ").replace(")", " ").replace("|", " ").split()
-    return frozenset(words) | {"the", "my", "our", "whole", "entire"}
+    return home_words() | {"the", "my", "our", "whole", "entire"}
 
 
 def _numpy_words() -> Any:

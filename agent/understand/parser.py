@@ -70,6 +70,8 @@ class Clause(ReadResult):
     """What the reply says of a clause that does nothing on purpose (a statement: what it heard, and what it could do)."""
     named: list[str] = field(default_factory=list)
     """The devices a statement is about (what "it" means next)."""
+    aside: str | None = None
+    """What the reply adds to what a clause did (a vacuum told to clean one room cleans them all)."""
 
 
 @dataclass
@@ -255,7 +257,9 @@ class Parser:
 
     def _before_devices(self, clause: Clause, frame: Frame, room: str | None) -> Clause | None:
         """A clause decided before looking for devices: context, a goal, a question about a room, a negation, or words
-        with no action in them; None for the rest."""
+        with no action in them; None for the rest. A room a vacuum is told to clean is taken out of its rooms first."""
+        if area := self.index.area_to_clean(frame):
+            clause.aside = f"It cannot clean the {join(area, 'and')} alone: it cleans every room it reaches."
         if frame.act == "context":  # "I'm doing laundry": nothing to do; its room carries to the next clause
             return clause
         if frame.act == "statement":  # what happened or was wished: heard, never done

@@ -100,7 +100,7 @@ OWN = [
     ("dock", "none", "vacuum", "(send|return) [the] {name} [back] (home|to [its] (base|dock|charger))"),
 ]
 
-_DOMAIN = {**INTENT_DOMAIN, "HassVacuumCleanArea": "vacuum", "HassClimateGetTemperature": "climate"}
+_DOMAIN = {**INTENT_DOMAIN, "HassClimateGetTemperature": "climate"}
 """The domain a template without one is about, for drawing its device's name."""
 _NONE = ("HassGetWeather", "HassStartTimer", "HassCancelTimer", "HassCancelAllTimers", "HassTimerStatus", "HassPauseTimer",
          "HassUnpauseTimer", "HassIncreaseTimer", "HassDecreaseTimer", "HassGetCurrentTime", "HassGetCurrentDate",

@@ -47,7 +47,8 @@ _SETS: dict[str, dict[str, tuple[str, str | None]]] = {
 INTENT_DOMAIN = {"HassMediaPause": "media_player", "HassMediaUnpause": "media_player", "HassSetVolume": "media_player",
                   "HassSetVolumeRelative": "media_player", "HassMediaPlayerMute": "media_player",
                   "HassMediaPlayerUnmute": "media_player", "HassFanSetSpeed": "fan", "HassLightSet": "light",
-                  "HassClimateSetTemperature": "climate", "HassVacuumStart": "vacuum", "HassVacuumReturnToBase": "vacuum"}
+                  "HassClimateSetTemperature": "climate", "HassVacuumStart": "vacuum", "HassVacuumReturnToBase": "vacuum",
+                  "HassVacuumCleanArea": "vacuum"}
 READ = frozenset({*_SIMPLE, *_SETS, "HassTurnOn", "HassTurnOff", "HassSetVolumeRelative", "HassMediaPlayerMute",
                   "HassMediaPlayerUnmute"})
 """The intents this reader turns into frames."""
@@ -60,6 +61,17 @@ def _templates() -> tuple[Intents, list[str]]:
         raise RuntimeError("home-assistant-intents has no English templates; reinstall it")
     data = {**data, "intents": {k: v for k, v in data["intents"].items() if k in READ}}
     return Intents.from_dict(data), list(data.get("skip_words", []))
+
+
+EVERYWHERE = "*"
+"""The area a word for the whole home stands for ("clean the flat", "the lights in the house"): no one room."""
+
+
+@functools.lru_cache(maxsize=1)
+def home_words() -> frozenset[str]:
+    """Home Assistant's own words for the whole home: its ``<home>`` expansion ("home", "house", "apartment", "flat")."""
+    rule = str((get_intents("en") or {}).get("expansion_rules", {}).get("home", ""))
+    return frozenset(rule.replace("(", " ").replace(")", " ").replace("|", " ").split())
 
 
 def operation(intent: str, domain: str) -> Intent | None:
@@ -120,7 +132,7 @@ class TemplateReader:
             domains = {domain_of(index.devices[i]) for i in ids}
             context = {"domain": domains.pop()} if len(domains) == 1 else {}
             names.append((phrase, phrase, context))
-        areas = sorted({(p, r) for p, r in index.rooms.items()})
+        areas = sorted({(p, r) for p, r in index.rooms.items()} | {(w, EVERYWHERE) for w in home_words() if w not in index.rooms})
         floors = sorted({f for f in index.floors.values()})
         self.lists: dict[str, SlotList] = {"name": TextSlotList.from_tuples(names, allow_template=False),
                       "area": TextSlotList.from_tuples(areas, allow_template=False),
@@ -153,7 +165,8 @@ class TemplateReader:
             domains = {domain_of(self.index.devices[i]) for i in frame.named}
             domain = domain or (domains.pop() if len(domains) == 1 else "")
         if "area" in said:
-            frame.rooms = [str(slots["area"])]
+            everywhere = slots["area"] == EVERYWHERE
+            frame.rooms, frame.plural = ([], True) if everywhere else ([str(slots["area"])], frame.plural)
         if "floor" in slots:
             frame.rooms = sorted({r for r, f in self.index.floors.items() if f == slots["floor"]})
         kind = _COVER_KIND.get(str(slots.get("device_class") or "")) or (domain if domain in lx.KIND_TYPES else None)
@@ -188,4 +201,4 @@ class TemplateReader:
         return frame
 
 
-__all__ = ["INTENT_DOMAIN", "READ", "FrameReader", "Match", "TemplateReader", "domain_of", "operation", "set_concept"]
+__all__ = ["EVERYWHERE", "INTENT_DOMAIN", "READ", "FrameReader", "Match", "TemplateReader", "domain_of", "home_words", "operation", "set_concept"]
