@@ -149,28 +149,6 @@ ROOM_SYNONYMS: dict[str, tuple[str, ...]] = {
 }
 
 
-COMMON_WORDS = frozenset("""
-plus minus both either neither also then than that this those these there their they them with without within
-into onto upon from over under about above below after before since until while when where which what whom whose
-because unless though although whether else instead rather even ever never always often sometimes maybe perhaps
-just only still again already soon later once twice each every other another such same some many much more most
-less least very quite really only well back down here away around along across behind beside between beyond
-inside outside near next last first second third half whole part all any none nothing something anything everything
-someone anyone everyone nobody somebody anybody everybody people person family kids child children baby guest guests
-please thanks thank sorry hello goodbye okay sure yeah nope fine good great nice bad better best worse worst
-would could should might must shall will have has had having does doing done make made makes making take took taken
-give gave given keep kept leave left stay stays stayed come came coming goes going gone went look looks looking
-want wants wanted need needs needed like likes liked know knows knew think thinks thought feel feels felt seem seems
-said says tell told call called find found show shown help helps start started stop stopped stops begin began
-time times hour hours minute minutes second seconds today tonight tomorrow yesterday morning evening night noon
-week weeks month year days day late early now soon moment while
-body head hand hands face eyes hair mind word words name names thing things place places plan plans
-bedtime been being cannot celsius comfortable comfy cosy cozy degree degrees fahrenheit hear home house kelvin level
-levels light lights little lovely percent percentage pleasant points ready right room rooms sleep sleeping steps
-switch turn units were your
-attic basement cellar wine loft pantry porch patio sauna cinema garden gym studio nook den cabin shed
-""".split())
-"""Everyday words that typo correction leaves alone, whatever device word they look like ("plus" is not "plug")."""
 
 
 # ------------------------------------------------------------ the parser's words
@@ -306,7 +284,6 @@ GOAL_KINDS: dict[str, frozenset[str]] = {
 """The kinds of device that can serve a goal about a condition: only these may act on it (the effect model of the
 sensor-context work refines which way)."""
 
-COMMON_WORDS = COMMON_WORDS | {w for words in GOALS.values() for w in words} | {"stuffy", "dusty", "smoky", "muggy"}
 # (a complaint's words are never typos of a device word: "damp" is not "lamp")
 
 QUESTION_ONLY_WORDS = frozenset({"dark"})
@@ -321,7 +298,6 @@ __all__ = [
     "BROAD_KINDS",
     "COLORS",
     "COLOR_TEMPS_K",
-    "COMMON_WORDS",
     "COMPARATIVES",
     "COMPLAINT",
     "CONTEXT",

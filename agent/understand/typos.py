@@ -34,16 +34,14 @@ def fix_typos(text: str, vocab_words: list[str]) -> tuple[str, list[tuple[str, s
     corrected: list[tuple[str, str]] = []
     words = _joined(text.split(), known, corrected)
     for i, word in enumerate(words):
-        if len(word) < 4 or not word.isalpha() or word in known or word in lx.COMMON_WORDS:
+        if len(word) < 4 or not word.isalpha() or word in known:
             continue
-        if len(word) > 4 and word in english_words():  # a correctly spelt word is that word: "heading" is not "heating"
+        if word in english_words():  # a correctly spelt word is that word: "heading" is not "heating", "plus" not "plug"
             continue
-        if len(word) == 4:  # short words: only a swapped or a mistyped letter ("trun", "lihgt")
-            # a number word only from swapped letters: "nice", "fire" and "hour" are words, not nine, five, four
-            # and a changed letter never makes one English word another: "pool pump" is not the "cool bump"
-            english = word in english_words()
+        if len(word) == 4:  # short words: only a swapped or a mistyped letter ("trun", "lihgt"); a number word only
+            # from swapped letters
             same = [v for v in vocab_words if len(v) == 4 and
-                    (sorted(v) == sorted(word) or (not english and v not in lx.NUMBER_WORDS and
+                    (sorted(v) == sorted(word) or (v not in lx.NUMBER_WORDS and
                                                    sum(a != b for a, b in zip(v, word, strict=True)) == 1))]
             intents = {_VERB_INTENT.get(v) for v in same}
             if len(same) == 1 or (len(same) > 1 and len(intents) == 1 and None not in intents):
