@@ -282,8 +282,9 @@ class HomeIndex:
             return "color_temp"
         for device in devices:
             for name, attr in device.attributes.items():
+                # an option that is the clause's own operation names no attribute ("turn off the living room")
                 if attr.options and name != "state" and any(has(frame.text, str(o).lower().replace("_", " ")) for o in attr.options
-                                                            if isinstance(o, str) and len(str(o)) > 2):
+                                                            if isinstance(o, str) and len(str(o)) > 2 and o != frame.intent):
                     return name
         if frame.unit == "%" or frame.number is not None or frame.intent in ("up", "down") or frame.extreme:
             return self._concept_of_kinds(devices)

@@ -75,6 +75,13 @@ def state_step(device: Device, intent: str) -> Step | str:
         if not phase.writable or "paused" not in (phase.options or []):
             return f"the {device.name} can't be paused or resumed; it can only be switched on or off"
         return set_step(device, "operational_state", "paused" if intent == "pause" else "running")
+    mode = device.attributes.get("mode")
+    if intent in ("on", "off") and (state is None or not state.options) and mode is not None and mode.writable and (
+            "off" in [str(o) for o in mode.options or []]):
+        # a thermostat or air conditioner with no on/off but its modes (Home Assistant's climate): off is its "off"
+        # mode; on keeps the mode it runs in, or takes the first of its others
+        running = [str(o) for o in mode.options or [] if str(o) != "off"]
+        return set_step(device, "mode", "off" if intent == "off" else str(mode.value) if str(mode.value) in running else running[0])
     if state is None or not state.options:
         return f"the {device.name} can't be {lx.DONE_WORDS.get(intent, intent)}"
     options = [str(o) for o in state.options]

@@ -114,3 +114,18 @@ def test_with_two_vacuums_a_room_is_where_one_stands(ha: Parser) -> None:
 def test_the_lights_in_the_house_are_every_light(flat: Parser) -> None:
     lights = {d.id for d in flat.devices.values() if d.type == "light"}
     assert {d for d, v in acts(flat, "turn off the lights in the house") if v == "off"} == lights
+
+
+def test_a_thermostat_with_modes_only_is_switched_by_its_modes(ha: Parser) -> None:
+    # Home Assistant's climate has no on/off of its own: off is its "off" mode; on keeps the mode it runs in
+    assert acts(ha, "turn off the thermostat") == [("living_room.thermostat", "off")]
+    assert acts(ha, "switch living room our thermostat off") == [("living_room.thermostat", "off")]
+    assert acts(ha, "turn on the thermostat") == [("living_room.thermostat", "heat")]
+    off = Parser(load_home(HA_HOME).devices)
+    off.devices["living_room.thermostat"].attributes["mode"].value = "off"
+    assert acts(off, "turn on the thermostat") == [("living_room.thermostat", "heat")]  # the first mode but off
+
+
+def test_the_operation_word_is_no_mode_of_a_room_device(ha: Parser) -> None:
+    # "off" is one of the thermostat's modes, but "turn off the living room" means the room's lights
+    assert acts(ha, "turn off the living room") == [("living_room.ceiling_light", "off")]
