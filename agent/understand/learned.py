@@ -115,6 +115,12 @@ class LearnedReader:
         vector = self._word_vector(word)
         return said is not None and vector is not None and float((said @ vector).max()) >= EVIDENCE_SIMILARITY
 
+    def _names_an_act(self, op: str, word: str) -> bool:
+        """Whether a word tagged as the device is the act itself ("get the *cleaning* on"): it said ``op`` in training
+        and names no device here (the vacuum's own name is no request to start it)."""
+        said = self.index.read(f"switch the {word}")
+        return f"{op} {word}" in self.evidence and not said.named and not said.kinds
+
     def _word_vector(self, word: str) -> np.ndarray | None:
         if word not in self._vectors:
             if len(self._vectors) >= WORD_CACHE:  # a long-running service hears ever more words: kept bounded
@@ -157,7 +163,8 @@ class LearnedReader:
             return None
         if found.phrases("time"):
             return None  # "at three", "in ten minutes": never now
-        if not any(self._says(found.op, w) for w, t in zip(found.words, found.tags, strict=True) if t == "O"):
+        if not any(self._says(found.op, w) if t == "O" else t.endswith("target") and self._names_an_act(found.op, w)
+                   for w, t in zip(found.words, found.tags, strict=True)):
             return None  # no word of it says that operation as the training sentences did ("douse the lights")
         frame = Frame(text=text, intent=cast(Intent, found.op))  # every acting op is an Intent (a test checks)
         for phrase in found.phrases("room"):

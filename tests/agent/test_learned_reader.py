@@ -19,7 +19,9 @@ from iotlm.device_drivers.home import load_home
 from iotlm.memory.embeddings import MiniLMEmbedder
 from iotlm.memory.minilm import NumpyWords
 from iotlm.tools.device_tools import device_operations
-from tests.conftest import EXAMPLE_HOME
+from tests.conftest import EXAMPLE_HOME, ROOT
+
+HA_HOME = ROOT / "tests" / "bench" / "devicemodel" / "ha_home.json"
 
 
 @pytest.fixture(scope="module")
@@ -156,3 +158,12 @@ def test_a_planned_value_that_goes_the_other_way_is_asked_about_not_done(parser:
     assert said == (f"That would set the living room floor lamp's brightness to 90 from {before}, up, where you asked "
                     "for less; say the level you want.")
     assert wrong_way(brighter, lamp, "make it brighter", parser.read("make it brighter"), parser) is None
+
+
+def test_a_word_for_the_act_itself_says_it_but_a_device_name_alone_does_not() -> None:
+    # "cleaning" is tagged as what is meant and points at no device here: it said "start" in training, so it is
+    # the act; the robot vacuum's own name, said alone, asks nothing of it
+    home = Parser([d for d in load_home(HA_HOME).devices if d.id != "bedroom.vacuum"])
+    home.readers.append(LearnedReader(home.index))
+    assert acts(home, "get the cleaning on", room=None) == [("hallway.vacuum", "cleaning")]
+    assert acts(home, "the robot vacuum", room=None) == []
