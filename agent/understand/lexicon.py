@@ -23,7 +23,7 @@ DEVICE_KINDS: dict[str, tuple[str, ...]] = {
     "cover": ("cover", "covers", "awning"),
     "garage_door": ("garage door", "garage"),
     "lock": ("lock", "locks", "door lock", "deadbolt", "front door", "back door", "door"),
-    "vacuum": ("vacuum", "vacuum robot", "vacuum cleaner", "robot vacuum", "hoover", "robot", "roomba"),
+    "vacuum": ("vacuum", "vacuum robot", "robot vacuum", "hoover", "robot", "roomba"),
     "humidifier": ("humidifier", "humidifiers"),
     "dehumidifier": ("dehumidifier", "dehumidifiers"),
     "air_purifier": ("air purifier", "air purifiers", "purifier", "purifiers", "air cleaner"),
@@ -39,7 +39,7 @@ DEVICE_KINDS: dict[str, tuple[str, ...]] = {
     "dishwasher": ("dishwasher",),
     "sensor": ("sensor", "sensors"),
     "camera": ("camera", "cameras"),
-    "valve": ("valve", "valves", "water valve", "gas valve", "tap"),
+    "valve": ("valve", "valves", "gas valve", "tap"),
     "window": ("window", "windows", "skylight"),
     "dryer": ("dryer", "tumble dryer", "clothes dryer"),
     "fridge": ("fridge", "refrigerator", "freezer"),
@@ -111,7 +111,7 @@ COLOR_TEMPS_K: dict[str, int] = {"warm white": 2700, "warm": 2700, "soft white":
 
 FILLER = ("please", "plz", "pls", "kindly", "could you", "can you", "would you", "will you", "i want you to", "i'd like you to",
           "i would like you to", "i need you to", "go ahead and", "just", "now", "for me", "thanks", "thank you", "hey",
-          "ok", "okay", "right away", "immediately", "quickly", "i want to", "i'd like to", "let's", "let us", "help me",
+          "ok", "okay", "right away", "immediately", "quickly", "i want to", "i'd like to", "let's", "let us",
           "would you mind", "be so kind as to", "asap")
 
 QUESTION_STARTS = ("is ", "are ", "what ", "what's ", "whats ", "how ", "which ", "does ", "do ", "tell me", "check ",
@@ -128,7 +128,7 @@ IDIOMS: dict[str, tuple[str, str | None]] = {
     "too warm": ("down", "temperature"), "boiling": ("down", "temperature"), "can't hear": ("up", "volume"),
     "cant hear": ("up", "volume"), "cannot hear": ("up", "volume"), "too quiet": ("up", "volume"),
     "too loud": ("down", "volume"), "too noisy": ("down", "volume"), "too humid": ("on", None),
-    "lights out": ("off", None), "lights off": ("off", None), "lights on": ("on", None),
+    "lights off": ("off", None), "lights on": ("on", None),
 }
 
 # Other words for common option values: option -> words people use
@@ -165,7 +165,7 @@ STATE_TARGETS: dict[str, tuple[str, ...]] = {
 }
 VERBS: list[tuple[str, Intent]] = sorted([
     ("turn on", "on"), ("switch on", "on"), ("power on", "on"), ("power up", "on"), ("turn it on", "on"), ("put on", "on"), ("enable", "on"),
-    ("activate", "on"), ("light up", "on"), ("fire up", "on"), ("boot up", "on"), ("start up", "on"),
+    ("activate", "on"), ("fire up", "on"), ("boot up", "on"), ("start up", "on"),
     ("turn off", "off"), ("switch off", "off"), ("power off", "off"), ("shut off", "off"), ("shut down", "off"),
     ("turn of", "off"), ("kill", "off"), ("disable", "off"), ("deactivate", "off"), ("cut off", "off"), ("turn it off", "off"),
     ("unlock", "unlock"), ("lock", "lock"), ("open", "open"), ("close", "close"), ("shut", "close"),
