@@ -91,6 +91,8 @@ def _case(intent: str, block: Any, lists: list[str], domains: list[str], devices
     fits = [d for d in devices if not domains or domain_of(d) in domains]
     concepts = [_CONCEPT[_LIST_VALUE[n]] for n in lists if n in _LIST_VALUE]
     fits = [d for d in fits if all(parser.attribute_for(d, c, writable=True) for c in concepts)]  # it can be done
+    if intent in ("HassMediaPause", "HassMediaUnpause"):  # Home Assistant offers these only where a player can pause
+        fits = [d for d in fits if "paused" in [str(o) for o in (d.attributes["state"].options if "state" in d.attributes else None) or []]]
     if "name" in lists:
         fits = [d for d in fits if d.name.lower() in parser.index.names and len(parser.index.names[d.name.lower()]) == 1]
     if not fits:
@@ -137,9 +139,14 @@ def judge(parser: Parser, case: Case) -> bool:
             attribute = parser.attribute_for(parser.devices[step.device_id or ""], concept, writable=True)
             if step.attribute != attribute or not _number(step.value) or abs(float(str(step.value)) - value) >= 1:
                 return False
-        elif step.value != want and (want, step.value) not in _SAME:
+        elif step.value != want and (want, step.value) not in _SAME and not _mode_on(want, step.attribute, step.value):
             return False
     return True
+
+
+def _mode_on(want: Any, attribute: str | None, value: Any) -> bool:
+    """A climate device with modes and no on/off is on in any mode but "off" (Home Assistant's climate.turn_on)."""
+    return want == "on" and attribute == "mode" and value != "off"
 
 
 def _number(value: Any) -> bool:

@@ -129,3 +129,13 @@ def test_a_thermostat_with_modes_only_is_switched_by_its_modes(ha: Parser) -> No
 def test_the_operation_word_is_no_mode_of_a_room_device(ha: Parser) -> None:
     # "off" is one of the thermostat's modes, but "turn off the living room" means the room's lights
     assert acts(ha, "turn off the living room") == [("living_room.ceiling_light", "off")]
+
+
+def test_the_sentences_bench_asks_of_a_device_what_home_assistant_would(flat: Parser) -> None:
+    cases = ha_sentences.cases(flat, per_template=1, seed=0)
+    media = [d for c in cases if c.intent in ("HassMediaPause", "HassMediaUnpause") for d in c.expect]
+    assert all("paused" in (flat.devices[d].attributes["state"].options or []) for d in media)  # a TV that cannot pause: none
+    # a radiator with modes only is on in the mode it heats in, off in "off"
+    assert ha_sentences.judge(flat, ha_sentences.Case("HassTurnOn", "turn on the radiator", "bedroom", {"bedroom.radiator": "on"}))
+    assert ha_sentences.judge(flat, ha_sentences.Case("HassTurnOff", "turn off the radiator", "bedroom", {"bedroom.radiator": "off"}))
+    assert not ha_sentences.judge(flat, ha_sentences.Case("HassTurnOn", "turn off the radiator", "bedroom", {"bedroom.radiator": "on"}))
