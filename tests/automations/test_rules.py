@@ -104,7 +104,10 @@ def test_a_cooldown_suppresses_a_burst(stack: Stack, sensors: SensorLoad, tmp_pa
     assert (engine.stats.fired, engine.stats.suppressed) == (1, 19)
     # one firing: its two steps (state, brightness), each a command (they reach the device a moment later)
     assert eventually(lambda: len(stack.sim.commands) >= 2)
-    assert [json.loads(c.payload) for c in stack.sim.commands] == [{"state": "ON"}, {"brightness": 51}]  # 20 % of 254
+    first, second = [json.loads(c.payload) for c in stack.sim.commands]
+    # 20 % of 254; where the light's "on" is neither reported back nor still counted in flight when the brightness
+    # goes out (a loaded machine), the executor sends "ON" with it, as it does for a light it believes off
+    assert first == {"state": "ON"} and second in ({"brightness": 51}, {"brightness": 51, "state": "ON"})
 
 
 def test_edge_semantics_a_threshold_fires_once_per_crossing(stack: Stack, sensors: SensorLoad, tmp_path: Path) -> None:

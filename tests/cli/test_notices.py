@@ -29,6 +29,8 @@ def test_run_tells_each_person_on_mqtt_lists_it_and_answers_what_happened(broker
     from iotlm.device_drivers.simulator import Simulator
 
     (tmp_path / "watchers.yaml").write_text(WATCHERS, encoding="utf-8")  # the built-in door watcher, with 2 s for 15 min
+    # the push must not depend on the hour the tests run at: the default quiet hours (22:00-07:00) hold a warning
+    (tmp_path / "policies.toml").write_text("[quiet_hours]\nenabled = false\n", encoding="utf-8")
     sim = Simulator(home, sim_transport, dialect="z2m").start()
     got: queue.Queue[tuple[str, bytes]] = queue.Queue()
     listener = Transport(broker.url).start()
