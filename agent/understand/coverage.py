@@ -63,7 +63,10 @@ def _general_phrases() -> tuple[str, ...]:
 
 @functools.lru_cache(maxsize=1)
 def _general_words() -> frozenset[str]:
-    return frozenset(w for p in _general_phrases() for w in p.split() if len(w) >= 4)
+    """The words a left-over word may be a form of: the lexicon's, less the words for kinds of device, which count
+    only where the reading used them ("cleaning" is no form of the "air cleaner" a request never named)."""
+    kinds = {w for ws in lx.DEVICE_KINDS.values() for p in ws for w in p.split()}
+    return frozenset(w for p in _general_phrases() for w in p.split() if len(w) >= 4 and w not in kinds)
 
 
 _SUFFIX = re.compile(r"(?:ing|ed|es|s|ize|ise|ized|ised|izes|ises|ization)$")

@@ -167,3 +167,6 @@ def test_a_word_for_the_act_itself_says_it_but_a_device_name_alone_does_not() ->
     home.readers.append(LearnedReader(home.index))
     assert acts(home, "get the cleaning on", room=None) == [("hallway.vacuum", "cleaning")]
     assert acts(home, "the robot vacuum", room=None) == []
+    # said in the living room, the rules had read "get ... on" as its lights: "cleaning" was accounted for as the
+    # vacuum's state (an option of a device not acted on) and as a form of "air cleaner" (a kind never named)
+    assert acts(home, "get the cleaning on", room="living room") == [("hallway.vacuum", "cleaning")]
