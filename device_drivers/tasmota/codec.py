@@ -66,7 +66,7 @@ def _check(config: Any) -> dict[str, Any]:
     if not isinstance(config, dict):
         raise CodecError("a Tasmota discovery config must be a JSON object")
     topic = config.get("t")
-    if not isinstance(topic, str) or not topic or any(c in topic for c in "+#/ "):
+    if not isinstance(topic, str) or not topic or not topic.isprintable() or any(c in topic for c in "+#/ "):
         raise CodecError(f"the config's topic (t) {topic!r} is not a Tasmota topic")
     for key in ("rl", "fn", "tp"):
         if key in config and not isinstance(config[key], list):

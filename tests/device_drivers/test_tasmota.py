@@ -123,7 +123,8 @@ def test_commands_a_device_cannot_take_are_refused() -> None:
 
 
 @pytest.mark.parametrize("bad", [[], {"t": "a/b"}, {"t": ""}, {"t": "x", "rl": "1"}, {"t": "x", "tp": ["cmnd"]},
-                                 {"t": "x", "ft": 3}])
+                                 {"t": "x", "ft": 3},
+                                 {"t": "\x1f"}])  # found by hypothesis: a control character, no device id (was ValidationError)
 def test_a_config_that_is_not_tasmotas_is_refused(bad: Any) -> None:
     with pytest.raises(CodecError):
         codec.decode_config(bad)
