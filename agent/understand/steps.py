@@ -87,6 +87,10 @@ def state_step(device: Device, intent: str) -> Step | str:
     options = [str(o) for o in state.options]
     if intent in ("on", "off") and device.type == "valve" and {"open", "closed"} <= set(options):
         targets = lx.STATE_TARGETS["open" if intent == "on" else "close"]  # a valve turned on is opened
+    if intent == "stop" and not set(targets) & set(options) and "paused" in options:
+        # a robot vacuum has no "stopped": stopping it halts it where it is (paused); one at rest already is stopped
+        resting = str(state.value) in lx.STATE_TARGETS["off"]
+        targets = (str(state.value),) if resting else ("paused",)
     for target in targets:
         if target in options:
             op = STATE_VERBS.get(target, "set_state")

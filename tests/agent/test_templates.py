@@ -139,3 +139,13 @@ def test_the_sentences_bench_asks_of_a_device_what_home_assistant_would(flat: Pa
     assert ha_sentences.judge(flat, ha_sentences.Case("HassTurnOn", "turn on the radiator", "bedroom", {"bedroom.radiator": "on"}))
     assert ha_sentences.judge(flat, ha_sentences.Case("HassTurnOff", "turn off the radiator", "bedroom", {"bedroom.radiator": "off"}))
     assert not ha_sentences.judge(flat, ha_sentences.Case("HassTurnOn", "turn off the radiator", "bedroom", {"bedroom.radiator": "on"}))
+
+
+def test_a_vacuum_that_has_no_stopped_state_stops_where_it_is() -> None:
+    parser = Parser([d for d in load_home(HA_HOME).devices if d.id != "bedroom.vacuum"])
+    state = parser.devices["hallway.vacuum"].attributes["state"]
+    state.options = ["cleaning", "paused", "returning", "docked"]  # a robot vacuum as many report it: no idle
+    state.value = "cleaning"
+    assert acts(parser, "stop the vacuum") == [("hallway.vacuum", "paused")]
+    state.value = "docked"
+    assert acts(parser, "stop the vacuum") == [("hallway.vacuum", "docked")]  # at rest: already stopped
