@@ -100,12 +100,13 @@ class Parser:
         vocab |= set(lx.COLORS) | set(lx.NUMBER_WORDS) | {str(o).lower() for d in devices for a in d.attributes.values()
                                                            for o in a.options or [] if isinstance(o, str)}
         self.vocab_words = sorted({w for phrase in vocab for w in phrase.split() if len(w) >= 4})
-        options = {str(o).lower().replace("_", " ") for d in devices for a in d.attributes.values() for o in a.options or []}
-        self.home_phrases = tuple(sorted(set(self.index.names) | set(self.index.rooms) | options | set(self.index.floors),
+        self.home_phrases = tuple(sorted(set(self.index.names) | set(self.index.rooms) | set(self.index.floors),
                                          key=len, reverse=True))
-        """This home's names, aliases, rooms and options: words a reading accounts for (:mod:`.coverage`); an option
-        only where a device acted on has it ("get the cleaning on" does not turn a light on)."""
-        self.options_only = options - set(self.index.names) - set(self.index.rooms) - set(self.index.floors)
+        """This home's names, aliases, rooms and floors: words a reading accounts for (:mod:`.coverage`)."""
+        self.options = {d.id: frozenset(str(o).lower().replace("_", " ") for a in d.attributes.values() for o in a.options or [])
+                        for d in devices}
+        """Each device's options, as said: a reading accounts for them only where it acts on that device ("get the
+        cleaning on" does not turn a light on)."""
         self.kind_words = tuple(p for p, _ in self.index.kind_phrases)
         self.readers: list[FrameReader] = [TemplateReader(self.index)]
         """Readers of a whole sentence (:meth:`parse`): an exact one (the templates) is asked of every sentence and
@@ -364,10 +365,8 @@ class Parser:
         name would be is a place or device this home lacks (refused, never widened); any other sends it to the model."""
         if not clause.steps:
             return clause
-        own = {str(o).lower().replace("_", " ") for s in clause.steps if s.device_id in self.devices
-               for a in self.devices[s.device_id].attributes.values() for o in a.options or []}
-        phrases = tuple(p for p in self.home_phrases if p not in self.options_only or p in own)
-        found = cover(clause.text, phrases, self.kind_words, tuple(self.index.rooms))
+        own = frozenset().union(*(self.options.get(s.device_id or "", frozenset()) for s in clause.steps))
+        found = cover(clause.text, (*self.home_phrases, *own), self.kind_words, tuple(self.index.rooms))
         clause.used, clause.left = found.used, found.left
         if not found.left:
             reading = {"used": list(found.used), "left": []}
