@@ -118,8 +118,10 @@ class LearnedReader:
     def _names_an_act(self, op: str, word: str) -> bool:
         """Whether a word tagged as the device is the act itself ("get the *cleaning* on"): it said ``op`` in training
         and names no device here (the vacuum's own name is no request to start it)."""
+        if f"{op} {word}" not in self.evidence:
+            return False
         said = self.index.read(f"switch the {word}")
-        return f"{op} {word}" in self.evidence and not said.named and not said.kinds
+        return not said.named and not said.kinds
 
     def _word_vector(self, word: str) -> np.ndarray | None:
         if word not in self._vectors:
