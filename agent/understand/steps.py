@@ -76,11 +76,11 @@ def state_step(device: Device, intent: str) -> Step | str:
             return f"the {device.name} can't be paused or resumed; it can only be switched on or off"
         return set_step(device, "operational_state", "paused" if intent == "pause" else "running")
     mode = device.attributes.get("mode")
-    if intent in ("on", "off") and (state is None or not state.options) and mode is not None and mode.writable and (
-            "off" in [str(o) for o in mode.options or []]):
+    modes = [str(o) for o in mode.options or []] if mode is not None and mode.writable else []
+    if intent in ("on", "off") and (state is None or not state.options) and mode is not None and "off" in modes:
         # a thermostat or air conditioner with no on/off but its modes (Home Assistant's climate): off is its "off"
         # mode; on keeps the mode it runs in, or takes the first of its others
-        running = [str(o) for o in mode.options or [] if str(o) != "off"]
+        running = [m for m in modes if m != "off"]
         return set_step(device, "mode", "off" if intent == "off" else str(mode.value) if str(mode.value) in running else running[0])
     if state is None or not state.options:
         return f"the {device.name} can't be {lx.DONE_WORDS.get(intent, intent)}"
