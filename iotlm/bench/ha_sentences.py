@@ -92,7 +92,7 @@ def _case(intent: str, block: Any, lists: list[str], domains: list[str], devices
     concepts = [_CONCEPT[_LIST_VALUE[n]] for n in lists if n in _LIST_VALUE]
     fits = [d for d in fits if all(parser.attribute_for(d, c, writable=True) for c in concepts)]  # it can be done
     if intent in ("HassMediaPause", "HassMediaUnpause"):  # Home Assistant offers these only where a player can pause
-        fits = [d for d in fits if "paused" in [str(o) for o in (d.attributes["state"].options if "state" in d.attributes else None) or []]]
+        fits = [d for d in fits if "paused" in [str(o) for o in getattr(d.attributes.get("state"), "options", None) or []]]
     if "name" in lists:
         fits = [d for d in fits if d.name.lower() in parser.index.names and len(parser.index.names[d.name.lower()]) == 1]
     if not fits:
