@@ -284,8 +284,6 @@ GOAL_KINDS: dict[str, frozenset[str]] = {
 """The kinds of device that can serve a goal about a condition: only these may act on it (the effect model of the
 sensor-context work refines which way)."""
 
-# (a complaint's words are never typos of a device word: "damp" is not "lamp")
-
 QUESTION_ONLY_WORDS = frozenset({"dark"})
 """Attribute words that name the attribute only in a question."""
 
